@@ -1,0 +1,72 @@
+"""Typed settings, read once from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything that varies by deployment. Secrets are ``SecretStr`` and never logged."""
+
+    model_config = SettingsConfigDict(
+        env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret_token: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+    # Internal services (loopback only)
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_port: int = 5005
+    rasa_enable_api: bool = False
+    actions_port: int = 5055
+    rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    rasa_retries: int = Field(default=2, ge=0, le=5)
+    retry_interval_seconds: float = Field(default=5.0, gt=0)
+
+    # Data
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'vigie.db'}"
+    knowledge_dir: Path = ROOT / "knowledge"
+    models_dir: Path = ROOT / "models"
+    retention_days: int = Field(default=365, ge=1)
+    pseudonym_secret: SecretStr = SecretStr("")
+    max_message_chars: int = Field(default=2000, ge=100, le=4096)
+
+    # The provider and the facility (filled into the knowledge base and the texts)
+    provider_name: str = "votre prestataire informatique"
+    provider_hotline: str = "le numéro de l’assistance affiché au poste de soins"
+    provider_oncall: str = "le numéro d’astreinte affiché au poste de soins"
+    helpdesk_email: str = "l’adresse de l’assistance de votre prestataire"
+    dpo_contact: str = "le délégué à la protection des données (DPO) de l’établissement"
+    referent_contact: str = "la direction ou le référent cyber de l’établissement"
+
+    def contacts(self) -> dict[str, str]:
+        """Deployment-specific contacts, as placeholders for articles and texts."""
+        return {
+            "provider_name": self.provider_name,
+            "provider_hotline": self.provider_hotline,
+            "provider_oncall": self.provider_oncall,
+            "helpdesk_email": self.helpdesk_email,
+            "dpo_contact": self.dpo_contact,
+            "referent_contact": self.referent_contact,
+        }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use (never at import time)."""
+    return Settings()
