@@ -1,0 +1,72 @@
+# Vigie — make help lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+RASA := $(RASA_VENV)/bin/rasa
+MODEL := models/vigie.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data -name '*.yml' 2>/dev/null)
+export UV_PYTHON_DOWNLOADS := never
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help setup run train test lint eval bench validate clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.done $(RASA_VENV)/.done .env ## Create both environments and .env (idempotent)
+
+$(VENV)/.done: requirements/app.lock pyproject.toml
+	@echo "==> Environnement de l'application ($(VENV), Python 3.11)…"
+	@test -x $(PY) || $$(scripts/find-python.sh 3.11) -m venv $(VENV)
+	@test -x $(UV) || $(VENV)/bin/pip install --quiet --progress-bar off uv==0.13.9
+	@$(UV) pip sync --quiet -p $(PY) requirements/app.lock
+	@$(UV) pip install --quiet -p $(PY) --no-deps -e .
+	@touch $@
+
+$(RASA_VENV)/.done: requirements/rasa.lock $(VENV)/.done
+	@echo "==> Environnement de Rasa ($(RASA_VENV), Python 3.10) — quelques minutes la première fois…"
+	@test -x $(RASA_VENV)/bin/python || $(UV) venv --quiet -p $$(scripts/find-python.sh 3.10) $(RASA_VENV)
+	@$(UV) pip sync -p $(RASA_VENV)/bin/python requirements/rasa.lock
+	@touch $@
+
+.env: | $(VENV)/.done
+	@scripts/make-env.sh
+
+$(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.done
+	@echo "==> Entraînement du modèle Rasa (quelques minutes, progression ci-dessous)…"
+	@$(RASA) train --config config.yml --domain domain.yml --data nlu_data \
+		--out models --fixed-model-name vigie --num-threads 2
+	@touch $@
+
+train: setup $(MODEL) ## Train the Rasa model if the training data changed
+
+validate: setup ## Check the Rasa training data (no warnings allowed)
+	@$(PY) scripts/validate_data.py
+
+run: setup $(MODEL) ## Start Vigie (terminal chat without TELEGRAM_BOT_TOKEN)
+	@$(PY) -m bot run
+
+lint: $(VENV)/.done ## ruff (lint + format check) and mypy
+	@echo "==> Lint"
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
+
+test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
+	@echo "==> Tests"
+	@$(VENV)/bin/pytest -q -p no:cacheprovider
+
+eval: setup $(MODEL) ## NLU evaluation on the held-out set, compared with Rasa's default pipeline
+	@$(PY) scripts/eval_nlu.py
+
+bench: setup $(MODEL) ## End-to-end latency and throughput through the fake Telegram server
+	@$(PY) scripts/bench.py
+
+clean: ## Remove environments, models and local data
+	rm -rf $(VENV) $(RASA_VENV) models var results

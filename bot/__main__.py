@@ -1,0 +1,45 @@
+"""``python -m bot run|telegram|chat``: the entry points of the front end."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from vigie.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen part of Vigie."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Vigie front end")
+    parser.add_argument(
+        "command",
+        choices=["run", "telegram", "chat"],
+        help="run: everything (supervisor); telegram: the Telegram bot only; "
+        "chat: the terminal chat only (Rasa must be running)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.command == "telegram" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = get_settings()
+    if args.command == "run":
+        from bot import supervisor
+
+        return asyncio.run(supervisor.run(settings))
+    if args.command == "telegram":
+        from bot import telegram_app
+
+        telegram_app.run(settings)
+        return 0
+    from bot import terminal
+
+    asyncio.run(terminal.chat(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

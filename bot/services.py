@@ -1,0 +1,56 @@
+"""What a front-end process opens once at start and closes at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.rasa_client import RasaClient
+from vigie.db import Inbox, TurnLog, create_engine, make_sessionmaker, upgrade
+from vigie.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Database, the one aiohttp session of the process, and the Rasa client."""
+
+    settings: Settings
+    engine: AsyncEngine
+    inbox: Inbox
+    turns: TurnLog
+    http: aiohttp.ClientSession
+    rasa: RasaClient
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Services:
+        """Migrate the database to the latest schema, then open everything."""
+        if not settings.pseudonym_secret.get_secret_value():
+            raise RuntimeError(
+                "PSEUDONYM_SECRET is empty: set it in the environment or in .env "
+                "(make run creates one)."
+            )
+        await asyncio.to_thread(upgrade, settings.database_url)
+        engine = create_engine(settings.database_url)
+        sessionmaker = make_sessionmaker(engine)
+        http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=64),
+            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds),
+        )
+        rasa = RasaClient(
+            http,
+            settings.rasa_url,
+            timeout=settings.rasa_timeout_seconds,
+            retries=settings.rasa_retries,
+        )
+        return cls(settings, engine, Inbox(sessionmaker), TurnLog(sessionmaker), http, rasa)
+
+    async def aclose(self) -> None:
+        """Close the HTTP session and the database engine."""
+        await self.http.close()
+        await self.engine.dispose()

@@ -1,0 +1,235 @@
+"""The python-telegram-bot Application: thin handlers over the shared pipeline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.pipeline import DeliveryError, Incoming, Pipeline
+from bot.services import Services
+from vigie.knowledge.render import split_html
+from vigie.messages import OutgoingMessage
+from vigie.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_DATA_MAX_BYTES = 64
+COMMANDS = [
+    BotCommand("start", "Présentation de Vigie"),
+    BotCommand("aide", "Ce que Vigie sait faire"),
+    BotCommand("menu", "Le menu des sujets"),
+]
+
+
+def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    """Rasa's buttons as an inline keyboard, one button per row."""
+    rows = [
+        [InlineKeyboardButton(b.title[:64], callback_data=b.payload)]
+        for b in message.buttons
+        if b.payload and len(b.payload.encode()) <= CALLBACK_DATA_MAX_BYTES
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramDelivery:
+    """Sends messages with the Application's bot (rate-limited by AIORateLimiter)."""
+
+    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+        self._application = application
+
+    async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None:
+        bot = self._application.bot
+        try:
+            for message in messages:
+                chunks = split_html(message.html) or [""]
+                for index, chunk in enumerate(chunks):
+                    last = index == len(chunks) - 1
+                    await bot.send_message(
+                        chat_id,
+                        chunk,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard(message) if last else None,
+                        disable_web_page_preview=True,
+                    )
+        except Forbidden as exc:
+            raise DeliveryError("forbidden", permanent=True) from exc
+        except BadRequest as exc:
+            logger.error("Telegram refused a message: %s", exc.message)
+            raise DeliveryError("bad_request", permanent=True) from exc
+        except TelegramError as exc:
+            raise DeliveryError(type(exc).__name__) from exc
+
+
+class VigieBot:
+    """Handlers of the Telegram front end; everything goes through the pipeline."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.services: Services | None = None
+        self.pipeline: Pipeline | None = None
+
+    def _pipeline(self) -> Pipeline:
+        if self.pipeline is None:
+            raise RuntimeError("the pipeline is not started")
+        return self.pipeline
+
+    async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Open the database and the HTTP session, then handle what was left pending."""
+        self.services = await Services.open(self.settings)
+        self.pipeline = Pipeline(
+            settings=self.settings,
+            channel="telegram",
+            inbox=self.services.inbox,
+            turns=self.services.turns,
+            rasa=self.services.rasa,
+            delivery=TelegramDelivery(application),
+        )
+        try:
+            await application.bot.set_my_commands(COMMANDS)
+        except TelegramError as exc:
+            logger.warning("Commands not set: %s", type(exc).__name__)
+        self.pipeline.start()
+
+    async def post_shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Stop the workers (pending messages stay in the inbox) and close everything."""
+        if self.pipeline is not None:
+            await self.pipeline.aclose()
+        if self.services is not None:
+            await self.services.aclose()
+
+    async def _incoming(self, update: Update, kind: str, text: str = "") -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        await self._pipeline().receive(
+            Incoming(chat_id=chat.id, user_id=user.id, kind=kind, text=text, update_id=update.update_id)
+        )
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Introduce Vigie and the privacy notice, then show the menu."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        contacts = self.settings.contacts()
+        await context.bot.send_message(
+            chat.id, texts.fill(texts.WELCOME, contacts), parse_mode=ParseMode.HTML
+        )
+        await context.bot.send_message(
+            chat.id,
+            texts.fill(texts.PRIVACY, contacts, retention_days=self.settings.retention_days),
+            parse_mode=ParseMode.HTML,
+        )
+        await self._incoming(update, "button", "/help")
+
+    async def menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the help menu (/aide, /menu)."""
+        await self._incoming(update, "button", "/help")
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a command Vigie does not know; it never reaches Rasa."""
+        if update.effective_chat is not None:
+            await context.bot.send_message(
+                update.effective_chat.id, texts.fill(texts.UNKNOWN_COMMAND, {}),
+                parse_mode=ParseMode.HTML,
+            )
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A written message: stored, then handled in order."""
+        message = update.effective_message
+        await self._incoming(update, "text", message.text or "" if message else "")
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press: its payload goes to Rasa like a message."""
+        query = update.callback_query
+        if query is None:
+            return
+        data = query.data or ""
+        if not data.startswith("/"):
+            await query.answer(texts.BUTTON_EXPIRED)
+            return
+        await query.answer()
+        await self._incoming(update, "button", data)
+
+    async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, voice notes, photos, files…: say what Vigie can take."""
+        message = update.effective_message
+        kind = "other"
+        if message is not None:
+            if message.voice or message.audio or message.video_note:
+                kind = "voice"
+            elif message.sticker:
+                kind = "sticker"
+            elif message.photo:
+                kind = "photo"
+            elif message.document:
+                kind = "document"
+        await self._incoming(update, kind)
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error's traceback, never the update's content."""
+        logger.error("Handler error: %s", type(context.error).__name__, exc_info=context.error)
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """Build the Application; the database and sessions open in ``post_init``."""
+    token = settings.telegram_bot_token
+    if token is None or not token.get_secret_value():
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+    vigie = VigieBot(settings)
+    application = (
+        Application.builder()
+        .token(token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(vigie.post_init)
+        .post_shutdown(vigie.post_shutdown)
+        .build()
+    )
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("start", vigie.start, filters=private))
+    application.add_handler(CommandHandler(["aide", "menu", "help"], vigie.menu, filters=private))
+    application.add_handler(MessageHandler(private & new & filters.COMMAND, vigie.unknown_command))
+    application.add_handler(MessageHandler(private & new & filters.TEXT, vigie.text))
+    application.add_handler(CallbackQueryHandler(vigie.button))
+    application.add_handler(MessageHandler(private & new, vigie.other))
+    application.add_error_handler(vigie.error)
+    application.bot_data["vigie"] = vigie
+    return application
+
+
+def run(settings: Settings) -> None:
+    """Run the Telegram front end until stopped (polling, or webhook with a secret token)."""
+    application = build_application(settings)
+    if settings.telegram_mode == "webhook":
+        if not settings.webhook_url or settings.webhook_secret_token is None:
+            raise RuntimeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN")
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret_token.get_secret_value(),
+            allowed_updates=["message", "callback_query"],
+        )
+    else:
+        application.run_polling(allowed_updates=["message", "callback_query"])

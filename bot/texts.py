@@ -1,0 +1,105 @@
+"""Every French text the front ends write themselves (Rasa's and the actions' are elsewhere).
+
+Placeholders in braces are filled from the settings' contacts, already escaped for HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+NBSP = "\u00a0"
+
+WELCOME = (
+    "<b>Bonjour, je suis Vigie.</b>\n"
+    "Je suis l’assistant de sécurité informatique de votre établissement, proposé par "
+    "{provider_name}. Posez-moi vos questions avec vos mots, de jour comme de nuit{nbsp}: "
+    "mots de passe, faux mails, clés USB, carte CPS, virus…\n\n"
+    "<b>En cas d’urgence</b> (écran de rançon, virus, mot de passe donné){nbsp}: débranchez le "
+    "câble réseau, n’éteignez pas l’ordinateur et appelez {provider_name} ({provider_hotline})."
+)
+
+PRIVACY = (
+    "<b>Vos données</b>\n"
+    "Je conserve vos échanges avec moi {retention_days}{nbsp}jours, sous un identifiant "
+    "anonyme, pour le suivi par {provider_name}. Ce qui ressemble à un mot de passe, un code "
+    "ou un identifiant est effacé avant d’être enregistré.\n"
+    "<b>Ne tapez jamais ici un mot de passe ni une information de santé sur un résident.</b>\n"
+    "Pour vos droits sur vos données{nbsp}: {dpo_contact}."
+)
+
+DEGRADED = (
+    "Je n’arrive pas à vous répondre tout de suite. Votre message est bien enregistré{nbsp}: "
+    "je vous réponds dès que possible, sans que vous ayez à le renvoyer.\n\n"
+    "<b>Si c’est urgent</b> (virus, écran de rançon, mot de passe donné){nbsp}: débranchez le "
+    "câble réseau, n’éteignez pas l’ordinateur et appelez {provider_name} "
+    "({provider_hotline}{nbsp}; astreinte{nbsp}: {provider_oncall})."
+)
+
+REDACTED_WARNING = (
+    "J’ai effacé de ce que je conserve ce qui ressemblait à {what}. Par sécurité, supprimez "
+    "votre message de la conversation, et si c’était un vrai mot de passe ou un vrai code, "
+    "changez-le dès maintenant."
+)
+
+REDACTED_KINDS = {
+    "password": "un mot de passe",
+    "code": "un code",
+    "login": "un identifiant",
+    "email": "une adresse e-mail",
+    "phone": "un numéro de téléphone",
+    "iban": "des coordonnées bancaires",
+    "card": "un numéro de carte",
+    "nir": "un numéro de sécurité sociale",
+}
+REDACTED_DEFAULT = "une information personnelle"
+
+TOO_LONG = (
+    "Votre message est trop long pour moi (plus de {limit}{nbsp}caractères). Pouvez-vous "
+    "me l’écrire en quelques phrases{nbsp}? Pour un mail suspect, retenez seulement "
+    "l’expéditeur et ce qu’il demande."
+)
+
+EMPTY = "Je n’ai reçu aucun texte. Écrivez-moi votre question avec vos mots."
+
+UNSUPPORTED = {
+    "voice": (
+        "Je ne sais pas encore écouter les messages vocaux. Pouvez-vous m’écrire votre "
+        "question{nbsp}?"
+    ),
+    "sticker": "Joli{nbsp}! Mais je ne comprends que les messages écrits{nbsp}: posez-moi votre question.",
+    "photo": (
+        "Je ne sais pas encore lire les photos. Décrivez-moi par écrit ce que vous voyez. "
+        "Si l’écran affiche une demande de rançon{nbsp}: débranchez le câble réseau et "
+        "appelez {provider_name} ({provider_hotline})."
+    ),
+    "document": (
+        "Je ne sais pas encore analyser les fichiers. Pour un mail suspect, décrivez-moi "
+        "l’expéditeur et ce qu’il demande, sans cliquer sur rien."
+    ),
+    "other": "Je ne comprends que les messages écrits. Posez-moi votre question avec vos mots.",
+}
+
+UNKNOWN_COMMAND = (
+    "Je ne connais pas cette commande. Les commandes disponibles sont /start, /aide et "
+    "/menu{nbsp}; vous pouvez aussi m’écrire simplement votre question."
+)
+
+ERROR = (
+    "Désolé, un problème est survenu de mon côté. Votre message est conservé. En cas "
+    "d’urgence, appelez {provider_name} ({provider_hotline})."
+)
+
+BUTTON_EXPIRED = "Ce choix n’est plus disponible. Écrivez-moi votre question."
+
+TERMINAL_INTRO = (
+    "Vigie — conversation locale (sans Telegram). Écrivez votre message puis Entrée{nbsp}; "
+    "tapez le numéro d’un choix pour le sélectionner, /aide pour le menu, /quitter pour sortir."
+)
+TERMINAL_BYE = "À bientôt{nbsp}!"
+
+
+def fill(template: str, contacts: Mapping[str, str], **extra: object) -> str:
+    """Fill a template's placeholders; every value is HTML-escaped."""
+    values = {key: html.escape(str(value)) for key, value in {**contacts, **extra}.items()}
+    return template.format(nbsp=NBSP, **values)

@@ -1,0 +1,8 @@
+#!/usr/bin/env sh
+# Creates .env from .env.example on first run, with a fresh random PSEUDONYM_SECRET.
+set -eu
+[ -f .env ] && exit 0
+secret=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')
+sed "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$secret/" .env.example > .env
+chmod 600 .env
+echo "Fichier .env créé (secret de pseudonymisation généré). Ajoutez-y TELEGRAM_BOT_TOKEN pour Telegram."

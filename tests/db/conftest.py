@@ -1,0 +1,120 @@
+"""Database fixtures: every test using ``db_url`` runs on SQLite and on PostgreSQL.
+
+PostgreSQL: a uniquely named database is created for the test session (through the
+``test`` database, or ``VIGIE_TEST_POSTGRES_URL``) and dropped at the end; each test starts
+from an empty ``public`` schema. If the server is unreachable the PostgreSQL tests fail,
+unless ``VIGIE_SKIP_POSTGRES=1``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.db import create_engine, make_sessionmaker, upgrade
+
+T = TypeVar("T")
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def run_async(function: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine from a sync fixture, in its own thread and event loop."""
+
+    async def main() -> T:
+        return await function()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, main()).result()
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """SQLAlchemy URL of a fresh PostgreSQL database, dropped after the test session."""
+    admin_url = os.environ.get("VIGIE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    admin_dsn = _asyncpg_dsn(admin_url)
+    name = f"vigie_test_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(admin_dsn, timeout=5)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    try:
+        run_async(create)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        message = (
+            f"PostgreSQL unreachable or unusable at {make_url(admin_url)!r} "
+            f"({type(exc).__name__}: {exc}). Start it, set VIGIE_TEST_POSTGRES_URL, "
+            "or set VIGIE_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+        )
+        if os.environ.get("VIGIE_SKIP_POSTGRES") == "1":
+            pytest.skip(message)
+        pytest.fail(message, pytrace=False)
+
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(admin_dsn, timeout=5)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    run_async(drop)
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Empty the database: drop and recreate the ``public`` schema."""
+
+    async def reset() -> None:
+        connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
+        try:
+            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await connection.close()
+
+    run_async(reset)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database (no tables), one per test."""
+    if request.param == "sqlite":
+        # A folder that does not exist yet: the data layer must create it.
+        return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'vigie.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    reset_postgres_schema(url)
+    return url
+
+
+@pytest.fixture
+async def sessionmaker(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory on a database migrated to the head revision."""
+    await asyncio.to_thread(upgrade, db_url)
+    engine = create_engine(db_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()

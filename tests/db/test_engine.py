@@ -1,0 +1,91 @@
+"""Engine settings: SQLite pragmas, folder creation, timezone-aware datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.db import InboxItem, Turn, create_engine, make_sessionmaker
+from vigie.db.engine import ensure_sqlite_directory
+
+
+async def test_sqlite_pragmas_and_parent_folder(tmp_path: Path) -> None:
+    database = tmp_path / "deep" / "er" / "vigie.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        assert database.parent.is_dir()
+        # Two connections at once: every pooled connection gets the pragmas.
+        async with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+                assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+                assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    finally:
+        await engine.dispose()
+    assert database.exists()
+
+
+def test_no_folder_for_memory_or_postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ensure_sqlite_directory("sqlite+aiosqlite://")
+    ensure_sqlite_directory("sqlite+aiosqlite:///:memory:")
+    ensure_sqlite_directory("postgresql+asyncpg://postgres@127.0.0.1:5432/some/thing")
+    assert list(tmp_path.iterdir()) == []
+    ensure_sqlite_directory("sqlite+aiosqlite:///relative/dir/v.db")
+    assert (tmp_path / "relative" / "dir").is_dir()
+
+
+async def test_sessions_keep_objects_after_commit(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessionmaker() as session:
+        turn = Turn(channel="terminal", sender="s", text_in="a", text_out="b")
+        session.add(turn)
+        await session.commit()
+    # expire_on_commit=False: attributes are readable outside the session.
+    assert turn.id is not None
+    assert turn.created_at.tzinfo is UTC
+
+
+async def test_datetimes_are_utc_and_naive_ones_refused(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    paris_summer = timezone(timedelta(hours=2))
+    local = datetime(2025, 7, 1, 12, 0, tzinfo=paris_summer)
+    async with sessionmaker() as session:
+        session.add(Turn(created_at=local, channel="terminal", sender="s", text_in="", text_out=""))
+        await session.commit()
+    async with sessionmaker() as session:
+        stored = (await session.scalars(select(Turn))).one()
+    assert stored.created_at == local
+    assert stored.created_at.tzinfo is UTC
+    assert stored.created_at.hour == 10
+
+    async with sessionmaker() as session:
+        session.add(
+            InboxItem(
+                channel="terminal",
+                chat_id=1,
+                sender="s",
+                kind="text",
+                text="",
+                received_at=datetime(2025, 1, 1, 12, 0),  # naive
+            )
+        )
+        with pytest.raises(StatementError, match="naive datetime"):
+            await session.commit()
+
+
+async def test_make_sessionmaker_binds_the_engine(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    try:
+        maker = make_sessionmaker(engine)
+        async with maker() as session:
+            assert (await session.execute(text("SELECT 41 + 1"))).scalar_one() == 42
+    finally:
+        await engine.dispose()

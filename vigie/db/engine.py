@@ -1,0 +1,110 @@
+"""Engines, sessions and schema migrations (Alembic, run programmatically)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ALEMBIC_INI = PACKAGE_DIR / "alembic.ini"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# Key of ``Config.attributes`` where ``migrations/env.py`` finds the database URL.
+URL_ATTRIBUTE = "database_url"
+
+
+def _is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL, or None for an in-memory or URI-style database."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def ensure_sqlite_directory(url: str | URL) -> None:
+    """Create the parent folder of a SQLite database file (no-op for other databases)."""
+    parsed = make_url(url)
+    if not _is_sqlite(parsed):
+        return
+    path = _sqlite_file(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
+
+    SQLite: the parent folder of the file is created; every connection gets WAL journaling,
+    a 5 s busy timeout and foreign keys enforced. PostgreSQL: connections are pinged before use.
+    """
+    parsed = make_url(url)
+    if _is_sqlite(parsed):
+        ensure_sqlite_directory(parsed)
+        engine = _create_async_engine(parsed)
+        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        return engine
+    return _create_async_engine(parsed, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """A session factory whose objects stay usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    """The Alembic configuration of the package, pointed at ``url`` (any working directory)."""
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes[URL_ATTRIBUTE] = url
+    return config
+
+
+def _in_fresh_thread(function: Callable[[], None]) -> None:
+    """Run ``function`` in a new thread and wait: ``env.py`` starts its own event loop there,
+    which works whether or not the calling thread already runs one."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigie-alembic") as executor:
+        executor.submit(function).result()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the schema of ``url`` up to ``revision`` (blocking; see ``asyncio.to_thread``)."""
+    ensure_sqlite_directory(url)
+    config = alembic_config(url)
+    logger.info("database upgrade to %s", revision)
+    _in_fresh_thread(lambda: command.upgrade(config, revision))
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    """Migrate the schema of ``url`` down to ``revision`` (blocking)."""
+    config = alembic_config(url)
+    logger.info("database downgrade to %s", revision)
+    _in_fresh_thread(lambda: command.downgrade(config, revision))
