@@ -1,0 +1,207 @@
+"""Vigie's custom actions: thin adapters from Rasa's tracker to the ``vigie`` package.
+
+The action server imports this module at start: nothing is loaded here. The settings and
+the knowledge base are read on the first call, once, through cached getters
+(``get_settings`` and ``get_knowledge_base``; ``cache_clear()`` them to reload).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from vigie import texts
+from vigie.knowledge import KnowledgeBase, KnowledgeError, get_knowledge_base, render_article
+from vigie.messages import OutgoingMessage
+from vigie.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+FAQ_INTENT = "faq"
+FALLBACK_INTENT = "nlu_fallback"
+ARTICLE_ENTITY = "article"
+SUGGESTION_COUNT = 2
+
+DomainDict = dict[str, Any]
+
+
+def _contacts() -> dict[str, str]:
+    return get_settings().contacts()
+
+
+def _knowledge_base() -> KnowledgeBase | None:
+    """The knowledge base, or ``None`` (logged) if the articles cannot be loaded."""
+    try:
+        return get_knowledge_base()
+    except KnowledgeError:
+        logger.exception("The knowledge base cannot be loaded")
+        return None
+
+
+def _send(dispatcher: CollectingDispatcher, *messages: OutgoingMessage) -> None:
+    for message in messages:
+        dispatcher.utter_message(json_message=message.to_custom())
+
+
+def requested_article(parse_data: dict[str, Any]) -> str | None:
+    """The article asked for: the ``article`` entity (buttons), else the ResponseSelector's."""
+    for entity in parse_data.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == ARTICLE_ENTITY:
+            value = entity.get("value")
+            if isinstance(value, str) and value:
+                return value
+    selector = (parse_data.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    key = (selector.get("response") or {}).get("intent_response_key")
+    if isinstance(key, str) and key.startswith(f"{FAQ_INTENT}/"):
+        return key.removeprefix(f"{FAQ_INTENT}/") or None
+    return None
+
+
+def candidate_topics(parse_data: dict[str, Any]) -> list[str]:
+    """Topics the user may have meant, likeliest first: intent names and ``faq/<id>``.
+
+    Follows ``intent_ranking`` without ``nlu_fallback``; ``faq`` stands for the best
+    article of the ResponseSelector, and the other articles come last.
+    """
+    selector = (parse_data.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    articles = [
+        key
+        for item in selector.get("ranking") or []
+        if isinstance(item, dict)
+        and isinstance(key := item.get("intent_response_key"), str)
+        and key.startswith(f"{FAQ_INTENT}/")
+    ]
+    topics: list[str] = []
+    for item in parse_data.get("intent_ranking") or []:
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or name == FALLBACK_INTENT:
+            continue
+        if name == FAQ_INTENT:
+            if articles:
+                topics.append(articles.pop(0))
+        elif name not in topics:
+            topics.append(name)
+    return topics + articles
+
+
+class ActionAnswerFaq(Action):  # type: ignore[misc]
+    """Send the knowledge-base article the user asked for."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        contacts = _contacts()
+        kb = _knowledge_base()
+        article_id = requested_article(tracker.latest_message)
+        if kb is None:
+            _send(dispatcher, texts.advice(texts.KNOWLEDGE_UNAVAILABLE, contacts))
+        elif article_id is None or article_id not in kb:
+            logger.info("No article for the requested id")
+            message = texts.advice(texts.FAQ_NOT_FOUND, contacts)
+            _send(dispatcher, OutgoingMessage(message.html, (texts.intent_button("help"),)))
+        else:
+            logger.info("Answering with article %s", article_id)
+            _send(dispatcher, *render_article(kb.get(article_id), contacts, kb))
+        return []
+
+
+class ActionSuggestTopics(Action):  # type: ignore[misc]
+    """Low NLU confidence: offer the two likeliest topics, then forget the turn."""
+
+    def name(self) -> str:
+        return "action_suggest_topics"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        topics = candidate_topics(tracker.latest_message)
+        message = texts.suggestions(topics, _contacts(), _knowledge_base(), limit=SUGGESTION_COUNT)
+        _send(dispatcher, message)
+        return [UserUtteranceReverted()]
+
+
+class _AdviceMixin:
+    """Send one fixed piece of advice, with buttons to related articles.
+
+    A mixin rather than an ``Action`` subclass: the action server registers every
+    subclass of ``Action``, and this one has no name of its own.
+    """
+
+    action_name = ""
+    template = ""
+    articles: tuple[str, ...] = ()
+
+    def name(self) -> str:
+        return self.action_name
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kb = _knowledge_base() if self.articles else None
+        _send(dispatcher, texts.advice(self.template, _contacts(), kb, self.articles))
+        return []
+
+
+class ActionHelpMenu(Action):  # type: ignore[misc]
+    """What Vigie can do, as buttons."""
+
+    def name(self) -> str:
+        return "action_help_menu"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        _send(dispatcher, texts.help_menu(_contacts(), _knowledge_base()))
+        return []
+
+
+class ActionOutOfScope(_AdviceMixin, Action):  # type: ignore[misc]
+    """Say honestly that Vigie cannot help, and who can."""
+
+    action_name = "action_out_of_scope"
+    template = texts.OUT_OF_SCOPE
+
+
+class ActionReportPhishing(_AdviceMixin, Action):  # type: ignore[misc]
+    """Immediate advice for a suspicious e-mail (the reporting flow comes later)."""
+
+    action_name = "action_report_phishing"
+    template = texts.REPORT_PHISHING
+    articles = texts.REPORT_PHISHING_ARTICLES
+
+
+class ActionOpenTicket(_AdviceMixin, Action):  # type: ignore[misc]
+    """Tickets in the chat are coming: give the provider's contacts meanwhile."""
+
+    action_name = "action_open_ticket"
+    template = texts.OPEN_TICKET
+
+
+class ActionTicketStatus(_AdviceMixin, Action):  # type: ignore[misc]
+    """Ticket follow-up is coming: give the provider's contacts meanwhile."""
+
+    action_name = "action_ticket_status"
+    template = texts.TICKET_STATUS
+
+
+class ActionIncidentReflexes(_AdviceMixin, Action):  # type: ignore[misc]
+    """Security incident: the reflexes first, then whom to call."""
+
+    action_name = "action_incident_reflexes"
+    template = texts.INCIDENT_REFLEXES
+    articles = texts.INCIDENT_ARTICLES
+
+
+class ActionLostDevice(_AdviceMixin, Action):  # type: ignore[misc]
+    """Lost or stolen device or CPS card: declare it at once."""
+
+    action_name = "action_lost_device"
+    template = texts.LOST_DEVICE
+    articles = texts.LOST_DEVICE_ARTICLES
