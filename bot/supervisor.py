@@ -117,6 +117,7 @@ def rasa_service(settings: Settings, log_dir: Path) -> Service:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "LOG_LEVEL": "INFO",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "ACTIONS_PORT": str(settings.actions_port),
     }
     return Service(
         "rasa", "Rasa (compréhension du français)", argv,

@@ -1,0 +1,157 @@
+"""The real stack for end-to-end tests: Rasa and the action server on loopback (once per
+session), and per test a fake Telegram Bot API server with the real Application."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+from telegram.ext import Application
+
+from bot.supervisor import actions_service, rasa_service
+from bot.telegram_app import build_application
+from tests.auxil.fake_telegram import FakeTelegram
+from tests.auxil.toggle_proxy import ToggleProxy, free_port
+from vigie.settings import ROOT, Settings
+
+MODEL = ROOT / "models" / "vigie.tar.gz"
+HOTLINE = "01 23 45 67 89"
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the session's Rasa and action server listen."""
+
+    rasa_url: str
+    rasa_port: int
+    actions_port: int
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} process exited; log:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not healthy after {timeout} s; log:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Start the real Rasa server and action server, as the supervisor does."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        rasa_port=free_port(),
+        actions_port=free_port(),
+    )
+    log_dir = tmp_path_factory.mktemp("logs")
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for service in (actions_service(settings, log_dir), rasa_service(settings, log_dir)):
+            log = service.log_path.open("wb")
+            processes.append(
+                subprocess.Popen(
+                    service.argv, cwd=ROOT, env={**os.environ, **service.env},
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                )  # fmt: skip
+            )
+            _wait_http(service.health_url, processes[-1], service.log_path, timeout=240)
+        yield Stack(f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_port, settings.actions_port)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def make_settings(fake: FakeTelegram, rasa_url: str, db_path: Path, **overrides: object) -> Settings:
+    """Settings of a test bot: fake Telegram, given Rasa URL, its own SQLite file."""
+    values: dict[str, object] = {
+        "telegram_bot_token": SecretStr(fake.token),
+        "telegram_base_url": fake.base_url,
+        "telegram_base_file_url": fake.base_file_url,
+        "database_url": f"sqlite+aiosqlite:///{db_path}",
+        "rasa_url": rasa_url,
+        "pseudonym_secret": SecretStr("e2e-test-secret"),
+        "provider_name": "Infogérance Test",
+        "provider_hotline": HOTLINE,
+        "rasa_timeout_seconds": 8.0,
+        "rasa_retries": 0,
+        "retry_interval_seconds": 0.5,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+
+
+class RunningBot:
+    """The real Application, polling the fake server, started and stopped by the test."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.application: Application = build_application(settings)  # type: ignore[type-arg]
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.application
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """A fresh fake Telegram Bot API server."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(fake: FakeTelegram, stack: Stack, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    """The real Application against the fake server and the session's Rasa."""
+    running = RunningBot(make_settings(fake, stack.rasa_url, tmp_path / "vigie.db"))
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest_asyncio.fixture
+async def proxy(stack: Stack) -> AsyncIterator[ToggleProxy]:
+    """A proxy in front of Rasa that the test can take down and bring back."""
+    toggle = ToggleProxy(stack.rasa_url)
+    await toggle.up()
+    yield toggle
+    await toggle.close()

@@ -1,0 +1,101 @@
+"""End to end: the real Application, a fake Telegram server, the real Rasa and actions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.auxil.fake_telegram import FakeTelegram
+from tests.e2e.conftest import HOTLINE, RunningBot
+from vigie.knowledge.loader import KnowledgeBase
+from vigie.settings import ROOT
+
+KB = KnowledgeBase.load(ROOT / "knowledge")
+
+
+def buttons(message: dict) -> list[dict]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_question_gets_article_then_related_button(fake: FakeTelegram, bot: RunningBot) -> None:
+    user = fake.user(1001)
+    fake.send_text(user, "c koi un bon mdp")
+    [answer] = await fake.wait_for_messages(user.id, 1)
+    article = KB.get("password_strength")
+    assert answer["parse_mode"] == "HTML"
+    assert answer["text"].startswith(article.title)
+    related = [b for b in buttons(answer) if b["callback_data"].startswith("/faq")]
+    assert [b["text"] for b in related] == [KB.get(r).title for r in article.related]
+
+    fake.press_button(user, answer, related[0]["callback_data"])
+    messages = await fake.wait_for_messages(user.id, 2)
+    assert messages[1]["text"].startswith(KB.get(article.related[0]).title)
+    assert fake.answered_callbacks, "the button press was not acknowledged"
+
+
+async def test_ransom_screen_gets_reflexes_first(fake: FakeTelegram, bot: RunningBot) -> None:
+    user = fake.user(1002)
+    fake.send_text(user, "mon ecran affiche une rançon")
+    [answer] = await fake.wait_for_messages(user.id, 1)
+    text = answer["text"]
+    assert "câble réseau" in text
+    assert HOTLINE in text
+    assert text.index("câble réseau") < text.index(HOTLINE)
+
+
+async def test_start_shows_welcome_privacy_and_menu(fake: FakeTelegram, bot: RunningBot) -> None:
+    user = fake.user(1003)
+    fake.send_text(user, "/start")
+    welcome, privacy, menu = await fake.wait_for_messages(user.id, 3)
+    assert "Vigie" in welcome["text"]
+    assert "mot de passe" in privacy["text"] and "365" in privacy["text"]
+    payloads = [b["callback_data"] for b in buttons(menu)]
+    assert "/report_phishing" in payloads and "/declare_incident" in payloads
+
+
+async def test_unsupported_inputs_get_clear_answers(fake: FakeTelegram, bot: RunningBot) -> None:
+    user = fake.user(1004)
+    fake.send_sticker(user)
+    fake.send_voice(user)
+    fake.send_photo(user)
+    fake.send_document(user, "facture.pdf", b"%PDF-1.4 test", "application/pdf")
+    fake.send_text(user, "/formatage")
+    fake.send_text(user, "x" * 3000)
+    messages = await fake.wait_for_messages(user.id, 6)
+    texts = [m["text"] for m in messages]
+    assert "messages écrits" in texts[0]
+    assert "vocaux" in texts[1]
+    assert "photos" in texts[2]
+    assert "fichiers" in texts[3]
+    assert "commande" in texts[4]
+    assert "trop long" in texts[5]
+
+
+async def test_password_is_redacted_before_storage(
+    fake: FakeTelegram, bot: RunningBot, tmp_path: Path
+) -> None:
+    user = fake.user(1005)
+    fake.send_text(user, "j ai donné mon mdp c'est Soleil2024! a un faux technicien au tel")
+    messages = await fake.wait_for_messages(user.id, 2)
+    assert "effacé" in messages[0]["text"]
+    await bot.application.bot_data["vigie"].pipeline.idle()
+    with sqlite3.connect(tmp_path / "vigie.db") as db:
+        stored = [row[0] for row in db.execute("select text from inbox")]
+        logged = [row for row in db.execute("select text_in, sender, intent from turns")]
+    assert stored and all("Soleil2024" not in text for text in stored)
+    assert logged and all("Soleil2024" not in row[0] for row in logged)
+    assert all(str(user.id) not in row[1] for row in logged)
+
+
+async def test_fallback_offers_two_topics(fake: FakeTelegram, bot: RunningBot) -> None:
+    user = fake.user(1006)
+    fake.send_text(user, "la carte")
+    [answer] = await fake.wait_for_messages(user.id, 1)
+    offered = buttons(answer)
+    assert "Vous voulez parler" in answer["text"]
+    assert len(offered) == 3
+    assert offered[-1]["callback_data"] == "/out_of_scope"
+    fake.press_button(user, answer, offered[0]["callback_data"])
+    messages = await fake.wait_for_messages(user.id, 2)
+    assert messages[1]["text"] and "Vous voulez parler" not in messages[1]["text"]

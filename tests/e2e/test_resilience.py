@@ -1,0 +1,93 @@
+"""Outages: Rasa stopped and back, the bot killed and restarted — nothing lost, no duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.auxil.fake_telegram import FakeTelegram
+from tests.auxil.toggle_proxy import ToggleProxy
+from tests.e2e.conftest import HOTLINE, RunningBot, Stack, make_settings
+from vigie.knowledge.loader import KnowledgeBase
+from vigie.settings import ROOT
+
+KB = KnowledgeBase.load(ROOT / "knowledge")
+DEGRADED_MARK = "bien enregistré"
+
+
+async def test_rasa_down_then_back(
+    fake: FakeTelegram, stack: Stack, proxy: ToggleProxy, tmp_path: Path
+) -> None:
+    await proxy.down()
+    running = RunningBot(make_settings(fake, proxy.url, tmp_path / "vigie.db"))
+    await running.start()
+    try:
+        user = fake.user(2001)
+        fake.send_text(user, "c koi un bon mdp")
+        [first] = await fake.wait_for_messages(user.id, 1, timeout=15)
+        assert DEGRADED_MARK in first["text"] and HOTLINE in first["text"]
+        fake.send_text(user, "comment verrouiller mon ordi quand je quitte le poste de soins")
+        second = (await fake.wait_for_messages(user.id, 2, timeout=15))[1]
+        assert DEGRADED_MARK in second["text"]
+
+        await proxy.up()
+        messages = await fake.wait_for_messages(user.id, 4, timeout=30)
+        assert messages[2]["text"].startswith(KB.get("password_strength").title)
+        assert messages[3]["text"].startswith(KB.get("lock_screen").title)
+        await asyncio.sleep(2)  # several retry periods: nothing is sent twice
+        assert len(fake.messages_to(user.id)) == 4
+    finally:
+        await running.stop()
+
+
+def _bot_process(fake: FakeTelegram, rasa_url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
+    settings = make_settings(fake, rasa_url, db)
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
+        "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+        "TELEGRAM_MODE": "polling",
+        "DATABASE_URL": settings.database_url,
+        "RASA_URL": rasa_url,
+        "RASA_RETRIES": "0",
+        "RETRY_INTERVAL_SECONDS": "0.5",
+        "PSEUDONYM_SECRET": "e2e-test-secret",
+        "PROVIDER_HOTLINE": HOTLINE,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "telegram"],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+async def test_bot_killed_after_receiving_answers_once_after_restart(
+    fake: FakeTelegram, stack: Stack, proxy: ToggleProxy, tmp_path: Path
+) -> None:
+    db, log = tmp_path / "vigie.db", tmp_path / "bot.log"
+    await proxy.down()
+    first = _bot_process(fake, proxy.url, db, log)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        user = fake.user(2002)
+        fake.send_text(user, "c koi un bon mdp")
+        [degraded] = await fake.wait_for_messages(user.id, 1, timeout=60)
+        assert DEGRADED_MARK in degraded["text"]
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+
+        await proxy.up()
+        second = _bot_process(fake, proxy.url, db, log)
+        messages = await fake.wait_for_messages(user.id, 2, timeout=60)
+        assert messages[1]["text"].startswith(KB.get("password_strength").title)
+        await asyncio.sleep(3)  # time for a duplicate to show up, if any
+        assert len(fake.messages_to(user.id)) == 2, log.read_text()[-2000:]
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=15)
