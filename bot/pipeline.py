@@ -102,7 +102,10 @@ class Pipeline:
             return
         if incoming.kind == "text" and len(text) > self._settings.max_message_chars:
             await self._store_answered(
-                incoming, sender, "too_long", texts.TOO_LONG,
+                incoming,
+                sender,
+                "too_long",
+                texts.TOO_LONG,
                 limit=self._settings.max_message_chars,
             )
             return
@@ -123,7 +126,8 @@ class Pipeline:
         if redaction and redaction.found:
             what = texts.REDACTED_KINDS.get(redaction.found[0], texts.REDACTED_DEFAULT)
             await self._safe_deliver(
-                incoming.chat_id, [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))]
+                incoming.chat_id,
+                [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
             )
         if incoming.chat_id in self._down:
             await self._send_degraded(item)
@@ -152,8 +156,14 @@ class Pipeline:
             return
         await self._inbox.mark_done(item.id)
         await self._turns.record(
-            channel=self._channel, sender=sender, text_in="", text_out=reply.plain_text(),
-            intent=None, confidence=None, article_id=None, inbox_id=item.id,
+            channel=self._channel,
+            sender=sender,
+            text_in="",
+            text_out=reply.plain_text(),
+            intent=None,
+            confidence=None,
+            article_id=None,
+            inbox_id=item.id,
         )
 
     # -- handling -------------------------------------------------------------------------
@@ -205,7 +215,9 @@ class Pipeline:
             await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
             return False
         await self._inbox.mark_done(item.id)
-        received = item.received_at if item.received_at.tzinfo else item.received_at.replace(tzinfo=UTC)
+        received = (
+            item.received_at if item.received_at.tzinfo else item.received_at.replace(tzinfo=UTC)
+        )
         await self._turns.record(
             channel=self._channel,
             sender=item.sender,
@@ -217,7 +229,9 @@ class Pipeline:
             inbox_id=item.id,
             latency_ms=int((datetime.now(UTC) - received).total_seconds() * 1000),
         )
-        logger.debug("Inbox item %s handled in %.0f ms", item.id, (time.monotonic() - started) * 1000)
+        logger.debug(
+            "Inbox item %s handled in %.0f ms", item.id, (time.monotonic() - started) * 1000
+        )
         return True
 
     async def _send_degraded(self, item: InboxItem, code: str = "queued") -> None:
@@ -258,8 +272,11 @@ class Pipeline:
     async def idle(self, timeout: float = 30.0) -> None:
         """Wait until no worker runs (for the terminal chat and tests)."""
         deadline = time.monotonic() + timeout
-        while self._workers and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        while self._workers:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            await asyncio.wait(list(self._workers.values()), timeout=remaining)
 
     async def aclose(self) -> None:
         """Stop the workers; what they had not finished stays pending in the inbox."""

@@ -98,7 +98,8 @@ def _parse_reply(data: Any) -> RasaReply:
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise RasaUnavailable("bad_reply")
     messages = [
-        m for m in (OutgoingMessage.from_rasa(x) for x in data["messages"] if isinstance(x, dict))
+        m
+        for m in (OutgoingMessage.from_rasa(x) for x in data["messages"] if isinstance(x, dict))
         if m is not None
     ]
     if not messages:
@@ -111,6 +112,8 @@ def _parse_reply(data: Any) -> RasaReply:
         messages=messages,
         intent=data.get("intent") if isinstance(data.get("intent"), str) else None,
         confidence=float(confidence) if isinstance(confidence, int | float) else None,
-        response_key=data.get("response_key") if isinstance(data.get("response_key"), str) else None,
+        response_key=data.get("response_key")
+        if isinstance(data.get("response_key"), str)
+        else None,
         articles=list(dict.fromkeys(articles)),
     )

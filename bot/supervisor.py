@@ -77,7 +77,9 @@ class Service:
                 )
             elapsed = time.monotonic() - started
             if elapsed > self.start_timeout:
-                raise RuntimeError(f"{self.name} not healthy after {elapsed:.0f} s; see {self.log_path}")
+                raise RuntimeError(
+                    f"{self.name} not healthy after {elapsed:.0f} s; see {self.log_path}"
+                )
             if out and elapsed - last_shown >= 3:
                 out.write(f"  … {self.label} démarre ({elapsed:.0f} s)\n")
                 out.flush()
@@ -99,16 +101,33 @@ class Service:
             await process.wait()
 
 
+def write_endpoints(settings: Settings, directory: Path) -> Path:
+    """Rasa's endpoints file pointing at the configured action server port."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"endpoints-{settings.actions_port}.yml"
+    path.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def rasa_service(settings: Settings, log_dir: Path) -> Service:
     """The Rasa server on 127.0.0.1, telemetry off, HTTP API only if configured."""
     argv = [
-        str(RASA_BIN), "run",
-        "--model", str(settings.models_dir),
-        "--interface", "127.0.0.1",
-        "--port", str(settings.rasa_port),
-        "--credentials", str(ROOT / "credentials.yml"),
-        "--endpoints", str(ROOT / "endpoints.yml"),
-    ]  # fmt: skip
+        str(RASA_BIN),
+        "run",
+        "--model",
+        str(settings.models_dir),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(settings.rasa_port),
+        "--credentials",
+        str(ROOT / "credentials.yml"),
+        "--endpoints",
+        str(write_endpoints(settings, log_dir.parent / "run")),
+    ]
     if settings.rasa_enable_api:
         argv.append("--enable-api")
     env = {
@@ -117,28 +136,44 @@ def rasa_service(settings: Settings, log_dir: Path) -> Service:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "LOG_LEVEL": "INFO",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "ACTIONS_PORT": str(settings.actions_port),
     }
     return Service(
-        "rasa", "Rasa (compréhension du français)", argv,
-        f"http://127.0.0.1:{settings.rasa_port}/webhooks/vigie/", log_dir / "rasa.log", env,
-    )  # fmt: skip
+        "rasa",
+        "Rasa (compréhension du français)",
+        argv,
+        f"http://127.0.0.1:{settings.rasa_port}/webhooks/vigie/",
+        log_dir / "rasa.log",
+        env,
+    )
 
 
 def actions_service(settings: Settings, log_dir: Path) -> Service:
     """The rasa_sdk action server on 127.0.0.1."""
-    argv = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-            "--port", str(settings.actions_port)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.actions_port),
+    ]
     env = {"SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT)}
     return Service(
-        "actions", "Serveur d’actions", argv,
-        f"http://127.0.0.1:{settings.actions_port}/health", log_dir / "actions.log", env,
-    )  # fmt: skip
+        "actions",
+        "Serveur d’actions",
+        argv,
+        f"http://127.0.0.1:{settings.actions_port}/health",
+        log_dir / "actions.log",
+        env,
+    )
 
 
 def bot_service(log_dir: Path) -> Service:
     """The Telegram front end (health: its process is alive)."""
-    return Service("bot", "Bot Telegram", [sys.executable, "-m", "bot", "telegram"], "", log_dir / "bot.log")
+    return Service(
+        "bot", "Bot Telegram", [sys.executable, "-m", "bot", "telegram"], "", log_dir / "bot.log"
+    )
 
 
 class Supervisor:

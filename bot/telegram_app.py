@@ -121,7 +121,9 @@ class VigieBot:
         if chat is None or user is None:
             return
         await self._pipeline().receive(
-            Incoming(chat_id=chat.id, user_id=user.id, kind=kind, text=text, update_id=update.update_id)
+            Incoming(
+                chat_id=chat.id, user_id=user.id, kind=kind, text=text, update_id=update.update_id
+            )
         )
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -148,7 +150,8 @@ class VigieBot:
         """Answer a command Vigie does not know; it never reaches Rasa."""
         if update.effective_chat is not None:
             await context.bot.send_message(
-                update.effective_chat.id, texts.fill(texts.UNKNOWN_COMMAND, {}),
+                update.effective_chat.id,
+                texts.fill(texts.UNKNOWN_COMMAND, {}),
                 parse_mode=ParseMode.HTML,
             )
 

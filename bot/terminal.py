@@ -34,7 +34,9 @@ class TerminalDelivery:
         self._out.flush()
 
 
-def to_incoming(line: str, choices: Sequence[Button], update_id: int) -> Incoming | None:
+def to_incoming(
+    line: str, choices: Sequence[Button], update_id: int | None = None
+) -> Incoming | None:
     """Turn a typed line into an incoming message; ``None`` to quit."""
     stripped = line.strip()
     if stripped in {"/quitter", "/quit", "/exit"}:
@@ -63,15 +65,13 @@ async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.
     out.write(texts.fill(texts.TERMINAL_INTRO, {}).replace("<b>", "").replace("</b>", "") + "\n")
     out.flush()
     try:
-        update_id = 0
         while True:
             out.write("\nVous › ")
             out.flush()
             line = await asyncio.to_thread(stdin.readline)
             if not line:
                 break
-            update_id += 1
-            incoming = to_incoming(line, delivery.choices, update_id=None)  # type: ignore[arg-type]
+            incoming = to_incoming(line, delivery.choices)
             if incoming is None:
                 break
             await pipeline.receive(incoming)

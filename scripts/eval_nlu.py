@@ -43,19 +43,37 @@ def default_model() -> Path:
     if not model.exists():
         print("==> Entraînement du pipeline par défaut de Rasa (comparaison)…", flush=True)
         subprocess.run(
-            [str(RASA), "train", "nlu", "--config", str(DEFAULT_CONFIG), "--domain",
-             str(ROOT / "domain.yml"), "--nlu", str(ROOT / "nlu_data" / "nlu"), "--out",
-             str(RESULTS), "--fixed-model-name", model.name.removesuffix(".tar.gz")],
-            check=True, env=ENV, cwd=ROOT,
-        )  # fmt: skip
+            [
+                str(RASA),
+                "train",
+                "nlu",
+                "--config",
+                str(DEFAULT_CONFIG),
+                "--domain",
+                str(ROOT / "domain.yml"),
+                "--nlu",
+                str(ROOT / "nlu_data" / "nlu"),
+                "--out",
+                str(RESULTS),
+                "--fixed-model-name",
+                model.name.removesuffix(".tar.gz"),
+            ],
+            check=True,
+            env=ENV,
+            cwd=ROOT,
+        )
     return model
 
 
 def predict(model: Path) -> list[dict[str, object]]:
     out = subprocess.run(
         [str(RASA_PY), str(ROOT / "scripts" / "nlu_predict.py"), str(model), str(HELDOUT)],
-        check=True, env=ENV, cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        check=True,
+        env=ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
@@ -81,7 +99,7 @@ def main() -> int:
         theirs_report = evaluate(theirs)
         print(format_report(theirs_report, "Rasa default pipeline on tests/nlu/heldout.yml"))
         rows.append(summary("default", theirs_report, theirs))
-    print("\n== Comparison (held-out set: %d messages)" % ours_report.total)
+    print(f"\n== Comparison (held-out set: {ours_report.total} messages)")
     print("\n".join(rows))
     (RESULTS / "eval-predictions.jsonl").write_text(
         "\n".join(json.dumps(p, ensure_ascii=False) for p in ours), encoding="utf-8"

@@ -26,8 +26,10 @@ def label_of(parse: dict) -> tuple:
     faq_key = selector.get("intent_response_key")
     ranking = [r.get("name") for r in parse.get("intent_ranking") or []]
     raw = next((name for name in ranking if name != "nlu_fallback"), intent)
+
     def resolve(name):
         return faq_key if name == "faq" and faq_key else name
+
     return resolve(intent), confidence, resolve(raw)
 
 
@@ -43,10 +45,19 @@ async def main(model: str, data: str) -> None:
         parse = await agent.parse_message(example.get("text"))
         elapsed = time.perf_counter() - started
         predicted, confidence, raw = label_of(parse)
-        print(json.dumps({
-            "text": example.get("text"), "expected": expected, "predicted": predicted,
-            "confidence": confidence, "raw": raw, "seconds": elapsed,
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "text": example.get("text"),
+                    "expected": expected,
+                    "predicted": predicted,
+                    "confidence": confidence,
+                    "raw": raw,
+                    "seconds": elapsed,
+                },
+                ensure_ascii=False,
+            )
+        )
 
 
 if __name__ == "__main__":

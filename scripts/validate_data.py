@@ -26,15 +26,25 @@ ALLOWED = (
 def main() -> int:
     print("==> Validation des données Rasa…", flush=True)
     result = subprocess.run(
-        [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "data", "validate", "--data", "nlu_data",
-         "--domain", "domain.yml", "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True,
+        [
+            str(ROOT / ".venv-rasa" / "bin" / "rasa"),
+            "data",
+            "validate",
+            "--data",
+            "nlu_data",
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )  # fmt: skip
+    )
     output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     warnings = [
-        w.strip()
-        for w in re.findall(r"UserWarning: (.*?)(?:\n\s*More info|\n\S|\Z)", output, re.S)
+        w.strip() for w in re.findall(r"UserWarning: (.*?)(?:\n\s*More info|\n\S|\Z)", output, re.S)
     ]
     unexpected = [w for w in warnings if not any(w.startswith(a) for a in ALLOWED)]
     for warning in unexpected:

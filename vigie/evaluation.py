@@ -43,7 +43,10 @@ def evaluate(predictions: Iterable[Mapping[str, object]]) -> Report:
     A message that fell back (``nlu_fallback``) counts as wrong for ``accuracy``; ``raw`` is
     the best label before the fallback, scored in ``accuracy_before_fallback``.
     """
-    rows = [(str(p["expected"]), str(p["predicted"]), str(p.get("raw", p["predicted"]))) for p in predictions]
+    rows = [
+        (str(p["expected"]), str(p["predicted"]), str(p.get("raw", p["predicted"])))
+        for p in predictions
+    ]
     expected_counts = Counter(e for e, _, _ in rows)
     predicted_counts = Counter(p for _, p, _ in rows)
     hits = Counter(e for e, p, _ in rows if e == p)

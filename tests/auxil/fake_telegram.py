@@ -617,7 +617,7 @@ class FakeTelegram:
         self,
         chat_id: int,
         count: int,
-        timeout: float = 30,  # noqa: ASYNC109 - part of the documented test API
+        timeout: float = 30,
     ) -> list[JSONDict]:
         """Wait until at least ``count`` messages were sent to the chat; return all of them."""
         deadline = time.monotonic() + timeout
@@ -636,7 +636,7 @@ class FakeTelegram:
     async def wait_for_acknowledged(
         self,
         update_id: int,
-        timeout: float = 10,  # noqa: ASYNC109 - same style as wait_for_messages
+        timeout: float = 10,
     ) -> None:
         """Wait until the bot has confirmed ``update_id`` (offset > update_id)."""
         deadline = time.monotonic() + timeout

@@ -24,6 +24,8 @@ from vigie.settings import ROOT, Settings
 
 MODEL = ROOT / "models" / "vigie.tar.gz"
 HOTLINE = "01 23 45 67 89"
+PROVIDER = "Infogérance Test"
+CONTACT_ENV = {"PROVIDER_NAME": PROVIDER, "PROVIDER_HOTLINE": HOTLINE}
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             log = service.log_path.open("wb")
             processes.append(
                 subprocess.Popen(
-                    service.argv, cwd=ROOT, env={**os.environ, **service.env},
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                )  # fmt: skip
+                    service.argv,
+                    cwd=ROOT,
+                    env={**os.environ, **service.env, **CONTACT_ENV},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
             _wait_http(service.health_url, processes[-1], service.log_path, timeout=240)
-        yield Stack(f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_port, settings.actions_port)
+        yield Stack(
+            f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_port, settings.actions_port
+        )
     finally:
         for process in processes:
             process.terminate()
@@ -83,7 +91,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 process.kill()
 
 
-def make_settings(fake: FakeTelegram, rasa_url: str, db_path: Path, **overrides: object) -> Settings:
+def make_settings(
+    fake: FakeTelegram, rasa_url: str, db_path: Path, **overrides: object
+) -> Settings:
     """Settings of a test bot: fake Telegram, given Rasa URL, its own SQLite file."""
     values: dict[str, object] = {
         "telegram_bot_token": SecretStr(fake.token),
@@ -92,7 +102,7 @@ def make_settings(fake: FakeTelegram, rasa_url: str, db_path: Path, **overrides:
         "database_url": f"sqlite+aiosqlite:///{db_path}",
         "rasa_url": rasa_url,
         "pseudonym_secret": SecretStr("e2e-test-secret"),
-        "provider_name": "Infogérance Test",
+        "provider_name": PROVIDER,
         "provider_hotline": HOTLINE,
         "rasa_timeout_seconds": 8.0,
         "rasa_retries": 0,

@@ -18,19 +18,21 @@ def buttons(message: dict) -> list[dict]:
     return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
-async def test_question_gets_article_then_related_button(fake: FakeTelegram, bot: RunningBot) -> None:
+async def test_question_gets_article_then_related_button(
+    fake: FakeTelegram, bot: RunningBot
+) -> None:
     user = fake.user(1001)
     fake.send_text(user, "c koi un bon mdp")
     [answer] = await fake.wait_for_messages(user.id, 1)
     article = KB.get("password_strength")
     assert answer["parse_mode"] == "HTML"
-    assert answer["text"].startswith(article.title)
+    assert answer["plain_text"].startswith(article.title)
     related = [b for b in buttons(answer) if b["callback_data"].startswith("/faq")]
     assert [b["text"] for b in related] == [KB.get(r).title for r in article.related]
 
     fake.press_button(user, answer, related[0]["callback_data"])
     messages = await fake.wait_for_messages(user.id, 2)
-    assert messages[1]["text"].startswith(KB.get(article.related[0]).title)
+    assert messages[1]["plain_text"].startswith(KB.get(article.related[0]).title)
     assert fake.answered_callbacks, "the button press was not acknowledged"
 
 
@@ -38,7 +40,7 @@ async def test_ransom_screen_gets_reflexes_first(fake: FakeTelegram, bot: Runnin
     user = fake.user(1002)
     fake.send_text(user, "mon ecran affiche une rançon")
     [answer] = await fake.wait_for_messages(user.id, 1)
-    text = answer["text"]
+    text = answer["plain_text"]
     assert "câble réseau" in text
     assert HOTLINE in text
     assert text.index("câble réseau") < text.index(HOTLINE)
@@ -48,8 +50,8 @@ async def test_start_shows_welcome_privacy_and_menu(fake: FakeTelegram, bot: Run
     user = fake.user(1003)
     fake.send_text(user, "/start")
     welcome, privacy, menu = await fake.wait_for_messages(user.id, 3)
-    assert "Vigie" in welcome["text"]
-    assert "mot de passe" in privacy["text"] and "365" in privacy["text"]
+    assert "Vigie" in welcome["plain_text"]
+    assert "mot de passe" in privacy["plain_text"] and "365" in privacy["plain_text"]
     payloads = [b["callback_data"] for b in buttons(menu)]
     assert "/report_phishing" in payloads and "/declare_incident" in payloads
 
@@ -63,7 +65,7 @@ async def test_unsupported_inputs_get_clear_answers(fake: FakeTelegram, bot: Run
     fake.send_text(user, "/formatage")
     fake.send_text(user, "x" * 3000)
     messages = await fake.wait_for_messages(user.id, 6)
-    texts = [m["text"] for m in messages]
+    texts = [m["plain_text"] for m in messages]
     assert "messages écrits" in texts[0]
     assert "vocaux" in texts[1]
     assert "photos" in texts[2]
@@ -78,7 +80,7 @@ async def test_password_is_redacted_before_storage(
     user = fake.user(1005)
     fake.send_text(user, "j ai donné mon mdp c'est Soleil2024! a un faux technicien au tel")
     messages = await fake.wait_for_messages(user.id, 2)
-    assert "effacé" in messages[0]["text"]
+    assert "effacé" in messages[0]["plain_text"]
     await bot.application.bot_data["vigie"].pipeline.idle()
     with sqlite3.connect(tmp_path / "vigie.db") as db:
         stored = [row[0] for row in db.execute("select text from inbox")]
@@ -93,9 +95,9 @@ async def test_fallback_offers_two_topics(fake: FakeTelegram, bot: RunningBot) -
     fake.send_text(user, "la carte")
     [answer] = await fake.wait_for_messages(user.id, 1)
     offered = buttons(answer)
-    assert "Vous voulez parler" in answer["text"]
+    assert "Vous voulez parler" in answer["plain_text"]
     assert len(offered) == 3
     assert offered[-1]["callback_data"] == "/out_of_scope"
     fake.press_button(user, answer, offered[0]["callback_data"])
     messages = await fake.wait_for_messages(user.id, 2)
-    assert messages[1]["text"] and "Vous voulez parler" not in messages[1]["text"]
+    assert messages[1]["plain_text"] and "Vous voulez parler" not in messages[1]["plain_text"]

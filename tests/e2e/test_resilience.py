@@ -29,15 +29,15 @@ async def test_rasa_down_then_back(
         user = fake.user(2001)
         fake.send_text(user, "c koi un bon mdp")
         [first] = await fake.wait_for_messages(user.id, 1, timeout=15)
-        assert DEGRADED_MARK in first["text"] and HOTLINE in first["text"]
+        assert DEGRADED_MARK in first["plain_text"] and HOTLINE in first["plain_text"]
         fake.send_text(user, "comment verrouiller mon ordi quand je quitte le poste de soins")
         second = (await fake.wait_for_messages(user.id, 2, timeout=15))[1]
-        assert DEGRADED_MARK in second["text"]
+        assert DEGRADED_MARK in second["plain_text"]
 
         await proxy.up()
         messages = await fake.wait_for_messages(user.id, 4, timeout=30)
-        assert messages[2]["text"].startswith(KB.get("password_strength").title)
-        assert messages[3]["text"].startswith(KB.get("lock_screen").title)
+        assert messages[2]["plain_text"].startswith(KB.get("password_strength").title)
+        assert messages[3]["plain_text"].startswith(KB.get("lock_screen").title)
         await asyncio.sleep(2)  # several retry periods: nothing is sent twice
         assert len(fake.messages_to(user.id)) == 4
     finally:
@@ -61,8 +61,11 @@ def _bot_process(fake: FakeTelegram, rasa_url: str, db: Path, log: Path) -> subp
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "telegram"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def test_bot_killed_after_receiving_answers_once_after_restart(
@@ -76,14 +79,14 @@ async def test_bot_killed_after_receiving_answers_once_after_restart(
         user = fake.user(2002)
         fake.send_text(user, "c koi un bon mdp")
         [degraded] = await fake.wait_for_messages(user.id, 1, timeout=60)
-        assert DEGRADED_MARK in degraded["text"]
+        assert DEGRADED_MARK in degraded["plain_text"]
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
 
         await proxy.up()
         second = _bot_process(fake, proxy.url, db, log)
         messages = await fake.wait_for_messages(user.id, 2, timeout=60)
-        assert messages[1]["text"].startswith(KB.get("password_strength").title)
+        assert messages[1]["plain_text"].startswith(KB.get("password_strength").title)
         await asyncio.sleep(3)  # time for a duplicate to show up, if any
         assert len(fake.messages_to(user.id)) == 2, log.read_text()[-2000:]
     finally:
