@@ -1,0 +1,62 @@
+"""Every text a user reads is French with French typography, and placeholders are filled."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from bot import texts as bot_texts
+from vigie.settings import ROOT, Settings
+
+# A normal space before : ; ? ! » or after « is wrong in French typography.
+BAD_SPACING = re.compile(r" [:;?!»]|« ")
+
+
+def domain_responses() -> dict[str, str]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return {
+        name: variant["text"]
+        for name, variants in domain["responses"].items()
+        for variant in variants
+        if "text" in variant
+    }
+
+
+@pytest.mark.parametrize("name", sorted(domain_responses()))
+def test_domain_responses_follow_french_typography(name: str) -> None:
+    text = domain_responses()[name]
+    assert not BAD_SPACING.search(text), f"{name}: {text!r}"
+
+
+def bot_templates() -> dict[str, str]:
+    found = {
+        name: value
+        for name, value in vars(bot_texts).items()
+        if name.isupper() and isinstance(value, str) and name != "NBSP"
+    }
+    found.update({f"UNSUPPORTED[{k}]": v for k, v in bot_texts.UNSUPPORTED.items()})
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(bot_templates()))
+def test_front_end_texts_are_filled_and_typographic(name: str) -> None:
+    settings = Settings(_env_file=None, provider_hotline="01 23 45 67 89")  # type: ignore[call-arg]
+    filled = bot_texts.fill(
+        bot_templates()[name],
+        settings.contacts(),
+        retention_days=settings.retention_days,
+        limit=settings.max_message_chars,
+        what="un mot de passe",
+    )
+    assert "{" not in filled and "}" not in filled
+    assert not BAD_SPACING.search(filled), f"{name}: {filled!r}"
+
+
+def test_contacts_are_escaped_in_front_end_texts() -> None:
+    filled = bot_texts.fill(
+        bot_texts.DEGRADED,
+        {"provider_name": "<b>X</b>", "provider_hotline": "1", "provider_oncall": "2"},
+    )
+    assert "&lt;b&gt;X&lt;/b&gt;" in filled
