@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot import texts
@@ -27,6 +27,7 @@ from vigie.settings import Settings
 logger = logging.getLogger(__name__)
 
 TEXT_KINDS = frozenset({"text", "button"})
+PURGE_INTERVAL_SECONDS = 3600.0
 
 
 class DeliveryError(Exception):
@@ -262,12 +263,24 @@ class Pipeline:
         self._retry_task = asyncio.create_task(self._retry_loop())
 
     async def _retry_loop(self) -> None:
+        next_purge = 0.0
         while not self._closing:
             try:
                 await self.recover()
+                if time.monotonic() >= next_purge:
+                    await self.purge_expired()
+                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
-                logger.exception("Inbox recovery failed")
+                logger.exception("Inbox recovery or purge failed")
             await asyncio.sleep(self._settings.retry_interval_seconds)
+
+    async def purge_expired(self) -> None:
+        """Delete turns and handled inbox items older than the retention period."""
+        before = datetime.now(UTC) - timedelta(days=self._settings.retention_days)
+        turns = await self._turns.purge_older_than(before)
+        items = await self._inbox.purge_done_before(before)
+        if turns or items:
+            logger.info("Retention: %s turns and %s inbox items deleted", turns, items)
 
     async def idle(self, timeout: float = 30.0) -> None:
         """Wait until no worker runs (for the terminal chat and tests)."""

@@ -15,6 +15,7 @@ from typing import TextIO
 
 import aiohttp
 
+from vigie.knowledge.loader import KnowledgeBase, KnowledgeError
 from vigie.settings import ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -224,6 +225,11 @@ async def run(settings: Settings) -> int:
     """``make run``: the whole of Vigie, with the terminal chat when there is no token."""
     log_dir = ROOT / "var" / "log"
     out = sys.stdout
+    try:
+        KnowledgeBase.load(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        out.write(f"La base de connaissances est invalide, Vigie ne démarre pas : {exc}\n")
+        return 1
     services = [rasa_service(settings, log_dir), actions_service(settings, log_dir)]
     has_token = settings.telegram_bot_token is not None and bool(
         settings.telegram_bot_token.get_secret_value()

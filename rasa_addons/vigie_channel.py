@@ -45,43 +45,50 @@ class VigieInput(InputChannel):
                 return response.json({"error": "sender and message are required"}, 400)
             metadata: Optional[Dict[Text, Any]] = body.get("metadata")
             collector = CollectingOutputChannel()
+            message = UserMessage(
+                text[:MAX_TEXT_CHARS],
+                collector,
+                sender,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            agent = getattr(request.app.ctx, "agent", None)
             try:
-                await on_new_message(
-                    UserMessage(
-                        text[:MAX_TEXT_CHARS],
-                        collector,
-                        sender,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
+                if agent is None or agent.processor is None:
+                    await on_new_message(message)
+                    parse: Dict[Text, Any] = {}
+                else:
+                    parse = await _handle(agent, message)
             except Exception:  # the text is deliberately not logged
                 logger.exception("Vigie channel: message handling failed")
                 return response.json({"error": "message handling failed"}, 500)
-            parse = await _latest_parse(request, sender)
-            return response.json({"messages": collector.messages, **parse})
+            return response.json({"messages": collector.messages, **_summary(parse)})
 
         return bp
 
 
-async def _latest_parse(request: Request, sender: Text) -> Dict[Text, Any]:
-    """Intent, confidence and retrieval response key of the sender's latest message."""
-    result: Dict[Text, Any] = {"intent": None, "confidence": None, "response_key": None}
-    agent = getattr(request.app.ctx, "agent", None)
-    store = getattr(agent, "tracker_store", None)
-    if store is None:
-        return result
-    try:
-        tracker = await store.retrieve(sender)
-    except Exception:
-        logger.exception("Vigie channel: tracker not readable")
-        return result
-    if tracker is None:
-        return result
-    latest = tracker.latest_message.parse_data if tracker.latest_message else {}
-    intent = latest.get("intent") or {}
-    result["intent"] = intent.get("name")
-    result["confidence"] = intent.get("confidence")
-    selector = (latest.get("response_selector") or {}).get("faq") or {}
-    result["response_key"] = (selector.get("response") or {}).get("intent_response_key")
-    return result
+async def _handle(agent: Any, message: UserMessage) -> Dict[Text, Any]:
+    """What ``Agent.handle_message`` does (Rasa 3.6.21), keeping the tracker at hand.
+
+    Reading the parse data from the tracker we already hold spares a second retrieval of
+    the whole conversation from the tracker store.
+    """
+    processor = agent.processor
+    async with agent.lock_store.lock(message.sender_id):
+        tracker = await processor.log_message(message, should_save_tracker=False)
+        tracker = await processor.run_action_extract_slots(message.output_channel, tracker)
+        await processor._run_prediction_loop(message.output_channel, tracker)
+        await processor.run_anonymization_pipeline(tracker)
+        await processor.save_tracker(tracker)
+    return tracker.latest_message.parse_data if tracker.latest_message else {}
+
+
+def _summary(parse: Dict[Text, Any]) -> Dict[Text, Any]:
+    """Intent, confidence and retrieval response key of a parse result."""
+    intent = parse.get("intent") or {}
+    selector = (parse.get("response_selector") or {}).get("faq") or {}
+    return {
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "response_key": (selector.get("response") or {}).get("intent_response_key"),
+    }

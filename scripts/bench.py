@@ -33,10 +33,15 @@ sys.path.insert(0, str(ROOT))
 from bot.supervisor import Service, actions_service, rasa_service  # noqa: E402
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 from tests.auxil.toggle_proxy import free_port  # noqa: E402
+from vigie.redaction import redact  # noqa: E402
 from vigie.settings import Settings  # noqa: E402
 
 CONVERSATIONS = 20
 PERIOD_S = 2.0
+# Staff write a handful of messages per conversation, not hundreds: each simulated user
+# writes this many messages, then its slot goes on as a new user (Rasa's per-message cost
+# grows with the length of the conversation it keeps in memory).
+MESSAGES_PER_CONVERSATION = 10
 
 
 @dataclass
@@ -67,6 +72,8 @@ def messages() -> list[str]:
         for line in entry["examples"].splitlines()
         if line.startswith("- ")
     ]
+    # One reply per message: leave out those that also get a redaction notice.
+    texts = [text for text in texts if not redact(text).found]
     random.Random(7).shuffle(texts)
     return texts
 
@@ -125,17 +132,41 @@ class TelegramPath:
     def __init__(self, fake: FakeTelegram) -> None:
         self.fake = fake
         self.users: dict[int, FakeUser] = {}
-        self.locks: dict[int, asyncio.Lock] = {}
+        self.counts: dict[int, int] = {}
+        self.sent: dict[int, int] = {}
 
     async def send(self, index: int, text: str) -> float:
-        user = self.users.setdefault(index, self.fake.user(500_000 + index))
-        lock = self.locks.setdefault(index, asyncio.Lock())
-        async with lock:  # per-chat order: one message of a user in flight at a time
-            before = len(self.fake.messages_to(user.id))
-            started = time.monotonic()
-            self.fake.send_text(user, text)
-            await self.fake.wait_for_messages(user.id, before + 1, timeout=60)
-            return time.monotonic() - started
+        """Offer the message now; its reply is the user's n-th (one reply per message)."""
+        count = self.counts.get(index, 0)
+        self.counts[index] = count + 1
+        user_id = 500_000 + index * 10_000 + count // MESSAGES_PER_CONVERSATION
+        user = self.users.setdefault(user_id, self.fake.user(user_id))
+        self.sent[user_id] = nth = self.sent.get(user_id, 0) + 1
+        started = time.monotonic()
+        self.fake.send_text(user, text)
+        await self.fake.wait_for_messages(user.id, nth, timeout=120)
+        return time.monotonic() - started
+
+
+class WebhookPath:
+    """Sends straight to Rasa's Vigie channel (NLU, dialogue and actions, no Telegram)."""
+
+    def __init__(self, session: aiohttp.ClientSession, rasa_url: str) -> None:
+        self.session = session
+        self.url = rasa_url + "/webhooks/vigie/webhook"
+        self.counts: dict[int, int] = {}
+
+    async def send(self, index: int, text: str) -> float:
+        count = self.counts.get(index, 0)
+        self.counts[index] = count + 1
+        sender = f"bench-{index}-{count // MESSAGES_PER_CONVERSATION}"
+        started = time.monotonic()
+        async with self.session.post(
+            self.url, json={"sender": sender, "message": text}
+        ) as response:
+            await response.read()
+            assert response.status == 200, response.status
+        return time.monotonic() - started
 
 
 class ParsePath:
@@ -195,12 +226,18 @@ async def run(seconds: float, database_url: str | None) -> dict[str, object]:
             await bot.start()
             telegram = TelegramPath(fake)
             parse = ParsePath(session, rasa_url)
+            webhook = WebhookPath(session, rasa_url)
             print("  … échauffement", flush=True)
             await asyncio.gather(*(telegram.send(i, texts[i]) for i in range(CONVERSATIONS)))
             await asyncio.gather(*(parse.send(i, texts[i]) for i in range(CONVERSATIONS)))
 
             figures: dict[str, dict[str, dict[str, float]]] = {}
-            for name, path in (("telegram", telegram.send), ("model_parse", parse.send)):
+            paths = (
+                ("telegram", telegram.send),
+                ("rasa_webhook", webhook.send),
+                ("model_parse", parse.send),
+            )
+            for name, path in paths:
                 print(f"  … {name} : 1 conversation", flush=True)
                 one = await closed_loop(path, texts, 1, seconds)
                 print(
@@ -243,7 +280,7 @@ def report(results: dict[str, object]) -> str:
         f"{'scenario':22} {'path':12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'msg/s':>7}",
     ]
     for scenario in ("one_conversation", "offered_10_per_s", "saturation"):
-        for path in ("telegram", "model_parse"):
+        for path in ("telegram", "rasa_webhook", "model_parse"):
             row = figures[path][scenario]
             lines.append(
                 f"{scenario:22} {path:12} {row['n']:5d} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -128,3 +129,13 @@ async def test_secret_is_redacted_before_storage_and_user_warned(
     assert item is not None and "Soleil2024" not in item.text
     assert "effacé" in collected.shown[0][1]
     assert item.sender == pipeline.sender_of(100) and "100" not in item.sender
+
+
+async def test_retention_purges_old_turns_and_items(
+    setup: tuple[Pipeline, Collected, Inbox],
+) -> None:
+    pipeline, _collected, inbox = setup
+    await pipeline.receive(Incoming(chat_id=11, user_id=110, kind="sticker", update_id=11))
+    assert await inbox.purge_done_before(datetime.now(UTC) - timedelta(days=1)) == 0
+    await pipeline.purge_expired()  # retention 365 days: the fresh item stays
+    assert await inbox.purge_done_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
