@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -49,6 +50,22 @@ def to_incoming(
     return Incoming(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "text", line, update_id)
 
 
+def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
+    """Lines of ``stdin`` read by a daemon thread, so that Ctrl-C never waits for input."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = stdin.readline()
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+            if not line:
+                return
+
+    threading.Thread(target=read, name="terminal-input", daemon=True).start()
+    return queue
+
+
 async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     """Run the terminal conversation until /quitter or end of input."""
     services = await Services.open(settings)
@@ -64,11 +81,12 @@ async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.
     pipeline.start()
     out.write(texts.fill(texts.TERMINAL_INTRO, {}).replace("<b>", "").replace("</b>", "") + "\n")
     out.flush()
+    lines = _read_lines(stdin)
     try:
         while True:
             out.write("\nVous › ")
             out.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await lines.get()
             if not line:
                 break
             incoming = to_incoming(line, delivery.choices)
