@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -30,19 +30,19 @@ class Collected:
 
 
 @pytest_asyncio.fixture
-async def setup(tmp_path: Path) -> AsyncIterator[tuple[Pipeline, Collected, Inbox]]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'vigie.db'}"
+async def setup(db_url: str) -> AsyncIterator[tuple[Pipeline, Collected, Inbox]]:
+    """A pipeline on SQLite or PostgreSQL, with nothing listening where Rasa should be."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=url,
+        database_url=db_url,
         rasa_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
         pseudonym_secret=SecretStr("unit-secret"),
         provider_hotline="01 23 45 67 89",
         retry_interval_seconds=60,
         max_message_chars=500,
     )
-    upgrade(url)
-    engine = create_engine(url)
+    await asyncio.to_thread(upgrade, db_url)
+    engine = create_engine(db_url)
     sessionmaker = make_sessionmaker(engine)
     inbox = Inbox(sessionmaker)
     collected = Collected()
