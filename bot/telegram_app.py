@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -33,6 +35,7 @@ from vigie.settings import Settings
 logger = logging.getLogger(__name__)
 
 CALLBACK_DATA_MAX_BYTES = 64
+ALLOWED_UPDATES = ["message", "callback_query"]
 COMMANDS = [
     BotCommand("start", "Présentation de Vigie"),
     BotCommand("aide", "Ce que Vigie sait faire"),
@@ -221,18 +224,24 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     return application
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments of ``run_webhook``/``start_webhook``: listen address, path, secret token."""
+    if not settings.webhook_url or settings.webhook_secret_token is None:
+        raise RuntimeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN")
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret_token.get_secret_value(),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
+
+
 def run(settings: Settings) -> None:
     """Run the Telegram front end until stopped (polling, or webhook with a secret token)."""
     application = build_application(settings)
     if settings.telegram_mode == "webhook":
-        if not settings.webhook_url or settings.webhook_secret_token is None:
-            raise RuntimeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN")
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret_token.get_secret_value(),
-            allowed_updates=["message", "callback_query"],
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
