@@ -40,7 +40,7 @@ $(RASA_VENV)/.done: requirements/rasa.lock $(VENV)/.done
 
 $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.done
 	@echo "==> Entraînement du modèle Rasa (quelques minutes, progression ci-dessous)…"
-	@$(RASA) train --config config.yml --domain domain.yml --data nlu_data \
+	@PYTHONPATH=$(CURDIR) $(RASA) train --config config.yml --domain domain.yml --data nlu_data \
 		--out models --fixed-model-name vigie --num-threads 2
 	@touch $@
 

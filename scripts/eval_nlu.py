@@ -25,7 +25,12 @@ RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 DEFAULT_CONFIG = ROOT / "scripts" / "default_pipeline.yml"
 RESULTS = ROOT / "results"
-ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+ENV = {
+    **os.environ,
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "PYTHONPATH": str(ROOT),
+}
 
 
 def fingerprint(paths: list[Path]) -> str:
@@ -38,7 +43,10 @@ def fingerprint(paths: list[Path]) -> str:
 
 def default_model() -> Path:
     """Train (once per data version) an NLU model with Rasa's default pipeline."""
-    key = fingerprint([DEFAULT_CONFIG, ROOT / "domain.yml", ROOT / "nlu_data" / "nlu"])
+    # nlu_data/responses holds the faq response keys: without them the ResponseSelector
+    # never names a faq sub-intent and every faq message is scored wrong.
+    nlu_paths = [ROOT / "nlu_data" / "nlu", ROOT / "nlu_data" / "responses"]
+    key = fingerprint([DEFAULT_CONFIG, ROOT / "domain.yml", *nlu_paths])
     model = RESULTS / f"default-{key}.tar.gz"
     if not model.exists():
         print("==> Entraînement du pipeline par défaut de Rasa (comparaison)…", flush=True)
@@ -52,7 +60,7 @@ def default_model() -> Path:
                 "--domain",
                 str(ROOT / "domain.yml"),
                 "--nlu",
-                str(ROOT / "nlu_data" / "nlu"),
+                str(ROOT / "nlu_data"),
                 "--out",
                 str(RESULTS),
                 "--fixed-model-name",

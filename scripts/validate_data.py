@@ -40,7 +40,12 @@ def main() -> int:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        env={
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "PYTHONPATH": str(ROOT),
+        },
     )
     output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     warnings = [
