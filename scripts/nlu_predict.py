@@ -22,7 +22,10 @@ def label_of(parse: dict) -> tuple:
     """(label, confidence, label ignoring the fallback) of a parse result."""
     intent = (parse.get("intent") or {}).get("name")
     confidence = (parse.get("intent") or {}).get("confidence")
-    selector = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    # A ResponseSelector without ``retrieval_intent`` (Rasa's default pipeline) answers
+    # under the key "default" instead of "faq".
+    selectors = parse.get("response_selector") or {}
+    selector = (selectors.get("faq") or selectors.get("default") or {}).get("response") or {}
     faq_key = selector.get("intent_response_key")
     ranking = [r.get("name") for r in parse.get("intent_ranking") or []]
     raw = next((name for name in ranking if name != "nlu_fallback"), intent)
