@@ -11,7 +11,7 @@ from typing import TextIO
 from bot import texts
 from bot.pipeline import Incoming, Pipeline
 from bot.services import Services
-from vigie.messages import Button, OutgoingMessage
+from vigie.messages import Button, OutgoingMessage, html_to_plain
 from vigie.settings import Settings
 
 TERMINAL_CHAT_ID = 1
@@ -79,7 +79,7 @@ async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.
         delivery=delivery,
     )
     pipeline.start()
-    out.write(texts.fill(texts.TERMINAL_INTRO, {}).replace("<b>", "").replace("</b>", "") + "\n")
+    out.write(html_to_plain(texts.fill(texts.TERMINAL_INTRO, {})) + "\n")
     out.flush()
     lines = _read_lines(stdin)
     try:
@@ -95,6 +95,6 @@ async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.
             await pipeline.receive(incoming)
             await pipeline.idle(timeout=settings.rasa_timeout_seconds * 3)
     finally:
-        out.write(texts.fill(texts.TERMINAL_BYE, {}) + "\n")
+        out.write(html_to_plain(texts.fill(texts.TERMINAL_BYE, {})) + "\n")
         await pipeline.aclose()
         await services.aclose()

@@ -7,6 +7,7 @@ built by Vigie's actions arrive as a ``custom`` payload holding already escaped 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,4 @@ class OutgoingMessage:
 
 def html_to_plain(text: str) -> str:
     """Drop the few tags Vigie uses and unescape entities."""
-    import re
-
     return html.unescape(re.sub(r"</?(b|i|u|code|pre|a)(\s[^>]*)?>", "", text))
