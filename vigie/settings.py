@@ -54,6 +54,28 @@ class Settings(BaseSettings):
     dpo_contact: str = "le délégué à la protection des données (DPO) de l’établissement"
     referent_contact: str = "la direction ou le référent cyber de l’établissement"
 
+    # Tickets: technicians, the provider's hours, the outbox
+    provider_hours: str = "lun-ven 08:30-18:00"
+    technicians_chat_id: int | None = None
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
+
+    # E-mail to the provider's helpdesk (enabled when SMTP_HOST and HELPDESK_MAIL_TO are set)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "vigie@localhost"
+    helpdesk_mail_to: str | None = None
+    helpdesk_reply_to: str | None = None
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether tickets are also sent by e-mail to the provider's helpdesk."""
+        return bool(self.smtp_host and self.helpdesk_mail_to)
+
     def contacts(self) -> dict[str, str]:
         """Deployment-specific contacts, as placeholders for articles and texts."""
         return {
