@@ -177,20 +177,6 @@ class ActionReportPhishing(_AdviceMixin, Action):  # type: ignore[misc]
     articles = texts.REPORT_PHISHING_ARTICLES
 
 
-class ActionOpenTicket(_AdviceMixin, Action):  # type: ignore[misc]
-    """Tickets in the chat are coming: give the provider's contacts meanwhile."""
-
-    action_name = "action_open_ticket"
-    template = texts.OPEN_TICKET
-
-
-class ActionTicketStatus(_AdviceMixin, Action):  # type: ignore[misc]
-    """Ticket follow-up is coming: give the provider's contacts meanwhile."""
-
-    action_name = "action_ticket_status"
-    template = texts.TICKET_STATUS
-
-
 class ActionIncidentReflexes(_AdviceMixin, Action):  # type: ignore[misc]
     """Security incident: the reflexes first, then whom to call."""
 

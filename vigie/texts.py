@@ -91,17 +91,6 @@ REPORT_PHISHING = """\
 
 Bientôt, vous pourrez aussi me transmettre le mail suspect ici pour le faire vérifier."""
 
-OPEN_TICKET = """\
-Bientôt, vous pourrez ouvrir une demande d’assistance directement ici. En attendant, contactez {provider_name} :
-- par téléphone : {provider_hotline} ;
-- par mail : {helpdesk_email} ;
-- la nuit et le week-end, en cas d’urgence : {provider_oncall}."""
-
-TICKET_STATUS = """\
-Bientôt, vous pourrez suivre vos demandes d’assistance directement ici. En attendant, pour savoir où en est une demande, contactez {provider_name} :
-- par téléphone : {provider_hotline} ;
-- par mail : {helpdesk_email}."""
-
 INCIDENT_REFLEXES = """\
 **Incident de sécurité : les bons réflexes, tout de suite.**
 1. Débranchez le câble réseau de l’ordinateur ou coupez son Wi-Fi.
@@ -132,8 +121,6 @@ TEMPLATES: dict[str, str] = {
     "FAQ_NOT_FOUND": FAQ_NOT_FOUND,
     "KNOWLEDGE_UNAVAILABLE": KNOWLEDGE_UNAVAILABLE,
     "REPORT_PHISHING": REPORT_PHISHING,
-    "OPEN_TICKET": OPEN_TICKET,
-    "TICKET_STATUS": TICKET_STATUS,
     "INCIDENT_REFLEXES": INCIDENT_REFLEXES,
     "LOST_DEVICE": LOST_DEVICE,
 }

@@ -16,11 +16,9 @@ from actions.actions import (
     ActionHelpMenu,
     ActionIncidentReflexes,
     ActionLostDevice,
-    ActionOpenTicket,
     ActionOutOfScope,
     ActionReportPhishing,
     ActionSuggestTopics,
-    ActionTicketStatus,
     candidate_topics,
 )
 from vigie import texts
@@ -312,8 +310,6 @@ def test_candidate_topics_follow_the_ranking() -> None:
     ("action", "template", "buttons"),
     [
         (ActionOutOfScope(), texts.OUT_OF_SCOPE, []),
-        (ActionOpenTicket(), texts.OPEN_TICKET, []),
-        (ActionTicketStatus(), texts.TICKET_STATUS, []),
         (ActionReportPhishing(), texts.REPORT_PHISHING, ["phishing_recognize"]),
         (ActionIncidentReflexes(), texts.INCIDENT_REFLEXES, ["incident_reporting"]),
         (ActionLostDevice(), texts.LOST_DEVICE, ["cps_card"]),
@@ -338,13 +334,6 @@ def test_incident_reflexes_come_before_the_phone_call(kb_dir: Path) -> None:
         plain.index("câble réseau") < plain.index("N’éteignez pas") < plain.index("04 11 22 33 44")
     )
     assert "06 55 66 77 88" in plain and "Mme Durand" in plain
-
-
-def test_tickets_are_announced_honestly(kb_dir: Path) -> None:
-    for action in (ActionOpenTicket(), ActionTicketStatus()):
-        _, [message] = run(action, {})
-        assert message.plain_text().startswith("Bientôt")
-        assert "04 11 22 33 44" in message.html and "aide@infogerance.example" in message.html
 
 
 def test_help_menu(kb_dir: Path) -> None:

@@ -1,0 +1,535 @@
+"""Ticket actions: opening a ticket with a form, following one, adding information.
+
+Thin adapters over ``vigie.tickets`` and ``vigie.people``; the database is opened on the
+first call, once per action-server process (nothing happens at import time). The sender id
+Rasa gives is the person's pseudonym, which is how people are found in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import (
+    ActionAnswerFaq,
+    ActionHelpMenu,
+    ActionIncidentReflexes,
+    ActionLostDevice,
+    ActionReportPhishing,
+)
+from vigie import ticket_form, ticket_texts
+from vigie.db import create_engine, make_sessionmaker, upgrade
+from vigie.hours import french_datetime, parse_hours
+from vigie.messages import Button, OutgoingMessage
+from vigie.people import Directory
+from vigie.settings import get_settings
+from vigie.tickets import TicketDraft, TicketError, TicketService, TicketView, derive_urgency
+
+logger = logging.getLogger(__name__)
+
+DomainDict = dict[str, Any]
+
+FORM_SLOTS = (
+    "problem",
+    "device",
+    "scope",
+    "care_impact",
+    "ticket_field",
+    "ticket_urgency",
+    "ticket_confirmation",
+)
+FOLLOWUP_SLOTS = ("followup_ref", "followup_text")
+BASE_SLOTS = ["problem", "device", "scope", "care_impact"]
+CHOICE_ENTITY = "choice"
+REF_ENTITY = "ticket_ref"
+REFERENCE_RE = re.compile(r"\bVIG[-\s]?(\d{4})[-\s]?(\d{1,6})\b", re.IGNORECASE)
+MAX_TICKETS_SHOWN = 5
+SIDE_QUESTION_CONFIDENCE = 0.5
+PROBLEM_QUESTION_CONFIDENCE = 0.6
+# A question asked in the middle of the form is answered by the action that answers it
+# outside the form; the form then asks its question again.
+SIDE_ACTIONS: dict[str, type[Action]] = {
+    "faq": ActionAnswerFaq,
+    "declare_incident": ActionIncidentReflexes,
+    "lost_device": ActionLostDevice,
+    "report_phishing": ActionReportPhishing,
+    "help": ActionHelpMenu,
+}
+
+
+@dataclass
+class _Store:
+    directory: Directory
+    tickets: TicketService
+
+
+_store: dict[str, _Store] = {}
+_store_lock = asyncio.Lock()
+
+
+async def store() -> _Store:
+    """The database, opened (and migrated) on first use in this process."""
+    async with _store_lock:
+        if "store" not in _store:
+            settings = get_settings()
+            try:
+                await asyncio.to_thread(upgrade, settings.database_url)
+            except Exception:  # the bot migrates too; a failure here must not stop actions
+                logger.exception("Database migration from the action server failed")
+            sessions = make_sessionmaker(create_engine(settings.database_url))
+            _store["store"] = _Store(Directory(sessions), TicketService(sessions, settings))
+        return _store["store"]
+
+
+def _send(dispatcher: CollectingDispatcher, *messages: OutgoingMessage) -> None:
+    for message in messages:
+        dispatcher.utter_message(json_message=message.to_custom())
+
+
+def _contacts() -> dict[str, str]:
+    return get_settings().contacts()
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == name:
+            value = entity.get("value")
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def find_reference(text: str) -> str | None:
+    """A ticket reference written by the person, normalised (``VIG-2026-00042``)."""
+    match = REFERENCE_RE.search(text or "")
+    if match is None:
+        return None
+    return f"VIG-{match.group(1)}-{int(match.group(2)):05d}"
+
+
+def _add_info_button(reference: str) -> Button:
+    payload = '/add_info{"ticket_ref":"' + reference + '"}'
+    return Button(f"Ajouter une information ({reference})", payload)
+
+
+def _reset(names: tuple[str, ...]) -> list[EventType]:
+    return [SlotSet(name, None) for name in names]
+
+
+async def _answer_side_question(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: DomainDict,
+    threshold: float = SIDE_QUESTION_CONFIDENCE,
+) -> bool:
+    """Answer a question asked instead of a form answer; True when one was answered."""
+    intent = tracker.latest_message.get("intent") or {}
+    name, confidence = intent.get("name"), intent.get("confidence") or 0.0
+    if name == "bot_challenge" and confidence >= threshold:
+        dispatcher.utter_message(response="utter_iamabot")
+        return True
+    action = SIDE_ACTIONS.get(str(name))
+    if action is None or confidence < threshold:
+        return False
+    result = action().run(dispatcher, tracker, domain)
+    if asyncio.iscoroutine(result):
+        await result
+    return True
+
+
+# ----------------------------------------------------------------------- opening a ticket
+
+
+class ActionStartTicket(Action):  # type: ignore[misc]
+    """Check that the person is registered, then start a fresh form."""
+
+    def name(self) -> str:
+        return "action_start_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            person = await (await store()).directory.person_by_sender(tracker.sender_id)
+        except Exception:
+            logger.exception("Directory unavailable")
+            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            return [SlotSet("ticket_allowed", False)]
+        if person is None or person.facility_id is None:
+            dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+            return [SlotSet("ticket_allowed", False)]
+        return [
+            *_reset(FORM_SLOTS),
+            SlotSet("ticket_draft", uuid.uuid4().hex),
+            SlotSet("ticket_allowed", True),
+        ]
+
+
+class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
+    """Understand each answer; answer side questions; handle « Modifier »."""
+
+    def name(self) -> str:
+        return "validate_open_ticket_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        slots = list(BASE_SLOTS)
+        if tracker.get_slot("ticket_confirmation") == "modify":
+            slots.append("ticket_field")
+            if tracker.get_slot("ticket_field") == "urgency":
+                slots.append("ticket_urgency")
+        slots.append("ticket_confirmation")
+        return slots
+
+    async def _choice(
+        self,
+        slot: str,
+        value: Any,
+        parse: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> str | None:
+        text = value if isinstance(value, str) else ""
+        code: str | None = parse(text, _entity(tracker, CHOICE_ENTITY))
+        if code is not None:
+            return code
+        if not await _answer_side_question(dispatcher, tracker, domain):
+            dispatcher.utter_message(response="utter_ticket_not_understood")
+        return None
+
+    async def validate_problem(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = value if isinstance(value, str) else ""
+        if text.rstrip().endswith("?") and await _answer_side_question(
+            dispatcher, tracker, domain, PROBLEM_QUESTION_CONFIDENCE
+        ):
+            return {"problem": None}
+        problem = ticket_form.parse_problem(text)
+        if problem is None:
+            if not await _answer_side_question(dispatcher, tracker, domain):
+                dispatcher.utter_message(response="utter_problem_too_short")
+        return {"problem": problem}
+
+    async def validate_device(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        code = await self._choice(
+            "device", value, ticket_form.parse_device, dispatcher, tracker, domain
+        )
+        return {"device": code}
+
+    async def validate_scope(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        code = await self._choice(
+            "scope", value, ticket_form.parse_scope, dispatcher, tracker, domain
+        )
+        return {"scope": code}
+
+    async def validate_care_impact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        code = await self._choice(
+            "care_impact", value, ticket_form.parse_care_impact, dispatcher, tracker, domain
+        )
+        return {"care_impact": code}
+
+    async def validate_ticket_field(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        field = await self._choice(
+            "ticket_field", value, ticket_form.parse_field, dispatcher, tracker, domain
+        )
+        if field is None:
+            return {"ticket_field": None}
+        if field == "urgency":
+            return {"ticket_field": "urgency", "ticket_urgency": None}
+        # Forget the answer to change: the form asks it again, then shows the summary.
+        return {field: None, "ticket_field": None, "ticket_confirmation": None}
+
+    async def validate_ticket_urgency(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        urgency = await self._choice(
+            "ticket_urgency", value, ticket_form.parse_urgency, dispatcher, tracker, domain
+        )
+        if urgency is None:
+            return {"ticket_urgency": None}
+        return {"ticket_urgency": urgency, "ticket_field": None, "ticket_confirmation": None}
+
+    async def validate_ticket_confirmation(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answer = await self._choice(
+            "ticket_confirmation",
+            value,
+            ticket_form.parse_confirmation,
+            dispatcher,
+            tracker,
+            domain,
+        )
+        if answer == "modify":
+            return {"ticket_confirmation": "modify", "ticket_field": None}
+        return {"ticket_confirmation": answer}
+
+
+def _draft(tracker: Tracker) -> TicketDraft:
+    device, scope, care = (
+        str(tracker.get_slot("device")),
+        str(tracker.get_slot("scope")),
+        str(tracker.get_slot("care_impact")),
+    )
+    return TicketDraft(
+        problem=str(tracker.get_slot("problem")),
+        device=device,
+        scope=scope,
+        care_impact=care,
+        urgency=tracker.get_slot("ticket_urgency") or None,
+    )
+
+
+class ActionAskTicketConfirmation(Action):  # type: ignore[misc]
+    """The summary, with the derived (or corrected) urgency: Confirmer / Modifier / Annuler."""
+
+    def name(self) -> str:
+        return "action_ask_ticket_confirmation"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        draft = _draft(tracker)
+        urgency = draft.urgency or derive_urgency(draft.device, draft.scope, draft.care_impact)
+        dispatcher.utter_message(
+            response="utter_ticket_summary",
+            problem=draft.problem,
+            device=ticket_texts.DEVICE_LABELS.get(draft.device, draft.device),
+            scope=ticket_texts.SCOPE_LABELS.get(draft.scope, draft.scope),
+            care_impact=ticket_texts.CARE_LABELS.get(draft.care_impact, draft.care_impact),
+            urgency=ticket_texts.URGENCY_LABELS.get(urgency, urgency),
+        )
+        return []
+
+
+def _after_hours(dispatcher: CollectingDispatcher, view: TicketView) -> None:
+    """Outside the provider's hours: when a technician will read it, and the on-call number."""
+    try:
+        schedule = parse_hours(view.facility_hours)
+    except ValueError:
+        logger.warning("Facility %s has unreadable hours", view.facility_id)
+        return
+    now = datetime.now(UTC)
+    if schedule.is_open(now, view.facility_timezone):
+        return
+    opening = schedule.next_opening(now, view.facility_timezone)
+    dispatcher.utter_message(
+        response="utter_ticket_after_hours",
+        hours=schedule.describe(),
+        when=french_datetime(opening, view.facility_timezone),
+        oncall=get_settings().provider_oncall,
+    )
+
+
+class ActionCreateTicket(Action):  # type: ignore[misc]
+    """Create the confirmed ticket once (the draft id is the idempotency key)."""
+
+    def name(self) -> str:
+        return "action_create_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [*_reset(FORM_SLOTS), SlotSet("ticket_draft", None)]
+        key = tracker.get_slot("ticket_draft")
+        if tracker.get_slot("ticket_confirmation") != "confirm" or not key:
+            return reset
+        try:
+            view, created = await (await store()).tickets.create(
+                tracker.sender_id, _draft(tracker), idempotency_key=str(key)
+            )
+        except TicketError as exc:
+            logger.info("Ticket refused: %s", exc.code)
+            dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+            return reset
+        except Exception:
+            logger.exception("Ticket could not be stored")
+            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            return reset
+        logger.info("Ticket %s %s", view.reference, "created" if created else "already created")
+        dispatcher.utter_message(response="utter_ticket_created", reference=view.reference)
+        _after_hours(dispatcher, view)
+        return reset
+
+
+class ActionCancelForm(Action):  # type: ignore[misc]
+    """« Annuler » at any step of a form: nothing is sent, everything is forgotten."""
+
+    def name(self) -> str:
+        return "action_cancel_form"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_form_cancelled")
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            *_reset(FORM_SLOTS),
+            *_reset(FOLLOWUP_SLOTS),
+            SlotSet("ticket_draft", None),
+        ]
+
+
+# ---------------------------------------------------------------------- following tickets
+
+
+class ActionTicketStatus(Action):  # type: ignore[misc]
+    """The person's tickets in plain French, or the one whose reference they gave."""
+
+    def name(self) -> str:
+        return "action_ticket_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        sender = tracker.sender_id
+        reference = _entity(tracker, REF_ENTITY) or find_reference(
+            tracker.latest_message.get("text") or ""
+        )
+        try:
+            s = await store()
+            person = await s.directory.person_by_sender(sender)
+            if person is None or person.facility_id is None:
+                dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+                return []
+            if reference is not None:
+                found = await s.tickets.for_requester(sender, reference)
+                if found is None:
+                    dispatcher.utter_message(response="utter_ticket_ref_unknown", reference=reference)
+                    return []
+                views = [found]
+            else:
+                views = await s.tickets.open_for_requester(sender)
+        except Exception:
+            logger.exception("Tickets unavailable")
+            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            return []
+        if not views:
+            dispatcher.utter_message(response="utter_no_open_ticket")
+            return []
+        shown = views[:MAX_TICKETS_SHOWN]
+        message = ticket_texts.staff_status_list(shown)
+        buttons = tuple(_add_info_button(v.reference) for v in shown if v.status != "closed")
+        _send(dispatcher, OutgoingMessage(message.html, message.buttons + buttons))
+        return []
+
+
+class ActionStartFollowup(Action):  # type: ignore[misc]
+    """Choose the ticket the information is for: given, the only open one, or ask."""
+
+    def name(self) -> str:
+        return "action_start_followup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        sender = tracker.sender_id
+        denied: list[EventType] = [SlotSet("followup_allowed", False), *_reset(FOLLOWUP_SLOTS)]
+        reference = _entity(tracker, REF_ENTITY) or find_reference(
+            tracker.latest_message.get("text") or ""
+        )
+        try:
+            s = await store()
+            person = await s.directory.person_by_sender(sender)
+            if person is None or person.facility_id is None:
+                dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+                return denied
+            if reference is not None:
+                found = await s.tickets.for_requester(sender, reference)
+                if found is None:
+                    dispatcher.utter_message(response="utter_ticket_ref_unknown", reference=reference)
+                    return denied
+                chosen = found.reference
+            else:
+                views = [
+                    v for v in await s.tickets.open_for_requester(sender) if v.status != "closed"
+                ]
+                if not views:
+                    dispatcher.utter_message(response="utter_no_open_ticket")
+                    return denied
+                if len(views) > 1:
+                    dispatcher.utter_message(
+                        response="utter_choose_ticket",
+                        buttons=[
+                            _add_info_button(v.reference).to_dict()
+                            for v in views[:MAX_TICKETS_SHOWN]
+                        ],
+                    )
+                    return denied
+                chosen = views[0].reference
+        except Exception:
+            logger.exception("Tickets unavailable")
+            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            return denied
+        return [
+            SlotSet("followup_text", None),
+            SlotSet("followup_ref", chosen),
+            SlotSet("followup_allowed", True),
+        ]
+
+
+class ValidateFollowupForm(FormValidationAction):  # type: ignore[misc]
+    """The information must say something."""
+
+    def name(self) -> str:
+        return "validate_followup_form"
+
+    async def validate_followup_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = ticket_form.parse_problem(value if isinstance(value, str) else "")
+        if text is None:
+            dispatcher.utter_message(response="utter_problem_too_short")
+        return {"followup_text": text}
+
+
+class ActionAddFollowup(Action):  # type: ignore[misc]
+    """Add the information to the ticket; the technicians are told through the outbox."""
+
+    def name(self) -> str:
+        return "action_add_followup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reference = str(tracker.get_slot("followup_ref") or "")
+        text = str(tracker.get_slot("followup_text") or "")
+        reset = _reset(FOLLOWUP_SLOTS)
+        if not reference or not text:
+            return reset
+        try:
+            view = await (await store()).tickets.add_info(tracker.sender_id, reference, text)
+        except TicketError:
+            dispatcher.utter_message(response="utter_ticket_ref_unknown", reference=reference)
+            return reset
+        except Exception:
+            logger.exception("Follow-up could not be stored")
+            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            return reset
+        dispatcher.utter_message(response="utter_followup_added", reference=view.reference)
+        return reset
