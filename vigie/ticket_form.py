@@ -50,8 +50,8 @@ _CARE_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
 )  # fmt: skip
 _URGENCY_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
     ("critical", ("critique", "tres urgent", "vital", "grave")),
-    ("high", ("haute", "urgent", "eleve", "forte")),
     ("low", ("basse", "faible", "pas urgent", "peu urgent", "pas presse")),
+    ("high", ("haute", "urgent", "eleve", "forte")),
     ("normal", ("normal", "moyenne", "standard")),
 )  # fmt: skip
 _FIELD_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (

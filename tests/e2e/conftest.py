@@ -9,10 +9,15 @@ import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from pydantic import SecretStr
 from telegram.ext import Application
 
@@ -20,6 +25,7 @@ from bot.supervisor import actions_service, rasa_service
 from bot.telegram_app import build_application
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import ToggleProxy, free_port
+from vigie.db import upgrade
 from vigie.settings import ROOT, Settings
 
 MODEL = ROOT / "models" / "vigie.tar.gz"
@@ -30,11 +36,56 @@ CONTACT_ENV = {"PROVIDER_NAME": PROVIDER, "PROVIDER_HOTLINE": HOTLINE}
 
 @dataclass(frozen=True)
 class Stack:
-    """Where the session's Rasa and action server listen."""
+    """Where the session's Rasa and action server listen, and what they share with bots.
+
+    The action server writes tickets to ``database_url`` (a SQLite file of the session) and
+    e-mail rows for the helpdesk address ``mail_to``; bots of ticket tests use the same
+    database and send e-mail to the session's real SMTP server (``smtp``).
+    """
 
     rasa_url: str
     rasa_port: int
     actions_port: int
+    database_url: str
+    smtp: SmtpSink
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it receives."""
+
+    mail_to = "assistance@prestataire.test"
+    mail_from = "vigie@prestataire.test"
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        message = BytesParser(policy=policy.default).parsebytes(content)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def about(self, reference: str) -> list[EmailMessage]:
+        """The messages whose subject names the ticket ``reference``."""
+        return [m for m in self.messages if reference in str(m["Subject"])]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.port),
+            "HELPDESK_MAIL_TO": self.mail_to,
+            "MAIL_FROM": self.mail_from,
+        }
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -63,6 +114,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         actions_port=free_port(),
     )
     log_dir = tmp_path_factory.mktemp("logs")
+    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'stack.db'}"
+    upgrade(database_url)
+    smtp = SmtpSink()
+    smtp.start()
+    shared_env = {"DATABASE_URL": database_url, **smtp.env}
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for service in (actions_service(settings, log_dir), rasa_service(settings, log_dir)):
@@ -71,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 subprocess.Popen(
                     service.argv,
                     cwd=ROOT,
-                    env={**os.environ, **service.env, **CONTACT_ENV},
+                    env={**os.environ, **service.env, **CONTACT_ENV, **shared_env},
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -79,9 +135,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             )
             _wait_http(service.health_url, processes[-1], service.log_path, timeout=240)
         yield Stack(
-            f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_port, settings.actions_port
+            f"http://127.0.0.1:{settings.rasa_port}",
+            settings.rasa_port,
+            settings.actions_port,
+            database_url,
+            smtp,
         )
     finally:
+        smtp.stop()
         for process in processes:
             process.terminate()
         for process in processes:
@@ -135,6 +196,8 @@ class RunningBot:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        if app.post_stop is not None:  # as run_polling does
+            await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)

@@ -1,0 +1,384 @@
+"""The ``vigie`` admin command line, run in-process on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from vigie.cli import main
+from vigie.db import create_engine, make_sessionmaker, upgrade
+from vigie.people import Directory
+from vigie.pseudonym import pseudonymize
+from vigie.settings import Settings
+from vigie.tickets import TicketDraft, TicketService
+
+SECRET = "cli-test-secret"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def vigie(db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``vigie(*args)`` runs the command line on the test database and captures its output."""
+    monkeypatch.setenv("PSEUDONYM_SECRET", SECRET)
+    monkeypatch.setenv("PROVIDER_HOURS", "lun-ven 08:30-18:00")
+    monkeypatch.delenv("TECHNICIANS_CHAT_ID", raising=False)
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.delenv("HELPDESK_MAIL_TO", raising=False)
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(["--database-url", db_url, *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    run.url = db_url  # type: ignore[attr-defined]
+    return run
+
+
+def in_db(url: str, function):  # type: ignore[no-untyped-def]
+    """Run ``function(directory, sessionmaker)`` on the database (outside the CLI)."""
+
+    async def go():  # type: ignore[no-untyped-def]
+        engine = create_engine(url)
+        try:
+            sessions = make_sessionmaker(engine)
+            return await function(Directory(sessions), sessions)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for group in ("facilities", "invitations", "technicians", "tickets"):
+        assert group in out
+    assert main(["invitations", "create", "--help"]) == 0
+    assert "--bot-username" in capsys.readouterr().out
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "COMMANDE" in capsys.readouterr().err
+    assert main(["facilities"]) == 2
+    assert main(["facilities", "add", "--name", "X"]) == 2
+    assert "--town" in capsys.readouterr().err
+    assert main(["invitations", "create", "--facility", "1", "--role", "boss"]) == 2
+    assert main(["invitations", "create", "--facility", "1", "--role", "staff", "--uses", "0"]) == 2
+    assert main(["technicians", "add", "--name", "Paul", "--telegram-id", "abc"]) == 2
+    assert main(["tickets", "list", "--status", "open"]) == 2
+
+
+def test_facilities(vigie) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("facilities", "list").out == "Aucun établissement.\n"
+    result = vigie(
+        "facilities",
+        "add",
+        "--name",
+        "EHPAD Les Tilleuls",
+        "--town",
+        "Limoges",
+        "--finess",
+        "870000015",
+        "--referent",
+        "Mme Martin, 05 55 00 00 00",
+    )
+    assert result.code == 0, result.err
+    assert "EHPAD Les Tilleuls (Limoges)" in result.out
+    assert "du lundi au vendredi de 8 h 30 à 18 h" in result.out
+    result = vigie(
+        "facilities", "add", "--name", "Foyer Soleil", "--town", "Tulle",
+        "--hours", "lun-ven 08:00-12:00,14:00-17:00; sam 09:00-12:00",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "le samedi de 9 h à 12 h" in result.out
+
+    listing = vigie("facilities", "list")
+    assert listing.code == 0
+    lines = listing.out.splitlines()
+    assert lines[0].split()[:3] == ["ID", "NOM", "VILLE"]
+    assert "EHPAD Les Tilleuls" in lines[1] and "870000015" in lines[1]
+    assert "Mme Martin" in lines[1]
+    assert "Foyer Soleil" in lines[2] and "sam 09:00-12:00" in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--finess", "12345"], "FINESS"),
+        (["--hours", "lun-ven 18:00-08:00"], "hours"),
+        (["--hours", "tous les jours"], "hours"),
+        (["--timezone", "Europe/Nowhere"], "time zone"),
+        (["--name", "  "], "name"),
+    ],
+)
+def test_facility_bad_input(vigie, options: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = vigie("facilities", "add", "--name", "EHPAD", "--town", "Brive", *options)
+    assert result.code == 1
+    assert result.out == ""
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert vigie("facilities", "list").out == "Aucun établissement.\n"
+
+
+def test_duplicate_facility(vigie) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("facilities", "add", "--name", "EHPAD", "--town", "Brive").code == 0
+    result = vigie("facilities", "add", "--name", "ehpad", "--town", "Tulle")
+    assert result.code == 1
+    assert "already exists" in result.err
+
+
+def test_invitations(vigie) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("facilities", "add", "--name", "EHPAD Les Tilleuls", "--town", "Limoges").code == 0
+    result = vigie(
+        "invitations", "create", "--facility", "ehpad les tilleuls", "--role", "staff",
+        "--uses", "3", "--days", "7", "--bot-username", "@VigieBot",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    code = re.search(r"Code d’invitation\s*: ([A-Z2-9]{10})", result.out)
+    assert code is not None
+    staff_code = code.group(1)
+    assert f"https://t.me/VigieBot?start={staff_code}" in result.out
+    assert "EHPAD Les Tilleuls" in result.out
+    assert "3 utilisation(s)" in result.out
+
+    result = vigie("invitations", "create", "--role", "technician")
+    assert result.code == 0, result.err
+    code = re.search(r"Code d’invitation\s*: ([A-Z2-9]{10})", result.out)
+    assert code is not None
+    tech_code = code.group(1)
+    assert f"https://t.me/<nom_du_bot>?start={tech_code}" in result.out
+
+    # The code works: someone redeems the staff code.
+    person = in_db(
+        vigie.url,
+        lambda d, _s: d.redeem_invitation(
+            staff_code.lower(), channel="telegram", chat_id=5, sender="u5"
+        ),
+    )
+    assert person.facility_name == "EHPAD Les Tilleuls"
+
+    listing = vigie("invitations", "list")
+    assert listing.code == 0
+    assert staff_code in listing.out and tech_code in listing.out
+    staff_line = next(line for line in listing.out.splitlines() if staff_code in line)
+    assert "1/3" in staff_line and "actif" in staff_line
+
+    result = vigie("invitations", "revoke", staff_code.lower())
+    assert result.code == 0, result.err
+    assert staff_code in result.out
+    staff_line = next(
+        line for line in vigie("invitations", "list").out.splitlines() if staff_code in line
+    )
+    assert "révoqué" in staff_line
+
+    only = vigie("invitations", "list", "--facility", "1")
+    assert staff_code in only.out and tech_code not in only.out
+
+
+def test_invitation_errors(vigie) -> None:  # type: ignore[no-untyped-def]
+    result = vigie("invitations", "create", "--facility", "Nulle Part", "--role", "staff")
+    assert result.code == 1
+    assert "établissement inconnu" in result.err and "Nulle Part" in result.err
+    result = vigie("invitations", "create", "--role", "referent")
+    assert result.code == 2
+    assert "--facility" in result.err
+    assert vigie("facilities", "add", "--name", "EHPAD", "--town", "Brive").code == 0
+    result = vigie("invitations", "create", "--role", "technician", "--facility", "EHPAD")
+    assert result.code == 2
+    result = vigie("invitations", "create", "--role", "staff", "--facility", "EHPAD",
+                   "--bot-username", "https://t.me/x")  # fmt: skip
+    assert result.code == 2
+    result = vigie("invitations", "revoke", "NOPE234567")
+    assert result.code == 1
+    assert "unknown invitation code" in result.err
+    assert vigie("invitations", "list").out == "Aucune invitation.\n"
+
+
+def test_technicians(vigie) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("technicians", "list").out == "Aucun technicien.\n"
+    result = vigie("technicians", "add", "--name", "Paul", "--telegram-id", "424242")
+    assert result.code == 0, result.err
+    assert "Paul" in result.out
+    assert vigie("technicians", "add", "--name", "Zoé", "--telegram-id", "515151").code == 0
+
+    person = in_db(
+        vigie.url,
+        lambda d, _s: d.person_by_sender(pseudonymize(424242, SECRET.encode())),
+    )
+    assert person is not None
+    assert (person.role, person.chat_id, person.name, person.active) == (
+        "technician", 424242, "Paul", True,
+    )  # fmt: skip
+
+    listing = vigie("technicians", "list").out.splitlines()
+    assert len(listing) == 3
+    assert "Paul" in listing[1] and "424242" in listing[1]
+    assert "Zoé" in listing[2]
+
+    result = vigie("technicians", "remove", "paul")
+    assert result.code == 0, result.err
+    assert "Paul" in result.out
+    listing = vigie("technicians", "list").out
+    assert "Paul" not in listing and "Zoé" in listing
+    everyone = vigie("technicians", "list", "--all").out
+    assert "Paul" in everyone and "non" in everyone
+
+    result = vigie("technicians", "remove", str(person.id + 1000))
+    assert result.code == 1
+    assert "no technician" in result.err
+    result = vigie("technicians", "remove", "Jacques")
+    assert result.code == 1
+    assert "Jacques" in result.err
+
+    # Adding again re-activates.
+    assert vigie("technicians", "add", "--name", "Paul", "--telegram-id", "424242").code == 0
+    assert "Paul" in vigie("technicians", "list").out
+
+
+def test_technician_needs_the_pseudonym_secret(vigie, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PSEUDONYM_SECRET", "")
+    result = vigie("technicians", "add", "--name", "Paul", "--telegram-id", "424242")
+    assert result.code == 1
+    assert "PSEUDONYM_SECRET" in result.err
+    monkeypatch.setenv("PSEUDONYM_SECRET", SECRET)
+    assert vigie("technicians", "list").out == "Aucun technicien.\n"
+
+
+def test_unreachable_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    assert main(["--database-url", url, "facilities", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "base de données" in err
+    assert "Traceback" not in err
+    assert main(["--database-url", "not a url", "facilities", "list"]) == 1
+    assert "base de données" in capsys.readouterr().err
+
+
+def test_invalid_configuration(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMTP_PORT", "twenty-five")
+    assert main(["facilities", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "configuration invalide" in err and "SMTP_PORT" in err
+
+
+def seed_tickets(url: str) -> tuple[str, str]:
+    """Two facilities, a staff member in each, a technician; a ticket in each facility (the
+    first taken and answered). Returns both references."""
+
+    async def seed(directory: Directory, sessions):  # type: ignore[no-untyped-def]
+        settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+        service = TicketService(sessions, settings)
+        tilleuls = await directory.create_facility("EHPAD Les Tilleuls", "Limoges")
+        soleil = await directory.create_facility("Foyer Soleil", "Tulle")
+        for facility, sender, chat in ((tilleuls, "u-a", 11), (soleil, "u-b", 12)):
+            code = await directory.create_invitation(facility_id=facility.id, role="staff")
+            await directory.redeem_invitation(
+                code.code, channel="telegram", chat_id=chat, sender=sender
+            )
+            await directory.set_job(sender, "care")
+        await directory.add_technician(name="Paul", chat_id=99, sender="u-tech")
+        first, _ = await service.create(
+            "u-a",
+            TicketDraft(
+                "L’imprimante du 2e étage n’imprime plus; « bourrage »", "printer", "service", "yes"
+            ),
+            idempotency_key="k1",
+        )
+        await service.take("u-tech", first.id)
+        await service.technician_message("u-tech", first.id, "J’arrive à 14 h.")
+        second, _ = await service.create(
+            "u-b",
+            TicketDraft("Le logiciel de soins ne démarre pas", "care_software", "facility", "no"),
+            idempotency_key="k2",
+        )
+        return first.reference, second.reference
+
+    upgrade(url)
+    result: tuple[str, str] = in_db(url, seed)
+    return result
+
+
+def test_tickets_list_and_show(vigie) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("tickets", "list").out == "Aucune demande.\n"
+    first, second = seed_tickets(vigie.url)
+
+    listing = vigie("tickets", "list")
+    assert listing.code == 0, listing.err
+    lines = listing.out.splitlines()
+    assert len(lines) == 3
+    assert second in lines[1] and "critical" in lines[1] and "new" in lines[1]
+    assert first in lines[2] and "in_progress" in lines[2] and "Paul" in lines[2]
+
+    only = vigie("tickets", "list", "--facility", "foyer soleil").out
+    assert second in only and first not in only
+    only = vigie("tickets", "list", "--status", "in_progress").out
+    assert first in only and second not in only
+    assert vigie("tickets", "list", "--status", "closed").out == "Aucune demande.\n"
+    unknown = vigie("tickets", "list", "--facility", "Nulle Part")
+    assert unknown.code == 1 and "établissement inconnu" in unknown.err
+
+    show = vigie("tickets", "show", first.lower())
+    assert show.code == 0, show.err
+    assert show.out.startswith(f"{first} — EHPAD Les Tilleuls")
+    assert "prise en charge" in show.out
+    assert "imprimante" in show.out
+    assert "L’imprimante du 2e étage n’imprime plus; « bourrage »" in show.out
+    assert "Technicien\u00a0: Paul" in show.out
+    history = show.out.split("Historique")[1].splitlines()[1:]
+    assert len(history) == 3
+    assert "a ouvert la demande" in history[0]
+    assert "a pris en charge" in history[1]
+    assert "a répondu" in history[2] and "J’arrive à 14 h." in history[2]
+
+    missing = vigie("tickets", "show", "VIG-1999-00001")
+    assert missing.code == 1
+    assert "demande inconnue" in missing.err
+
+
+def test_tickets_export(vigie, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first, second = seed_tickets(vigie.url)
+
+    result = vigie("tickets", "export")
+    assert result.code == 0, result.err
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert [row["reference"] for row in rows] == [second, first]
+    assert rows[1]["problem"] == "L’imprimante du 2e étage n’imprime plus; « bourrage »"
+    assert rows[1]["assignee_name"] == "Paul"
+    assert rows[1]["facility_name"] == "EHPAD Les Tilleuls"
+    assert rows[0]["urgency"] == "critical"
+    assert rows[0]["created_at"].endswith("+00:00")
+
+    result = vigie("tickets", "export", "--format", "json", "--status", "new")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert [item["reference"] for item in data] == [second]
+    assert data[0]["requester_job"] == "care"
+
+    target = tmp_path / "export.csv"
+    result = vigie("tickets", "export", "--output", str(target), "--facility", "EHPAD Les Tilleuls")
+    assert result.code == 0, result.err
+    assert result.out == ""
+    assert "1 demande(s)" in result.err
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert [row["reference"] for row in rows] == [first]
+
+    result = vigie("tickets", "export", "--output", str(tmp_path / "missing" / "x.csv"))
+    assert result.code == 1
+    assert "impossible d’écrire" in result.err

@@ -1,0 +1,257 @@
+"""The helpdesk mailer against a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from vigie.mailer import MailError, build_email, send_email
+from vigie.settings import Settings
+
+PAYLOAD: dict[str, Any] = {
+    "subject": "[VIG-2026-00042] Imprimante bloquée — EHPAD Les Tilleuls",
+    "body": "Problème : l’imprimante du 2e étage n’imprime plus.\nÉtablissement : Les Tilleuls\n",
+    "message_id": "vig-2026-00042.1@vigie.local",
+    "in_reply_to": None,
+    "references": [],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Recorder:
+    """An aiosmtpd handler keeping what it receives; ``rcpt_answer`` refuses recipients."""
+
+    def __init__(self, rcpt_answer: str | None = None) -> None:
+        self.rcpt_answer = rcpt_answer
+        self.envelopes: list[Envelope] = []
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.rcpt_answer:
+            return self.rcpt_answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+def start(handler: Recorder, **kwargs: Any) -> Controller:
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[Recorder, int]]:
+    handler = Recorder()
+    controller = start(handler)
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def settings_for(port: int, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_timeout_seconds": 2.0,
+        "mail_from": "vigie@ehpad.example",
+        "helpdesk_mail_to": "support@prestataire.example",
+        "helpdesk_reply_to": "noreply@prestataire.example",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def received(handler: Recorder) -> EmailMessage:
+    assert len(handler.envelopes) == 1
+    content = handler.envelopes[0].content
+    assert isinstance(content, bytes)
+    message = email.message_from_bytes(content, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_build_email_headers_and_body() -> None:
+    payload = dict(
+        PAYLOAD,
+        in_reply_to="vig-2026-00042.0@vigie.local",
+        references=["vig-2026-00042.0@vigie.local"],
+    )
+    message = build_email(payload, settings_for(25))
+    assert message["From"] == "vigie@ehpad.example"
+    assert message["To"] == "support@prestataire.example"
+    assert message["Reply-To"] == "noreply@prestataire.example"
+    assert message["Subject"] == PAYLOAD["subject"]
+    assert message["Message-ID"] == "<vig-2026-00042.1@vigie.local>"
+    assert message["In-Reply-To"] == "<vig-2026-00042.0@vigie.local>"
+    assert message["References"] == "<vig-2026-00042.0@vigie.local>"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Vigie-Reference"] == "VIG-2026-00042"
+    assert message["Date"]
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content_charset() == "utf-8"
+    assert message.get_content() == PAYLOAD["body"]
+
+
+def test_build_email_minimal() -> None:
+    payload = {"subject": "Bonjour\r\nBcc: evil@example.com", "body": "x", "message_id": "<a@b>"}
+    message = build_email(payload, settings_for(25, helpdesk_reply_to=None), to="other@example.com")
+    assert message["To"] == "other@example.com"
+    assert message["Reply-To"] is None
+    assert message["In-Reply-To"] is None
+    assert message["References"] is None
+    assert message["X-Vigie-Reference"] is None
+    assert message["Bcc"] is None
+    assert message["Subject"] == "Bonjour Bcc: evil@example.com"
+    assert message["Message-ID"] == "<a@b>"
+
+
+@pytest.mark.parametrize("missing", ["subject", "body", "message_id"])
+def test_build_email_bad_payload(missing: str) -> None:
+    payload = {key: value for key, value in PAYLOAD.items() if key != missing}
+    with pytest.raises(MailError) as caught:
+        build_email(payload, settings_for(25))
+    assert caught.value.code == "bad_payload"
+    assert caught.value.permanent
+
+
+def test_build_email_without_recipient() -> None:
+    with pytest.raises(MailError) as caught:
+        build_email(PAYLOAD, settings_for(25, helpdesk_mail_to=None))
+    assert caught.value.code == "no_recipient"
+    assert caught.value.permanent
+
+
+async def test_send_email(recorder: tuple[Recorder, int]) -> None:
+    handler, port = recorder
+    settings = settings_for(port)
+    await send_email(build_email(PAYLOAD, settings), settings)
+    envelope = handler.envelopes[0]
+    assert envelope.mail_from == "vigie@ehpad.example"
+    assert envelope.rcpt_tos == ["support@prestataire.example"]
+    message = received(handler)
+    assert message["Subject"] == PAYLOAD["subject"]
+    assert message["From"] == "vigie@ehpad.example"
+    assert message["Reply-To"] == "noreply@prestataire.example"
+    assert message["Message-ID"] == "<vig-2026-00042.1@vigie.local>"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Vigie-Reference"] == "VIG-2026-00042"
+    assert message.get_content().replace("\r\n", "\n") == PAYLOAD["body"]
+    assert "n’imprime" in message.get_content()
+
+
+async def test_send_email_with_login(caplog: pytest.LogCaptureFixture) -> None:
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        logins.append((auth_data.login, auth_data.password))
+        ok = auth_data.password == "s3cret-pâss".encode()
+        return AuthResult(success=ok, handled=False)
+
+    handler = Recorder()
+    controller = start(handler, authenticator=authenticator, auth_require_tls=False)
+    try:
+        settings = settings_for(controller.port, smtp_username="vigie", smtp_password="s3cret-pâss")
+        caplog.set_level(logging.DEBUG)
+        await send_email(build_email(PAYLOAD, settings), settings)
+        assert logins == [(b"vigie", "s3cret-pâss".encode())]
+        assert len(handler.envelopes) == 1
+
+        bad = settings_for(controller.port, smtp_username="vigie", smtp_password="wrong")
+        with pytest.raises(MailError) as caught:
+            await send_email(build_email(PAYLOAD, bad), bad)
+        assert caught.value.code == "smtp_535"
+        assert caught.value.permanent
+    finally:
+        controller.stop()
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("vigie"))
+    assert "e-mail sent" in ours
+    assert "s3cret" not in ours
+    assert "imprime" not in ours
+
+
+async def test_refused_recipient_is_permanent() -> None:
+    handler = Recorder(rcpt_answer="550 5.1.1 No such user")
+    controller = start(handler)
+    try:
+        settings = settings_for(controller.port)
+        with pytest.raises(MailError) as caught:
+            await send_email(build_email(PAYLOAD, settings), settings)
+    finally:
+        controller.stop()
+    assert caught.value.code == "smtp_550"
+    assert caught.value.permanent
+    assert handler.envelopes == []
+
+
+async def test_greylisted_recipient_is_temporary() -> None:
+    handler = Recorder(rcpt_answer="451 4.7.1 Greylisted, try again later")
+    controller = start(handler)
+    try:
+        settings = settings_for(controller.port)
+        with pytest.raises(MailError) as caught:
+            await send_email(build_email(PAYLOAD, settings), settings)
+    finally:
+        controller.stop()
+    assert caught.value.code == "smtp_451"
+    assert not caught.value.permanent
+
+
+async def test_starttls_unsupported_is_permanent(recorder: tuple[Recorder, int]) -> None:
+    handler, port = recorder
+    settings = settings_for(port, smtp_security="starttls")
+    with pytest.raises(MailError) as caught:
+        await send_email(build_email(PAYLOAD, settings), settings)
+    assert caught.value.code == "smtp_not_supported"
+    assert caught.value.permanent
+    assert handler.envelopes == []
+
+
+async def test_nothing_listening_is_temporary() -> None:
+    settings = settings_for(free_port())
+    with pytest.raises(MailError) as caught:
+        await send_email(build_email(PAYLOAD, settings), settings)
+    assert caught.value.code == "connection_error"
+    assert not caught.value.permanent
+
+
+async def test_silent_server_times_out() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)  # accepts the connection (backlog) but never greets
+        settings = settings_for(server.getsockname()[1], smtp_timeout_seconds=0.3)
+        with pytest.raises(MailError) as caught:
+            await send_email(build_email(PAYLOAD, settings), settings)
+    assert caught.value.code == "timeout"
+    assert not caught.value.permanent
+
+
+async def test_no_smtp_host_is_permanent() -> None:
+    settings = settings_for(25, smtp_host=None)
+    with pytest.raises(MailError) as caught:
+        await send_email(build_email(PAYLOAD, settings), settings)
+    assert caught.value.code == "smtp_not_configured"
+    assert caught.value.permanent

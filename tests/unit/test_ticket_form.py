@@ -1,0 +1,85 @@
+"""Answers to the ticket form, typed the way staff type, or chosen with a button."""
+
+from __future__ import annotations
+
+import pytest
+
+from vigie import ticket_form as tf
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("l imprimante du 2e", "printer"),
+        ("Le logiciel de soins", "care_software"),
+        ("le DPI plante", "care_software"),
+        ("wifi", "network"),
+        ("plus d'internet", "network"),
+        ("l’ordi du bureau infirmier", "workstation"),
+        ("Outlook", "email"),
+        ("le dect", "phone"),
+        ("autre", "other"),
+        ("banane", None),
+        ("", None),
+    ],
+)
+def test_device(text: str, expected: str | None) -> None:
+    assert tf.parse_device(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("juste moi", "me"),
+        ("moi", "me"),
+        ("tout le service", "service"),
+        ("toute l'équipe de nuit", "service"),
+        ("Tout l’établissement", "facility"),
+        ("tout le monde", "facility"),
+        ("je sais pas", None),
+    ],
+)
+def test_scope(text: str, expected: str | None) -> None:
+    assert tf.parse_scope(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oui", "yes"),
+        ("oui ça va", "yes"),
+        ("avec difficulté", "degraded"),
+        ("on se débrouille sur papier", "degraded"),
+        ("non", "no"),
+        ("impossible tout est bloqué", "no"),
+        ("banane", None),
+    ],
+)
+def test_care_impact(text: str, expected: str | None) -> None:
+    assert tf.parse_care_impact(text) == expected
+
+
+def test_buttons_win_and_foreign_codes_are_refused() -> None:
+    assert tf.parse_device("n’importe quoi", "printer") == "printer"
+    assert tf.parse_device("", "facility") is None  # a code of another question
+    assert tf.parse_scope("", "facility") == "facility"
+    assert tf.parse_urgency("", "critical") == "critical"
+    assert tf.parse_urgency("c'est très urgent") == "critical"
+    assert tf.parse_urgency("pas urgent") == "low"
+    assert tf.parse_field("", "urgency") == "urgency"
+    assert tf.parse_field("changer l'urgence") == "urgency"
+    assert tf.parse_confirmation("", "modify") == "modify"
+    assert tf.parse_confirmation("oui c'est bon") == "confirm"
+    assert tf.parse_confirmation("je veux modifier") == "modify"
+    assert tf.parse_confirmation("peut-être") is None
+
+
+def test_problem_is_kept_cleaned_and_bounded() -> None:
+    assert tf.parse_problem("  l'imprimante   bloque\n depuis ce matin ") == (
+        "l'imprimante bloque depuis ce matin"
+    )
+    assert tf.parse_problem("ok") is None
+    assert tf.parse_problem("?!") is None
+    assert tf.parse_problem('/inform{"choice":"printer"}') is None
+    long = tf.parse_problem("a" * 5000)
+    assert long is not None and len(long) == tf.PROBLEM_MAX_CHARS and long.endswith("…")
