@@ -5,13 +5,29 @@ SQLite (default, ``sqlite+aiosqlite:///path``) or PostgreSQL (``postgresql+async
 
 from vigie.db.engine import create_engine, downgrade, make_sessionmaker, upgrade
 from vigie.db.inbox import Inbox
-from vigie.db.models import Base, InboxItem, Turn
+from vigie.db.models import (
+    Base,
+    Facility,
+    InboxItem,
+    Invitation,
+    OutboxMessage,
+    Person,
+    Ticket,
+    TicketEvent,
+    Turn,
+)
 from vigie.db.turns import TurnLog
 
 __all__ = [
     "Base",
+    "Facility",
     "Inbox",
     "InboxItem",
+    "Invitation",
+    "OutboxMessage",
+    "Person",
+    "Ticket",
+    "TicketEvent",
     "Turn",
     "TurnLog",
     "create_engine",

@@ -137,3 +137,189 @@ class Turn(Base):
 
     def __repr__(self) -> str:  # never shows the texts
         return f"Turn(id={self.id!r}, channel={self.channel!r}, intent={self.intent!r})"
+
+
+# --- Tickets: facilities, people, invitations, tickets, their events, the outbox -----------
+
+ROLES = ("staff", "referent", "technician", "admin")
+JOBS = ("care", "admin", "management", "other")
+DEVICES = ("workstation", "printer", "care_software", "email", "phone", "network", "other")
+SCOPES = ("me", "service", "facility")
+CARE_IMPACTS = ("yes", "degraded", "no")
+URGENCIES = ("low", "normal", "high", "critical")
+TICKET_STATUSES = ("new", "in_progress", "waiting", "resolved", "closed", "reopened")
+ACTOR_KINDS = ("staff", "technician", "system", "admin")
+OUTBOX_CHANNELS = ("telegram", "email")
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """SQL of a CHECK constraint ``column IN (...)``."""
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Facility(Base):
+    """A medico-social facility served by the provider."""
+
+    __tablename__ = "facilities"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    town: Mapped[str] = mapped_column(String(120))
+    finess: Mapped[str | None] = mapped_column(String(9))
+    hours: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    referent_contact: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Facility(id={self.id!r}, name={self.name!r})"
+
+
+class Person(Base):
+    """Someone who talks to Vigie: staff (no name stored), referents, technicians, admins."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id"),
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("job IS NULL OR " + _in("job", JOBS), name="job"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32), default="telegram")
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    sender: Mapped[str] = mapped_column(String(128), unique=True)
+    facility_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("facilities.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    job: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:  # no chat id, no sender
+        return f"Person(id={self.id!r}, role={self.role!r}, active={self.active!r})"
+
+
+class Invitation(Base):
+    """A code that links whoever redeems it to a facility with a role."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    facility_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("facilities.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Invitation(id={self.id!r}, role={self.role!r}, uses={self.uses!r})"
+
+
+class Ticket(Base):
+    """A request of a staff member to the provider (the problem text is already redacted)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("year", "number"),
+        CheckConstraint(_in("status", TICKET_STATUSES), name="status"),
+        CheckConstraint(_in("urgency", URGENCIES), name="urgency"),
+        Index(None, "status", "urgency"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    facility_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("facilities.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"), index=True)
+    problem: Mapped[str] = mapped_column(Text)
+    device: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(16))
+    care_impact: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(16))
+    urgency_derived: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    def __repr__(self) -> str:  # never shows the problem
+        return f"Ticket(id={self.id!r}, reference={self.reference!r}, status={self.status!r})"
+
+
+class TicketEvent(Base):
+    """One entry of a ticket's timeline: who, when, what."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        CheckConstraint(_in("actor_kind", ACTOR_KINDS), name="actor_kind"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:  # never shows the text
+        return f"TicketEvent(id={self.id!r}, ticket_id={self.ticket_id!r}, kind={self.kind!r})"
+
+
+class OutboxMessage(Base):
+    """A notification to send (Telegram or e-mail), written with the change it reports."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("channel", OUTBOX_CHANNELS), name="channel"),
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index(None, "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(320))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ticket_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    def __repr__(self) -> str:  # never shows the payload or the destination
+        return (
+            f"OutboxMessage(id={self.id!r}, channel={self.channel!r}, status={self.status!r}, "
+            f"attempts={self.attempts!r})"
+        )

@@ -1,0 +1,98 @@
+"""The transactional outbox, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.messages import Button, OutgoingMessage
+from vigie.outbox import Outbox
+
+BIG_CHAT = -1001234567890
+
+
+async def add(
+    sessionmaker: async_sessionmaker[AsyncSession], destination: str, channel: str = "telegram"
+) -> int:
+    async with sessionmaker() as session:
+        message = Outbox.add(
+            session,
+            channel=channel,
+            destination=destination,
+            payload=OutgoingMessage("<b>x</b>", (Button("Oui", "v:fixed:1"),)).to_custom(),
+        )
+        await session.commit()
+        return message.id
+
+
+async def test_add_is_part_of_the_callers_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox = Outbox(sessionmaker)
+    async with sessionmaker() as session:
+        Outbox.add(session, channel="telegram", destination="1", payload={"a": 1})
+        await session.rollback()
+    assert await outbox.count_pending() == 0
+    message_id = await add(sessionmaker, str(BIG_CHAT))
+    stored = await outbox.get(message_id)
+    assert stored is not None
+    assert (stored.channel, stored.destination, stored.status, stored.attempts) == (
+        "telegram",
+        str(BIG_CHAT),
+        "pending",
+        0,
+    )
+    assert stored.payload["buttons"] == [{"title": "Oui", "payload": "v:fixed:1"}]
+    assert stored.next_attempt_at.tzinfo is UTC
+    assert await outbox.count_pending() == 1
+
+
+async def test_add_validates(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with sessionmaker() as session:
+        with pytest.raises(ValueError):
+            Outbox.add(session, channel="sms", destination="1", payload={})
+        with pytest.raises(ValueError):
+            Outbox.add(session, channel="email", destination="", payload={})
+
+
+async def test_due_retry_sent_failed(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    outbox = Outbox(sessionmaker)
+    first = await add(sessionmaker, "1")
+    second = await add(sessionmaker, "helpdesk@example.org", channel="email")
+    third = await add(sessionmaker, "3")
+    assert [m.id for m in await outbox.due()] == [first, second, third]
+    assert [m.id for m in await outbox.due(limit=2)] == [first, second]
+
+    await outbox.mark_retry(first, "RetryAfter", 60)
+    assert [m.id for m in await outbox.due()] == [second, third]
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    assert [m.id for m in await outbox.due(now=later)] == [first, second, third]
+    retried = await outbox.get(first)
+    assert retried is not None
+    assert (retried.status, retried.attempts, retried.last_error) == ("pending", 1, "RetryAfter")
+    next_due = await outbox.next_due_at()
+    assert next_due is not None and next_due <= datetime.now(UTC)
+
+    await outbox.mark_sent(second)
+    await outbox.mark_failed(third, "Forbidden")
+    assert [m.id for m in await outbox.due(now=later)] == [first]
+    sent = await outbox.get(second)
+    failed = await outbox.get(third)
+    assert sent is not None and failed is not None
+    assert sent.status == "sent" and sent.sent_at is not None and sent.attempts == 1
+    assert (failed.status, failed.last_error, failed.attempts) == ("failed", "Forbidden", 1)
+    assert await outbox.count_pending() == 1
+    next_due = await outbox.next_due_at()
+    assert next_due is not None and next_due > datetime.now(UTC) + timedelta(seconds=50)
+
+    with pytest.raises(ValueError):
+        await outbox.mark_retry(first, "no spaces allowed", 1)
+    with pytest.raises(LookupError):
+        await outbox.mark_sent(9999)
+
+    assert await outbox.purge_sent_before(datetime.now(UTC) + timedelta(seconds=1)) == 2
+    assert await outbox.get(second) is None and await outbox.get(first) is not None
+    await outbox.mark_sent(first)
+    assert await outbox.next_due_at() is None

@@ -1,0 +1,191 @@
+"""French texts about tickets: escaping, typography, buttons, e-mail, timeline."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from vigie import ticket_texts as tt
+from vigie.messages import OutgoingMessage
+from vigie.tickets import EventView, TicketView, email_message_id
+
+BAD_SPACING = re.compile(r" [:;?!»]|« ")
+
+VIEW = TicketView(
+    id=42,
+    reference="VIG-2026-00042",
+    facility_id=3,
+    facility_name="EHPAD <Les> Tilleuls & Co",
+    facility_hours="lun-ven 08:30-18:00",
+    facility_timezone="Europe/Paris",
+    requester_id=7,
+    requester_job="care",
+    problem="L'écran <b>reste</b> noir & le PC bipe",
+    device="workstation",
+    scope="service",
+    care_impact="no",
+    urgency="high",
+    status="in_progress",
+    assignee_name="Paul <admin>",
+    created_at=datetime(2026, 11, 29, 13, 2, tzinfo=UTC),
+    updated_at=datetime(2026, 11, 29, 13, 5, tzinfo=UTC),
+    last_technician_message="Redémarrez <vite>",
+    facility_town="Rodez",
+    facility_finess="120000123",
+)
+
+EVENTS = [
+    EventView(VIEW.created_at, "staff", "Demandeur (soins)", "created", None),
+    EventView(
+        datetime(2026, 11, 29, 13, 2, tzinfo=UTC), "technician", "Paul (technicien)", "taken", None
+    ),
+    EventView(
+        datetime(2026, 11, 29, 13, 10, tzinfo=UTC),
+        "technician",
+        "Paul (technicien)",
+        "technician_message",
+        "Essayez <ça>",
+    ),
+]
+
+BUILDERS: dict[str, Callable[[], OutgoingMessage]] = {
+    "technician_new_ticket": lambda: tt.technician_new_ticket(VIEW),
+    "technician_staff_info": lambda: tt.technician_staff_info(VIEW, "Info <x>: oui"),
+    "technician_reopened": lambda: tt.technician_reopened(VIEW),
+    "technician_closed": lambda: tt.technician_closed(VIEW),
+    "staff_taken": lambda: tt.staff_taken(VIEW),
+    "staff_message": lambda: tt.staff_technician_message(VIEW, "Texte <y>", ask=False),
+    "staff_ask": lambda: tt.staff_technician_message(VIEW, "Texte <y>", ask=True),
+    "staff_resolved": lambda: tt.staff_resolved(VIEW),
+    "staff_confirmed_reply": lambda: tt.staff_confirmed_reply(VIEW),
+    "staff_reopened_reply": lambda: tt.staff_reopened_reply(VIEW),
+    "staff_status_list": lambda: tt.staff_status_list([VIEW]),
+    "staff_status_list_empty": lambda: tt.staff_status_list([]),
+}
+
+
+def strip_tags(text: str) -> str:
+    return re.sub(r"</?(b|i)>", "", text)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_messages_are_escaped_typographic_and_short(name: str) -> None:
+    message = BUILDERS[name]()
+    without_tags = strip_tags(message.html)
+    assert "<" not in without_tags and ">" not in without_tags, message.html
+    assert not BAD_SPACING.search(message.html), message.html
+    assert len(message.html) < 4096
+    for button in message.buttons:
+        assert len(button.payload.encode()) <= 64
+
+
+def test_new_ticket_for_technicians() -> None:
+    message = tt.technician_new_ticket(VIEW)
+    assert "VIG-2026-00042" in message.html
+    assert "🟠" in message.html and "haute" in message.html
+    assert "EHPAD &lt;Les&gt; Tilleuls &amp; Co, Rodez" in message.html
+    assert "soins" in message.html and "poste" in message.html and "son service" in message.html
+    assert "L&#x27;écran &lt;b&gt;reste&lt;/b&gt; noir &amp; le PC bipe" in message.html
+    assert [(b.title, b.payload) for b in message.buttons] == [
+        ("Prendre en charge", "v:take:42"),
+        ("Répondre", "v:reply:42"),
+        ("Demander une précision", "v:ask:42"),
+        ("Résolu", "v:resolve:42"),
+    ]
+    long_problem = tt.technician_new_ticket(replace(VIEW, problem="a" * 5000))
+    assert "a" * 1499 + "…" in long_problem.html and "a" * 1500 not in long_problem.html
+
+
+def test_staff_messages() -> None:
+    taken = tt.staff_taken(replace(VIEW, assignee_name="Paul"))
+    assert taken.html == (
+        "Votre demande <b>VIG-2026-00042</b> est prise en charge par Paul, technicien."
+    )
+    ask = tt.staff_technician_message(VIEW, "Quel écran ?", ask=True)
+    assert "besoin d’une précision" in ask.html and "Quel écran ?" in ask.html
+    [button] = ask.buttons
+    assert button.title == "Ajouter une information"
+    assert button.payload.startswith("/add_info")
+    assert json.loads(button.payload.removeprefix("/add_info")) == {"ticket_ref": "VIG-2026-00042"}
+    resolved = tt.staff_resolved(VIEW)
+    assert "Est-ce réglé\u00a0?" in resolved.html
+    assert [b.payload for b in resolved.buttons] == ["v:fixed:42", "v:notfixed:42"]
+    status = tt.staff_status_list([VIEW, replace(VIEW, reference="VIG-2026-00043")])
+    assert "VIG-2026-00043" in status.html and "prise en charge" in status.html
+    assert "Redémarrez &lt;vite&gt;" in status.html
+    assert "29/11/2026 à 14 h 02" in status.html  # Paris time
+    assert "aucune demande" in tt.staff_status_list([]).html
+
+
+def test_technician_list_and_detail() -> None:
+    line = tt.ticket_line(VIEW)
+    assert line.startswith("🟠 <b>VIG-2026-00042</b>")
+    assert "29/11 14:02" in line
+    listing = tt.technician_ticket_list([VIEW, VIEW])
+    assert "Demandes ouvertes (2)" in listing
+    assert tt.technician_ticket_list([]) == "Aucune demande ouverte."
+    detail = tt.ticket_detail(VIEW, EVENTS)
+    assert "29/11 14:02 — Paul (technicien)\u00a0: a pris en charge" in detail
+    assert "29/11 14:10 — Paul (technicien)\u00a0: a répondu" in detail
+    assert "Essayez &lt;ça&gt;" in detail
+    assert "Demandeur (soins)\u00a0: a ouvert la demande" in detail
+    assert "Paul &lt;admin&gt;" in detail
+    assert not BAD_SPACING.search(detail)
+    assert "<" not in strip_tags(detail).replace("&lt;", "")
+
+
+def test_email_subject_and_body() -> None:
+    view = replace(VIEW, facility_name="EHPAD Les Tilleuls")
+    assert tt.email_subject(view) == "[VIG-2026-00042] poste – EHPAD Les Tilleuls (urgence haute)"
+    assert tt.email_subject(view, follow_up=True).startswith("Re: [VIG-2026-00042] poste")
+    body = tt.email_body(view, town="Rodez", finess=None)
+    assert "Référence\u00a0: VIG-2026-00042" in body
+    assert "FINESS\u00a0: non renseigné" in body
+    assert "Fonction du demandeur\u00a0: soins" in body
+    assert "Les soins peuvent continuer\u00a0: non" in body
+    assert "Créée le\u00a0: 29/11/2026 à 14 h 02 (Europe/Paris)" in body
+    assert "L'écran <b>reste</b> noir & le PC bipe" in body  # plain text, as written
+    follow = tt.email_body(
+        view,
+        town="Rodez",
+        finess="120000123",
+        event_title="Le demandeur a ajouté une information :",
+        event_text="Erreur 42",
+        event_at=datetime(2026, 11, 29, 15, 0, tzinfo=UTC),
+    )
+    assert follow.startswith("29/11/2026 à 16 h 00 — Le demandeur a ajouté une information\u00a0:")
+    assert "Erreur 42" in follow.split("Référence")[0]
+    assert not BAD_SPACING.search(follow)
+
+
+def test_message_ids() -> None:
+    assert email_message_id("VIG-2026-00042", "vigie@ehpad.example") == (
+        "<VIG-2026-00042@ehpad.example>"
+    )
+    assert email_message_id("VIG-2026-00042", "Vigie <vigie@ehpad.example>", 17) == (
+        "<VIG-2026-00042.17@ehpad.example>"
+    )
+    assert email_message_id("VIG-2026-00042", "nobody") == "<VIG-2026-00042@vigie>"
+
+
+def test_labels_cover_every_code() -> None:
+    from vigie.db import models
+
+    for codes, labels in (
+        (models.ROLES, tt.ROLE_LABELS),
+        (models.JOBS, tt.JOB_LABELS),
+        (models.DEVICES, tt.DEVICE_LABELS),
+        (models.SCOPES, tt.SCOPE_LABELS),
+        (models.CARE_IMPACTS, tt.CARE_IMPACT_LABELS),
+        (models.URGENCIES, tt.URGENCY_LABELS),
+        (models.TICKET_STATUSES, tt.STATUS_LABELS),
+        (models.TICKET_STATUSES, tt.TECHNICIAN_STATUS_LABELS),
+    ):
+        assert set(labels) == set(codes)
+        for value in labels.values():
+            assert "'" not in value and not BAD_SPACING.search(value)

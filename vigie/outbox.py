@@ -1,0 +1,156 @@
+"""The transactional outbox: notifications written with the change they report.
+
+A ticket change and its notifications are committed in one transaction (:meth:`Outbox.add`
+takes the caller's session), so a notification is never lost; the bot's dispatcher sends the
+due rows and records the outcome with :meth:`Outbox.mark_sent`, :meth:`Outbox.mark_retry` or
+:meth:`Outbox.mark_failed`. ``attempts`` counts the delivery attempts made (each ``mark_*``
+adds one).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.db.models import OUTBOX_CHANNELS, OutboxMessage, utcnow
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def _check_error_code(code: str) -> str:
+    if not _ERROR_CODE.fullmatch(code):
+        raise ValueError("error code must be a short identifier ([A-Za-z0-9_.:-], at most 64)")
+    return code
+
+
+class Outbox:
+    """Repository of :class:`OutboxMessage` rows."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    @staticmethod
+    def add(
+        session: AsyncSession,
+        *,
+        channel: str,
+        destination: str,
+        payload: dict[str, Any],
+        ticket_id: int | None = None,
+    ) -> OutboxMessage:
+        """Queue a message inside the caller's transaction (committed with it)."""
+        if channel not in OUTBOX_CHANNELS:
+            raise ValueError(f"unknown outbox channel: {channel}")
+        if not destination or len(destination) > 320:
+            raise ValueError("destination must be 1 to 320 characters")
+        now = utcnow()
+        message = OutboxMessage(
+            created_at=now,
+            channel=channel,
+            destination=destination,
+            payload=dict(payload),
+            ticket_id=ticket_id,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+        )
+        session.add(message)
+        return message
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        """The message with this id, if any."""
+        async with self._sessionmaker() as session:
+            return await session.get(OutboxMessage, message_id)
+
+    async def due(self, limit: int = 20, *, now: datetime | None = None) -> list[OutboxMessage]:
+        """Pending messages whose ``next_attempt_at`` has come, oldest first."""
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == PENDING,
+                OutboxMessage.next_attempt_at <= (now or utcnow()),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        async with self._sessionmaker() as session:
+            return list((await session.scalars(stmt)).all())
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest pending message becomes due (None if nothing is pending)."""
+        stmt = (
+            select(OutboxMessage.next_attempt_at)
+            .where(OutboxMessage.status == PENDING)
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(1)
+        )
+        async with self._sessionmaker() as session:
+            return (await session.scalars(stmt)).first()
+
+    async def mark_sent(self, message_id: int) -> None:
+        """Delivered: status ``sent``."""
+        await self._update(
+            message_id,
+            status=SENT,
+            attempts=OutboxMessage.attempts + 1,
+            sent_at=utcnow(),
+            last_error=None,
+        )
+
+    async def mark_retry(self, message_id: int, code: str, delay_seconds: float) -> None:
+        """A temporary failure: stays pending, due again in ``delay_seconds``."""
+        await self._update(
+            message_id,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=_check_error_code(code),
+            next_attempt_at=utcnow() + timedelta(seconds=max(0.0, delay_seconds)),
+        )
+
+    async def mark_failed(self, message_id: int, code: str) -> None:
+        """A permanent failure: status ``failed``, never retried."""
+        await self._update(
+            message_id,
+            status=FAILED,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=_check_error_code(code),
+        )
+
+    async def count_pending(self) -> int:
+        """Number of pending messages (due or not)."""
+        stmt = (
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == PENDING)
+        )
+        async with self._sessionmaker() as session:
+            return int((await session.execute(stmt)).scalar_one())
+
+    async def purge_sent_before(self, before: datetime) -> int:
+        """Delete messages sent or failed before ``before`` (by creation time); pending stay."""
+        stmt = delete(OutboxMessage).where(
+            OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.created_at < before
+        )
+        async with self._sessionmaker() as session:
+            result = cast(
+                "CursorResult[Any]",
+                await session.execute(stmt, execution_options={"synchronize_session": False}),
+            )
+            await session.commit()
+            return int(result.rowcount)
+
+    async def _update(self, message_id: int, **values: Any) -> None:
+        stmt = update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+        async with self._sessionmaker() as session:
+            result = cast(
+                "CursorResult[Any]",
+                await session.execute(stmt, execution_options={"synchronize_session": False}),
+            )
+            await session.commit()
+        if result.rowcount == 0:
+            raise LookupError(f"no outbox message with id {message_id}")
