@@ -204,8 +204,9 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
         tracker: Tracker,
         domain: DomainDict,
     ) -> str | None:
-        text = value if isinstance(value, str) else ""
-        code: str | None = parse(text, _entity(tracker, CHOICE_ENTITY))
+        if not isinstance(value, str) or not value.strip():
+            return None  # a slot reset, not an answer: nothing to say
+        code: str | None = parse(value, _entity(tracker, CHOICE_ENTITY))
         if code is not None:
             return code
         if not await _answer_side_question(dispatcher, tracker, domain):
@@ -215,15 +216,16 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
     async def validate_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = value if isinstance(value, str) else ""
+        if not isinstance(value, str) or not value.strip():
+            return {"problem": None}  # a slot reset, not an answer
+        text = value
         if text.rstrip().endswith("?") and await _answer_side_question(
             dispatcher, tracker, domain, PROBLEM_QUESTION_CONFIDENCE
         ):
             return {"problem": None}
         problem = ticket_form.parse_problem(text)
-        if problem is None:
-            if not await _answer_side_question(dispatcher, tracker, domain):
-                dispatcher.utter_message(response="utter_problem_too_short")
+        if problem is None and not await _answer_side_question(dispatcher, tracker, domain):
+            dispatcher.utter_message(response="utter_problem_too_short")
         return {"problem": problem}
 
     async def validate_device(
@@ -420,7 +422,9 @@ class ActionTicketStatus(Action):  # type: ignore[misc]
             if reference is not None:
                 found = await s.tickets.for_requester(sender, reference)
                 if found is None:
-                    dispatcher.utter_message(response="utter_ticket_ref_unknown", reference=reference)
+                    dispatcher.utter_message(
+                        response="utter_ticket_ref_unknown", reference=reference
+                    )
                     return []
                 views = [found]
             else:
@@ -462,7 +466,9 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
             if reference is not None:
                 found = await s.tickets.for_requester(sender, reference)
                 if found is None:
-                    dispatcher.utter_message(response="utter_ticket_ref_unknown", reference=reference)
+                    dispatcher.utter_message(
+                        response="utter_ticket_ref_unknown", reference=reference
+                    )
                     return denied
                 chosen = found.reference
             else:
@@ -502,7 +508,9 @@ class ValidateFollowupForm(FormValidationAction):  # type: ignore[misc]
     async def validate_followup_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = ticket_form.parse_problem(value if isinstance(value, str) else "")
+        if not isinstance(value, str) or not value.strip():
+            return {"followup_text": None}  # a slot reset, not an answer
+        text = ticket_form.parse_problem(value)
         if text is None:
             dispatcher.utter_message(response="utter_problem_too_short")
         return {"followup_text": text}

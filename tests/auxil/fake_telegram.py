@@ -365,6 +365,8 @@ class FakeTelegram:
     flood_retry_after: int = 1
 
     port: int = 0
+    # Bots sharing one database across tests need update ids that never repeat.
+    first_update_id: int = 1
     sent: list[JSONDict] = field(default_factory=list)
     edits: list[JSONDict] = field(default_factory=list)
     deleted: list[tuple[int, int]] = field(default_factory=list)
@@ -380,7 +382,7 @@ class FakeTelegram:
         self._users: dict[int, FakeUser] = {}
         self._blocked: set[int] = set()
         self._pending: list[JSONDict] = []
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(self.first_update_id)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._messages: dict[tuple[int, int], _StoredMessage] = {}
         self._files: dict[str, StoredFile] = {}
