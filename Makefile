@@ -65,8 +65,9 @@ test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Ras
 eval: setup $(MODEL) ## NLU evaluation on the held-out set, compared with Rasa's default pipeline
 	@$(PY) scripts/eval_nlu.py
 
-bench: setup $(MODEL) ## End-to-end latency and throughput through the fake Telegram server
+bench: setup $(MODEL) ## End-to-end latency and throughput, then ticket notification latency
 	@$(PY) scripts/bench.py
+	@$(PY) scripts/bench_tickets.py
 
 clean: ## Remove environments, models and local data
 	rm -rf $(VENV) $(RASA_VENV) models var results

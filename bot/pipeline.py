@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -69,6 +69,7 @@ class Pipeline:
         turns: TurnLog,
         rasa: RasaClient,
         delivery: Delivery,
+        after_turn: Callable[[], None] | None = None,
     ) -> None:
         self._settings = settings
         self._channel = channel
@@ -76,6 +77,7 @@ class Pipeline:
         self._turns = turns
         self._rasa = rasa
         self._delivery = delivery
+        self._after_turn = after_turn  # called once Rasa has answered (actions may have written)
         self._secret = settings.pseudonym_secret.get_secret_value().encode()
         self._contacts = settings.contacts()
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -205,6 +207,11 @@ class Pipeline:
             await self._send_degraded(item, exc.code)
             return False
         self._down.discard(item.chat_id)
+        if self._after_turn is not None:
+            try:
+                self._after_turn()
+            except Exception:
+                logger.exception("After-turn hook failed")
         try:
             await self._delivery.deliver(item.chat_id, reply.messages)
         except DeliveryError as exc:

@@ -11,14 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.rasa_client import RasaClient
 from vigie.db import Inbox, TurnLog, create_engine, make_sessionmaker, upgrade
+from vigie.outbox import Outbox
+from vigie.people import Directory
 from vigie.settings import Settings
+from vigie.tickets import TicketService
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """Database, the one aiohttp session of the process, and the Rasa client."""
+    """Database and its repositories, the one aiohttp session of the process, the Rasa client."""
 
     settings: Settings
     engine: AsyncEngine
@@ -26,6 +29,9 @@ class Services:
     turns: TurnLog
     http: aiohttp.ClientSession
     rasa: RasaClient
+    directory: Directory
+    tickets: TicketService
+    outbox: Outbox
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -48,7 +54,17 @@ class Services:
             timeout=settings.rasa_timeout_seconds,
             retries=settings.rasa_retries,
         )
-        return cls(settings, engine, Inbox(sessionmaker), TurnLog(sessionmaker), http, rasa)
+        return cls(
+            settings=settings,
+            engine=engine,
+            inbox=Inbox(sessionmaker),
+            turns=TurnLog(sessionmaker),
+            http=http,
+            rasa=rasa,
+            directory=Directory(sessionmaker),
+            tickets=TicketService(sessionmaker, settings),
+            outbox=Outbox(sessionmaker),
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP session and the database engine."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +26,8 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.desk import Desk, DeskReply, is_desk_callback
+from bot.dispatcher import Dispatcher
 from bot.pipeline import DeliveryError, Incoming, Pipeline
 from bot.services import Services
 from vigie.knowledge.render import split_html
@@ -89,35 +91,84 @@ class VigieBot:
         self.settings = settings
         self.services: Services | None = None
         self.pipeline: Pipeline | None = None
+        self.delivery: TelegramDelivery | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.desk: Desk | None = None
 
     def _pipeline(self) -> Pipeline:
         if self.pipeline is None:
             raise RuntimeError("the pipeline is not started")
         return self.pipeline
 
+    def _desk(self) -> Desk:
+        if self.desk is None:
+            raise RuntimeError("the desk is not started")
+        return self.desk
+
     async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         """Open the database and the HTTP session, then handle what was left pending."""
         self.services = await Services.open(self.settings)
+        self.delivery = TelegramDelivery(application)
+        self.dispatcher = Dispatcher(self.services.outbox, self.delivery, self.settings)
         self.pipeline = Pipeline(
             settings=self.settings,
             channel="telegram",
             inbox=self.services.inbox,
             turns=self.services.turns,
             rasa=self.services.rasa,
-            delivery=TelegramDelivery(application),
+            delivery=self.delivery,
+            after_turn=self.dispatcher.kick,  # the actions may have opened a ticket
+        )
+        self.desk = Desk(
+            directory=self.services.directory,
+            tickets=self.services.tickets,
+            settings=self.settings,
+            dispatcher=self.dispatcher,
+            sender_of=self.pipeline.sender_of,
         )
         try:
             await application.bot.set_my_commands(COMMANDS)
         except TelegramError as exc:
             logger.warning("Commands not set: %s", type(exc).__name__)
         self.pipeline.start()
+        self.dispatcher.start()
+
+    async def post_stop(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Stop the outbox dispatcher while the bot can still finish the message in flight."""
+        if self.dispatcher is not None:
+            await self.dispatcher.aclose()
 
     async def post_shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
         """Stop the workers (pending messages stay in the inbox) and close everything."""
+        if self.dispatcher is not None:
+            await self.dispatcher.aclose()
         if self.pipeline is not None:
             await self.pipeline.aclose()
         if self.services is not None:
             await self.services.aclose()
+
+    async def _show(self, update: Update, reply: DeskReply | None) -> None:
+        """Show a desk reply in the update's chat (then the menu, if asked)."""
+        chat = update.effective_chat
+        if reply is None or chat is None or self.delivery is None:
+            return
+        if reply.messages:
+            try:
+                await self.delivery.deliver(chat.id, reply.messages)
+            except DeliveryError as exc:
+                logger.warning("Desk reply not delivered: %s", exc.code)
+        if reply.then_menu:
+            await self._incoming(update, "button", "/help")
+
+    async def _desk_call(
+        self, update: Update, call: Awaitable[DeskReply | None]
+    ) -> DeskReply | None:
+        """Run a desk action; on an unexpected error, say so instead of staying silent."""
+        try:
+            return await call
+        except Exception:
+            logger.exception("Desk action failed")
+            return DeskReply([OutgoingMessage(texts.fill(texts.ACTION_FAILED, {}))])
 
     async def _incoming(self, update: Update, kind: str, text: str = "") -> None:
         chat, user = update.effective_chat, update.effective_user
@@ -130,9 +181,18 @@ class VigieBot:
         )
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Introduce Vigie and the privacy notice, then show the menu."""
-        chat = update.effective_chat
-        if chat is None:
+        """Introduce Vigie and the privacy notice, then show the menu.
+
+        ``/start CODE`` (an invitation deep link) registers the person first.
+        """
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        if context.args:
+            code = context.args[0]
+            await self._show(
+                update, await self._desk_call(update, self._desk().register(chat.id, user.id, code))
+            )
             return
         contacts = self.settings.contacts()
         await context.bot.send_message(
@@ -149,6 +209,32 @@ class VigieBot:
         """Show the help menu (/aide, /menu)."""
         await self._incoming(update, "button", "/help")
 
+    async def tickets(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/tickets``: the open tickets (technicians only)."""
+        user = update.effective_user
+        if user is not None:
+            reply = await self._desk_call(update, self._desk().list_tickets(user.id))
+            await self._show(update, reply)
+
+    async def ticket(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/ticket REF``: one ticket and its timeline (technicians only)."""
+        user = update.effective_user
+        if user is not None:
+            reference = context.args[0] if context.args else ""
+            reply = await self._desk_call(update, self._desk().show_ticket(user.id, reference))
+            await self._show(update, reply)
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/annuler``: drop the technician's reply being typed, else tell Rasa "annuler"."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        reply = await self._desk_call(update, self._desk().cancel(chat.id, user.id))
+        if reply is not None:
+            await self._show(update, reply)
+        elif chat.type == chat.PRIVATE:
+            await self._incoming(update, "text", "annuler")
+
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a command Vigie does not know; it never reaches Rasa."""
         if update.effective_chat is not None:
@@ -159,21 +245,57 @@ class VigieBot:
             )
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A written message: stored, then handled in order."""
+        """A written message: a technician's awaited reply, or stored then handled in order."""
         message = update.effective_message
-        await self._incoming(update, "text", message.text or "" if message else "")
+        text = message.text or "" if message else ""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None and user is not None:
+            reply = await self._desk_call(update, self._desk().text(chat.id, user.id, text))
+            if reply is not None:
+                await self._show(update, reply)
+                return
+        await self._incoming(update, "text", text)
+
+    async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message in the technicians' group: only an awaited reply is taken."""
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None:
+            return
+        reply = await self._desk_call(
+            update, self._desk().text(chat.id, user.id, message.text or "")
+        )
+        await self._show(update, reply)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A button press: its payload goes to Rasa like a message."""
+        """A button press: desk buttons (``v:…``) are handled here, others go to Rasa."""
         query = update.callback_query
         if query is None:
             return
         data = query.data or ""
+        if is_desk_callback(data):
+            await self._desk_button(update, data)
+            return
         if not data.startswith("/"):
             await query.answer(texts.BUTTON_EXPIRED)
             return
         await query.answer()
         await self._incoming(update, "button", data)
+
+    async def _desk_button(self, update: Update, data: str) -> None:
+        query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+        if query is None or chat is None or user is None:
+            return
+        reply = await self._desk_call(update, self._desk().callback(chat.id, user.id, data))
+        try:
+            await query.answer(reply.toast if reply else None)
+        except TelegramError as exc:
+            logger.warning("Button press not acknowledged: %s", type(exc).__name__)
+        if reply is not None and reply.close_buttons:
+            try:
+                await query.edit_message_reply_markup(None)
+            except TelegramError as exc:
+                logger.info("Buttons not removed: %s", type(exc).__name__)
+        await self._show(update, reply)
 
     async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, voice notes, photos, files…: say what Vigie can take."""
@@ -208,13 +330,25 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(vigie.post_init)
+        .post_stop(vigie.post_stop)
         .post_shutdown(vigie.post_shutdown)
         .build()
     )
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE
+    if settings.technicians_chat_id is not None:  # the technicians' group chat
+        group = filters.Chat(chat_id=settings.technicians_chat_id) & ~private
+        application.add_handler(CommandHandler("tickets", vigie.tickets, filters=group))
+        application.add_handler(CommandHandler("ticket", vigie.ticket, filters=group))
+        application.add_handler(CommandHandler("annuler", vigie.cancel, filters=group))
+        application.add_handler(
+            MessageHandler(group & new & filters.TEXT & ~filters.COMMAND, vigie.group_text)
+        )
     application.add_handler(CommandHandler("start", vigie.start, filters=private))
     application.add_handler(CommandHandler(["aide", "menu", "help"], vigie.menu, filters=private))
+    application.add_handler(CommandHandler("tickets", vigie.tickets, filters=private))
+    application.add_handler(CommandHandler("ticket", vigie.ticket, filters=private))
+    application.add_handler(CommandHandler("annuler", vigie.cancel, filters=private))
     application.add_handler(MessageHandler(private & new & filters.COMMAND, vigie.unknown_command))
     application.add_handler(MessageHandler(private & new & filters.TEXT, vigie.text))
     application.add_handler(CallbackQueryHandler(vigie.button))

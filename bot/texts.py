@@ -92,6 +92,87 @@ ERROR = (
 
 BUTTON_EXPIRED = "Ce choix n’est plus disponible. Écrivez-moi votre question."
 
+# -- Registration (/start CODE) ----------------------------------------------------------
+
+REGISTERED = (
+    "<b>Bienvenue{nbsp}!</b> Vous êtes inscrit(e) à <b>{facility}</b>.\n"
+    "Pour mieux vous répondre, quel est votre métier{nbsp}?"
+)
+REGISTERED_TECHNICIAN = (
+    "<b>Bienvenue{nbsp}!</b> Vous êtes inscrit(e) comme technicien(ne) de {provider_name}. "
+    "Les nouveaux tickets des établissements arriveront ici, avec des boutons pour les "
+    "prendre en charge, répondre au demandeur et les clore.\n\n"
+    "/tickets{nbsp}: les tickets ouverts, les plus urgents d’abord\n"
+    "/ticket VIG-2026-00042{nbsp}: un ticket et son historique\n"
+    "/annuler{nbsp}: abandonner une réponse en cours"
+)
+JOB_BUTTONS = (
+    ("Soins", "care"),
+    ("Administratif", "admin"),
+    ("Direction", "management"),
+    ("Autre", "other"),
+)
+JOB_CHOSEN = "C’est noté, votre métier{nbsp}: {job}. Voici ce que je peux faire pour vous{nbsp}:"
+NOT_REGISTERED = (
+    "Vous n’êtes pas encore inscrit(e) auprès d’un établissement. Ouvrez le lien d’invitation "
+    "que vous a transmis {referent_contact}, ou demandez-le-lui."
+)
+
+_NEW_LINK = (
+    " Demandez un nouveau lien à {referent_contact}. En attendant, vous pouvez quand même me "
+    "poser vos questions."
+)
+INVITATION_ERRORS = {
+    "unknown": "Ce code d’invitation n’est pas valable." + _NEW_LINK,
+    "expired": "Ce lien d’invitation a expiré." + _NEW_LINK,
+    "used_up": "Ce lien d’invitation a déjà servi le nombre de fois prévu." + _NEW_LINK,
+    "revoked": "Ce lien d’invitation a été désactivé." + _NEW_LINK,
+}
+
+# -- Technicians ---------------------------------------------------------------------------
+
+TECHNICIANS_ONLY = "Cette commande est réservée aux techniciens du prestataire."
+TICKET_USAGE = "Indiquez la référence du ticket, par exemple{nbsp}: /ticket VIG-2026-00042"
+TICKET_UNKNOWN = "Je ne trouve aucun ticket {reference}."
+NO_OPEN_TICKETS = "Aucun ticket ouvert pour le moment."
+TAKEN = "Vous avez pris en charge le ticket {reference}. Le demandeur en est informé."
+RESOLVED = (
+    "Ticket {reference} marqué résolu. Le demandeur va confirmer si c’est réglé{nbsp}; "
+    "s’il répond non, le ticket sera rouvert et vous serez prévenu(e)."
+)
+WRITE_REPLY = (
+    "Écrivez maintenant, en un seul message, votre réponse au demandeur du ticket "
+    "{reference}. /annuler pour abandonner."
+)
+WRITE_QUESTION = (
+    "Écrivez maintenant, en un seul message, la précision à demander au demandeur du ticket "
+    "{reference}{nbsp}; le ticket passera «{nbsp}en attente de votre réponse{nbsp}». "
+    "/annuler pour abandonner."
+)
+REPLY_SENT = "Réponse envoyée au demandeur de {reference}."
+QUESTION_SENT = (
+    "Question envoyée au demandeur de {reference}{nbsp}; le ticket est en attente de sa réponse."
+)
+REPLY_CANCELLED = "C’est annulé{nbsp}: rien n’a été envoyé pour le ticket {reference}."
+REPLY_TOO_LONG = (
+    "Votre message est trop long (plus de {limit}{nbsp}caractères){nbsp}: raccourcissez-le "
+    "et renvoyez-le, ou /annuler."
+)
+REPLY_REDACTED = (
+    "J’ai effacé de votre message ce qui ressemblait à {what}{nbsp}: ne transmettez jamais de "
+    "secret par Vigie."
+)
+TICKET_NOT_FOUND = "Je ne trouve pas ce ticket."
+TICKET_BAD_STATE = (
+    "Ce n’est plus possible pour le ticket {reference}{nbsp}: il a changé d’état entre-temps. "
+    "/ticket {reference} pour le voir."
+)
+ACTION_FAILED = "Désolé, je n’ai pas pu enregistrer cette action. Réessayez dans un instant."
+
+# -- Staff answers to "Est-ce réglé ?" -----------------------------------------------------
+
+STAFF_REFUSED = "Je ne peux pas donner suite à ce choix."
+
 TERMINAL_INTRO = (
     "Vigie — conversation locale (sans Telegram). Écrivez votre message puis Entrée{nbsp}; "
     "tapez le numéro d’un choix pour le sélectionner, /aide pour le menu, /quitter pour sortir."

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import re
-
-import yaml
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = (

@@ -230,26 +230,29 @@ async def test_ticket_lifecycle(
 
     # Taken, answered, information added, resolved, reopened, resolved, confirmed.
     conv.press(tech, notice, "Prendre en charge")
+    await conv.until(tech, "Vous avez pris en charge")
     await conv.until(staff, "prise en charge")
     conv.press(tech, notice, "Répondre")
-    await conv.one(tech)
+    await conv.until(tech, "Écrivez maintenant")
     conv.say(tech, "Pouvez-vous éteindre et rallumer l'imprimante ?")
     answer = await conv.until(staff, "rallumer")
-    await conv.until(tech, reference)
+    await conv.until(tech, "Réponse envoyée")
     conv.press(staff, answer, next(t for t in buttons(answer) if t.startswith("Ajouter")))
     await conv.until(staff, "Écrivez l’information")
     conv.say(staff, "c'est fait mais ça bloque toujours")
     await conv.until(staff, "C’est ajouté")
     await conv.until(tech, "ça bloque toujours")
     conv.press(tech, notice, "Résolu")
-    await conv.until(tech, reference)
+    await conv.until(tech, "marqué résolu")
     resolved = await conv.until(staff, "Est-ce réglé")
     conv.press(staff, resolved, "Non, toujours un problème")
     await conv.until(tech, "rouvert")
     conv.press(tech, notice, "Résolu")
+    await conv.until(tech, "marqué résolu")
     resolved = await conv.until(staff, "Est-ce réglé")
     conv.press(staff, resolved, "Oui, c’est réglé")
     await conv.until(staff, "Merci")
+    await conv.until(tech, "clôturée")
 
     for _ in range(100):
         if len(stack.smtp.about(reference)) >= 3:

@@ -1,0 +1,177 @@
+"""Sends the transactional outbox: ticket notifications (Telegram) and helpdesk e-mails.
+
+Rows are written by the ticket service in the same transaction as the ticket change (by this
+process or by the action server); one task here sends every due row, oldest first, and marks
+it sent right after it was accepted (at least once, with a one-write window, like the inbox).
+Temporary errors are retried with exponential backoff; permanent errors, or too many
+attempts, mark the row failed. One failing row never blocks the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+
+from bot.pipeline import Delivery, DeliveryError
+from vigie.db.models import OutboxMessage
+from vigie.mailer import MailError, build_email, send_email
+from vigie.messages import OutgoingMessage
+from vigie.outbox import Outbox
+from vigie.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 20
+MAX_RETRY_DELAY_SECONDS = 300.0
+CLOSE_TIMEOUT_SECONDS = 15.0
+_CODE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try of a row that already failed ``attempts`` times before."""
+    return min(2.0 ** max(attempts, 0), MAX_RETRY_DELAY_SECONDS)
+
+
+def _code(raw: str) -> str:
+    """An error code fit for ``last_error``: a short identifier, never free text."""
+    return _CODE.sub("_", raw)[:64] or "error"
+
+
+class _Failure(Exception):
+    def __init__(self, code: str, *, permanent: bool) -> None:
+        super().__init__(code)
+        self.code = _code(code)
+        self.permanent = permanent
+
+
+class Dispatcher:
+    """One background task sending the due outbox rows; ``kick()`` wakes it at once."""
+
+    def __init__(self, outbox: Outbox, delivery: Delivery, settings: Settings) -> None:
+        self._outbox = outbox
+        self._delivery = delivery
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def start(self) -> None:
+        """Start the sending task (sends what was left pending at once)."""
+        if self._task is None:
+            self._closing = False
+            self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    def kick(self) -> None:
+        """Something was written to the outbox: look at it now rather than at the next poll."""
+        self._wake.set()
+
+    async def aclose(self) -> None:
+        """Stop after the row being sent (never in the middle of a send and its marking)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._closing = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while not self._closing:
+            self._wake.clear()
+            try:
+                await self.send_due()
+            except Exception:
+                logger.exception("Outbox dispatch failed")
+            if self._closing:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._settings.outbox_poll_seconds)
+
+    async def send_due(self) -> int:
+        """Send every row due now; returns how many rows were tried."""
+        tried: set[int] = set()
+        while not self._closing:
+            rows = [row for row in await self._outbox.due(limit=BATCH_SIZE) if row.id not in tried]
+            if not rows:
+                break
+            skipped: set[str] = set()
+            for row in rows:
+                if self._closing:
+                    break
+                tried.add(row.id)
+                key = f"{row.channel}:{row.destination}"
+                if key in skipped:
+                    continue  # this destination just failed: keep its later rows for later
+                if not await self._send_one(row):
+                    skipped.add(key)
+            if len(rows) < BATCH_SIZE:
+                break
+        return len(tried)
+
+    async def _send_one(self, row: OutboxMessage) -> bool:
+        """Send one row and record the outcome; False after a temporary failure."""
+        try:
+            if row.channel == "telegram":
+                await self._send_telegram(row)
+            elif row.channel == "email":
+                await self._send_email(row)
+            else:
+                raise _Failure("unknown_channel", permanent=True)
+        except _Failure as failure:
+            return await self._record_failure(row, failure)
+        except Exception as exc:
+            logger.exception("Outbox row %s: unexpected error", row.id)
+            return await self._record_failure(row, _Failure(type(exc).__name__, permanent=False))
+        await self._outbox.mark_sent(row.id)
+        return True
+
+    async def _record_failure(self, row: OutboxMessage, failure: _Failure) -> bool:
+        attempts = row.attempts + 1
+        if failure.permanent or attempts >= self._settings.outbox_max_attempts:
+            logger.warning(
+                "Outbox row %s (%s) failed after %s attempt(s): %s",
+                row.id,
+                row.channel,
+                attempts,
+                failure.code,
+            )
+            await self._outbox.mark_failed(row.id, failure.code)
+            return failure.permanent
+        delay = retry_delay(row.attempts)
+        logger.info(
+            "Outbox row %s (%s) will be retried in %s s: %s",
+            row.id,
+            row.channel,
+            delay,
+            failure.code,
+        )
+        await self._outbox.mark_retry(row.id, failure.code, delay)
+        return False
+
+    async def _send_telegram(self, row: OutboxMessage) -> None:
+        message = OutgoingMessage.from_rasa({"custom": row.payload})
+        if message is None:
+            raise _Failure("bad_payload", permanent=True)
+        try:
+            chat_id = int(row.destination)
+        except ValueError:
+            raise _Failure("bad_destination", permanent=True) from None
+        try:
+            await self._delivery.deliver(chat_id, [message])
+        except DeliveryError as exc:
+            raise _Failure(exc.code, permanent=exc.permanent) from exc
+
+    async def _send_email(self, row: OutboxMessage) -> None:
+        if not self._settings.smtp_host:
+            raise _Failure("mail_disabled", permanent=True)
+        try:
+            email = build_email(dict(row.payload), self._settings, to=row.destination or None)
+            await send_email(email, self._settings)
+        except MailError as exc:
+            raise _Failure(exc.code, permanent=exc.permanent) from exc

@@ -1,0 +1,360 @@
+"""The outbox dispatcher on a real database (SQLite and PostgreSQL) and a real SMTP server.
+
+The Telegram side is a small Delivery that records or fails, like the transport would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.dispatcher import Dispatcher, retry_delay
+from bot.pipeline import DeliveryError
+from tests.auxil.toggle_proxy import free_port
+from vigie.messages import Button, OutgoingMessage
+from vigie.outbox import Outbox
+from vigie.settings import Settings
+
+
+class Transport:
+    """Records what is delivered; ``failures[chat_id]`` lists the errors to raise first."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, OutgoingMessage]] = []
+        self.failures: dict[int, list[Exception]] = {}
+        self.delay = 0.0
+        self.started = asyncio.Event()
+
+    async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None:
+        self.started.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        queue = self.failures.get(chat_id)
+        if queue:
+            raise queue.pop(0)
+        self.sent += [(chat_id, message) for message in messages]
+
+    def texts(self) -> list[tuple[int, str]]:
+        return [(chat_id, message.plain_text()) for chat_id, message in self.sent]
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        parsed = []
+        for envelope in self.envelopes:
+            assert isinstance(envelope.content, bytes)
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            assert isinstance(message, email.message.EmailMessage)
+            parsed.append(message)
+        return parsed
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield mailbox, controller.port
+    finally:
+        controller.stop()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"outbox_poll_seconds": 30.0, "outbox_max_attempts": 8, **overrides}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def notice(text: str, *buttons: Button) -> dict[str, Any]:
+    return OutgoingMessage(text, tuple(buttons)).to_custom()
+
+
+def mail_payload(reference: str) -> dict[str, Any]:
+    return {
+        "subject": f"[{reference}] Imprimante bloquée — EHPAD Les Tilleuls",
+        "body": "Problème : l’imprimante n’imprime plus.\n",
+        "message_id": f"{reference.lower()}.0@vigie.test",
+        "in_reply_to": None,
+        "references": [],
+    }
+
+
+async def add_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], *rows: tuple[str, str, dict[str, Any]]
+) -> list[int]:
+    """Commit outbox rows (channel, destination, payload) in one transaction, like a ticket."""
+    async with sessionmaker() as session:
+        added = [
+            Outbox.add(session, channel=channel, destination=destination, payload=payload)
+            for channel, destination, payload in rows
+        ]
+        await session.commit()
+        return [row.id for row in added]
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+async def row(outbox: Outbox, row_id: int) -> Any:
+    found = await outbox.get(row_id)
+    assert found is not None
+    return found
+
+
+async def test_due_rows_are_sent_in_order_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings())
+    take = Button("Prendre en charge", "v:take:1")
+    ids = await add_rows(
+        sessionmaker,
+        ("telegram", "501", notice("<b>VIG-2026-00001</b> nouveau", take)),
+        ("telegram", "502", notice("VIG-2026-00001 pour le second")),
+        ("telegram", "501", notice("VIG-2026-00002 nouveau")),
+    )
+    assert await dispatcher.send_due() == 3
+    assert transport.texts() == [
+        (501, "VIG-2026-00001 nouveau"),
+        (502, "VIG-2026-00001 pour le second"),
+        (501, "VIG-2026-00002 nouveau"),
+    ]
+    assert transport.sent[0][1].buttons == (take,)
+    assert transport.sent[0][1].html == "<b>VIG-2026-00001</b> nouveau"
+    for row_id in ids:
+        sent = await row(outbox, row_id)
+        assert (sent.status, sent.attempts, sent.sent_at is not None) == ("sent", 1, True)
+    assert await dispatcher.send_due() == 0
+    assert len(transport.sent) == 3
+    assert await outbox.count_pending() == 0
+
+
+async def test_temporary_failure_is_retried_later_without_blocking_others(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings())
+    transport.failures[601] = [DeliveryError("TimedOut")]
+    first, second, other = await add_rows(
+        sessionmaker,
+        ("telegram", "601", notice("un")),
+        ("telegram", "601", notice("deux")),
+        ("telegram", "602", notice("autre")),
+    )
+    before = datetime.now(UTC)
+    await dispatcher.send_due()
+    # The failing chat's later row waits (order kept in this pass); the other chat is served.
+    assert transport.texts() == [(602, "autre")]
+    failed = await row(outbox, first)
+    assert (failed.status, failed.attempts, failed.last_error) == ("pending", 1, "TimedOut")
+    next_at = failed.next_attempt_at.replace(tzinfo=failed.next_attempt_at.tzinfo or UTC)
+    assert 0.5 <= (next_at - before).total_seconds() <= 3
+    assert (await row(outbox, second)).status == "pending"
+    assert (await row(outbox, other)).status == "sent"
+
+    await dispatcher.send_due()  # the first row is not due yet: only the second one goes
+    assert transport.texts()[1:] == [(601, "deux")]
+    await asyncio.sleep(retry_delay(0) + 0.2)
+    await dispatcher.send_due()
+    assert transport.texts()[2:] == [(601, "un")]
+    assert (await row(outbox, first)).status == "sent"
+    assert await outbox.count_pending() == 0
+
+
+def test_retry_delay_grows_exponentially_and_is_capped() -> None:
+    assert [retry_delay(n) for n in range(5)] == [1, 2, 4, 8, 16]
+    assert retry_delay(8) == 256
+    assert retry_delay(9) == retry_delay(40) == 300
+
+
+async def test_permanent_failure_and_bad_rows_are_failed_at_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings())
+    transport.failures[701] = [DeliveryError("forbidden", permanent=True)]
+    blocked, garbage, bad_chat, good = await add_rows(
+        sessionmaker,
+        ("telegram", "701", notice("bloqué")),
+        ("telegram", "702", {"unexpected": True}),
+        ("telegram", "not-a-chat", notice("nulle part")),
+        ("telegram", "703", notice("reçu")),
+    )
+    await dispatcher.send_due()
+    assert transport.texts() == [(703, "reçu")]
+    for row_id, code in (
+        (blocked, "forbidden"),
+        (garbage, "bad_payload"),
+        (bad_chat, "bad_destination"),
+    ):
+        failed = await row(outbox, row_id)
+        assert (failed.status, failed.last_error, failed.attempts) == ("failed", code, 1)
+    assert (await row(outbox, good)).status == "sent"
+    await dispatcher.send_due()
+    assert len(transport.sent) == 1  # failed rows are never retried
+
+
+async def test_gives_up_after_max_attempts(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings(outbox_max_attempts=2))
+    transport.failures[801] = [RuntimeError("boom"), DeliveryError("NetworkError")]
+    [row_id] = await add_rows(sessionmaker, ("telegram", "801", notice("jamais")))
+    await dispatcher.send_due()
+    retried = await row(outbox, row_id)
+    assert (retried.status, retried.attempts, retried.last_error) == ("pending", 1, "RuntimeError")
+    await asyncio.sleep(retry_delay(0) + 0.2)
+    await dispatcher.send_due()
+    failed = await row(outbox, row_id)
+    assert (failed.status, failed.attempts, failed.last_error) == ("failed", 2, "NetworkError")
+    assert transport.sent == []
+
+
+async def test_kick_wakes_the_running_dispatcher_and_close_finishes_the_send(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings(outbox_poll_seconds=30.0))
+    dispatcher.start()
+    try:
+        await asyncio.sleep(0.2)  # the first pass found nothing; the next poll is in 30 s
+        [first] = await add_rows(sessionmaker, ("telegram", "901", notice("vite")))
+        dispatcher.kick()
+
+        async def delivered() -> bool:
+            return bool(transport.sent)
+
+        await wait_until(delivered)  # well before the 30 s poll
+
+        async def marked() -> bool:
+            return bool((await row(outbox, first)).status == "sent")
+
+        await wait_until(marked)
+
+        # Closing while a row is being sent: the send finishes and is recorded.
+        transport.delay = 0.5
+        transport.started.clear()
+        [second] = await add_rows(sessionmaker, ("telegram", "901", notice("lent")))
+        dispatcher.kick()
+        await asyncio.wait_for(transport.started.wait(), 5)
+    finally:
+        await dispatcher.aclose()
+    assert transport.texts() == [(901, "vite"), (901, "lent")]
+    assert (await row(outbox, second)).status == "sent"
+
+    # A new dispatcher (the bot restarted) sends nothing twice.
+    again = Dispatcher(outbox, transport, make_settings())
+    assert await again.send_due() == 0
+
+
+async def test_pending_rows_are_sent_when_started(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    await add_rows(sessionmaker, ("telegram", "911", notice("écrit avant le démarrage")))
+    dispatcher = Dispatcher(outbox, transport, make_settings(outbox_poll_seconds=30.0))
+    dispatcher.start()
+    try:
+
+        async def delivered() -> bool:
+            return bool(transport.sent)
+
+        await wait_until(delivered)
+    finally:
+        await dispatcher.aclose()
+    assert transport.texts() == [(911, "écrit avant le démarrage")]
+    assert await outbox.count_pending() == 0
+
+
+async def test_email_rows_reach_the_smtp_server(
+    sessionmaker: async_sessionmaker[AsyncSession], smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, port = smtp
+    settings = make_settings(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_timeout_seconds=3.0,
+        mail_from="vigie@ehpad.example",
+        helpdesk_mail_to="support@prestataire.example",
+        helpdesk_reply_to="tickets@prestataire.example",
+    )
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, settings)
+    mail_id, chat_id = await add_rows(
+        sessionmaker,
+        ("email", "support@prestataire.example", mail_payload("VIG-2026-00042")),
+        ("telegram", "1001", notice("VIG-2026-00042 nouveau")),
+    )
+    await dispatcher.send_due()
+    [message] = mailbox.messages()
+    assert mailbox.envelopes[0].rcpt_tos == ["support@prestataire.example"]
+    assert message["Subject"] == "[VIG-2026-00042] Imprimante bloquée — EHPAD Les Tilleuls"
+    assert message["To"] == "support@prestataire.example"
+    assert message["Reply-To"] == "tickets@prestataire.example"
+    assert message["Message-ID"] == "<vig-2026-00042.0@vigie.test>"
+    assert "l’imprimante n’imprime plus" in message.get_content()
+    assert (await row(outbox, mail_id)).status == "sent"
+    assert (await row(outbox, chat_id)).status == "sent"
+    await dispatcher.send_due()
+    assert len(mailbox.envelopes) == 1
+
+
+async def test_email_to_an_unreachable_server_is_retried_and_blocks_nothing(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    settings = make_settings(
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),  # nothing listens there
+        smtp_timeout_seconds=2.0,
+        helpdesk_mail_to="support@prestataire.example",
+    )
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, settings)
+    mail_id, _ = await add_rows(
+        sessionmaker,
+        ("email", "support@prestataire.example", mail_payload("VIG-2026-00043")),
+        ("telegram", "1002", notice("VIG-2026-00043 nouveau")),
+    )
+    await dispatcher.send_due()
+    assert transport.texts() == [(1002, "VIG-2026-00043 nouveau")]
+    mail = await row(outbox, mail_id)
+    assert (mail.status, mail.attempts, mail.last_error) == ("pending", 1, "connection_error")
+
+
+async def test_email_row_with_mail_disabled_fails(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings())  # no SMTP host
+    [mail_id] = await add_rows(
+        sessionmaker, ("email", "support@prestataire.example", mail_payload("VIG-2026-00044"))
+    )
+    await dispatcher.send_due()
+    mail = await row(outbox, mail_id)
+    assert (mail.status, mail.last_error) == ("failed", "mail_disabled")
