@@ -50,6 +50,8 @@ URGENCY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 TECHNICIAN_MESSAGE_KINDS: tuple[str, ...] = ("technician_message", "info_requested")
 
 CREATE_ATTEMPTS = 5
+# Roles that may take, answer and resolve tickets (admins too; only technicians are notified).
+DESK_ROLES: tuple[str, ...] = ("technician", "admin")
 MAX_PROBLEM_CHARS = 4000
 MAX_MESSAGE_CHARS = 4000
 # Key of the PostgreSQL advisory lock serialising the numbering of tickets ("VI" + year).
@@ -480,7 +482,7 @@ class TicketService:
         """Whether ``sender`` is an active technician."""
         async with self._sessionmaker() as session:
             person = await self._person(session, sender)
-            return person is not None and person.role == "technician" and person.active
+            return person is not None and person.role in DESK_ROLES and person.active
 
     # --- Reading ---------------------------------------------------------------------------------
 
@@ -566,7 +568,7 @@ class TicketService:
         self, session: AsyncSession, sender: str, ticket_id: int
     ) -> tuple[Person, Ticket]:
         person = await self._person(session, sender)
-        if person is None or person.role != "technician" or not person.active:
+        if person is None or person.role not in DESK_ROLES or not person.active:
             raise TicketError("not_allowed")
         ticket = await session.scalar(
             select(Ticket).where(Ticket.id == ticket_id).with_for_update()
@@ -585,7 +587,7 @@ class TicketService:
         *,
         at: datetime,
     ) -> TicketEvent:
-        actor_kind = "technician" if actor.role == "technician" else "staff"
+        actor_kind = "technician" if actor.role in DESK_ROLES else "staff"
         if actor.role == "admin":
             actor_kind = "admin"
         event = TicketEvent(

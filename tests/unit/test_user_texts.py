@@ -49,6 +49,9 @@ def test_front_end_texts_are_filled_and_typographic(name: str) -> None:
         retention_days=settings.retention_days,
         limit=settings.max_message_chars,
         what="un mot de passe",
+        job="Soins",
+        facility="EHPAD Les Tilleuls",
+        reference="VIG-2026-00042",
     )
     assert "{" not in filled and "}" not in filled
     assert not BAD_SPACING.search(filled), f"{name}: {filled!r}"
