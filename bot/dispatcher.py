@@ -1,8 +1,10 @@
 """Sends the transactional outbox: ticket notifications (Telegram) and helpdesk e-mails.
 
 Rows are written by the ticket service in the same transaction as the ticket change (by this
-process or by the action server); one task here sends every due row, oldest first, and marks
-it sent right after it was accepted (at least once, with a one-write window, like the inbox).
+process or by the action server). One task per channel (Telegram, e-mail) sends that
+channel's due rows, oldest first, and marks each sent right after it was accepted (at least
+once, with a one-write window, like the inbox): a slow or unreachable SMTP server never
+delays a notification in the chat.
 Temporary errors are retried with exponential backoff; permanent errors, or too many
 attempts, mark the row failed. One failing row never blocks the others.
 """
@@ -26,6 +28,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 20
 MAX_RETRY_DELAY_SECONDS = 300.0
 CLOSE_TIMEOUT_SECONDS = 15.0
+CHANNELS = ("telegram", "email")
 _CODE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
@@ -47,57 +50,66 @@ class _Failure(Exception):
 
 
 class Dispatcher:
-    """One background task sending the due outbox rows; ``kick()`` wakes it at once."""
+    """Background tasks sending the due outbox rows; ``kick()`` wakes them at once."""
 
     def __init__(self, outbox: Outbox, delivery: Delivery, settings: Settings) -> None:
         self._outbox = outbox
         self._delivery = delivery
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._wakes = {channel: asyncio.Event() for channel in CHANNELS}
+        self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
 
     def start(self) -> None:
-        """Start the sending task (sends what was left pending at once)."""
-        if self._task is None:
+        """Start one sending task per channel (each sends what was left pending at once)."""
+        if not self._tasks:
             self._closing = False
-            self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+            self._tasks = [
+                asyncio.create_task(self._run(channel), name=f"outbox-{channel}")
+                for channel in CHANNELS
+            ]
 
     def kick(self) -> None:
         """Something was written to the outbox: look at it now rather than at the next poll."""
-        self._wake.set()
+        for wake in self._wakes.values():
+            wake.set()
 
     async def aclose(self) -> None:
-        """Stop after the row being sent (never in the middle of a send and its marking)."""
-        task, self._task = self._task, None
-        if task is None:
+        """Stop after the rows being sent (never in the middle of a send and its marking)."""
+        tasks, self._tasks = self._tasks, []
+        if not tasks:
             return
         self._closing = True
-        self._wake.set()
+        self.kick()
         try:
-            await asyncio.wait_for(asyncio.shield(task), CLOSE_TIMEOUT_SECONDS)
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*tasks)), CLOSE_TIMEOUT_SECONDS)
         except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
-    async def _run(self) -> None:
+    async def _run(self, channel: str) -> None:
+        wake = self._wakes[channel]
         while not self._closing:
-            self._wake.clear()
+            wake.clear()
             try:
-                await self.send_due()
+                await self.send_due(channel)
             except Exception:
-                logger.exception("Outbox dispatch failed")
+                logger.exception("Outbox dispatch failed (%s)", channel)
             if self._closing:
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._settings.outbox_poll_seconds)
+                await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
 
-    async def send_due(self) -> int:
-        """Send every row due now; returns how many rows were tried."""
+    async def send_due(self, channel: str | None = None) -> int:
+        """Send every row due now (of ``channel`` only, when given); returns how many rows
+        were tried."""
         tried: set[int] = set()
         while not self._closing:
-            rows = [row for row in await self._outbox.due(limit=BATCH_SIZE) if row.id not in tried]
+            due = await self._outbox.due(limit=BATCH_SIZE, channel=channel)
+            rows = [row for row in due if row.id not in tried]
             if not rows:
                 break
             skipped: set[str] = set()

@@ -70,8 +70,11 @@ class Outbox:
         async with self._sessionmaker() as session:
             return await session.get(OutboxMessage, message_id)
 
-    async def due(self, limit: int = 20, *, now: datetime | None = None) -> list[OutboxMessage]:
-        """Pending messages whose ``next_attempt_at`` has come, oldest first."""
+    async def due(
+        self, limit: int = 20, *, now: datetime | None = None, channel: str | None = None
+    ) -> list[OutboxMessage]:
+        """Pending messages whose ``next_attempt_at`` has come, oldest first (of ``channel``
+        only, when given)."""
         stmt = (
             select(OutboxMessage)
             .where(
@@ -81,6 +84,8 @@ class Outbox:
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
+        if channel is not None:
+            stmt = stmt.where(OutboxMessage.channel == channel)
         async with self._sessionmaker() as session:
             return list((await session.scalars(stmt)).all())
 

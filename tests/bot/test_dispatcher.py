@@ -358,3 +358,48 @@ async def test_email_row_with_mail_disabled_fails(
     await dispatcher.send_due()
     mail = await row(outbox, mail_id)
     assert (mail.status, mail.last_error) == ("failed", "mail_disabled")
+
+
+async def test_a_hanging_smtp_server_never_delays_the_chat(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """An SMTP server that accepts connections and never answers holds only the e-mail lane."""
+    connected = asyncio.Event()
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        connected.set()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = make_settings(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_timeout_seconds=30.0,
+        helpdesk_mail_to="support@prestataire.example",
+    )
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, settings)
+    mail_id, _ = await add_rows(
+        sessionmaker,
+        ("email", "support@prestataire.example", mail_payload("VIG-2026-00045")),
+        ("telegram", "1003", notice("VIG-2026-00045 nouveau")),
+    )
+    dispatcher.start()
+    try:
+        await asyncio.wait_for(connected.wait(), 10)
+        await wait_until(lambda: _sent(transport), timeout=10)
+        # The chat got its notification while the e-mail is still waiting for the server.
+        assert transport.texts() == [(1003, "VIG-2026-00045 nouveau")]
+        mail = await row(outbox, mail_id)
+        assert (mail.status, mail.attempts) == ("pending", 0)
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await dispatcher.aclose()
+
+
+async def _sent(transport: Transport) -> bool:
+    return bool(transport.sent)
