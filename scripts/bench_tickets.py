@@ -154,9 +154,11 @@ class Chat:
 @dataclass
 class Sample:
     reference: str
+    confirmed_at: float  # time.time() when the Confirmer press was offered
     staff_reply_s: float
     technician_s: float
     email_s: float
+    written_s: float = 0.0  # tickets.created_at, set by the action server (filled in later)
 
 
 @dataclass
@@ -178,6 +180,7 @@ class Figures:
 
     def table(self) -> dict[str, dict[str, float]]:
         return {
+            "ticket_written": self.stats([s.written_s for s in self.samples]),
             "staff_reply": self.stats([s.staff_reply_s for s in self.samples]),
             "technician_notification": self.stats([s.technician_s for s in self.samples]),
             "email_received": self.stats([s.email_s for s in self.samples]),
@@ -234,6 +237,7 @@ async def open_ticket(
     mail_at = await wait_for(lambda: mail.arrival(reference), f"e-mail of {reference}")
     return Sample(
         reference,
+        confirmed,
         float(created["time"]) - confirmed,
         notice_at - confirmed,
         mail_at - confirmed,
@@ -361,6 +365,10 @@ async def measure(
         (warmup if index < args.warmup else figures.samples).append(sample)
     async with sessions() as session:
         created = await session.scalar(select(func.count()).select_from(Ticket))
+        rows = await session.execute(select(Ticket.reference, Ticket.created_at))
+        written = {reference: at for reference, at in rows.tuples()}
+    for sample in figures.samples:
+        sample.written_s = written[sample.reference].timestamp() - sample.confirmed_at
     pending = await Outbox(sessions).count_pending()
     return {
         "tickets": args.tickets,
@@ -376,6 +384,7 @@ async def measure(
         "samples_ms": [
             {
                 "reference": s.reference,
+                "ticket_written": round(s.written_s * 1000, 1),
                 "staff_reply": round(s.staff_reply_s * 1000, 1),
                 "technician_notification": round(s.technician_s * 1000, 1),
                 "email_received": round(s.email_s * 1000, 1),
@@ -388,6 +397,7 @@ async def measure(
 
 def report(results: JSON) -> str:
     labels = {
+        "ticket_written": "confirmation → ticket row written (actions)",
         "staff_reply": "confirmation → « C’est envoyé » (staff)",
         "technician_notification": "confirmation → technician notified",
         "email_received": "confirmation → e-mail at the SMTP server",

@@ -7,6 +7,9 @@ when malformed, long or empty texts are refused, editing without ``reply_markup`
 inline keyboard, "message is not modified" is reported, long polling honours ``offset``,
 ``timeout`` and ``limit`` and only one poller may wait at a time.
 
+Group chats (:meth:`FakeTelegram.group`) follow Telegram's privacy mode: by default the bot
+receives from a group only commands, replies to its own messages and button presses.
+
 Usage::
 
     fake = FakeTelegram()
@@ -21,6 +24,8 @@ Usage::
     user = fake.user(42)
     fake.send_text(user, "bonjour")
     replies = await fake.wait_for_messages(42, 1)
+    team = fake.group(-1001234567890, "Techniciens", [user])
+    fake.send_text(user, "/tickets", chat=team)
     await fake.stop()
 """
 
@@ -62,7 +67,15 @@ _JSON_PARAMS = frozenset(
     }
 )
 _INT_PARAMS = frozenset(
-    {"offset", "limit", "message_id", "cache_time", "max_connections", "message_thread_id"}
+    {
+        "offset",
+        "limit",
+        "message_id",
+        "cache_time",
+        "max_connections",
+        "message_thread_id",
+        "reply_to_message_id",
+    }
 )
 _FLOAT_PARAMS = frozenset({"timeout"})
 _BOOL_PARAMS = frozenset(
@@ -102,6 +115,8 @@ _NOT_MODIFIED = (
     "are exactly the same as a current content and reply markup of the message"
 )
 _QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+_USER_LINK_RE = re.compile(r"tg://user\?id=(\d+)")
+MAX_PLACEHOLDER_LENGTH = 64
 
 
 class ApiError(Exception):
@@ -329,6 +344,32 @@ class FakeUser:
         return data
 
 
+@dataclass(frozen=True)
+class FakeGroup:
+    """A group chat the bot belongs to (``id`` negative), with its human members.
+
+    With ``privacy_mode`` (Telegram's default for a bot that is not an administrator of the
+    group) the bot receives from the group only commands (``/cmd``, ``/cmd@its_username``),
+    replies to its own messages and button presses; other messages are withheld (they are
+    kept in :attr:`FakeTelegram.withheld`). Without it, the bot receives every message.
+    """
+
+    id: int
+    title: str
+    members: tuple[FakeUser, ...]
+    privacy_mode: bool = True
+    type: str = "supergroup"
+
+    def is_member(self, user: FakeUser) -> bool:
+        return any(member.id == user.id for member in self.members)
+
+    def as_chat(self) -> JSONDict:
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
+_Chat = FakeUser | FakeGroup
+
+
 @dataclass
 class StoredFile:
     """A file known to the fake server (sent by a user or uploaded by the bot)."""
@@ -371,6 +412,8 @@ class FakeTelegram:
     edits: list[JSONDict] = field(default_factory=list)
     deleted: list[tuple[int, int]] = field(default_factory=list)
     answered_callbacks: list[JSONDict] = field(default_factory=list)
+    withheld: list[JSONDict] = field(default_factory=list)
+    """Group messages the bot did not receive because of the group's privacy mode."""
     chat_actions: list[tuple[int, str]] = field(default_factory=list)
     calls: list[tuple[str, JSONDict]] = field(default_factory=list)
     acknowledged_offset: int = 0
@@ -380,6 +423,7 @@ class FakeTelegram:
 
     def __post_init__(self) -> None:
         self._users: dict[int, FakeUser] = {}
+        self._groups: dict[int, FakeGroup] = {}
         self._blocked: set[int] = set()
         self._pending: list[JSONDict] = []
         self._update_ids = itertools.count(self.first_update_id)
@@ -471,6 +515,24 @@ class FakeTelegram:
         self._users[user_id] = fake_user
         return fake_user
 
+    def group(
+        self,
+        chat_id: int,
+        title: str,
+        members: list[FakeUser],
+        *,
+        privacy_mode: bool = True,
+    ) -> FakeGroup:
+        """Declare a group chat the bot was added to (a supergroup when the id is -100…)."""
+        if chat_id >= 0:
+            raise ValueError("a group chat id is negative")
+        if chat_id in self._groups:
+            raise ValueError(f"group {chat_id} already exists")
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        fake_group = FakeGroup(chat_id, title, tuple(members), privacy_mode, kind)
+        self._groups[chat_id] = fake_group
+        return fake_group
+
     def block(self, user: FakeUser) -> None:
         """Make the user block the bot: sending to them answers 403 Forbidden."""
         self._blocked.add(user.id)
@@ -478,29 +540,51 @@ class FakeTelegram:
     def unblock(self, user: FakeUser) -> None:
         self._blocked.discard(user.id)
 
-    def send_text(self, user: FakeUser, text: str) -> JSONDict:
-        """Inject a text message written by ``user``; commands get a ``bot_command`` entity."""
-        message = self._user_message(user)
+    def send_text(
+        self,
+        user: FakeUser,
+        text: str,
+        chat: FakeGroup | None = None,
+        reply_to: JSONDict | None = None,
+    ) -> JSONDict:
+        """Inject a text message written by ``user``; commands get a ``bot_command`` entity.
+
+        ``chat``: a group ``user`` is a member of (default: the user's private chat).
+        ``reply_to``: the message replied to (a record from :attr:`sent` or a Message dict,
+        of the same chat). In a group with privacy mode, a message the bot would not receive
+        is kept in :attr:`withheld` and returned without an ``update_id``.
+        """
+        message = self._user_message(user, chat)
         message["text"] = text
         command = _BOT_COMMAND_RE.match(text)
         if command is not None:
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(command.group(0))}
             ]
+        if reply_to is not None:
+            message["reply_to_message"] = self._replied_message(message["chat"]["id"], reply_to)
+        if chat is not None and chat.privacy_mode and not self._meant_for_bot(message):
+            self.withheld.append(copy.deepcopy(message))
+            return {"message": message}
         return self._push_update({"message": message})
 
     def press_button(self, user: FakeUser, message: JSONDict, callback_data: str) -> JSONDict:
         """Inject a callback query: ``user`` presses the button carrying ``callback_data``.
 
         ``message`` is a record from :attr:`sent` or a Message dict. The button must exist in
-        the message's *current* inline keyboard (after edits), otherwise AssertionError.
+        the message's *current* inline keyboard (after edits), otherwise AssertionError. In a
+        group, any member can press the buttons of the bot's messages; others cannot.
         """
         chat_id = message.get("chat_id", message.get("chat", {}).get("id"))
         key = (int(chat_id), int(message["message_id"]))
         stored = self._messages.get(key)
         if stored is None or not stored.from_bot:
             raise AssertionError(f"no bot message {key[1]} in chat {key[0]} (deleted?)")
-        if key[0] != user.id:
+        group = self._groups.get(key[0])
+        if group is not None:
+            if not group.is_member(user):
+                raise AssertionError(f"user {user.id} is not a member of group {key[0]}")
+        elif key[0] != user.id:
             raise AssertionError(f"user {user.id} cannot see chat {key[0]}")
         keyboard = stored.message.get("reply_markup", {}).get("inline_keyboard", [])
         available = [b.get("callback_data") for row in keyboard for b in row]
@@ -517,7 +601,7 @@ class FakeTelegram:
                     "id": query_id,
                     "from": user.as_user(),
                     "message": copy.deepcopy(stored.message),
-                    "chat_instance": str(abs(hash((self.bot_id, user.id)))),
+                    "chat_instance": str(abs(hash((self.bot_id, key[0])))),
                     "data": callback_data,
                 }
             }
@@ -661,16 +745,47 @@ class FakeTelegram:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
         return next(counter)
 
-    def _user_message(self, user: FakeUser) -> JSONDict:
-        self._users.setdefault(user.id, user)
+    def _user_message(self, user: FakeUser, group: FakeGroup | None = None) -> JSONDict:
+        chat: _Chat = user
+        if group is None:
+            self._users.setdefault(user.id, user)
+        else:
+            if self._groups.get(group.id) is not group:
+                raise AssertionError(f"unknown group {group.id}: declare it with group()")
+            if not group.is_member(user):
+                raise AssertionError(f"user {user.id} is not a member of group {group.id}")
+            chat = group
         message: JSONDict = {
-            "message_id": self._next_message_id(user.id),
+            "message_id": self._next_message_id(chat.id),
             "from": user.as_user(),
-            "chat": user.as_chat(),
+            "chat": chat.as_chat(),
             "date": int(time.time()),
         }
-        self._messages[(user.id, message["message_id"])] = _StoredMessage(message, from_bot=False)
+        self._messages[(chat.id, message["message_id"])] = _StoredMessage(message, from_bot=False)
         return message
+
+    def _replied_message(self, chat_id: int, reference: JSONDict) -> JSONDict:
+        """The message a user replies to, as Telegram nests it (one level only)."""
+        ref_chat = reference.get("chat_id", reference.get("chat", {}).get("id"))
+        key = (int(ref_chat), int(reference["message_id"]))
+        if key[0] != chat_id:
+            raise AssertionError(f"message {key[1]} is in chat {key[0]}, not in chat {chat_id}")
+        stored = self._messages.get(key)
+        if stored is None:
+            raise AssertionError(f"no message {key[1]} in chat {key[0]} (deleted?)")
+        replied = copy.deepcopy(stored.message)
+        replied.pop("reply_to_message", None)
+        return replied
+
+    def _meant_for_bot(self, message: JSONDict) -> bool:
+        """What a bot in privacy mode receives: commands for it, replies to its messages."""
+        command = _BOT_COMMAND_RE.match(message.get("text") or "")
+        if command is not None:
+            _, _, addressee = command.group(0).partition("@")
+            if not addressee or addressee.lower() == self.bot_username.lower():
+                return True
+        replied = message.get("reply_to_message")
+        return replied is not None and replied.get("from", {}).get("id") == self.bot_id
 
     def _push_update(self, body: JSONDict) -> JSONDict:
         update: JSONDict = {"update_id": next(self._update_ids), **body}
@@ -708,7 +823,7 @@ class FakeTelegram:
             "username": self.bot_username,
         }
 
-    def _chat_for(self, params: JSONDict) -> FakeUser:
+    def _chat_for(self, params: JSONDict) -> _Chat:
         raw = params.get("chat_id")
         if raw is None or raw == "":
             raise _bad_request("chat_id is empty")
@@ -716,6 +831,9 @@ class FakeTelegram:
             chat_id = int(raw)
         except (TypeError, ValueError):
             raise _bad_request("chat not found") from None
+        group = self._groups.get(chat_id)
+        if group is not None:
+            return group
         user = self._users.get(chat_id)
         if user is None:
             raise _bad_request("chat not found")
@@ -738,7 +856,7 @@ class FakeTelegram:
         recent.append(now)
         self._flood[chat_id] = recent
 
-    def _stored_bot_message(self, params: JSONDict, action: str) -> tuple[FakeUser, _StoredMessage]:
+    def _stored_bot_message(self, params: JSONDict, action: str) -> tuple[_Chat, _StoredMessage]:
         if params.get("inline_message_id"):
             raise _bad_request("inline messages are not supported by the fake server")
         user = self._chat_for(params)
@@ -946,6 +1064,12 @@ class FakeTelegram:
                 raise _bad_request("can't parse reply keyboard markup JSON object") from None
         if not isinstance(markup, dict):
             raise _bad_request("can't parse reply keyboard markup JSON object")
+        if "force_reply" in markup:
+            if markup["force_reply"] is not True:
+                raise _bad_request("can't parse reply keyboard markup JSON object")
+            placeholder = markup.get("input_field_placeholder")
+            if placeholder is not None and not 1 <= len(str(placeholder)) <= MAX_PLACEHOLDER_LENGTH:
+                raise _bad_request("can't parse reply keyboard markup JSON object")
         keyboard = markup.get("inline_keyboard")
         if keyboard is not None:
             for row in keyboard:
@@ -965,7 +1089,7 @@ class FakeTelegram:
                         raise _bad_request("BUTTON_DATA_INVALID")
         return markup
 
-    def _bot_message(self, user: FakeUser, markup: JSONDict | None) -> JSONDict:
+    def _bot_message(self, user: _Chat, markup: JSONDict | None) -> JSONDict:
         message: JSONDict = {
             "message_id": self._next_message_id(user.id),
             "from": self._bot_user(),
@@ -979,7 +1103,7 @@ class FakeTelegram:
     def _record(
         self,
         method: str,
-        user: FakeUser,
+        user: _Chat,
         message: JSONDict,
         params: JSONDict,
         markup: JSONDict | None,
@@ -1004,13 +1128,52 @@ class FakeTelegram:
         user = self._chat_for(params)
         plain, entities = self._render(params, "text", MAX_MESSAGE_LENGTH, "message text is empty")
         markup = self._reply_markup(params)
+        replied = self._reply_parameters(params, user.id)
         self._check_flood(user.id)
         message = self._bot_message(user, markup)
         message["text"] = plain
         if entities:
-            message["entities"] = entities
+            message["entities"] = self._mentions(entities)
+        if replied is not None:
+            message["reply_to_message"] = replied
         self._record("sendMessage", user, message, params, markup)
         return message
+
+    def _reply_parameters(self, params: JSONDict, chat_id: int) -> JSONDict | None:
+        """The message the bot replies to (``reply_parameters`` or ``reply_to_message_id``)."""
+        reply = params.get("reply_parameters")
+        if reply is None and params.get("reply_to_message_id") is not None:
+            reply = {
+                "message_id": params["reply_to_message_id"],
+                "allow_sending_without_reply": params.get("allow_sending_without_reply", False),
+            }
+        if reply is None:
+            return None
+        if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
+            raise _bad_request("can't parse reply parameters JSON object")
+        if reply.get("chat_id") not in (None, chat_id):
+            raise _bad_request("replies to another chat are not supported by the fake server")
+        stored = self._messages.get((chat_id, reply["message_id"]))
+        if stored is None:
+            if reply.get("allow_sending_without_reply"):
+                return None
+            raise _bad_request("message to be replied not found")
+        replied = copy.deepcopy(stored.message)
+        replied.pop("reply_to_message", None)
+        return replied
+
+    def _mentions(self, entities: list[JSONDict]) -> list[JSONDict]:
+        """Links ``tg://user?id=N`` to a known user become ``text_mention`` entities."""
+        people = {u.id: u for g in self._groups.values() for u in g.members} | self._users
+        result = []
+        for entity in entities:
+            match = _USER_LINK_RE.fullmatch(str(entity.get("url", "")))
+            person = people.get(int(match.group(1))) if match else None
+            if entity["type"] == "text_link" and person is not None:
+                entity = {k: v for k, v in entity.items() if k != "url"}
+                entity.update(type="text_mention", user=person.as_user())
+            result.append(entity)
+        return result
 
     async def _edit_message_text(self, params: JSONDict) -> JSONDict:
         user, stored = self._stored_bot_message(params, "edit")

@@ -8,7 +8,16 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import (
@@ -408,3 +417,114 @@ def test_user_updates_have_realistic_shape() -> None:
     assert command["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 20}]
     assert [u["update_id"] for u in (sticker, voice, photo, command)] == [1, 2, 3, 4]
     assert [u["message"]["message_id"] for u in (sticker, voice, photo, command)] == [1, 2, 3, 4]
+
+
+# ----------------------------------------------------------------------------- group chats
+
+GROUP_ID = -1001234567890
+
+
+async def test_group_chat_privacy_mode_and_buttons(fake: FakeTelegram, bot: Bot) -> None:
+    paul, lea, outsider = fake.user(501, "Paul"), fake.user(502, "Léa"), fake.user(503, "Zoé")
+    team = fake.group(GROUP_ID, "Techniciens", [paul, lea])
+    notice = await bot.send_message(
+        GROUP_ID, "<b>Nouveau ticket</b>", parse_mode=ParseMode.HTML, reply_markup=keyboard()
+    )
+    assert (notice.chat.id, notice.chat.type, notice.chat.title) == (
+        GROUP_ID,
+        "supergroup",
+        "Techniciens",
+    )
+    [record] = fake.messages_to(GROUP_ID)
+    assert record["plain_text"] == "Nouveau ticket" and fake.messages_to(paul.id) == []
+
+    # Privacy mode: commands for this bot and replies to its messages only.
+    delivered = [
+        fake.send_text(paul, "/tickets", chat=team),
+        fake.send_text(lea, "/tickets@vigie_test_bot", chat=team),
+        fake.send_text(paul, "je regarde", chat=team, reply_to=record),
+    ]
+    mine = fake.send_text(lea, "qui s’en occupe ?", chat=team)
+    withheld = [
+        mine,
+        fake.send_text(paul, "moi", chat=team, reply_to=mine["message"]),
+        fake.send_text(paul, "/tickets@autre_bot", chat=team),
+    ]
+    assert all("update_id" not in u for u in withheld)
+    assert [m["text"] for m in fake.withheld] == ["qui s’en occupe ?", "moi", "/tickets@autre_bot"]
+    updates = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in updates] == [u["update_id"] for u in delivered]
+    for update, author in zip(updates, (paul, lea, paul), strict=True):
+        assert update.message is not None and update.message.from_user is not None
+        assert update.message.chat.id == GROUP_ID and update.message.chat.type == "supergroup"
+        assert update.message.from_user.id == author.id
+    reply = updates[2].message
+    assert reply is not None and reply.reply_to_message is not None
+    assert reply.reply_to_message.message_id == notice.message_id
+    assert reply.reply_to_message.from_user is not None
+    assert reply.reply_to_message.from_user.id == fake.bot_id
+
+    # Any member can press the group's buttons; an outsider can neither press nor write.
+    pressed = fake.press_button(lea, record, "yes")
+    [update] = await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert update.update_id == pressed["update_id"]
+    query = update.callback_query
+    assert query is not None and query.from_user.id == lea.id and query.data == "yes"
+    assert query.message is not None and query.message.chat.id == GROUP_ID
+    with pytest.raises(AssertionError, match="not a member"):
+        fake.press_button(outsider, record, "yes")
+    with pytest.raises(AssertionError, match="not a member"):
+        fake.send_text(outsider, "bonjour", chat=team)
+    with pytest.raises(AssertionError, match="not in chat"):
+        fake.send_text(paul, "ailleurs", reply_to=record)
+
+    # Without privacy mode (the bot is an administrator), every message arrives.
+    open_team = fake.group(-4001, "Atelier", [paul], privacy_mode=False)
+    plain = fake.send_text(paul, "bonjour à tous", chat=open_team)
+    [update] = await bot.get_updates(offset=pressed["update_id"] + 1, timeout=0)
+    assert update.update_id == plain["update_id"] and update.message is not None
+    assert update.message.chat.type == "group"
+    with pytest.raises(ValueError):
+        fake.group(42, "Pas un groupe", [paul])
+
+
+async def test_force_reply_mention_and_reply_parameters(fake: FakeTelegram, bot: Bot) -> None:
+    paul = fake.user(501, "Paul")
+    team = fake.group(GROUP_ID, "Techniciens", [paul])
+    notice = await bot.send_message(GROUP_ID, "Ticket VIG-2026-00001")
+    prompt = await bot.send_message(
+        GROUP_ID,
+        f'<a href="tg://user?id={paul.id}">Paul</a>, répondez à ce message.',
+        parse_mode=ParseMode.HTML,
+        reply_markup=ForceReply(selective=True, input_field_placeholder="Votre réponse"),
+        reply_parameters=ReplyParameters(notice.message_id),
+    )
+    assert prompt.reply_to_message is not None
+    assert prompt.reply_to_message.message_id == notice.message_id
+    [mention] = prompt.entities
+    assert mention.type == "text_mention" and mention.user is not None
+    assert mention.user.id == paul.id and (mention.offset, mention.length) == (0, 4)
+    record = fake.messages_to(GROUP_ID)[-1]
+    assert record["reply_markup"] == {
+        "force_reply": True,
+        "selective": True,
+        "input_field_placeholder": "Votre réponse",
+    }
+    assert "reply_markup" not in record["message"]  # only inline keyboards are echoed
+
+    # A user link to someone unknown stays a plain link.
+    unknown = await bot.send_message(
+        GROUP_ID, '<a href="tg://user?id=999">X</a>', parse_mode=ParseMode.HTML
+    )
+    assert unknown.entities[0].type == "text_link"
+    with pytest.raises(BadRequest, match="message to be replied not found"):
+        await bot.send_message(GROUP_ID, "réponse", reply_parameters=ReplyParameters(9999))
+    lenient = await bot.send_message(
+        GROUP_ID,
+        "réponse",
+        reply_parameters=ReplyParameters(9999, allow_sending_without_reply=True),
+    )
+    assert lenient.reply_to_message is None
+    answer = fake.send_text(paul, "Je passe à 14 h.", chat=team, reply_to=record)
+    assert answer["message"]["reply_to_message"]["message_id"] == prompt.message_id
+    assert "reply_to_message" not in answer["message"]["reply_to_message"]  # one level only
