@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
+from datetime import UTC, datetime, timedelta
 
 from bot.pipeline import Delivery, DeliveryError
 from vigie.db.models import OutboxMessage
@@ -29,6 +31,7 @@ BATCH_SIZE = 20
 MAX_RETRY_DELAY_SECONDS = 300.0
 CLOSE_TIMEOUT_SECONDS = 15.0
 CHANNELS = ("telegram", "email")
+PURGE_INTERVAL_SECONDS = 3600.0
 _CODE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
@@ -92,16 +95,28 @@ class Dispatcher:
 
     async def _run(self, channel: str) -> None:
         wake = self._wakes[channel]
+        next_purge = 0.0
         while not self._closing:
             wake.clear()
             try:
                 await self.send_due(channel)
+                if channel == CHANNELS[0] and time.monotonic() >= next_purge:
+                    await self.purge_expired()
+                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
                 logger.exception("Outbox dispatch failed (%s)", channel)
             if self._closing:
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
+
+    async def purge_expired(self) -> int:
+        """Delete sent and failed rows older than the retention period (they hold texts)."""
+        before = datetime.now(UTC) - timedelta(days=self._settings.retention_days)
+        deleted = await self._outbox.purge_sent_before(before)
+        if deleted:
+            logger.info("Retention: %s outbox rows deleted", deleted)
+        return deleted
 
     async def send_due(self, channel: str | None = None) -> int:
         """Send every row due now (of ``channel`` only, when given); returns how many rows

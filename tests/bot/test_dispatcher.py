@@ -10,7 +10,7 @@ import email
 import email.policy
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dispatcher import Dispatcher, retry_delay
 from bot.pipeline import DeliveryError
 from tests.auxil.toggle_proxy import free_port
+from vigie.db.models import OutboxMessage
 from vigie.messages import Button, OutgoingMessage
 from vigie.outbox import Outbox
 from vigie.settings import Settings
@@ -403,3 +404,27 @@ async def test_a_hanging_smtp_server_never_delays_the_chat(
 
 async def _sent(transport: Transport) -> bool:
     return bool(transport.sent)
+
+
+async def test_sent_rows_are_purged_after_the_retention_period(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings(retention_days=30))
+    old_id, recent_id, pending_id = await add_rows(
+        sessionmaker,
+        ("telegram", "1004", notice("ancien")),
+        ("telegram", "1004", notice("récent")),
+        ("telegram", "1005", notice("en attente")),
+    )
+    await outbox.mark_sent(old_id)
+    await outbox.mark_sent(recent_id)
+    async with sessionmaker() as session:
+        found = await session.get(OutboxMessage, old_id)
+        assert found is not None
+        found.created_at = datetime.now(UTC) - timedelta(days=31)
+        await session.commit()
+    assert await dispatcher.purge_expired() == 1
+    assert await outbox.get(old_id) is None
+    assert (await row(outbox, recent_id)).status == "sent"
+    assert (await row(outbox, pending_id)).status == "pending"
