@@ -55,6 +55,9 @@ REFERENCE_RE = re.compile(r"\bVIG[-\s]?(\d{4})[-\s]?(\d{1,6})\b", re.IGNORECASE)
 MAX_TICKETS_SHOWN = 5
 SIDE_QUESTION_CONFIDENCE = 0.5
 PROBLEM_QUESTION_CONFIDENCE = 0.6
+# An emergency written instead of an answer gets its reflexes first, whatever it contains.
+URGENT_INTENTS = frozenset({"declare_incident", "lost_device"})
+URGENT_CONFIDENCE = 0.6
 # A question asked in the middle of the form is answered by the action that answers it
 # outside the form; the form then asks its question again.
 SIDE_ACTIONS: dict[str, type[Action]] = {
@@ -138,12 +141,21 @@ async def _answer_side_question(
         dispatcher.utter_message(response="utter_iamabot")
         return True
     action = SIDE_ACTIONS.get(str(name))
+    if name == "ticket_status":
+        action = ActionTicketStatus
     if action is None or confidence < threshold:
         return False
     result = action().run(dispatcher, tracker, domain)
     if asyncio.iscoroutine(result):
         await result
     return True
+
+
+def _is_urgent(tracker: Tracker) -> bool:
+    """The message is an incident or a lost device, recognised with confidence."""
+    intent = tracker.latest_message.get("intent") or {}
+    confidence = intent.get("confidence") or 0.0
+    return intent.get("name") in URGENT_INTENTS and confidence >= URGENT_CONFIDENCE
 
 
 # ----------------------------------------------------------------------- opening a ticket
@@ -206,7 +218,11 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
     ) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return None  # a slot reset, not an answer: nothing to say
-        code: str | None = parse(value, _entity(tracker, CHOICE_ENTITY))
+        button = _entity(tracker, CHOICE_ENTITY)
+        if button is None and _is_urgent(tracker):
+            await _answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
+            return None
+        code: str | None = parse(value, button)
         if code is not None:
             return code
         if not await _answer_side_question(dispatcher, tracker, domain):
@@ -219,6 +235,10 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
         if not isinstance(value, str) or not value.strip():
             return {"problem": None}  # a slot reset, not an answer
         text = value
+        if _is_urgent(tracker):
+            # The reflexes first; the message also describes the problem: keep it.
+            await _answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
+            return {"problem": ticket_form.parse_problem(text)}
         if text.rstrip().endswith("?") and await _answer_side_question(
             dispatcher, tracker, domain, PROBLEM_QUESTION_CONFIDENCE
         ):
