@@ -209,7 +209,6 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
 
     async def _choice(
         self,
-        slot: str,
         value: Any,
         parse: Any,
         dispatcher: CollectingDispatcher,
@@ -251,33 +250,25 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
     async def validate_device(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = await self._choice(
-            "device", value, ticket_form.parse_device, dispatcher, tracker, domain
-        )
+        code = await self._choice(value, ticket_form.parse_device, dispatcher, tracker, domain)
         return {"device": code}
 
     async def validate_scope(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = await self._choice(
-            "scope", value, ticket_form.parse_scope, dispatcher, tracker, domain
-        )
+        code = await self._choice(value, ticket_form.parse_scope, dispatcher, tracker, domain)
         return {"scope": code}
 
     async def validate_care_impact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = await self._choice(
-            "care_impact", value, ticket_form.parse_care_impact, dispatcher, tracker, domain
-        )
+        code = await self._choice(value, ticket_form.parse_care_impact, dispatcher, tracker, domain)
         return {"care_impact": code}
 
     async def validate_ticket_field(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        field = await self._choice(
-            "ticket_field", value, ticket_form.parse_field, dispatcher, tracker, domain
-        )
+        field = await self._choice(value, ticket_form.parse_field, dispatcher, tracker, domain)
         if field is None:
             return {"ticket_field": None}
         if field == "urgency":
@@ -288,9 +279,7 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
     async def validate_ticket_urgency(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        urgency = await self._choice(
-            "ticket_urgency", value, ticket_form.parse_urgency, dispatcher, tracker, domain
-        )
+        urgency = await self._choice(value, ticket_form.parse_urgency, dispatcher, tracker, domain)
         if urgency is None:
             return {"ticket_urgency": None}
         return {"ticket_urgency": urgency, "ticket_field": None, "ticket_confirmation": None}
@@ -299,7 +288,6 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         answer = await self._choice(
-            "ticket_confirmation",
             value,
             ticket_form.parse_confirmation,
             dispatcher,
