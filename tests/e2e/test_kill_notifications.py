@@ -214,10 +214,6 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
         await second.kill()  # right after marking: nothing may be sent again
 
         # A third start (and a normal stop): still exactly once.
-        from sqlalchemy import update
-        async with domain.sessionmaker() as session:
-            await session.execute(update(OutboxMessage).values(status="pending"))
-            await session.commit()
         third = BotProcess(settings, tmp_path / "bot-3.log")
         bots.append(third)
         await wait_until_up(fake, visitor, third)
