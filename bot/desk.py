@@ -7,6 +7,12 @@ of the registration, and the technician's reply typed after Répondre / Demander
 The desk does not talk to Telegram: each method returns a :class:`DeskReply` that the
 Application shows. The reply being typed is remembered in memory only, for 15 minutes: after a
 restart the technician simply presses the button again.
+
+In the technicians' group chat (any chat whose id is not the user's own), only the
+technicians' buttons work, and the reply is awaited as a *reply to the prompt*: the prompt asks
+for one (Telegram's ForceReply, for that technician only) and the front end reports its message
+id with :meth:`Desk.prompt_sent`. This is what reaches a bot in privacy mode, and it keeps the
+colleagues' chatter, or another technician's message, from ever being taken as the reply.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot import texts
@@ -51,6 +57,9 @@ class DeskReply:
     toast: str | None = None  # short answer to a button press
     close_buttons: bool = False  # remove the keyboard of the pressed message
     then_menu: bool = False  # then show the usual menu (``/help`` through the pipeline)
+    # The last message asks the technician for a reply (group chats): send it with a selective
+    # ForceReply, then report its message id with ``Desk.prompt_sent``.
+    force_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,13 @@ class _PendingReply:
     reference: str
     ask: bool
     expires_at: float
+    name: str  # the technician's display name, for the group's messages
+    prompt_id: int | None = None  # group chats: the prompt the reply must answer
+
+
+def _in_group(chat_id: int, user_id: int) -> bool:
+    """Whether the chat is a group (a private chat's id is the user's id)."""
+    return chat_id != user_id
 
 
 def is_desk_callback(data: str) -> bool:
@@ -200,6 +216,9 @@ class Desk:
         """A ``v:ACTION:ARG`` button pressed by ``user_id`` in ``chat_id``."""
         _, _, rest = data.partition(CALLBACK_PREFIX)
         action, _, argument = rest.partition(":")
+        group = _in_group(chat_id, user_id)
+        if group and action not in TECHNICIAN_ACTIONS:
+            return DeskReply(toast=texts.GROUP_BUTTON_UNAVAILABLE)
         if action == "job":
             return await self._choose_job(user_id, argument)
         try:
@@ -210,19 +229,25 @@ class Desk:
             return await self._staff_answer(user_id, ticket_id, fixed=action == "fixed")
         if action not in TECHNICIAN_ACTIONS:
             return DeskReply(toast=texts.BUTTON_EXPIRED)
-        if await self._technician(user_id) is None:
+        technician = await self._technician(user_id)
+        if technician is None:
             return DeskReply(toast=texts.TECHNICIANS_ONLY)
         view = await self._tickets.get(ticket_id)
         if view is None:
             return DeskReply(toast=texts.TICKET_NOT_FOUND)
         if action == "show":
             return await self._ticket_card(view)
+        name = technician.name or texts.TECHNICIAN_FALLBACK_NAME
         if action in ("reply", "ask"):
-            self._pending[(chat_id, user_id)] = _PendingReply(
-                view.id, view.reference, action == "ask", time.monotonic() + self._reply_timeout
+            pending = _PendingReply(
+                view.id,
+                view.reference,
+                action == "ask",
+                time.monotonic() + self._reply_timeout,
+                name,
             )
-            template = texts.WRITE_QUESTION if action == "ask" else texts.WRITE_REPLY
-            return self._say(template, reference=view.reference)
+            self._pending[(chat_id, user_id)] = pending
+            return self._prompt(pending, user_id, group=group)
         sender = self._sender_of(user_id)
         try:
             if action == "take":
@@ -232,8 +257,28 @@ class Desk:
         except TicketError as exc:
             return self._refused(exc, view.reference)
         self._dispatcher.kick()
-        template = texts.TAKEN if action == "take" else texts.RESOLVED
-        return self._say(template, reference=view.reference)
+        if group:
+            template = texts.TAKEN_GROUP if action == "take" else texts.RESOLVED_GROUP
+        else:
+            template = texts.TAKEN if action == "take" else texts.RESOLVED
+        return self._say(template, reference=view.reference, name=name)
+
+    def _prompt(self, pending: _PendingReply, user_id: int, *, group: bool) -> DeskReply:
+        """Ask the technician to write the reply (in a group: as a reply to this prompt)."""
+        if not group:
+            template = texts.WRITE_QUESTION if pending.ask else texts.WRITE_REPLY
+            return self._say(template, reference=pending.reference)
+        template = texts.WRITE_QUESTION_GROUP if pending.ask else texts.WRITE_REPLY_GROUP
+        message = self._message(
+            template, reference=pending.reference, name=pending.name, user_id=user_id
+        )
+        return DeskReply([message], force_reply=True)
+
+    def prompt_sent(self, chat_id: int, user_id: int, message_id: int) -> None:
+        """The front end sent the group prompt of ``user_id``: their reply must answer it."""
+        pending = self._pending_reply(chat_id, user_id)
+        if pending is not None:
+            self._pending[(chat_id, user_id)] = replace(pending, prompt_id=message_id)
 
     async def _staff_answer(self, user_id: int, ticket_id: int, *, fixed: bool) -> DeskReply:
         """The requester's answer to "Est-ce réglé ?"; anyone else learns nothing."""
@@ -267,14 +312,23 @@ class Desk:
         del self._pending[(chat_id, user_id)]
         return self._say(texts.REPLY_CANCELLED, reference=pending.reference)
 
-    async def text(self, chat_id: int, user_id: int, text: str) -> DeskReply | None:
-        """A written message: the awaited technician's reply, or None (for the pipeline)."""
+    async def text(
+        self, chat_id: int, user_id: int, text: str, *, reply_to: int | None = None
+    ) -> DeskReply | None:
+        """A written message: the awaited technician's reply, or None (for the pipeline).
+
+        In a private chat the next message is the reply; in a group, only a message replying
+        (``reply_to``: the replied message's id) to this technician's own prompt.
+        """
         pending = self._pending_reply(chat_id, user_id)
         if pending is None:
             return None
+        group = _in_group(chat_id, user_id)
+        if group and (pending.prompt_id is None or reply_to != pending.prompt_id):
+            return None
         text = text.strip()
         if not text:
-            return self._say(texts.WRITE_REPLY, reference=pending.reference)
+            return self._prompt(pending, user_id, group=group)
         if len(text) > self._settings.max_message_chars:
             return self._say(texts.REPLY_TOO_LONG, limit=self._settings.max_message_chars)
         del self._pending[(chat_id, user_id)]
@@ -286,9 +340,11 @@ class Desk:
         except TicketError as exc:
             return self._refused(exc, pending.reference)
         self._dispatcher.kick()
-        reply = self._say(
-            texts.QUESTION_SENT if pending.ask else texts.REPLY_SENT, reference=view.reference
-        )
+        if group:
+            template = texts.QUESTION_SENT_GROUP if pending.ask else texts.REPLY_SENT_GROUP
+        else:
+            template = texts.QUESTION_SENT if pending.ask else texts.REPLY_SENT
+        reply = self._say(template, reference=view.reference, name=pending.name)
         if redaction.found:
             what = texts.REDACTED_KINDS.get(redaction.found[0], texts.REDACTED_DEFAULT)
             reply.messages.append(self._message(texts.REPLY_REDACTED, what=what))

@@ -9,8 +9,10 @@ from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ParseMode
@@ -83,6 +85,31 @@ class TelegramDelivery:
         except TelegramError as exc:
             raise DeliveryError(type(exc).__name__) from exc
 
+    async def send_prompt(
+        self, chat_id: int, message: OutgoingMessage, *, reply_to: int | None
+    ) -> int | None:
+        """Send a prompt that opens a reply for the users it mentions (a group's selective
+        ForceReply), as a reply to ``reply_to`` when it still exists; its id, or None."""
+        try:
+            sent = await self._application.bot.send_message(
+                chat_id,
+                message.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=ForceReply(
+                    selective=True, input_field_placeholder=texts.REPLY_PLACEHOLDER
+                ),
+                reply_parameters=(
+                    ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    if reply_to is not None
+                    else None
+                ),
+                disable_web_page_preview=True,
+            )
+        except TelegramError as exc:
+            logger.warning("Reply prompt not delivered: %s", type(exc).__name__)
+            return None
+        return int(sent.message_id)
+
 
 class VigieBot:
     """Handlers of the Telegram front end; everything goes through the pipeline."""
@@ -149,14 +176,25 @@ class VigieBot:
 
     async def _show(self, update: Update, reply: DeskReply | None) -> None:
         """Show a desk reply in the update's chat (then the menu, if asked)."""
-        chat = update.effective_chat
+        chat, user = update.effective_chat, update.effective_user
         if reply is None or chat is None or self.delivery is None:
             return
-        if reply.messages:
+        messages = reply.messages
+        prompt = messages[-1] if reply.force_reply and messages and user is not None else None
+        if prompt is not None:
+            messages = messages[:-1]
+        if messages:
             try:
-                await self.delivery.deliver(chat.id, reply.messages)
+                await self.delivery.deliver(chat.id, messages)
             except DeliveryError as exc:
                 logger.warning("Desk reply not delivered: %s", exc.code)
+        if prompt is not None and user is not None:
+            pressed = update.callback_query.message if update.callback_query else None
+            message_id = await self.delivery.send_prompt(
+                chat.id, prompt, reply_to=pressed.message_id if pressed else None
+            )
+            if message_id is not None:
+                self._desk().prompt_sent(chat.id, user.id, message_id)
         if reply.then_menu:
             await self._incoming(update, "button", "/help")
 
@@ -250,28 +288,40 @@ class VigieBot:
         text = message.text or "" if message else ""
         chat, user = update.effective_chat, update.effective_user
         if chat is not None and user is not None:
-            reply = await self._desk_call(update, self._desk().text(chat.id, user.id, text))
+            reply = await self._desk_call(
+                update,
+                self._desk().text(chat.id, user.id, text, reply_to=_replied_id(update)),
+            )
             if reply is not None:
                 await self._show(update, reply)
                 return
         await self._incoming(update, "text", text)
 
     async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A message in the technicians' group: only an awaited reply is taken."""
+        """A message in the technicians' group: only a reply to the sender's own prompt is
+        taken (anything else is neither stored nor sent to Rasa)."""
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None or user is None:
             return
         reply = await self._desk_call(
-            update, self._desk().text(chat.id, user.id, message.text or "")
+            update,
+            self._desk().text(chat.id, user.id, message.text or "", reply_to=_replied_id(update)),
         )
         await self._show(update, reply)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: desk buttons (``v:…``) are handled here, others go to Rasa."""
-        query = update.callback_query
+        query, chat = update.callback_query, update.effective_chat
         if query is None:
             return
         data = query.data or ""
+        if chat is not None and chat.type != chat.PRIVATE:
+            # Only the technicians' group, and only the desk's buttons: never Rasa.
+            if chat.id == self.settings.technicians_chat_id and is_desk_callback(data):
+                await self._desk_button(update, data)
+            else:
+                await query.answer(texts.fill(texts.GROUP_BUTTON_UNAVAILABLE, {}))
+            return
         if is_desk_callback(data):
             await self._desk_button(update, data)
             return
@@ -315,6 +365,13 @@ class VigieBot:
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the error's traceback, never the update's content."""
         logger.error("Handler error: %s", type(context.error).__name__, exc_info=context.error)
+
+
+def _replied_id(update: Update) -> int | None:
+    """The id of the message the update's message replies to, if any."""
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    return replied.message_id if replied is not None else None
 
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]

@@ -163,6 +163,33 @@ REPLY_REDACTED = (
     "secret par Vigie."
 )
 TICKET_NOT_FOUND = "Je ne trouve pas ce ticket."
+
+# -- The technicians' group chat (TECHNICIANS_CHAT_ID) ---------------------------------------
+
+TECHNICIAN_FALLBACK_NAME = "Un technicien"
+TAKEN_GROUP = "{name} a pris en charge le ticket {reference}. Le demandeur en est informé."
+RESOLVED_GROUP = (
+    "{name} a marqué le ticket {reference} résolu. Le demandeur va confirmer si c’est "
+    "réglé{nbsp}; s’il répond non, le ticket sera rouvert et le groupe prévenu."
+)
+_REPLY_HERE = (
+    '<a href="tg://user?id={user_id}">{name}</a>, <b>répondez à ce message</b> pour écrire, '
+    "en un seul message, "
+)
+WRITE_REPLY_GROUP = (
+    _REPLY_HERE + "votre réponse au demandeur du ticket {reference}. /annuler pour abandonner."
+)
+WRITE_QUESTION_GROUP = (
+    _REPLY_HERE + "la précision à demander au demandeur du ticket {reference}{nbsp}; le ticket "
+    "passera «{nbsp}en attente de votre réponse{nbsp}». /annuler pour abandonner."
+)
+REPLY_PLACEHOLDER = "Votre message au demandeur"
+REPLY_SENT_GROUP = "Réponse de {name} envoyée au demandeur de {reference}."
+QUESTION_SENT_GROUP = (
+    "Question de {name} envoyée au demandeur de {reference}{nbsp}; le ticket est en attente "
+    "de sa réponse."
+)
+GROUP_BUTTON_UNAVAILABLE = "Ce bouton ne fonctionne pas dans ce groupe."
 TICKET_BAD_STATE = (
     "Ce n’est plus possible pour le ticket {reference}{nbsp}: il a changé d’état entre-temps. "
     "/ticket {reference} pour le voir."

@@ -517,7 +517,7 @@ async def test_force_reply_mention_and_reply_parameters(fake: FakeTelegram, bot:
         GROUP_ID, '<a href="tg://user?id=999">X</a>', parse_mode=ParseMode.HTML
     )
     assert unknown.entities[0].type == "text_link"
-    with pytest.raises(BadRequest, match="message to be replied not found"):
+    with pytest.raises(BadRequest, match="to be replied not found"):
         await bot.send_message(GROUP_ID, "réponse", reply_parameters=ReplyParameters(9999))
     lenient = await bot.send_message(
         GROUP_ID,
