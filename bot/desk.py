@@ -144,14 +144,21 @@ class Desk:
 
     # -- registration --------------------------------------------------------------------
 
-    async def register(self, chat_id: int, user_id: int, code: str) -> DeskReply:
-        """``/start CODE``: join the invitation's facility (or the technicians)."""
+    async def register(
+        self, chat_id: int, user_id: int, code: str, first_name: str | None = None
+    ) -> DeskReply:
+        """``/start CODE``: join the invitation's facility (or the technicians, whose first
+        name signs their messages to staff)."""
         code = code.strip()
         if not code or len(code) > MAX_CODE_LENGTH:
             return self._say(texts.INVITATION_ERRORS["unknown"])
         try:
             person = await self._directory.redeem_invitation(
-                code, channel="telegram", chat_id=chat_id, sender=self._sender_of(user_id)
+                code,
+                channel="telegram",
+                chat_id=chat_id,
+                sender=self._sender_of(user_id),
+                name=first_name,
             )
         except InvitationError as exc:
             logger.info("Invitation refused: %s", exc.reason)

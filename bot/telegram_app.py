@@ -229,7 +229,10 @@ class VigieBot:
         if context.args:
             code = context.args[0]
             await self._show(
-                update, await self._desk_call(update, self._desk().register(chat.id, user.id, code))
+                update,
+                await self._desk_call(
+                    update, self._desk().register(chat.id, user.id, code, user.first_name)
+                ),
             )
             return
         contacts = self.settings.contacts()

@@ -25,6 +25,9 @@ DEFAULT_HOURS = "lun-ven 08:30-18:00"
 #: Invitation codes: no 0/O/1/I/L, so that a code read aloud or copied by hand is unambiguous.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
+# Roles whose name is shown to staff ("Paul, technicien"); staff never have a name stored.
+NAMED_ROLES = ("technician", "admin")
+NAME_MAX_CHARS = 100
 
 _FINESS_RE = re.compile(r"(?:\d{2}|2[AB])\d{7}")
 
@@ -299,12 +302,14 @@ class Directory:
             raise DirectoryError("unknown invitation code")
 
     async def redeem_invitation(
-        self, code: str, *, channel: str, chat_id: int, sender: str
+        self, code: str, *, channel: str, chat_id: int, sender: str, name: str | None = None
     ) -> PersonView:
         """Link the person to the code's facility and role (created if new).
 
         Raises InvitationError (unknown, revoked, expired, used_up). Someone already linked
         to the same facility with the same role gets their view back and uses nothing.
+        ``name`` (the Telegram first name) is kept for technicians and admins only, to sign
+        their messages to staff, and only when they have no name yet; staff never have one.
         """
         normalized = normalize_code(code)
         if not normalized or len(normalized) > 32:
@@ -358,6 +363,10 @@ class Directory:
             person.facility_id = invitation.facility_id
             person.role = invitation.role
             person.active = True
+            if invitation.role in NAMED_ROLES and not person.name and name and name.strip():
+                person.name = " ".join(name.split())[:NAME_MAX_CHARS]
+            elif invitation.role not in NAMED_ROLES:
+                person.name = None
             await session.commit()
             return await self._view(session, person)
 

@@ -213,3 +213,27 @@ async def test_technicians(directory: Directory) -> None:
     assert removed.active is False
     with pytest.raises(DirectoryError):
         await directory.remove_technician("Nobody")
+
+
+async def test_only_technicians_keep_the_name_they_join_with(directory: Directory) -> None:
+    facility = await directory.create_facility("EHPAD N", "Nîmes")
+    staff_code = await directory.create_invitation(facility_id=facility.id, role="staff")
+    tech_code = await directory.create_invitation(facility_id=None, role="technician")
+    staff = await directory.redeem_invitation(
+        staff_code.code, channel="telegram", chat_id=301, sender="u-301", name="Aïcha"
+    )
+    assert staff.name is None  # staff are never named
+    tech = await directory.redeem_invitation(
+        tech_code.code, channel="telegram", chat_id=302, sender="u-302", name="  Léa   M. "
+    )
+    assert (tech.role, tech.name) == ("technician", "Léa M.")
+    # A name given by the admin is kept; a staff member who becomes technician gets one.
+    paul = await directory.add_technician(name="Paul", chat_id=303, sender="u-303")
+    again = await directory.redeem_invitation(
+        tech_code.code, channel="telegram", chat_id=303, sender="u-303", name="Paulo"
+    )
+    assert (again.id, again.name) == (paul.id, "Paul")
+    promoted = await directory.redeem_invitation(
+        tech_code.code, channel="telegram", chat_id=301, sender="u-301", name="Aïcha"
+    )
+    assert (promoted.id, promoted.role, promoted.name) == (staff.id, "technician", "Aïcha")
