@@ -52,6 +52,8 @@ def test_front_end_texts_are_filled_and_typographic(name: str) -> None:
         job="Soins",
         facility="EHPAD Les Tilleuls",
         reference="VIG-2026-00042",
+        name="Paul",
+        user_id=42,
     )
     assert "{" not in filled and "}" not in filled
     assert not BAD_SPACING.search(filled), f"{name}: {filled!r}"
