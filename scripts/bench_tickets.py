@@ -26,20 +26,15 @@ import re
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 import asyncpg
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -50,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.supervisor import Service, actions_service, rasa_service  # noqa: E402
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
+from tests.auxil.smtp import SmtpSink  # noqa: E402
 from tests.auxil.toggle_proxy import free_port  # noqa: E402
 from tests.e2e.conftest import RunningBot  # noqa: E402
 from vigie.db import create_engine, make_sessionmaker, upgrade  # noqa: E402
@@ -64,8 +60,6 @@ T = TypeVar("T")
 
 SECRET = "bench-tickets-secret"
 FACILITY = "EHPAD Le Banc d’Essai"
-MAIL_TO = "assistance@prestataire.test"
-MAIL_FROM = "vigie@prestataire.test"
 TECHNICIAN_ID = 900_001
 FIRST_STAFF_ID = 910_000
 REFERENCE_RE = re.compile(r"VIG-\d{4}-\d{5}")
@@ -90,35 +84,6 @@ def buttons(message: JSON) -> dict[str, str]:
     """The message's buttons, title → callback data."""
     markup = message.get("reply_markup") or {}
     return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
-
-
-class MailSink:
-    """A real SMTP server (aiosmtpd) on loopback noting when each message arrives."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[tuple[float, str]] = []  # (time.time(), subject)
-        self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
-        arrived = time.time()
-        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or b"")
-        with self._lock:
-            self.received.append((arrived, str(message["Subject"] or "")))
-        return "250 Message accepted for delivery"
-
-    def arrival(self, reference: str) -> float | None:
-        """When the first message whose subject names ``reference`` arrived."""
-        with self._lock:
-            return next((at for at, subject in self.received if reference in subject), None)
-
-    def __enter__(self) -> MailSink:
-        self._controller.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._controller.stop()
 
 
 class Chat:
@@ -206,7 +171,7 @@ async def register(chat: Chat, code: str) -> None:
 
 
 async def open_ticket(
-    index: int, chat: Chat, technician: Chat, fake: FakeTelegram, mail: MailSink
+    index: int, chat: Chat, technician: Chat, fake: FakeTelegram, mail: SmtpSink
 ) -> Sample:
     """Open one ticket through the form; time the confirmation's three consequences."""
     chat.say("je voudrais ouvrir un ticket")
@@ -233,8 +198,11 @@ async def open_ticket(
         records = fake.messages_to(technician.user.id)[technician_seen:]
         return next((float(r["time"]) for r in records if reference in r["plain_text"]), None)
 
+    def mailed() -> float | None:
+        return next((r.at for r in mail.received() if reference in r.subject), None)
+
     notice_at = await wait_for(notified, f"notification of {reference}")
-    mail_at = await wait_for(lambda: mail.arrival(reference), f"e-mail of {reference}")
+    mail_at = await wait_for(mailed, f"e-mail of {reference}")
     return Sample(
         reference,
         confirmed,
@@ -276,14 +244,8 @@ async def run(args: argparse.Namespace) -> JSON:
     )
     async with scratch_database(args.database_url, work) as database_url:
         await asyncio.to_thread(upgrade, database_url)
-        with MailSink() as mail:
-            shared_env = {
-                "DATABASE_URL": database_url,
-                "SMTP_HOST": "127.0.0.1",
-                "SMTP_PORT": str(mail.port),
-                "HELPDESK_MAIL_TO": MAIL_TO,
-                "MAIL_FROM": MAIL_FROM,
-            }
+        with SmtpSink() as mail:
+            shared_env = {"DATABASE_URL": database_url, **mail.env}
             log_dir = work / "logs"
             services: list[Service] = [
                 actions_service(ports, log_dir),
@@ -309,8 +271,8 @@ async def run(args: argparse.Namespace) -> JSON:
                     pseudonym_secret=SecretStr(SECRET),
                     smtp_host="127.0.0.1",
                     smtp_port=mail.port,
-                    helpdesk_mail_to=MAIL_TO,
-                    mail_from=MAIL_FROM,
+                    helpdesk_mail_to=mail.mail_to,
+                    mail_from=mail.mail_from,
                     **(
                         {"outbox_poll_seconds": args.outbox_poll_seconds}
                         if args.outbox_poll_seconds
@@ -332,7 +294,7 @@ async def run(args: argparse.Namespace) -> JSON:
 async def measure(
     args: argparse.Namespace,
     fake: FakeTelegram,
-    mail: MailSink,
+    mail: SmtpSink,
     engine: AsyncEngine,
     settings: Settings,
     log_dir: Path,

@@ -1,4 +1,6 @@
-"""Database fixtures: every test using ``db_url`` runs on SQLite and on PostgreSQL.
+"""Shared fixtures: databases and a real SMTP server (``smtp_sink``, tests/auxil/smtp.py).
+
+Every test using ``db_url`` runs on SQLite and on PostgreSQL.
 
 PostgreSQL: a uniquely named database is created for the test session (through the
 ``test`` database, or ``VIGIE_TEST_POSTGRES_URL``) and dropped at the end; each test starts
@@ -21,6 +23,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.auxil.smtp import SmtpSink
 from vigie.db import create_engine, make_sessionmaker, upgrade
 
 T = TypeVar("T")
@@ -118,3 +121,10 @@ async def sessionmaker(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSes
         yield make_sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, keeping what it accepts."""
+    with SmtpSink() as sink:
+        yield sink

@@ -6,20 +6,16 @@ The Telegram side is a small Delivery that records or fails, like the transport 
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import Dispatcher, retry_delay
 from bot.pipeline import DeliveryError
+from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from vigie.db.models import OutboxMessage
 from vigie.messages import Button, OutgoingMessage
@@ -47,37 +43,6 @@ class Transport:
 
     def texts(self) -> list[tuple[int, str]]:
         return [(chat_id, message.plain_text()) for chat_id, message in self.sent]
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        parsed = []
-        for envelope in self.envelopes:
-            assert isinstance(envelope.content, bytes)
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            assert isinstance(message, email.message.EmailMessage)
-            parsed.append(message)
-        return parsed
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -294,12 +259,11 @@ async def test_pending_rows_are_sent_when_started(
 
 
 async def test_email_rows_reach_the_smtp_server(
-    sessionmaker: async_sessionmaker[AsyncSession], smtp: tuple[Mailbox, int]
+    sessionmaker: async_sessionmaker[AsyncSession], smtp_sink: SmtpSink
 ) -> None:
-    mailbox, port = smtp
     settings = make_settings(
         smtp_host="127.0.0.1",
-        smtp_port=port,
+        smtp_port=smtp_sink.port,
         smtp_timeout_seconds=3.0,
         mail_from="vigie@ehpad.example",
         helpdesk_mail_to="support@prestataire.example",
@@ -313,8 +277,9 @@ async def test_email_rows_reach_the_smtp_server(
         ("telegram", "1001", notice("VIG-2026-00042 nouveau")),
     )
     await dispatcher.send_due()
-    [message] = mailbox.messages()
-    assert mailbox.envelopes[0].rcpt_tos == ["support@prestataire.example"]
+    [received] = smtp_sink.received()
+    message = received.message
+    assert received.rcpt_tos == ["support@prestataire.example"]
     assert message["Subject"] == "[VIG-2026-00042] Imprimante bloquée — EHPAD Les Tilleuls"
     assert message["To"] == "support@prestataire.example"
     assert message["Reply-To"] == "tickets@prestataire.example"
@@ -323,7 +288,7 @@ async def test_email_rows_reach_the_smtp_server(
     assert (await row(outbox, mail_id)).status == "sent"
     assert (await row(outbox, chat_id)).status == "sent"
     await dispatcher.send_due()
-    assert len(mailbox.envelopes) == 1
+    assert len(smtp_sink.received()) == 1
 
 
 async def test_email_to_an_unreachable_server_is_retried_and_blocks_nothing(

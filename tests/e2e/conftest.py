@@ -9,21 +9,17 @@ import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope
 from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.supervisor import actions_service, rasa_service
 from bot.telegram_app import build_application
 from tests.auxil.fake_telegram import FakeTelegram
+from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import ToggleProxy, free_port
 from vigie.db import upgrade
 from vigie.settings import ROOT, Settings
@@ -39,7 +35,7 @@ class Stack:
     """Where the session's Rasa and action server listen, and what they share with bots.
 
     The action server writes tickets to ``database_url`` (a SQLite file of the session) and
-    e-mail rows for the helpdesk address ``mail_to``; bots of ticket tests use the same
+    e-mail rows for the helpdesk address ``smtp.mail_to``; bots of ticket tests use the same
     database and send e-mail to the session's real SMTP server (``smtp``).
     """
 
@@ -48,44 +44,6 @@ class Stack:
     actions_port: int
     database_url: str
     smtp: SmtpSink
-
-
-class SmtpSink:
-    """A real SMTP server (aiosmtpd) on loopback that keeps every message it receives."""
-
-    mail_to = "assistance@prestataire.test"
-    mail_from = "vigie@prestataire.test"
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
-        content = envelope.original_content or b""
-        message = BytesParser(policy=policy.default).parsebytes(content)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def start(self) -> None:
-        self._controller.start()
-
-    def stop(self) -> None:
-        self._controller.stop()
-
-    def about(self, reference: str) -> list[EmailMessage]:
-        """The messages whose subject names the ticket ``reference``."""
-        return [m for m in self.messages if reference in str(m["Subject"])]
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(self.port),
-            "HELPDESK_MAIL_TO": self.mail_to,
-            "MAIL_FROM": self.mail_from,
-        }
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:

@@ -16,21 +16,19 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from dotenv import dotenv_values
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot import texts
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
+from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import make_settings
-from tests.e2e.test_technicians import FACILITY, Mailbox, open_domain, open_ticket, payloads
+from tests.e2e.helpers import FACILITY, Domain, open_domain, open_ticket, payloads
 from vigie.db import upgrade
 from vigie.db.models import OutboxMessage
 from vigie.pseudonym import pseudonymize
@@ -40,18 +38,6 @@ HELPDESK = "support@prestataire.example"
 # Settings that no environment value can bring back to their default None (an empty string
 # is not an integer): the developer's .env must leave them unset for this test.
 UNSETTABLE = ("technicians_chat_id",)
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    """A real SMTP server (aiosmtpd) on a free loopback port, keeping what it accepts."""
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
 
 
 def bot_env(settings: Settings) -> dict[str, str]:
@@ -125,7 +111,7 @@ async def wait_until_up(fake: FakeTelegram, visitor: FakeUser, bot: BotProcess) 
     assert messages[-1]["plain_text"] == texts.TECHNICIANS_ONLY
 
 
-async def outbox_rows(domain: Any, ticket_id: int) -> list[tuple[str, str, str, int]]:
+async def outbox_rows(domain: Domain, ticket_id: int) -> list[tuple[str, str, str, int]]:
     """(channel, destination, status, attempts) of the ticket's outbox rows, in order."""
     async with domain.sessionmaker() as session:
         rows = await session.scalars(
@@ -137,9 +123,8 @@ async def outbox_rows(domain: Any, ticket_id: int) -> list[tuple[str, str, str, 
 
 
 async def test_bot_killed_after_the_commit_notifies_once_after_restart(
-    fake: FakeTelegram, db_url: str, tmp_path: Path, smtp: tuple[Mailbox, int]
+    fake: FakeTelegram, db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
-    mailbox, port = smtp
     await asyncio.to_thread(upgrade, db_url)
     no_rasa = f"http://127.0.0.1:{free_port()}"  # nothing listens: the test needs no Rasa
     settings = make_settings(
@@ -150,7 +135,7 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
         outbox_poll_seconds=1.0,
         outbox_max_attempts=8,
         smtp_host="127.0.0.1",
-        smtp_port=port,
+        smtp_port=smtp_sink.port,
         smtp_security="none",
         smtp_timeout_seconds=5.0,
         mail_from="vigie@prestataire.example",
@@ -184,7 +169,7 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
         assert [row[:2] for row in await outbox_rows(domain, view.id)] == expected_rows
         await asyncio.sleep(1.5)
         assert [row[2:] for row in await outbox_rows(domain, view.id)] == [("pending", 0)] * 2
-        assert fake.messages_to(tech.id) == [] and mailbox.envelopes == []
+        assert fake.messages_to(tech.id) == [] and smtp_sink.received() == []
         await first.kill()
 
         # Restarted after the crash: the pending rows are sent at start.
@@ -209,7 +194,7 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
             second.tail()
         )
         subject = f"[{view.reference}] imprimante – {FACILITY} (urgence haute)"
-        assert mailbox.subjects() == [subject]
+        assert smtp_sink.subjects() == [subject]
         await wait_until_up(fake, visitor, second)
         await second.kill()  # right after marking: nothing may be sent again
 
@@ -220,7 +205,7 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
         await asyncio.sleep(2.5)  # the start pass and a couple of polls
         assert await third.terminate() == 0, third.tail()
         assert len(fake.messages_to(tech.id)) == 1
-        assert mailbox.subjects() == [subject]
+        assert smtp_sink.subjects() == [subject]
         assert [row[2:] for row in await outbox_rows(domain, view.id)] == [("sent", 1)] * 2
         assert await domain.outbox.count_pending() == 0
         assert fake.messages_to(staff.id) == []  # opening a ticket tells the requester nothing

@@ -9,45 +9,22 @@ and by the kick given after each Rasa turn.
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
+from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import RunningBot, Stack, make_settings
-from vigie.db import Invitation, create_engine, make_sessionmaker, upgrade
+from tests.e2e.helpers import FACILITY, PROBLEM, open_domain, open_ticket, payloads, sender
+from vigie.db import Invitation, upgrade
 from vigie.db.models import utcnow
-from vigie.outbox import Outbox
-from vigie.people import Directory
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
-from vigie.tickets import TicketDraft, TicketService, TicketView
-
-SECRET = b"e2e-test-secret"  # the one make_settings gives the bot
-FACILITY = "EHPAD Les Tilleuls"
-PROBLEM = "L’imprimante du 2e étage n’imprime plus, le voyant clignote en orange"
-
-
-def sender(user: FakeUser) -> str:
-    return pseudonymize(user.id, SECRET)
-
-
-def payloads(message: dict[str, Any]) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
 class Chat:
@@ -68,70 +45,11 @@ class Chat:
         return len(self.fake.messages_to(self.user.id))
 
 
-class Mailbox:
-    """An aiosmtpd handler keeping what it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def subjects(self) -> list[str]:
-        subjects = []
-        for envelope in self.envelopes:
-            assert isinstance(envelope.content, bytes)
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            subjects.append(str(message["Subject"]))
-        return subjects
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
-
-
-@dataclass
-class Domain:
-    """The test's own access to the bot's database (as the action server and the CLI have)."""
-
-    sessionmaker: async_sessionmaker[AsyncSession]
-    directory: Directory
-    tickets: TicketService
-    outbox: Outbox
-
-
 @pytest_asyncio.fixture
 async def database(db_url: str) -> AsyncIterator[str]:
     """The bot's database, migrated (SQLite and PostgreSQL)."""
     await asyncio.to_thread(upgrade, db_url)
     yield db_url
-
-
-async def open_domain(settings: Settings) -> tuple[Domain, Any]:
-    engine = create_engine(settings.database_url)
-    sessionmaker = make_sessionmaker(engine)
-    domain = Domain(
-        sessionmaker,
-        Directory(sessionmaker),
-        TicketService(sessionmaker, settings),
-        Outbox(sessionmaker),
-    )
-    return domain, engine
-
-
-async def open_ticket(domain: Domain, staff: FakeUser, key: str) -> TicketView:
-    draft = TicketDraft(problem=PROBLEM, device="printer", scope="service", care_impact="degraded")
-    view, created = await domain.tickets.create(sender(staff), draft, idempotency_key=key)
-    assert created
-    return view
 
 
 async def test_ticket_between_staff_and_technician(
@@ -289,9 +207,8 @@ async def test_invitation_errors_and_technician_code(
 
 
 async def test_notification_committed_while_the_bot_is_down_arrives_once(
-    fake: FakeTelegram, database: str, tmp_path: Path, smtp: tuple[Mailbox, int]
+    fake: FakeTelegram, database: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
-    mailbox, port = smtp
     settings = make_settings(
         fake,
         f"http://127.0.0.1:{free_port()}",
@@ -299,7 +216,7 @@ async def test_notification_committed_while_the_bot_is_down_arrives_once(
         database_url=database,
         outbox_poll_seconds=30,  # what arrives, arrives because the dispatcher starts
         smtp_host="127.0.0.1",
-        smtp_port=port,
+        smtp_port=smtp_sink.port,
         smtp_timeout_seconds=3.0,
         helpdesk_mail_to="support@prestataire.example",
     )
@@ -330,7 +247,7 @@ async def test_notification_committed_while_the_bot_is_down_arrives_once(
             finally:
                 await running.stop()
             assert len(fake.messages_to(tech.id)) == 1
-            assert mailbox.subjects() == [
+            assert smtp_sink.subjects() == [
                 f"[{view.reference}] imprimante – {FACILITY} (urgence haute)"
             ]
             assert await domain.outbox.count_pending() == 0

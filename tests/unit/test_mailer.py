@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import socket
-from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from tests.auxil.smtp import SmtpSink
+from tests.auxil.toggle_proxy import free_port
 from vigie.mailer import MailError, build_email, send_email
 from vigie.settings import Settings
 
@@ -24,49 +21,6 @@ PAYLOAD: dict[str, Any] = {
     "in_reply_to": None,
     "references": [],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Recorder:
-    """An aiosmtpd handler keeping what it receives; ``rcpt_answer`` refuses recipients."""
-
-    def __init__(self, rcpt_answer: str | None = None) -> None:
-        self.rcpt_answer = rcpt_answer
-        self.envelopes: list[Envelope] = []
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if self.rcpt_answer:
-            return self.rcpt_answer
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
-def start(handler: Recorder, **kwargs: Any) -> Controller:
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
-    controller.start()
-    return controller
-
-
-@pytest.fixture
-def recorder() -> Iterator[tuple[Recorder, int]]:
-    handler = Recorder()
-    controller = start(handler)
-    try:
-        yield handler, controller.port
-    finally:
-        controller.stop()
 
 
 def settings_for(port: int, **overrides: Any) -> Settings:
@@ -80,15 +34,6 @@ def settings_for(port: int, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def received(handler: Recorder) -> EmailMessage:
-    assert len(handler.envelopes) == 1
-    content = handler.envelopes[0].content
-    assert isinstance(content, bytes)
-    message = email.message_from_bytes(content, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
 
 
 def test_build_email_headers_and_body() -> None:
@@ -142,14 +87,13 @@ def test_build_email_without_recipient() -> None:
     assert caught.value.permanent
 
 
-async def test_send_email(recorder: tuple[Recorder, int]) -> None:
-    handler, port = recorder
-    settings = settings_for(port)
+async def test_send_email(smtp_sink: SmtpSink) -> None:
+    settings = settings_for(smtp_sink.port)
     await send_email(build_email(PAYLOAD, settings), settings)
-    envelope = handler.envelopes[0]
-    assert envelope.mail_from == "vigie@ehpad.example"
-    assert envelope.rcpt_tos == ["support@prestataire.example"]
-    message = received(handler)
+    [received] = smtp_sink.received()
+    assert received.mail_from == "vigie@ehpad.example"
+    assert received.rcpt_tos == ["support@prestataire.example"]
+    message = received.message
     assert message["Subject"] == PAYLOAD["subject"]
     assert message["From"] == "vigie@ehpad.example"
     assert message["Reply-To"] == "noreply@prestataire.example"
@@ -171,22 +115,18 @@ async def test_send_email_with_login(caplog: pytest.LogCaptureFixture) -> None:
         ok = auth_data.password == "s3cret-pâss".encode()
         return AuthResult(success=ok, handled=False)
 
-    handler = Recorder()
-    controller = start(handler, authenticator=authenticator, auth_require_tls=False)
-    try:
-        settings = settings_for(controller.port, smtp_username="vigie", smtp_password="s3cret-pâss")
+    with SmtpSink(authenticator=authenticator, auth_require_tls=False) as sink:
+        settings = settings_for(sink.port, smtp_username="vigie", smtp_password="s3cret-pâss")
         caplog.set_level(logging.DEBUG)
         await send_email(build_email(PAYLOAD, settings), settings)
         assert logins == [(b"vigie", "s3cret-pâss".encode())]
-        assert len(handler.envelopes) == 1
+        assert len(sink.received()) == 1
 
-        bad = settings_for(controller.port, smtp_username="vigie", smtp_password="wrong")
+        bad = settings_for(sink.port, smtp_username="vigie", smtp_password="wrong")
         with pytest.raises(MailError) as caught:
             await send_email(build_email(PAYLOAD, bad), bad)
         assert caught.value.code == "smtp_535"
         assert caught.value.permanent
-    finally:
-        controller.stop()
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("vigie"))
     assert "e-mail sent" in ours
     assert "s3cret" not in ours
@@ -194,40 +134,31 @@ async def test_send_email_with_login(caplog: pytest.LogCaptureFixture) -> None:
 
 
 async def test_refused_recipient_is_permanent() -> None:
-    handler = Recorder(rcpt_answer="550 5.1.1 No such user")
-    controller = start(handler)
-    try:
-        settings = settings_for(controller.port)
+    with SmtpSink(rcpt_answer="550 5.1.1 No such user") as sink:
+        settings = settings_for(sink.port)
         with pytest.raises(MailError) as caught:
             await send_email(build_email(PAYLOAD, settings), settings)
-    finally:
-        controller.stop()
     assert caught.value.code == "smtp_550"
     assert caught.value.permanent
-    assert handler.envelopes == []
+    assert sink.received() == []
 
 
 async def test_greylisted_recipient_is_temporary() -> None:
-    handler = Recorder(rcpt_answer="451 4.7.1 Greylisted, try again later")
-    controller = start(handler)
-    try:
-        settings = settings_for(controller.port)
+    with SmtpSink(rcpt_answer="451 4.7.1 Greylisted, try again later") as sink:
+        settings = settings_for(sink.port)
         with pytest.raises(MailError) as caught:
             await send_email(build_email(PAYLOAD, settings), settings)
-    finally:
-        controller.stop()
     assert caught.value.code == "smtp_451"
     assert not caught.value.permanent
 
 
-async def test_starttls_unsupported_is_permanent(recorder: tuple[Recorder, int]) -> None:
-    handler, port = recorder
-    settings = settings_for(port, smtp_security="starttls")
+async def test_starttls_unsupported_is_permanent(smtp_sink: SmtpSink) -> None:
+    settings = settings_for(smtp_sink.port, smtp_security="starttls")
     with pytest.raises(MailError) as caught:
         await send_email(build_email(PAYLOAD, settings), settings)
     assert caught.value.code == "smtp_not_supported"
     assert caught.value.permanent
-    assert handler.envelopes == []
+    assert smtp_sink.received() == []
 
 
 async def test_nothing_listening_is_temporary() -> None:

@@ -1,0 +1,63 @@
+"""Shared helpers of the end-to-end ticket tests: the test's own access to the bot's database
+(as the action server and the CLI have), tickets opened directly, the bot's pseudonyms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tests.auxil.fake_telegram import FakeUser
+from vigie.db import create_engine, make_sessionmaker
+from vigie.outbox import Outbox
+from vigie.people import Directory
+from vigie.pseudonym import pseudonymize
+from vigie.settings import Settings
+from vigie.tickets import TicketDraft, TicketService, TicketView
+
+SECRET = b"e2e-test-secret"  # the one tests.e2e.conftest.make_settings gives the bot
+FACILITY = "EHPAD Les Tilleuls"
+PROBLEM = "L’imprimante du 2e étage n’imprime plus, le voyant clignote en orange"
+
+
+def sender(user: FakeUser) -> str:
+    """The bot's pseudonym of ``user`` (Rasa's sender id)."""
+    return pseudonymize(user.id, SECRET)
+
+
+def payloads(message: dict[str, Any]) -> list[str]:
+    """The callback data of the message's inline buttons, in order."""
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class Domain:
+    """The test's own access to the bot's database (as the action server and the CLI have)."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    directory: Directory
+    tickets: TicketService
+    outbox: Outbox
+
+
+async def open_domain(settings: Settings) -> tuple[Domain, AsyncEngine]:
+    """The services on ``settings.database_url``, and the engine to dispose of at the end."""
+    engine = create_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    domain = Domain(
+        sessionmaker,
+        Directory(sessionmaker),
+        TicketService(sessionmaker, settings),
+        Outbox(sessionmaker),
+    )
+    return domain, engine
+
+
+async def open_ticket(domain: Domain, staff: FakeUser, key: str) -> TicketView:
+    """A ticket from ``staff`` committed as the action server does (printer, degraded care)."""
+    draft = TicketDraft(problem=PROBLEM, device="printer", scope="service", care_impact="degraded")
+    view, created = await domain.tickets.create(sender(staff), draft, idempotency_key=key)
+    assert created
+    return view
