@@ -38,6 +38,9 @@ PENDING_REPLY_SECONDS = 15 * 60
 MAX_CODE_LENGTH = 64
 MAX_LISTED_BUTTONS = 30
 TECHNICIAN_ROLES = frozenset({"technician", "admin"})
+# Roles that may register outside Telegram (the local terminal chat): technicians work from
+# Telegram only, where their notifications are sent.
+STAFF_ROLES = frozenset({"staff", "referent"})
 TECHNICIAN_ACTIONS = frozenset({"take", "reply", "ask", "resolve", "show"})
 STAFF_ACTIONS = frozenset({"fixed", "notfixed"})
 CLOSED_STATUSES = frozenset({"closed"})
@@ -145,26 +148,34 @@ class Desk:
     # -- registration --------------------------------------------------------------------
 
     async def register(
-        self, chat_id: int, user_id: int, code: str, first_name: str | None = None
+        self,
+        chat_id: int,
+        user_id: int,
+        code: str,
+        first_name: str | None = None,
+        *,
+        channel: str = "telegram",
     ) -> DeskReply:
         """``/start CODE``: join the invitation's facility (or the technicians, whose first
-        name signs their messages to staff)."""
+        name signs their messages to staff). Outside Telegram (``channel="terminal"``) only
+        staff and referent codes are accepted."""
         code = code.strip()
         if not code or len(code) > MAX_CODE_LENGTH:
             return self._say(texts.INVITATION_ERRORS["unknown"])
         try:
             person = await self._directory.redeem_invitation(
                 code,
-                channel="telegram",
+                channel=channel,
                 chat_id=chat_id,
                 sender=self._sender_of(user_id),
                 name=first_name,
+                roles=None if channel == "telegram" else STAFF_ROLES,
             )
         except InvitationError as exc:
             logger.info("Invitation refused: %s", exc.reason)
             template = texts.INVITATION_ERRORS.get(exc.reason, texts.INVITATION_ERRORS["unknown"])
             return self._say(template)
-        logger.info("Person %s registered with role %s", person.id, person.role)
+        logger.info("Person %s registered with role %s (%s)", person.id, person.role, channel)
         if person.role in TECHNICIAN_ROLES:
             return self._say(texts.REGISTERED_TECHNICIAN)
         buttons = tuple(Button(title, f"v:job:{job}") for title, job in texts.JOB_BUTTONS)

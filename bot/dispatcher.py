@@ -1,8 +1,9 @@
 """Sends the transactional outbox: ticket notifications (Telegram) and helpdesk e-mails.
 
 Rows are written by the ticket service in the same transaction as the ticket change (by this
-process or by the action server). One task per channel (Telegram, e-mail) sends that
-channel's due rows, oldest first, and marks each sent right after it was accepted (at least
+process or by the action server). One task per channel served (Telegram and e-mail for the
+Telegram bot; the terminal chat and e-mail for the local chat of ``make run`` without a
+token; the two never run together) sends that channel's due rows, oldest first, and marks each sent right after it was accepted (at least
 once, with a one-write window, like the inbox): a slow or unreachable SMTP server never
 delays a notification in the chat.
 Temporary errors are retried with exponential backoff; permanent errors, or too many
@@ -16,10 +17,11 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.pipeline import Delivery, DeliveryError
-from vigie.db.models import OutboxMessage
+from vigie.db.models import CHAT_CHANNELS, OUTBOX_CHANNELS, OutboxMessage
 from vigie.mailer import MailError, build_email, send_email
 from vigie.messages import OutgoingMessage
 from vigie.outbox import Outbox
@@ -30,7 +32,8 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 20
 MAX_RETRY_DELAY_SECONDS = 300.0
 CLOSE_TIMEOUT_SECONDS = 15.0
-CHANNELS = ("telegram", "email")
+CHANNELS = ("telegram", "email")  # what the Telegram bot serves
+TERMINAL_CHANNELS = ("terminal", "email")  # what the local terminal chat serves
 PURGE_INTERVAL_SECONDS = 3600.0
 _CODE = re.compile(r"[^A-Za-z0-9_.:-]")
 
@@ -55,11 +58,21 @@ class _Failure(Exception):
 class Dispatcher:
     """Background tasks sending the due outbox rows; ``kick()`` wakes them at once."""
 
-    def __init__(self, outbox: Outbox, delivery: Delivery, settings: Settings) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        delivery: Delivery,
+        settings: Settings,
+        channels: Sequence[str] = CHANNELS,
+    ) -> None:
+        unknown = set(channels) - set(OUTBOX_CHANNELS)
+        if not channels or unknown:
+            raise ValueError(f"channels must be some of {OUTBOX_CHANNELS}")
         self._outbox = outbox
-        self._delivery = delivery
+        self._delivery = delivery  # shows the rows of the chat channels served
         self._settings = settings
-        self._wakes = {channel: asyncio.Event() for channel in CHANNELS}
+        self._channels = tuple(dict.fromkeys(channels))
+        self._wakes = {channel: asyncio.Event() for channel in self._channels}
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
 
@@ -69,7 +82,7 @@ class Dispatcher:
             self._closing = False
             self._tasks = [
                 asyncio.create_task(self._run(channel), name=f"outbox-{channel}")
-                for channel in CHANNELS
+                for channel in self._channels
             ]
 
     def kick(self) -> None:
@@ -100,7 +113,7 @@ class Dispatcher:
             wake.clear()
             try:
                 await self.send_due(channel)
-                if channel == CHANNELS[0] and time.monotonic() >= next_purge:
+                if channel == self._channels[0] and time.monotonic() >= next_purge:
                     await self.purge_expired()
                     next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
@@ -119,8 +132,13 @@ class Dispatcher:
         return deleted
 
     async def send_due(self, channel: str | None = None) -> int:
-        """Send every row due now (of ``channel`` only, when given); returns how many rows
-        were tried."""
+        """Send every row due now of the channels served (of ``channel`` only, when given);
+        returns how many rows were tried."""
+        if channel is None:
+            return sum([await self._send_due(served) for served in self._channels])
+        return await self._send_due(channel) if channel in self._channels else 0
+
+    async def _send_due(self, channel: str) -> int:
         tried: set[int] = set()
         while not self._closing:
             due = await self._outbox.due(limit=BATCH_SIZE, channel=channel)
@@ -144,8 +162,8 @@ class Dispatcher:
     async def _send_one(self, row: OutboxMessage) -> bool:
         """Send one row and record the outcome; False after a temporary failure."""
         try:
-            if row.channel == "telegram":
-                await self._send_telegram(row)
+            if row.channel in CHAT_CHANNELS:
+                await self._send_chat(row)
             elif row.channel == "email":
                 await self._send_email(row)
             else:
@@ -181,7 +199,7 @@ class Dispatcher:
         await self._outbox.mark_retry(row.id, failure.code, delay)
         return False
 
-    async def _send_telegram(self, row: OutboxMessage) -> None:
+    async def _send_chat(self, row: OutboxMessage) -> None:
         message = OutgoingMessage.from_rasa({"custom": row.payload})
         if message is None:
             raise _Failure("bad_payload", permanent=True)

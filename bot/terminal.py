@@ -1,21 +1,38 @@
-"""A local chat in the terminal, on the same pipeline as Telegram (no token needed)."""
+"""A local chat in the terminal, on the same pipeline as Telegram (no token needed).
+
+It is also a staff member's trial of tickets: ``/start CODE`` registers the terminal user in a
+facility (the desk, channel ``terminal``), the numbered choices of ``v:…`` buttons go to the
+desk (job, « Est-ce réglé ? »), and an outbox dispatcher for the ``terminal`` and ``email``
+channels shows the ticket notifications addressed to this chat as they come. Technicians'
+commands stay in Telegram. ``make run`` runs this chat only when there is no Telegram token,
+so the two dispatchers never send the same e-mail rows.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import html
+import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TextIO
 
 from bot import texts
+from bot.desk import Desk, DeskReply, is_desk_callback
+from bot.dispatcher import TERMINAL_CHANNELS, Dispatcher
 from bot.pipeline import Incoming, Pipeline
 from bot.services import Services
 from vigie.messages import Button, OutgoingMessage, html_to_plain
 from vigie.settings import Settings
 
+logger = logging.getLogger(__name__)
+
+CHANNEL = "terminal"
 TERMINAL_CHAT_ID = 1
 TERMINAL_USER_ID = 1
+PROMPT = "\nVous › "
+TECHNICIAN_COMMANDS = frozenset({"/tickets", "/ticket"})
 
 
 class TerminalDelivery:
@@ -24,6 +41,9 @@ class TerminalDelivery:
     def __init__(self, out: TextIO) -> None:
         self._out = out
         self.choices: list[Button] = []
+        # The user is at the prompt: a message arriving now (a ticket notification, a reply
+        # sent once Rasa is back) is followed by the prompt again.
+        self.prompting = False
 
     async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None:
         for message in messages:
@@ -32,7 +52,23 @@ class TerminalDelivery:
                 self.choices = list(message.buttons)
                 for number, button in enumerate(message.buttons, start=1):
                     self._out.write(f"   [{number}] {button.title}\n")
+        if self.prompting and messages:
+            self._out.write(PROMPT)
         self._out.flush()
+
+    def prompt(self) -> None:
+        """Show the prompt and wait for a line."""
+        self._out.write(PROMPT)
+        self._out.flush()
+        self.prompting = True
+
+
+def chosen(line: str, choices: Sequence[Button]) -> Button | None:
+    """The choice whose number was typed, if any."""
+    stripped = line.strip()
+    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+        return choices[int(stripped) - 1]
+    return None
 
 
 def to_incoming(
@@ -42,9 +78,9 @@ def to_incoming(
     stripped = line.strip()
     if stripped in {"/quitter", "/quit", "/exit"}:
         return None
-    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
-        payload = choices[int(stripped) - 1].payload
-        return Incoming(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "button", payload, update_id)
+    button = chosen(stripped, choices)
+    if button is not None:
+        return Incoming(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "button", button.payload, update_id)
     if stripped in {"/aide", "/menu", "/start", "/help"}:
         return Incoming(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "button", "/help", update_id)
     return Incoming(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "text", line, update_id)
@@ -66,35 +102,105 @@ def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
     return queue
 
 
+class TerminalChat:
+    """One terminal conversation: the desk for registration and ``v:…`` choices, the
+    pipeline (Rasa) for the rest, the outbox dispatcher for ticket notifications."""
+
+    def __init__(self, settings: Settings, services: Services, out: TextIO) -> None:
+        self.settings = settings
+        self.delivery = TerminalDelivery(out)
+        self.dispatcher = Dispatcher(
+            services.outbox, self.delivery, settings, channels=TERMINAL_CHANNELS
+        )
+        self.pipeline = Pipeline(
+            settings=settings,
+            channel=CHANNEL,
+            inbox=services.inbox,
+            turns=services.turns,
+            rasa=services.rasa,
+            delivery=self.delivery,
+            after_turn=self.dispatcher.kick,  # the actions may have opened a ticket
+        )
+        self.desk = Desk(
+            directory=services.directory,
+            tickets=services.tickets,
+            settings=settings,
+            dispatcher=self.dispatcher,
+            sender_of=self.pipeline.sender_of,
+        )
+
+    def start(self) -> None:
+        self.pipeline.start()
+        self.dispatcher.start()
+
+    async def aclose(self) -> None:
+        await self.dispatcher.aclose()
+        await self.pipeline.aclose()
+
+    async def handle(self, line: str) -> bool:
+        """Handle one typed line; False to quit."""
+        command, _, argument = line.strip().partition(" ")
+        argument = argument.strip()
+        if command == "/start" and argument:
+            await self._desk(
+                self.desk.register(TERMINAL_CHAT_ID, TERMINAL_USER_ID, argument, channel=CHANNEL)
+            )
+            return True
+        if command in TECHNICIAN_COMMANDS:
+            await self._show(
+                DeskReply([OutgoingMessage(texts.fill(texts.TERMINAL_TECHNICIANS_ONLY, {}))])
+            )
+            return True
+        button = chosen(line, self.delivery.choices)
+        if button is not None and is_desk_callback(button.payload):
+            await self._desk(self.desk.callback(TERMINAL_CHAT_ID, TERMINAL_USER_ID, button.payload))
+            return True
+        incoming = to_incoming(line, self.delivery.choices)
+        if incoming is None:
+            return False
+        await self.pipeline.receive(incoming)
+        await self.pipeline.idle(timeout=self.settings.rasa_timeout_seconds * 3)
+        return True
+
+    async def _desk(self, call: Awaitable[DeskReply]) -> None:
+        try:
+            reply = await call
+        except Exception:
+            logger.exception("Desk action failed")
+            reply = DeskReply([OutgoingMessage(texts.fill(texts.ACTION_FAILED, {}))])
+        await self._show(reply)
+
+    async def _show(self, reply: DeskReply) -> None:
+        if reply.close_buttons:
+            self.delivery.choices = []  # the answered question's choices are gone
+        messages = list(reply.messages)
+        if reply.toast:
+            messages.insert(0, OutgoingMessage(html.escape(reply.toast)))  # a plain text
+        if messages:
+            await self.delivery.deliver(TERMINAL_CHAT_ID, messages)
+        if reply.then_menu:
+            await self.pipeline.receive(
+                Incoming(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "button", "/help")
+            )
+            await self.pipeline.idle(timeout=self.settings.rasa_timeout_seconds * 3)
+
+
 async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     """Run the terminal conversation until /quitter or end of input."""
     services = await Services.open(settings)
-    delivery = TerminalDelivery(out)
-    pipeline = Pipeline(
-        settings=settings,
-        channel="terminal",
-        inbox=services.inbox,
-        turns=services.turns,
-        rasa=services.rasa,
-        delivery=delivery,
-    )
-    pipeline.start()
+    conversation = TerminalChat(settings, services, out)
     out.write(html_to_plain(texts.fill(texts.TERMINAL_INTRO, {})) + "\n")
     out.flush()
+    conversation.start()  # then notifications left pending since the last session
     lines = _read_lines(stdin)
     try:
         while True:
-            out.write("\nVous › ")
-            out.flush()
+            conversation.delivery.prompt()
             line = await lines.get()
-            if not line:
+            conversation.delivery.prompting = False
+            if not line or not await conversation.handle(line):
                 break
-            incoming = to_incoming(line, delivery.choices)
-            if incoming is None:
-                break
-            await pipeline.receive(incoming)
-            await pipeline.idle(timeout=settings.rasa_timeout_seconds * 3)
     finally:
         out.write(html_to_plain(texts.fill(texts.TERMINAL_BYE, {})) + "\n")
-        await pipeline.aclose()
+        await conversation.aclose()
         await services.aclose()

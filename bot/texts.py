@@ -127,6 +127,11 @@ INVITATION_ERRORS = {
     "expired": "Ce lien d’invitation a expiré." + _NEW_LINK,
     "used_up": "Ce lien d’invitation a déjà servi le nombre de fois prévu." + _NEW_LINK,
     "revoked": "Ce lien d’invitation a été désactivé." + _NEW_LINK,
+    # Only in the local terminal chat: technicians' codes are for Telegram.
+    "wrong_role": (
+        "Ce code d’invitation est destiné aux techniciens{nbsp}: utilisez-le dans Telegram. "
+        "Ici, seuls les codes du personnel d’un établissement fonctionnent."
+    ),
 }
 
 # -- Technicians ---------------------------------------------------------------------------
@@ -202,7 +207,12 @@ STAFF_REFUSED = "Je ne peux pas donner suite à ce choix."
 
 TERMINAL_INTRO = (
     "Vigie — conversation locale (sans Telegram). Écrivez votre message puis Entrée{nbsp}; "
-    "tapez le numéro d’un choix pour le sélectionner, /aide pour le menu, /quitter pour sortir."
+    "tapez le numéro d’un choix pour le sélectionner, /aide pour le menu, /quitter pour sortir.\n"
+    "Pour essayer les tickets, inscrivez-vous dans un établissement avec /start CODE (un code "
+    "du personnel créé par «{nbsp}vigie invitations create{nbsp}»)."
+)
+TERMINAL_TECHNICIANS_ONLY = (
+    "Les commandes des techniciens (/tickets, /ticket) ne fonctionnent que dans Telegram."
 )
 TERMINAL_BYE = "À bientôt{nbsp}!"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
@@ -31,7 +32,7 @@ NAME_MAX_CHARS = 100
 
 _FINESS_RE = re.compile(r"(?:\d{2}|2[AB])\d{7}")
 
-InvitationFailure = Literal["unknown", "expired", "used_up", "revoked"]
+InvitationFailure = Literal["unknown", "expired", "used_up", "revoked", "wrong_role"]
 
 
 @dataclass(frozen=True)
@@ -302,14 +303,23 @@ class Directory:
             raise DirectoryError("unknown invitation code")
 
     async def redeem_invitation(
-        self, code: str, *, channel: str, chat_id: int, sender: str, name: str | None = None
+        self,
+        code: str,
+        *,
+        channel: str,
+        chat_id: int,
+        sender: str,
+        name: str | None = None,
+        roles: Collection[str] | None = None,
     ) -> PersonView:
         """Link the person to the code's facility and role (created if new).
 
-        Raises InvitationError (unknown, revoked, expired, used_up). Someone already linked
-        to the same facility with the same role gets their view back and uses nothing.
-        ``name`` (the Telegram first name) is kept for technicians and admins only, to sign
-        their messages to staff, and only when they have no name yet; staff never have one.
+        Raises InvitationError (unknown, revoked, expired, used_up; wrong_role when ``roles``
+        is given and the code's role is not one of them: nothing is used or changed).
+        Someone already linked to the same facility with the same role gets their view back
+        and uses nothing. ``name`` (the Telegram first name) is kept for technicians and
+        admins only, to sign their messages to staff, and only when they have no name yet;
+        staff never have one.
         """
         normalized = normalize_code(code)
         if not normalized or len(normalized) > 32:
@@ -324,6 +334,8 @@ class Directory:
                 raise InvitationError("revoked")
             if invitation.expires_at <= utcnow():
                 raise InvitationError("expired")
+            if roles is not None and invitation.role not in roles:
+                raise InvitationError("wrong_role")
             person = await self._person_for(
                 session, channel=channel, chat_id=chat_id, sender=sender
             )

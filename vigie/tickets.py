@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 from vigie import ticket_texts
 from vigie.db.models import (
     CARE_IMPACTS,
+    CHAT_CHANNELS,
     DEVICES,
     SCOPES,
     TICKET_STATUSES,
@@ -605,16 +606,26 @@ class TicketService:
         self, session: AsyncSession, ticket: Ticket, *, follow_up: bool
     ) -> list[int]:
         """The group chat if set; for a follow-up on an assigned ticket, the assignee;
-        otherwise every active technician."""
+        otherwise every active technician (Telegram chats: the technicians' rows are always
+        ``telegram``)."""
         if self._settings.technicians_chat_id is not None:
             return [self._settings.technicians_chat_id]
         if follow_up and ticket.assignee_id is not None:
             assignee = await session.get(Person, ticket.assignee_id)
-            if assignee is not None and assignee.active and assignee.role == "technician":
+            if (
+                assignee is not None
+                and assignee.active
+                and assignee.role == "technician"
+                and assignee.channel == "telegram"
+            ):
                 return [assignee.chat_id]
         chats = await session.scalars(
             select(Person.chat_id)
-            .where(Person.role == "technician", Person.active.is_(True))
+            .where(
+                Person.role == "technician",
+                Person.active.is_(True),
+                Person.channel == "telegram",  # technicians work from Telegram only
+            )
             .order_by(Person.id)
         )
         return list(dict.fromkeys(chats))
@@ -622,17 +633,30 @@ class TicketService:
     async def _to_requester(
         self, session: AsyncSession, ticket: Ticket, message: OutgoingMessage
     ) -> None:
+        """Notify the requester in their own chat: Telegram, or the local terminal chat."""
         requester = await session.get(Person, ticket.requester_id)
-        if requester is not None and requester.active:
-            self._telegram(session, requester.chat_id, message, ticket.id)
+        if requester is None or not requester.active:
+            return
+        if requester.channel not in CHAT_CHANNELS:
+            logger.warning(
+                "Requester %s: no outbox for channel %s", requester.id, requester.channel
+            )
+            return
+        self._chat(session, requester.channel, requester.chat_id, message, ticket.id)
 
     @staticmethod
     def _telegram(
         session: AsyncSession, chat_id: int, message: OutgoingMessage, ticket_id: int
     ) -> None:
+        TicketService._chat(session, "telegram", chat_id, message, ticket_id)
+
+    @staticmethod
+    def _chat(
+        session: AsyncSession, channel: str, chat_id: int, message: OutgoingMessage, ticket_id: int
+    ) -> None:
         Outbox.add(
             session,
-            channel="telegram",
+            channel=channel,
             destination=str(chat_id),
             payload=message.to_custom(),
             ticket_id=ticket_id,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.db import OutboxMessage
 from vigie.messages import Button, OutgoingMessage
 from vigie.outbox import Outbox
 
@@ -55,6 +57,21 @@ async def test_add_validates(sessionmaker: async_sessionmaker[AsyncSession]) -> 
             Outbox.add(session, channel="sms", destination="1", payload={})
         with pytest.raises(ValueError):
             Outbox.add(session, channel="email", destination="", payload={})
+
+
+async def test_terminal_rows_are_accepted_unknown_channels_refused_by_the_database(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox = Outbox(sessionmaker)
+    message_id = await add(sessionmaker, "1", channel="terminal")
+    stored = await outbox.get(message_id)
+    assert stored is not None and stored.channel == "terminal"
+    assert [m.id for m in await outbox.due(channel="terminal")] == [message_id]
+    assert await outbox.due(channel="telegram") == []
+    async with sessionmaker() as session:  # the CHECK constraint, past Outbox.add's check
+        session.add(OutboxMessage(channel="sms", destination="1", payload={}))
+        with pytest.raises(IntegrityError):
+            await session.commit()
 
 
 async def test_due_retry_sent_failed(sessionmaker: async_sessionmaker[AsyncSession]) -> None:

@@ -511,3 +511,39 @@ async def test_change_and_notifications_are_one_transaction(world: World) -> Non
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
         assert await session.scalar(select(func.count()).select_from(TicketEvent)) == 0
     assert await outbox_rows(sm) == []
+
+
+async def test_a_terminal_requester_is_notified_in_the_terminal(world: World) -> None:
+    """Rows for staff follow their channel (the local terminal chat of ``make run``);
+    technicians' rows stay Telegram, the helpdesk's stay e-mail."""
+    sm = world.sessionmaker
+    code = await world.directory.create_invitation(facility_id=world.facility_id, role="staff")
+    await world.directory.redeem_invitation(
+        code.code, channel="terminal", chat_id=1, sender="u-terminal"
+    )
+    # A technician known only on another channel is never sent Telegram messages.
+    await world.directory.add_technician(name="Léa", chat_id=7, sender="u-lea", channel="terminal")
+    service = TicketService(sm, make_settings(smtp_host="127.0.0.1", helpdesk_mail_to=HELPDESK))
+    view, _ = await service.create("u-terminal", DRAFT, idempotency_key="terminal")
+    rows = await outbox_rows(sm)
+    assert [(r.channel, r.destination) for r in rows] == [
+        ("telegram", str(PAUL_CHAT)),
+        ("telegram", str(ZOE_CHAT)),
+        ("email", HELPDESK),
+    ]
+
+    mark = await last_outbox_id(sm)
+    await service.take("u-paul", view.id)
+    await service.technician_message("u-paul", view.id, "Je regarde.")
+    await service.resolve("u-paul", view.id)
+    rows = await outbox_rows(sm, mark)
+    assert [(r.channel, r.destination) for r in rows] == [("terminal", "1")] * 3
+    assert "Est-ce réglé" in rows[-1].payload["html"]
+
+    mark = await last_outbox_id(sm)
+    await service.reopen("u-terminal", view.id)
+    rows = await outbox_rows(sm, mark)
+    assert [(r.channel, r.destination) for r in rows] == [
+        ("telegram", str(PAUL_CHAT)),
+        ("email", HELPDESK),
+    ]

@@ -149,7 +149,9 @@ CARE_IMPACTS = ("yes", "degraded", "no")
 URGENCIES = ("low", "normal", "high", "critical")
 TICKET_STATUSES = ("new", "in_progress", "waiting", "resolved", "closed", "reopened")
 ACTOR_KINDS = ("staff", "technician", "system", "admin")
-OUTBOX_CHANNELS = ("telegram", "email")
+#: Chat channels (a chat id as destination) and e-mail (an address as destination).
+CHAT_CHANNELS = ("telegram", "terminal")
+OUTBOX_CHANNELS = (*CHAT_CHANNELS, "email")
 OUTBOX_STATUSES = ("pending", "sent", "failed")
 
 
@@ -294,7 +296,8 @@ class TicketEvent(Base):
 
 
 class OutboxMessage(Base):
-    """A notification to send (Telegram or e-mail), written with the change it reports."""
+    """A notification to send (Telegram, the local terminal chat or e-mail), written with the
+    change it reports."""
 
     __tablename__ = "outbox"
     __table_args__ = (

@@ -162,7 +162,9 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_error", sa.String(length=64), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("channel IN ('telegram', 'email')", name=op.f("ck_outbox_channel")),
+        sa.CheckConstraint(
+            "channel IN ('telegram', 'terminal', 'email')", name=op.f("ck_outbox_channel")
+        ),
         sa.CheckConstraint(
             "status IN ('pending', 'sent', 'failed')", name=op.f("ck_outbox_status")
         ),
