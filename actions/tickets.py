@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 DomainDict = dict[str, Any]
 
 FORM_SLOTS = (
+    "form_cancelled",
     "problem",
     "device",
     "scope",
@@ -47,7 +48,7 @@ FORM_SLOTS = (
     "ticket_urgency",
     "ticket_confirmation",
 )
-FOLLOWUP_SLOTS = ("followup_ref", "followup_text")
+FOLLOWUP_SLOTS = ("followup_ref", "followup_text", "form_cancelled")
 BASE_SLOTS = ["problem", "device", "scope", "care_impact"]
 CHOICE_ENTITY = "choice"
 REF_ENTITY = "ticket_ref"
@@ -55,6 +56,11 @@ REFERENCE_RE = re.compile(r"\bVIG[-\s]?(\d{4})[-\s]?(\d{1,6})\b", re.IGNORECASE)
 MAX_TICKETS_SHOWN = 5
 SIDE_QUESTION_CONFIDENCE = 0.5
 PROBLEM_QUESTION_CONFIDENCE = 0.6
+# « Annuler » (button) always cancels a form; a typed message only when it is short and
+# clearly a cancellation (« on arrete les soins » describes a problem, it cancels nothing).
+CANCEL_INTENT = "cancel"
+CANCEL_SHORT_WORDS, CANCEL_SHORT_CONFIDENCE = 2, 0.5
+CANCEL_MAX_WORDS, CANCEL_CONFIDENCE = 6, 0.8
 # An emergency written instead of an answer gets its reflexes first, whatever it contains.
 URGENT_INTENTS = frozenset({"declare_incident", "lost_device"})
 URGENT_CONFIDENCE = 0.6
@@ -151,6 +157,26 @@ async def _answer_side_question(
     return True
 
 
+def wants_to_cancel(message: dict[str, Any]) -> bool:
+    """The message cancels the form in progress: the button, or a short clear « annuler »."""
+    intent = message.get("intent") or {}
+    if intent.get("name") != CANCEL_INTENT:
+        return False
+    text = (message.get("text") or "").strip()
+    if text.startswith("/"):
+        return True
+    words = len(text.split())
+    confidence = intent.get("confidence") or 0.0
+    return (words <= CANCEL_SHORT_WORDS and confidence >= CANCEL_SHORT_CONFIDENCE) or (
+        words <= CANCEL_MAX_WORDS and confidence >= CANCEL_CONFIDENCE
+    )
+
+
+def _cancelled() -> list[EventType]:
+    """Stop the form: its submit action then says that nothing was sent."""
+    return [SlotSet("form_cancelled", True), SlotSet("requested_slot", None)]
+
+
 def _is_urgent(tracker: Tracker) -> bool:
     """The message is an incident or a lost device, recognised with confidence."""
     intent = tracker.latest_message.get("intent") or {}
@@ -176,7 +202,7 @@ class ActionStartTicket(Action):  # type: ignore[misc]
             logger.exception("Directory unavailable")
             dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
             return [SlotSet("ticket_allowed", False)]
-        if person is None or person.facility_id is None:
+        if person is None or person.facility_id is None or not person.active:
             dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
             return [SlotSet("ticket_allowed", False)]
         return [
@@ -191,6 +217,14 @@ class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
 
     def name(self) -> str:
         return "validate_open_ticket_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if wants_to_cancel(tracker.latest_message):
+            return _cancelled()
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        return events
 
     async def required_slots(
         self,
@@ -365,6 +399,9 @@ class ActionCreateTicket(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset = [*_reset(FORM_SLOTS), SlotSet("ticket_draft", None)]
+        if tracker.get_slot("form_cancelled"):
+            dispatcher.utter_message(response="utter_form_cancelled")
+            return reset
         key = tracker.get_slot("ticket_draft")
         if tracker.get_slot("ticket_confirmation") != "confirm" or not key:
             return reset
@@ -386,25 +423,6 @@ class ActionCreateTicket(Action):  # type: ignore[misc]
         return reset
 
 
-class ActionCancelForm(Action):  # type: ignore[misc]
-    """« Annuler » at any step of a form: nothing is sent, everything is forgotten."""
-
-    def name(self) -> str:
-        return "action_cancel_form"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_form_cancelled")
-        return [
-            ActiveLoop(None),
-            SlotSet("requested_slot", None),
-            *_reset(FORM_SLOTS),
-            *_reset(FOLLOWUP_SLOTS),
-            SlotSet("ticket_draft", None),
-        ]
-
-
 # ---------------------------------------------------------------------- following tickets
 
 
@@ -424,7 +442,7 @@ class ActionTicketStatus(Action):  # type: ignore[misc]
         try:
             s = await store()
             person = await s.directory.person_by_sender(sender)
-            if person is None or person.facility_id is None:
+            if person is None or person.facility_id is None or not person.active:
                 dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
                 return []
             if reference is not None:
@@ -468,7 +486,7 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
         try:
             s = await store()
             person = await s.directory.person_by_sender(sender)
-            if person is None or person.facility_id is None:
+            if person is None or person.facility_id is None or not person.active:
                 dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
                 return denied
             if reference is not None:
@@ -477,6 +495,9 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
                     dispatcher.utter_message(
                         response="utter_ticket_ref_unknown", reference=reference
                     )
+                    return denied
+                if found.status == "closed":
+                    dispatcher.utter_message(response="utter_ticket_closed", reference=reference)
                     return denied
                 chosen = found.reference
             else:
@@ -513,6 +534,14 @@ class ValidateFollowupForm(FormValidationAction):  # type: ignore[misc]
     def name(self) -> str:
         return "validate_followup_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if wants_to_cancel(tracker.latest_message):
+            return _cancelled()
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        return events
+
     async def validate_followup_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -536,6 +565,9 @@ class ActionAddFollowup(Action):  # type: ignore[misc]
         reference = str(tracker.get_slot("followup_ref") or "")
         text = str(tracker.get_slot("followup_text") or "")
         reset = _reset(FOLLOWUP_SLOTS)
+        if tracker.get_slot("form_cancelled"):
+            dispatcher.utter_message(response="utter_form_cancelled")
+            return reset
         if not reference or not text:
             return reset
         try:

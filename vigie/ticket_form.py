@@ -41,19 +41,29 @@ _SCOPE_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
     ("me", ("moi", "seul", "que mon", "juste mon", "mon poste", "personnel", "je suis le seul",
             "je suis la seule")),
 )  # fmt: skip
-_CARE_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
-    ("degraded", ("difficult", "difficil", "complique", "ralenti", "mal", "bof", "plus ou moins",
-                  "en partie", "papier", "a peu pres", "moyen")),
-    ("no", ("non", "impossible", "bloque", "pas du tout", "plus rien", "arret", "nan")),
-    ("yes", ("oui", "ouais", "ca va", "normalement", "continue", "pas de souci", "sans souci",
+# Care: what is explicit comes first; a negation of "it goes on" means it does not.
+_CARE_EXPLICIT: Sequence[tuple[str, tuple[str, ...]]] = (
+    ("degraded", ("difficult", "difficil", "complique", "ralenti", "bof", "plus ou moins",
+                  "en partie", "papier", "a peu pres", "moyen", "tant bien que mal", "mal")),
+    ("no", ("non", "impossible", "bloque", "pas du tout", "plus rien", "arret", "nan",
+            "aucun soin")),
+)  # fmt: skip
+_CARE_FINE = ("pas de souci", "pas de soucis", "pas de probleme", "pas de pb", "aucun probleme",
+              "sans souci", "sans probleme")  # fmt: skip
+_CARE_GOES_ON = ("continu", "possible", "peu", "peut", "marche", "fonctionne", "ca va", "normal")
+_CARE_YES: Sequence[tuple[str, tuple[str, ...]]] = (
+    ("yes", ("oui", "ouais", "ca va", "normalement", "continu", "pas de souci", "sans souci",
              "ok", "yes")),
 )  # fmt: skip
+_URGENCY_LOW = ("basse", "faible", "pas urgent", "peu urgent", "pas presse", "pas tres urgent",
+                "pas si urgent", "pas grave")  # fmt: skip
 _URGENCY_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
     ("critical", ("critique", "tres urgent", "vital", "grave")),
-    ("low", ("basse", "faible", "pas urgent", "peu urgent", "pas presse")),
     ("high", ("haute", "urgent", "eleve", "forte")),
     ("normal", ("normal", "moyenne", "standard")),
 )  # fmt: skip
+# "ne", "n'", "pas", "plus", "jamais": a negated answer is never read as its opposite.
+_NEGATION = re.compile(r"(?<![a-z0-9])(ne|n|pas|plus|jamais|non|nan)(?![a-z0-9])")
 _FIELD_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
     ("urgency", ("urgence", "urgent", "priorite")),
     ("care_impact", ("soin",)),
@@ -64,7 +74,7 @@ _FIELD_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
 _CONFIRM_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
     ("modify", ("modif", "chang", "corrig", "rectif")),
     ("confirm", ("confirm", "oui", "ok", "valid", "envoy", "c est bon", "parfait", "daccord",
-                 "d accord", "go", "yes", "ouais")),
+                 "d accord", "yes", "ouais", "c bon")),
 )  # fmt: skip
 
 
@@ -75,14 +85,24 @@ def fold(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9/\-]+", " ", stripped).strip() + " "
 
 
+def _has(folded: str, word: str) -> bool:
+    """``word`` starts a word of ``folded``; a short word (3 letters or less) is a whole word."""
+    word = word.strip()
+    end = r"(?![a-z0-9])" if len(word) <= 3 else ""
+    return re.search(r"(?<![a-z0-9])" + re.escape(word) + end, folded) is not None
+
+
 def _match(text: str, table: Sequence[tuple[str, tuple[str, ...]]]) -> str | None:
     folded = fold(text)
     for code, words in table:
-        for word in words:
-            pattern = r"(?<![a-z0-9])" + re.escape(word.strip())
-            if re.search(pattern, folded):
-                return code
+        if any(_has(folded, word) for word in words):
+            return code
     return None
+
+
+def negated(text: str) -> bool:
+    """The answer contains a negation (``ne … pas``, ``pas``, ``non``, ``plus``…)."""
+    return _NEGATION.search(fold(text)) is not None
 
 
 def _choice(text: str, choice: str | None, codes: Sequence[str]) -> str | None:
@@ -101,13 +121,38 @@ def parse_scope(text: str, choice: str | None = None) -> str | None:
 
 
 def parse_care_impact(text: str, choice: str | None = None) -> str | None:
-    """Whether care can go on (``CARE_IMPACTS``)."""
-    return _choice(text, choice, CARE_IMPACTS) or _match(text, _CARE_WORDS)
+    """Whether care can go on (``CARE_IMPACTS``).
+
+    « les soins ne peuvent pas continuer » is ``no``; a negated answer that says neither
+    (« pas normalement », « pas ok ») is not understood rather than read as ``yes``.
+    """
+    button = _choice(text, choice, CARE_IMPACTS)
+    if button is not None:
+        return button
+    explicit = _match(text, _CARE_EXPLICIT)
+    if explicit is not None:
+        return explicit
+    folded = fold(text)
+    if any(_has(folded, phrase) for phrase in _CARE_FINE):
+        return "yes"
+    if negated(text):
+        goes_on = any(_has(folded, word) for word in _CARE_GOES_ON)
+        return "no" if goes_on and not _has(folded, "normal") else None
+    return _match(text, _CARE_YES)
 
 
 def parse_urgency(text: str, choice: str | None = None) -> str | None:
-    """A corrected urgency (``URGENCIES``)."""
-    return _choice(text, choice, URGENCIES) or _match(text, _URGENCY_WORDS)
+    """A corrected urgency (``URGENCIES``); « pas urgent » is low, « pas critique » is not
+    understood (asked again with buttons)."""
+    button = _choice(text, choice, URGENCIES)
+    if button is not None:
+        return button
+    folded = fold(text)
+    if any(_has(folded, word) for word in _URGENCY_LOW):
+        return "low"
+    if negated(text):
+        return None
+    return _match(text, _URGENCY_WORDS)
 
 
 def parse_field(text: str, choice: str | None = None) -> str | None:
@@ -116,8 +161,18 @@ def parse_field(text: str, choice: str | None = None) -> str | None:
 
 
 def parse_confirmation(text: str, choice: str | None = None) -> str | None:
-    """``confirm`` or ``modify`` at the summary (cancelling is an intent of its own)."""
-    return _choice(text, choice, CONFIRMATIONS) or _match(text, _CONFIRM_WORDS)
+    """``confirm`` or ``modify`` at the summary (cancelling is decided by the caller).
+
+    Sending a ticket needs an unambiguous yes: any negation (« non, ne l’envoyez pas »,
+    « pas d’accord ») is not understood, and the summary is shown again with its buttons.
+    """
+    button = _choice(text, choice, CONFIRMATIONS)
+    if button is not None:
+        return button
+    answer = _match(text, _CONFIRM_WORDS)
+    if answer == "confirm" and negated(text):
+        return None
+    return answer
 
 
 def parse_problem(text: str) -> str | None:

@@ -356,3 +356,37 @@ async def test_after_hours_and_other_facility_reference(
     refusal = await conv.until(other, reference)
     assert "Je ne trouve pas" in refusal["plain_text"]
     assert "logiciel" not in refusal["plain_text"].lower()
+
+
+async def test_typed_refusals_are_never_read_as_yes(
+    fake: FakeTelegram, ticket_bot: RunningBot, stack: Stack, directory: Directory
+) -> None:
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(3501), "Infirmière")
+    await register(conv, directory, staff, "EHPAD Les Mimosas", "24/7")
+    conv.say(staff, "je voudrais ouvrir un ticket")
+    await conv.until(staff, "Décrivez le problème")
+    # A description that mentions stopping is a description, not a cancellation.
+    conv.say(staff, "on arrete les soins le logiciel plante")
+    await conv.until(staff, "Sur quoi porte le problème")
+    conv.say(staff, "le logiciel de soins")
+    await conv.until(staff, "Qui est touché")
+    conv.say(staff, "tout l'établissement")
+    await conv.until(staff, "Les soins peuvent-ils continuer")
+    conv.say(staff, "les soins ne peuvent pas continuer")
+    summary = await conv.until(staff, "Voici votre demande")
+    assert "soins possibles\xa0: non" in summary["plain_text"].lower()
+    assert "urgence\xa0: critique" in summary["plain_text"].lower()
+    conv.say(staff, "non ne l'envoyez pas")
+    await conv.until(staff, "Je n’ai pas compris")
+    await conv.until(staff, "Voici votre demande")
+    conv.say(staff, "annuler")
+    await conv.until(staff, "rien n’a été envoyé")
+    await conv.quiet(staff)
+    with sqlite3.connect(stack.database_url.split("///", 1)[1]) as db:
+        [(count,)] = db.execute(
+            "SELECT count(*) FROM tickets t JOIN facilities f ON f.id = t.facility_id "
+            "WHERE f.name = ?",
+            ("EHPAD Les Mimosas",),
+        )
+    assert count == 0

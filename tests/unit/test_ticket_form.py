@@ -52,6 +52,11 @@ def test_scope(text: str, expected: str | None) -> None:
         ("on se débrouille sur papier", "degraded"),
         ("non", "no"),
         ("impossible tout est bloqué", "no"),
+        ("les soins ne peuvent pas continuer", "no"),
+        ("on ne peut pas continuer", "no"),
+        ("pas de souci", "yes"),
+        ("pas normalement", None),
+        ("pas ok", None),
         ("banane", None),
     ],
 )
@@ -72,6 +77,15 @@ def test_buttons_win_and_foreign_codes_are_refused() -> None:
     assert tf.parse_confirmation("oui c'est bon") == "confirm"
     assert tf.parse_confirmation("je veux modifier") == "modify"
     assert tf.parse_confirmation("peut-être") is None
+    assert tf.parse_urgency("pas très urgent") == "low"
+    assert tf.parse_urgency("pas critique") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["non, ne l’envoyez pas", "je ne confirme pas", "ne pas envoyer", "pas d’accord", "go"]
+)
+def test_a_refusal_is_never_a_confirmation(text: str) -> None:
+    assert tf.parse_confirmation(text) is None
 
 
 def test_problem_is_kept_cleaned_and_bounded() -> None:
