@@ -580,4 +580,5 @@ class ActionAddFollowup(Action):  # type: ignore[misc]
             dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
             return reset
         dispatcher.utter_message(response="utter_followup_added", reference=view.reference)
+        _after_hours(dispatcher, view)
         return reset
