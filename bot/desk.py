@@ -322,6 +322,11 @@ class Desk:
             del self._pending[key]
         return self._pending.get((chat_id, user_id))
 
+    def _forget(self, chat_id: int, user_id: int, pending: _PendingReply) -> None:
+        """Drop ``pending``, unless a newer button press replaced it meanwhile."""
+        if self._pending.get((chat_id, user_id)) is pending:
+            del self._pending[(chat_id, user_id)]
+
     async def cancel(self, chat_id: int, user_id: int) -> DeskReply | None:
         """``/annuler``: forget the reply being typed; None when there was none."""
         pending = self._pending_reply(chat_id, user_id)
@@ -349,14 +354,17 @@ class Desk:
             return self._prompt(pending, user_id, group=group)
         if len(text) > self._settings.max_message_chars:
             return self._say(texts.REPLY_TOO_LONG, limit=self._settings.max_message_chars)
-        del self._pending[(chat_id, user_id)]
         redaction = redact(text)
         try:
             view = await self._tickets.technician_message(
                 self._sender_of(user_id), pending.ticket_id, redaction.text, ask=pending.ask
             )
-        except TicketError as exc:
+        except TicketError as exc:  # refused for good: the reply cannot go
+            self._forget(chat_id, user_id, pending)
             return self._refused(exc, pending.reference)
+        # Only now: on another error (the database…) the reply is still awaited, and the
+        # technician, told that it failed, simply sends it again.
+        self._forget(chat_id, user_id, pending)
         self._dispatcher.kick()
         if group:
             template = texts.QUESTION_SENT_GROUP if pending.ask else texts.REPLY_SENT_GROUP

@@ -19,11 +19,17 @@ WELCOME = (
     "câble réseau, n’éteignez pas l’ordinateur et appelez {provider_name} ({provider_hotline})."
 )
 
+# The inbox keeps each message with its Telegram chat id for the retention period (to answer
+# it), and registration keeps the chat id to send ticket notifications: say so.
 PRIVACY = (
     "<b>Vos données</b>\n"
-    "Je conserve vos échanges avec moi {retention_days}{nbsp}jours, sous un identifiant "
-    "anonyme, pour le suivi par {provider_name}. Ce qui ressemble à un mot de passe, un code "
-    "ou un identifiant est effacé avant d’être enregistré.\n"
+    "Je conserve nos échanges {retention_days}{nbsp}jours pour le suivi par {provider_name}, "
+    "avec votre identifiant Telegram mais sans votre nom. Ce qui ressemble à un mot de passe, "
+    "un code ou un identifiant de connexion est effacé avant d’être enregistré.\n"
+    "Si vous vous inscrivez dans un établissement, je garde aussi, tant que vous êtes "
+    "inscrit(e), votre identifiant Telegram, votre établissement et votre métier, pour suivre "
+    "vos demandes{nbsp}; une demande est effacée {retention_days}{nbsp}jours après sa "
+    "clôture.\n"
     "<b>Ne tapez jamais ici un mot de passe ni une information de santé sur un résident.</b>\n"
     "Pour vos droits sur vos données{nbsp}: {dpo_contact}."
 )
@@ -127,6 +133,8 @@ INVITATION_ERRORS = {
     "expired": "Ce lien d’invitation a expiré." + _NEW_LINK,
     "used_up": "Ce lien d’invitation a déjà servi le nombre de fois prévu." + _NEW_LINK,
     "revoked": "Ce lien d’invitation a été désactivé." + _NEW_LINK,
+    # A person an admin removed (``vigie technicians remove``): no code brings them back.
+    "removed": "Votre accès à Vigie a été retiré. Adressez-vous à votre prestataire.",
     # Only in the local terminal chat: technicians' codes are for Telegram.
     "wrong_role": (
         "Ce code d’invitation est destiné aux techniciens{nbsp}: utilisez-le dans Telegram. "

@@ -32,7 +32,7 @@ NAME_MAX_CHARS = 100
 
 _FINESS_RE = re.compile(r"(?:\d{2}|2[AB])\d{7}")
 
-InvitationFailure = Literal["unknown", "expired", "used_up", "revoked", "wrong_role"]
+InvitationFailure = Literal["unknown", "expired", "used_up", "revoked", "wrong_role", "removed"]
 
 
 @dataclass(frozen=True)
@@ -315,7 +315,9 @@ class Directory:
         """Link the person to the code's facility and role (created if new).
 
         Raises InvitationError (unknown, revoked, expired, used_up; wrong_role when ``roles``
-        is given and the code's role is not one of them: nothing is used or changed).
+        is given and the code's role is not one of them; removed when an admin removed the
+        person, whatever the code: only ``add_technician`` brings them back). Nothing is used
+        or changed then.
         Someone already linked to the same facility with the same role gets their view back
         and uses nothing. ``name`` (the Telegram first name) is kept for technicians and
         admins only, to sign their messages to staff, and only when they have no name yet;
@@ -325,6 +327,11 @@ class Directory:
         if not normalized or len(normalized) > 32:
             raise InvitationError("unknown")
         async with self._sessionmaker() as session:
+            person = await self._person_for(
+                session, channel=channel, chat_id=chat_id, sender=sender
+            )
+            if person is not None and person.removed_at is not None:
+                raise InvitationError("removed")
             invitation = await session.scalar(
                 select(Invitation).where(Invitation.code == normalized)
             )
@@ -336,9 +343,6 @@ class Directory:
                 raise InvitationError("expired")
             if roles is not None and invitation.role not in roles:
                 raise InvitationError("wrong_role")
-            person = await self._person_for(
-                session, channel=channel, chat_id=chat_id, sender=sender
-            )
             if (
                 person is not None
                 and person.active
@@ -406,7 +410,7 @@ class Directory:
     async def add_technician(
         self, *, name: str, chat_id: int, sender: str, channel: str = "telegram"
     ) -> PersonView:
-        """Register (or re-activate) a technician with a display name."""
+        """Register (or re-activate, even after ``remove_technician``) a technician."""
         name = _clean(name, "name", 100)
         async with self._sessionmaker() as session:
             person = await self._person_for(
@@ -420,11 +424,16 @@ class Directory:
             person.name = name
             person.facility_id = None
             person.active = True
+            person.removed_at = None
             await session.commit()
             return await self._view(session, person)
 
     async def remove_technician(self, person_id_or_name: str | int) -> PersonView:
-        """Deactivate a technician found by id or by name (case-insensitive)."""
+        """Deactivate a technician found by id or by name (case-insensitive).
+
+        No invitation code can re-activate them afterwards (InvitationError "removed"):
+        only ``add_technician``.
+        """
         async with self._sessionmaker() as session:
             person_id = _as_id(person_id_or_name)
             candidates: list[Person] = []
@@ -447,6 +456,7 @@ class Directory:
                 raise DirectoryError(f"several technicians named {person_id_or_name!r}: use the id")
             person = candidates[0]
             person.active = False
+            person.removed_at = utcnow()
             await session.commit()
             return await self._view(session, person)
 

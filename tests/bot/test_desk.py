@@ -10,8 +10,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 import pytest_asyncio
-from sqlalchemy import update
+from sqlalchemy import text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
@@ -291,3 +293,57 @@ async def test_pending_reply_cancel_expiry_and_limits(world: World) -> None:
     assert await world.desk.text(TECH, TECH, "trop tard") is None
     events = [e.kind for e in await world.tickets.timeline(view.id)]
     assert events == ["created"]
+
+
+async def test_reply_still_awaited_when_it_could_not_be_saved(world: World) -> None:
+    """A database error while saving the reply: the technician can simply send it again."""
+    desk = Desk(
+        directory=world.directory,
+        tickets=world.tickets,
+        settings=Settings(_env_file=None),  # type: ignore[call-arg]
+        dispatcher=world.dispatcher,
+        sender_of=sender,
+    )  # the default 15-minute wait: renaming tables may take longer than the fixture's 0.3 s
+    view = await world.new_ticket()
+    await desk.callback(TECH, TECH, f"v:reply:{view.id}")
+
+    async def rename(old: str, new: str) -> None:
+        async with world.sessionmaker() as session:
+            await session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+            await session.commit()
+
+    await rename("ticket_events", "ticket_events_away")
+    try:
+        with pytest.raises(SQLAlchemyError):
+            await desk.text(TECH, TECH, "Je passe à 14 h.")
+    finally:
+        await rename("ticket_events_away", "ticket_events")
+    unchanged = await world.tickets.get(view.id)
+    assert unchanged is not None and unchanged.last_technician_message is None
+
+    sent = await desk.text(TECH, TECH, "Je passe à 14 h.")
+    assert plain(sent).startswith("Réponse envoyée au demandeur de " + view.reference)
+    assert [e.kind for e in await world.tickets.timeline(view.id)] == [
+        "created",
+        "technician_message",
+    ]
+    await world.flush()
+    assert "Je passe à 14 h." in world.transport.to(STAFF)[-1].plain_text()
+    assert await desk.text(TECH, TECH, "et ensuite") is None  # nothing awaited any more
+
+    # Refused for good (no longer a technician): the reply is dropped, not awaited again.
+    await desk.callback(TECH, TECH, f"v:reply:{view.id}")
+    await world.directory.remove_technician("Paul")
+    assert plain(await desk.text(TECH, TECH, "Encore moi")) == texts.TECHNICIANS_ONLY
+    assert await desk.text(TECH, TECH, "Encore moi") is None
+
+
+async def test_a_removed_technician_is_told_their_access_was_withdrawn(world: World) -> None:
+    code = await world.directory.create_invitation(facility_id=None, role="technician")
+    await world.directory.remove_technician("Paul")
+    for attempt in (code.code, world.code):
+        reply = await world.desk.register(TECH, TECH, attempt)
+        assert plain(reply) == texts.INVITATION_ERRORS["removed"]
+    assert plain(await world.desk.list_tickets(TECH)) == texts.TECHNICIANS_ONLY
+    [stored] = [i for i in await world.directory.list_invitations() if i.code == code.code]
+    assert stored.uses == 0

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import traceback
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import InboxItem, Turn, create_engine, make_sessionmaker
+from vigie.db import InboxItem, TicketEvent, Turn, create_engine, make_sessionmaker
 from vigie.db.engine import ensure_sqlite_directory
 
 
@@ -89,3 +90,22 @@ async def test_make_sessionmaker_binds_the_engine(tmp_path: Path) -> None:
             assert (await session.execute(text("SELECT 41 + 1"))).scalar_one() == 42
     finally:
         await engine.dispose()
+
+
+async def test_failing_statements_keep_their_parameters_out_of_the_message(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The text of an exception (logged with ``logger.exception``) has no bound value."""
+    secret = "Mme Durand, chambre 12, mot de passe Soleil2024"
+    async with sessionmaker() as session:
+        with pytest.raises(IntegrityError) as caught:  # no such ticket: foreign key refused
+            await session.execute(
+                insert(TicketEvent).values(
+                    ticket_id=987654, actor_kind="system", kind="created", text=secret
+                )
+            )
+    message = str(caught.value)
+    assert "ticket" in message  # the failing statement is still described
+    assert "parameters hidden" in message
+    assert "Soleil2024" not in message and "Durand" not in message
+    assert "Soleil2024" not in "".join(traceback.format_exception(caught.value))

@@ -237,3 +237,38 @@ async def test_only_technicians_keep_the_name_they_join_with(directory: Director
         tech_code.code, channel="telegram", chat_id=301, sender="u-301", name="Aïcha"
     )
     assert (promoted.id, promoted.role, promoted.name) == (staff.id, "technician", "Aïcha")
+
+
+async def test_a_removed_technician_cannot_come_back_with_a_code(directory: Directory) -> None:
+    facility = await directory.create_facility("EHPAD R", "Redon")
+    tech_code = await directory.create_invitation(facility_id=None, role="technician")
+    staff_code = await directory.create_invitation(facility_id=facility.id, role="staff")
+    paul = await directory.redeem_invitation(
+        tech_code.code, channel="telegram", chat_id=400, sender="u-400", name="Paul"
+    )
+    removed = await directory.remove_technician(paul.id)
+    assert removed.active is False
+
+    # Whatever the code (even one never seen), found by sender or by chat id: refused.
+    for code, sender in (
+        (tech_code.code, "u-400"),
+        (staff_code.code, "u-400"),
+        ("ABCDEFGHJK", "u-400"),
+        (tech_code.code, "u-400-new-secret"),
+    ):
+        with pytest.raises(InvitationError) as caught:
+            await directory.redeem_invitation(code, channel="telegram", chat_id=400, sender=sender)
+        assert caught.value.reason == "removed", (code, sender)
+    person = await directory.person_by_sender("u-400")
+    assert person is not None and (person.active, person.role) == (False, "technician")
+    assert await directory.person_by_sender("u-400-new-secret") is None
+    uses = {i.code: i.uses for i in await directory.list_invitations()}
+    assert (uses[tech_code.code], uses[staff_code.code]) == (1, 0)
+
+    # Only the admin brings them back; then codes work for them again.
+    back = await directory.add_technician(name="Paul", chat_id=400, sender="u-400")
+    assert back.id == paul.id and back.active
+    moved = await directory.redeem_invitation(
+        staff_code.code, channel="telegram", chat_id=400, sender="u-400"
+    )
+    assert (moved.id, moved.role, moved.facility_id) == (paul.id, "staff", facility.id)

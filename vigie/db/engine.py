@@ -68,14 +68,16 @@ def create_engine(url: str) -> AsyncEngine:
 
     SQLite: the parent folder of the file is created; every connection gets WAL journaling,
     a 5 s busy timeout and foreign keys enforced. PostgreSQL: connections are pinged before use.
+    Statement parameters (message texts, chat ids…) are kept out of exception messages and
+    SQL logs (``hide_parameters``): those end up in the logs.
     """
     parsed = make_url(url)
     if _is_sqlite(parsed):
         ensure_sqlite_directory(parsed)
-        engine = _create_async_engine(parsed)
+        engine = _create_async_engine(parsed, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
-    return _create_async_engine(parsed, pool_pre_ping=True)
+    return _create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -202,6 +202,9 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an admin removes the person (``vigie technicians remove``): no invitation code
+    # can bring them back, only the admin (``vigie technicians add``).
+    removed_at: Mapped[datetime | None] = mapped_column()
 
     def __repr__(self) -> str:  # no chat id, no sender
         return f"Person(id={self.id!r}, role={self.role!r}, active={self.active!r})"
