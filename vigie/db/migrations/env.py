@@ -73,7 +73,7 @@ async def _run_migrations_online() -> None:
     # tables, which must not cascade.
     url = _database_url()
     ensure_sqlite_directory(url)
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    engine = create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_migrations)
