@@ -3,11 +3,16 @@
 Rows are written by the ticket service in the same transaction as the ticket change (by this
 process or by the action server). One task per channel served (Telegram and e-mail for the
 Telegram bot; the terminal chat and e-mail for the local chat of ``make run`` without a
-token; the two never run together) sends that channel's due rows, oldest first, and marks each sent right after it was accepted (at least
-once, with a one-write window, like the inbox): a slow or unreachable SMTP server never
-delays a notification in the chat.
-Temporary errors are retried with exponential backoff; permanent errors, or too many
-attempts, mark the row failed. One failing row never blocks the others.
+token; the two never run together) sends that channel's due rows, oldest first, and marks
+each sent right after it was accepted (at least once, with a one-write window, like the
+inbox): a slow or unreachable SMTP server never delays a notification in the chat.
+
+Temporary errors are retried with exponential backoff (2, 4, 8… s, at most 5 min) until
+``outbox_give_up_hours`` have passed since the row was written; only a permanent error
+(blocked bot, refused recipient or message) fails a row at once. A row waiting for its retry
+holds back the later rows of the same destination (:meth:`Outbox.due`), so they arrive in
+order; other destinations are not delayed. Once an hour the first task also applies the
+retention period: old sent and failed rows, and tickets closed before it, are deleted.
 """
 
 from __future__ import annotations
@@ -26,21 +31,27 @@ from vigie.mailer import MailError, build_email, send_email
 from vigie.messages import OutgoingMessage
 from vigie.outbox import Outbox
 from vigie.settings import Settings
+from vigie.tickets import TicketService
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
 MAX_RETRY_DELAY_SECONDS = 300.0
-CLOSE_TIMEOUT_SECONDS = 15.0
+# Stopping waits for the row in flight: a Telegram send (its own timeouts, the rate
+# limiter) or an SMTP exchange of at most ~a dozen socket operations, each bounded by
+# ``smtp_timeout_seconds``. Only past this generous bound is the task cancelled.
+CLOSE_GRACE_SECONDS = 60.0
+SMTP_OPERATIONS_BOUND = 15
 CHANNELS = ("telegram", "email")  # what the Telegram bot serves
 TERMINAL_CHANNELS = ("terminal", "email")  # what the local terminal chat serves
 PURGE_INTERVAL_SECONDS = 3600.0
 _CODE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
-def retry_delay(attempts: int) -> float:
-    """Seconds before the next try of a row that already failed ``attempts`` times before."""
-    return min(2.0 ** max(attempts, 0), MAX_RETRY_DELAY_SECONDS)
+def retry_delay(failures: int) -> float:
+    """Seconds before the next try of a row that has failed ``failures`` times (2, 4, 8…
+    at most 5 min)."""
+    return min(2.0 ** min(max(failures, 0), 16), MAX_RETRY_DELAY_SECONDS)
 
 
 def _code(raw: str) -> str:
@@ -64,6 +75,7 @@ class Dispatcher:
         delivery: Delivery,
         settings: Settings,
         channels: Sequence[str] = CHANNELS,
+        tickets: TicketService | None = None,
     ) -> None:
         unknown = set(channels) - set(OUTBOX_CHANNELS)
         if not channels or unknown:
@@ -71,6 +83,8 @@ class Dispatcher:
         self._outbox = outbox
         self._delivery = delivery  # shows the rows of the chat channels served
         self._settings = settings
+        # For the retention of closed tickets (same database as the outbox).
+        self._tickets = tickets or TicketService(outbox.sessionmaker, settings)
         self._channels = tuple(dict.fromkeys(channels))
         self._wakes = {channel: asyncio.Event() for channel in self._channels}
         self._tasks: list[asyncio.Task[None]] = []
@@ -90,19 +104,36 @@ class Dispatcher:
         for wake in self._wakes.values():
             wake.set()
 
+    def close_timeout(self) -> float:
+        """How long :meth:`aclose` waits for the rows in flight before cancelling."""
+        return CLOSE_GRACE_SECONDS + SMTP_OPERATIONS_BOUND * self._settings.smtp_timeout_seconds
+
     async def aclose(self) -> None:
-        """Stop after the rows being sent (never in the middle of a send and its marking)."""
+        """Take no new row, wait until the rows in flight are sent and marked, then return.
+
+        A task is not cancelled while its row is in flight (an SMTP send runs in a thread and
+        cannot be stopped: cancelling between the send and its marking would send the row
+        again after a restart), unless it is still busy after :meth:`close_timeout`: a send
+        hung past every timeout, the only case left for a duplicate.
+        """
         tasks, self._tasks = self._tasks, []
         if not tasks:
             return
         self._closing = True
         self.kick()
-        try:
-            await asyncio.wait_for(asyncio.shield(asyncio.gather(*tasks)), CLOSE_TIMEOUT_SECONDS)
-        except TimeoutError:
-            for task in tasks:
+        done, busy = await asyncio.wait(tasks, timeout=self.close_timeout())
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                logger.error("Outbox task ended with %s", type(task.exception()).__name__)
+        if busy:
+            logger.error(
+                "Outbox: %s task(s) still sending after %s s, cancelled",
+                len(busy),
+                self.close_timeout(),
+            )
+            for task in busy:
                 task.cancel()
-            for task in tasks:
+            for task in busy:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
@@ -113,7 +144,11 @@ class Dispatcher:
             wake.clear()
             try:
                 await self.send_due(channel)
-                if channel == self._channels[0] and time.monotonic() >= next_purge:
+                if (
+                    not self._closing
+                    and channel == self._channels[0]
+                    and time.monotonic() >= next_purge
+                ):
                     await self.purge_expired()
                     next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
@@ -123,13 +158,18 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
 
-    async def purge_expired(self) -> int:
-        """Delete sent and failed rows older than the retention period (they hold texts)."""
+    async def purge_expired(self) -> tuple[int, int]:
+        """Apply the retention period: delete the sent and failed rows older than it (they
+        hold texts) and the tickets closed before it, with their timelines.
+
+        Returns (outbox rows deleted, tickets deleted).
+        """
         before = datetime.now(UTC) - timedelta(days=self._settings.retention_days)
-        deleted = await self._outbox.purge_sent_before(before)
-        if deleted:
-            logger.info("Retention: %s outbox rows deleted", deleted)
-        return deleted
+        rows = await self._outbox.purge_sent_before(before)
+        tickets = await self._tickets.purge_closed_before(before)
+        if rows or tickets:
+            logger.info("Retention: %s outbox rows and %s closed tickets deleted", rows, tickets)
+        return rows, tickets
 
     async def send_due(self, channel: str | None = None) -> int:
         """Send every row due now of the channels served (of ``channel`` only, when given);
@@ -139,28 +179,23 @@ class Dispatcher:
         return await self._send_due(channel) if channel in self._channels else 0
 
     async def _send_due(self, channel: str) -> int:
+        # ``due`` gives the oldest pending row of each destination: once it is sent, the
+        # next one of that destination comes in the following batch.
         tried: set[int] = set()
         while not self._closing:
             due = await self._outbox.due(limit=BATCH_SIZE, channel=channel)
             rows = [row for row in due if row.id not in tried]
             if not rows:
                 break
-            skipped: set[str] = set()
             for row in rows:
                 if self._closing:
                     break
                 tried.add(row.id)
-                key = f"{row.channel}:{row.destination}"
-                if key in skipped:
-                    continue  # this destination just failed: keep its later rows for later
-                if not await self._send_one(row):
-                    skipped.add(key)
-            if len(rows) < BATCH_SIZE:
-                break
+                await self._send_one(row)
         return len(tried)
 
-    async def _send_one(self, row: OutboxMessage) -> bool:
-        """Send one row and record the outcome; False after a temporary failure."""
+    async def _send_one(self, row: OutboxMessage) -> None:
+        """Send one row and record the outcome."""
         try:
             if row.channel in CHAT_CHANNELS:
                 await self._send_chat(row)
@@ -169,26 +204,31 @@ class Dispatcher:
             else:
                 raise _Failure("unknown_channel", permanent=True)
         except _Failure as failure:
-            return await self._record_failure(row, failure)
+            await self._record_failure(row, failure)
+            return
         except Exception as exc:
             logger.exception("Outbox row %s: unexpected error", row.id)
-            return await self._record_failure(row, _Failure(type(exc).__name__, permanent=False))
+            await self._record_failure(row, _Failure(type(exc).__name__, permanent=False))
+            return
         await self._outbox.mark_sent(row.id)
-        return True
 
-    async def _record_failure(self, row: OutboxMessage, failure: _Failure) -> bool:
+    async def _record_failure(self, row: OutboxMessage, failure: _Failure) -> None:
         attempts = row.attempts + 1
-        if failure.permanent or attempts >= self._settings.outbox_max_attempts:
+        age = datetime.now(UTC) - row.created_at
+        give_up = timedelta(hours=self._settings.outbox_give_up_hours)
+        if failure.permanent or age >= give_up:
             logger.warning(
-                "Outbox row %s (%s) failed after %s attempt(s): %s",
+                "Outbox row %s (%s) failed after %s attempt(s) in %.1f h (%s): %s",
                 row.id,
                 row.channel,
                 attempts,
+                age.total_seconds() / 3600,
+                "permanent error" if failure.permanent else "gave up",
                 failure.code,
             )
             await self._outbox.mark_failed(row.id, failure.code)
-            return failure.permanent
-        delay = retry_delay(row.attempts)
+            return
+        delay = retry_delay(attempts)
         logger.info(
             "Outbox row %s (%s) will be retried in %s s: %s",
             row.id,
@@ -197,7 +237,6 @@ class Dispatcher:
             failure.code,
         )
         await self._outbox.mark_retry(row.id, failure.code, delay)
-        return False
 
     async def _send_chat(self, row: OutboxMessage) -> None:
         message = OutgoingMessage.from_rasa({"custom": row.payload})
@@ -213,8 +252,8 @@ class Dispatcher:
             raise _Failure(exc.code, permanent=exc.permanent) from exc
 
     async def _send_email(self, row: OutboxMessage) -> None:
-        if not self._settings.smtp_host:
-            raise _Failure("mail_disabled", permanent=True)
+        if not self._settings.smtp_host:  # retried: it goes once SMTP_HOST is set
+            raise _Failure("mail_disabled", permanent=False)
         try:
             email = build_email(dict(row.payload), self._settings, to=row.destination or None)
             await send_email(email, self._settings)

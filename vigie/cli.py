@@ -1,4 +1,5 @@
-"""``vigie``: the administration command line (facilities, invitations, technicians, tickets).
+"""``vigie``: the administration command line (facilities, invitations, technicians, tickets,
+outbox).
 
 Every command migrates the database first, then runs one async operation. Exit codes: 0 on
 success, 1 on a failure (unknown facility, bad input, unreachable database…), 2 on a usage error.
@@ -28,7 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vigie import ticket_texts as texts
 from vigie.db import create_engine, make_sessionmaker, upgrade
 from vigie.hours import parse_hours
-from vigie.people import Directory, FacilityView
+from vigie.outbox import FAILED, PENDING, Outbox
+from vigie.people import Directory, FacilityView, InvitationView
 from vigie.pseudonym import pseudonymize
 from vigie.settings import Settings
 from vigie.tickets import TicketError, TicketService, TicketView
@@ -38,6 +40,11 @@ __all__ = ["main"]
 ADMIN_TIMEZONE = "Europe/Paris"
 TICKET_STATUSES = ("new", "in_progress", "waiting", "resolved", "closed", "reopened")
 INVITATION_ROLES = ("staff", "referent", "technician")
+# Default (uses, days) of a new code. A technician's code opens every facility's tickets: one
+# use, two days, unless the admin asks for more.
+INVITATION_DEFAULTS = {"technician": (1, 2), "admin": (1, 2)}
+STAFF_INVITATION_DEFAULTS = (50, 30)
+TECHNICIAN_CODE_ROLES = ("technician", "admin")
 ROLE_LABELS = texts.ROLE_LABELS
 EXPORT_FIELDS = (
     "reference",
@@ -55,6 +62,7 @@ EXPORT_FIELDS = (
 )
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _NBSP = "\u00a0"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CliError(Exception):
@@ -163,8 +171,12 @@ async def invitations_create(ctx: Context, args: argparse.Namespace) -> None:
     if bot is not None and not _BOT_USERNAME.fullmatch(bot):
         raise UsageError(f"nom de bot invalide{_NBSP}: {args.bot_username!r}")
     facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
+    default_uses, default_days = INVITATION_DEFAULTS.get(args.role, STAFF_INVITATION_DEFAULTS)
     invitation = await ctx.directory.create_invitation(
-        facility_id=facility_id, role=args.role, max_uses=args.uses, valid_days=args.days
+        facility_id=facility_id,
+        role=args.role,
+        max_uses=args.uses if args.uses is not None else default_uses,
+        valid_days=args.days if args.days is not None else default_days,
     )
     where = f" — {invitation.facility_name}" if invitation.facility_name else ""
     print(f"Code d’invitation{_NBSP}: {invitation.code}", file=ctx.out)
@@ -183,6 +195,16 @@ async def invitations_create(ctx: Context, args: argparse.Namespace) -> None:
         )
 
 
+def _invitation_state(invitation: InvitationView, now: datetime) -> str:
+    if invitation.revoked:
+        return "révoqué"
+    if invitation.expires_at <= now:
+        return "expiré"
+    if invitation.uses >= invitation.max_uses:
+        return "épuisé"
+    return "actif"
+
+
 async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
     facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
     invitations = await ctx.directory.list_invitations(facility_id)
@@ -190,26 +212,17 @@ async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
         print("Aucune invitation.", file=ctx.out)
         return
     now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
-    rows = []
-    for inv in invitations:
-        if inv.revoked:
-            state = "révoqué"
-        elif inv.expires_at <= now:
-            state = "expiré"
-        elif inv.uses >= inv.max_uses:
-            state = "épuisé"
-        else:
-            state = "actif"
-        rows.append(
-            [
-                inv.code,
-                ROLE_LABELS.get(inv.role, inv.role),
-                inv.facility_name or "—",
-                f"{inv.uses}/{inv.max_uses}",
-                _local(inv.expires_at),
-                state,
-            ]
-        )
+    rows = [
+        [
+            inv.code,
+            ROLE_LABELS.get(inv.role, inv.role),
+            inv.facility_name or "—",
+            f"{inv.uses}/{inv.max_uses}",
+            _local(inv.expires_at),
+            _invitation_state(inv, now),
+        ]
+        for inv in invitations
+    ]
     _table(ctx.out, ["CODE", "RÔLE", "ÉTABLISSEMENT", "UTILISÉ", "EXPIRE LE", "ÉTAT"], rows)
 
 
@@ -241,9 +254,23 @@ async def technicians_remove(ctx: Context, args: argparse.Namespace) -> None:
     person = await ctx.directory.remove_technician(args.technician)
     print(
         f"Technicien retiré{_NBSP}: n° {person.id} — {person.name} "
-        "(il ne recevra plus les demandes)",
+        "(il ne recevra plus les demandes et aucun code ne le réactivera)",
         file=ctx.out,
     )
+    # Nothing revoked automatically (colleagues may be joining with them): say what is left.
+    now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
+    codes = [
+        inv.code
+        for inv in await ctx.directory.list_invitations()
+        if inv.role in TECHNICIAN_CODE_ROLES and _invitation_state(inv, now) == "actif"
+    ]
+    if codes:
+        print(
+            f"Attention{_NBSP}: {len(codes)} code(s) technicien encore valable(s) "
+            f"({', '.join(codes)}){_NBSP}: qui en reçoit un devient technicien. Pour révoquer un "
+            f"code{_NBSP}: vigie invitations revoke CODE",
+            file=ctx.out,
+        )
 
 
 async def technicians_list(ctx: Context, args: argparse.Namespace) -> None:
@@ -329,6 +356,13 @@ def _export_row(ticket: TicketView) -> dict[str, Any]:
     return row
 
 
+def _csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not take for a formula: ``'`` before = + - @ tab CR."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
     rows = [_export_row(t) for t in await _tickets(ctx, args)]
     buffer = io.StringIO()
@@ -338,7 +372,8 @@ async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
     else:
         writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        # Formula injection (Excel, LibreOffice): the problem is written by staff.
+        writer.writerows({key: _csv_cell(value) for key, value in row.items()} for row in rows)
     if args.output is None:
         ctx.out.write(buffer.getvalue())
         return
@@ -349,6 +384,70 @@ async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
     except OSError as exc:
         raise CliError(f"impossible d’écrire {args.output}{_NBSP}: {exc.strerror}") from exc
     print(f"{len(rows)} demande(s) exportée(s) dans {args.output}", file=sys.stderr)
+
+
+# --- Outbox (notifications and e-mails waiting or failed) ---------------------------------
+
+OUTBOX_STATUS_LABELS = {PENDING: "en attente", FAILED: "en échec"}
+
+
+async def _warn_if_nobody_is_notified(ctx: Context) -> None:
+    """Without an active technician on Telegram nor a technicians' group, new tickets reach
+    nobody in Telegram (only the helpdesk e-mail, if enabled)."""
+    if ctx.settings.technicians_chat_id is not None:
+        return
+    technicians = await ctx.directory.list_technicians(active_only=True)
+    if not any(person.channel == "telegram" for person in technicians):
+        print(
+            f"Attention{_NBSP}: aucun technicien actif et TECHNICIANS_CHAT_ID vide{_NBSP}: "
+            "les nouvelles demandes ne sont notifiées à personne dans Telegram "
+            f"(voir «{_NBSP}vigie technicians add{_NBSP}»).",
+            file=sys.stderr,
+        )
+
+
+async def outbox_list(ctx: Context, args: argparse.Namespace) -> None:
+    await _warn_if_nobody_is_notified(ctx)
+    statuses = (args.status,) if args.status else (PENDING, FAILED)
+    entries = await Outbox(ctx.sessionmaker).entries(statuses)
+    if not entries:
+        what = OUTBOX_STATUS_LABELS[args.status] if args.status else "en attente ni en échec"
+        print(f"Aucun message {what}.", file=ctx.out)
+        return
+    _table(
+        ctx.out,
+        ["ID", "CRÉÉ LE", "CANAL", "DEMANDE", "STATUT", "ESSAIS", "ERREUR", "PROCHAIN ESSAI"],
+        [
+            [
+                e.id,
+                _local(e.created_at),
+                e.channel,
+                e.ticket_reference or "—",
+                OUTBOX_STATUS_LABELS.get(e.status, e.status),
+                e.attempts,
+                e.last_error or "—",
+                _local(e.next_attempt_at) if e.status == PENDING else "—",
+            ]
+            for e in entries
+        ],
+    )
+
+
+async def outbox_retry(ctx: Context, args: argparse.Namespace) -> None:
+    outbox = Outbox(ctx.sessionmaker)
+    if args.all_failed:
+        count = await outbox.retry_failed()
+    else:
+        count = await outbox.retry_failed([args.id])
+        if count == 0:
+            raise CliError(
+                f"aucun message en échec n° {args.id} "
+                f"(voir «{_NBSP}vigie outbox list --status failed{_NBSP}»)"
+            )
+    print(
+        f"{count} message(s) remis en attente{_NBSP}: le bot les envoie à son prochain passage.",
+        file=ctx.out,
+    )
 
 
 # --- Parser ------------------------------------------------------------------------------
@@ -376,7 +475,7 @@ def _telegram_id(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vigie",
-        description="Administration de Vigie\u00a0: établissements, invitations, techniciens, demandes.",
+        description="Administration de Vigie\u00a0: établissements, invitations, techniciens, demandes, file d’envoi.",
     )
     parser.add_argument(
         "--database-url", help="base de données à utiliser (par défaut\u00a0: DATABASE_URL)"
@@ -414,8 +513,10 @@ def build_parser() -> argparse.ArgumentParser:
     create = command(invitations, "create", "créer un code d’invitation", invitations_create)
     create.add_argument("--facility", help="établissement (id ou nom)")
     create.add_argument("--role", required=True, choices=INVITATION_ROLES, help="rôle donné")
-    create.add_argument("--uses", type=_positive, default=50, help="utilisations (50)")
-    create.add_argument("--days", type=_positive, default=30, help="validité en jours (30)")
+    create.add_argument("--uses", type=_positive, help="utilisations (50, technicien\u00a0: 1)")
+    create.add_argument(
+        "--days", type=_positive, help="validité en jours (30, technicien\u00a0: 2)"
+    )
     create.add_argument("--bot-username", help="nom du bot Telegram, pour le lien complet")
     listing = command(invitations, "list", "lister les codes", invitations_list)
     listing.add_argument("--facility", help="établissement (id ou nom)")
@@ -444,6 +545,14 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--output", type=Path, help="fichier (par défaut\u00a0: la sortie)")
     show = command(tickets, "show", "afficher une demande et son historique", tickets_show)
     show.add_argument("reference", metavar="REFERENCE")
+
+    outbox = group("outbox", "notifications et e-mails en attente ou en échec")
+    listing = command(outbox, "list", "lister les messages en attente ou en échec", outbox_list)
+    listing.add_argument("--status", choices=(PENDING, FAILED), help="statut")
+    retry = command(outbox, "retry", "remettre en attente des messages en échec", outbox_retry)
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=_positive, metavar="ID", help="n° du message")
+    which.add_argument("--all-failed", action="store_true", help="tous les messages en échec")
     return parser
 
 

@@ -2,7 +2,8 @@
 
 Payload (stored in the outbox): ``{"subject", "body", "message_id", "in_reply_to", "references"}``.
 From, To and Reply-To come from the settings at send time. Sending uses ``smtplib`` in a thread,
-with a timeout; errors become :class:`MailError` with a short code and whether retrying is useless.
+with a timeout; errors become :class:`MailError` with a short code and whether retrying is
+useless (only when the server refuses the recipient or the message).
 Neither the body nor the password is ever logged.
 """
 
@@ -62,11 +63,12 @@ def build_email(
 ) -> EmailMessage:
     """The message for an outbox ``payload``, addressed to ``to`` or ``settings.helpdesk_mail_to``.
 
-    Raises ``MailError("bad_payload" | "no_recipient", permanent=True)``.
+    Raises ``MailError("bad_payload", permanent=True)``, or ``MailError("no_recipient")``
+    (a configuration error: temporary).
     """
     recipient = to or settings.helpdesk_mail_to
     if not recipient:
-        raise MailError("no_recipient", permanent=True)
+        raise MailError("no_recipient", permanent=False)
     try:
         subject = _single_line(str(payload["subject"]))
         body = str(payload["body"])
@@ -114,7 +116,7 @@ def _login(client: smtplib.SMTP, username: str, password: str) -> None:
 def _send_blocking(message: EmailMessage, settings: Settings) -> None:
     host = settings.smtp_host
     if not host:
-        raise MailError("smtp_not_configured", permanent=True)
+        raise MailError("smtp_not_configured", permanent=False)
     timeout = settings.smtp_timeout_seconds
     client: smtplib.SMTP
     if settings.smtp_security == "ssl":
@@ -139,22 +141,26 @@ def _send_blocking(message: EmailMessage, settings: Settings) -> None:
             client.close()
 
 
-def _code(smtp_code: int) -> MailError:
-    return MailError(f"smtp_{smtp_code}", permanent=500 <= smtp_code < 600)
-
-
 def _classify(exc: Exception) -> MailError:
-    """The MailError for an exception raised by smtplib or the network."""
+    """The MailError for an exception raised by smtplib or the network.
+
+    Permanent only when retrying cannot help: a 5xx refusing the recipient or the message.
+    Authentication failures and configuration errors (STARTTLS or AUTH not offered, sender
+    refused, no SMTP host…) are retried: once an administrator fixes the configuration, the
+    e-mail goes.
+    """
     if isinstance(exc, MailError):
         return exc
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _text in exc.recipients.values()]
         permanent = bool(codes) and all(500 <= code < 600 for code in codes)
         return MailError(f"smtp_{codes[0]}" if codes else "smtp_refused", permanent=permanent)
+    if isinstance(exc, smtplib.SMTPDataError):  # the message itself refused
+        return MailError(f"smtp_{exc.smtp_code}", permanent=500 <= exc.smtp_code < 600)
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return MailError("smtp_not_supported", permanent=True)
-    if isinstance(exc, smtplib.SMTPResponseException):  # sender refused, data, auth, connect…
-        return _code(exc.smtp_code)
+        return MailError("smtp_not_supported", permanent=False)
+    if isinstance(exc, smtplib.SMTPResponseException):  # sender refused, auth, greeting, TLS…
+        return MailError(f"smtp_{exc.smtp_code}", permanent=False)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         # smtplib turns a read timeout into a disconnection; keep the cause visible.
         if isinstance(exc.__context__, TimeoutError):
@@ -174,7 +180,8 @@ def _classify(exc: Exception) -> MailError:
 async def send_email(message: EmailMessage, settings: Settings) -> None:
     """Send ``message`` through the configured SMTP server; raises :class:`MailError`.
 
-    5xx answers are permanent errors; 4xx answers, connection errors and timeouts are temporary.
+    A 5xx refusing the recipient or the message is permanent; everything else (4xx answers,
+    authentication or configuration errors, connection errors, timeouts) is temporary.
     """
     try:
         await asyncio.to_thread(_send_blocking, message, settings)

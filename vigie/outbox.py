@@ -5,18 +5,25 @@ takes the caller's session), so a notification is never lost; the bot's dispatch
 due rows and records the outcome with :meth:`Outbox.mark_sent`, :meth:`Outbox.mark_retry` or
 :meth:`Outbox.mark_failed`. ``attempts`` counts the delivery attempts made (each ``mark_*``
 adds one).
+
+Per destination (channel and destination), rows are delivered in the order they were written:
+:meth:`Outbox.due` returns only the oldest pending row of each destination, so a row waiting
+for its retry holds back the later rows of the same chat or mailbox (never the others).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
-from vigie.db.models import OUTBOX_CHANNELS, OutboxMessage, utcnow
+from vigie.db.models import OUTBOX_CHANNELS, OutboxMessage, Ticket, utcnow
 
 PENDING = "pending"
 SENT = "sent"
@@ -31,11 +38,30 @@ def _check_error_code(code: str) -> str:
     return code
 
 
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A row as the administrator sees it: never the payload, never the destination."""
+
+    id: int
+    created_at: datetime
+    channel: str
+    ticket_reference: str | None
+    status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+
+
 class Outbox:
     """Repository of :class:`OutboxMessage` rows."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        """The sessions this repository works with."""
+        return self._sessionmaker
 
     @staticmethod
     def add(
@@ -74,12 +100,21 @@ class Outbox:
         self, limit: int = 20, *, now: datetime | None = None, channel: str | None = None
     ) -> list[OutboxMessage]:
         """Pending messages whose ``next_attempt_at`` has come, oldest first (of ``channel``
-        only, when given)."""
+        only, when given), each the oldest pending message of its channel and destination:
+        a message waiting for its retry holds back the later ones of the same destination."""
+        older = aliased(OutboxMessage)
+        older_pending = exists().where(
+            older.status == PENDING,
+            older.channel == OutboxMessage.channel,
+            older.destination == OutboxMessage.destination,
+            older.id < OutboxMessage.id,
+        )
         stmt = (
             select(OutboxMessage)
             .where(
                 OutboxMessage.status == PENDING,
                 OutboxMessage.next_attempt_at <= (now or utcnow()),
+                ~older_pending,
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
@@ -127,6 +162,50 @@ class Outbox:
             attempts=OutboxMessage.attempts + 1,
             last_error=_check_error_code(code),
         )
+
+    async def entries(self, statuses: Collection[str] = (PENDING, FAILED)) -> list[OutboxEntry]:
+        """The messages of these statuses, oldest first, for the command line."""
+        stmt = (
+            select(OutboxMessage, Ticket.reference)
+            .outerjoin(Ticket, OutboxMessage.ticket_id == Ticket.id)
+            .where(OutboxMessage.status.in_(tuple(statuses)))
+            .order_by(OutboxMessage.id)
+        )
+        async with self._sessionmaker() as session:
+            rows = (await session.execute(stmt)).tuples().all()
+        return [
+            OutboxEntry(
+                id=message.id,
+                created_at=message.created_at,
+                channel=message.channel,
+                ticket_reference=reference,
+                status=message.status,
+                attempts=message.attempts,
+                last_error=message.last_error,
+                next_attempt_at=message.next_attempt_at,
+            )
+            for message, reference in rows
+        ]
+
+    async def retry_failed(self, message_ids: Collection[int] | None = None) -> int:
+        """Put failed messages (these, or all of them when None) back to pending, due now;
+        returns how many. Their attempts and give-up delay start again from now (the
+        dispatcher gives up on the time elapsed since ``created_at``)."""
+        now = utcnow()
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.status == FAILED)
+            .values(status=PENDING, attempts=0, created_at=now, next_attempt_at=now)
+        )
+        if message_ids is not None:
+            stmt = stmt.where(OutboxMessage.id.in_(tuple(message_ids)))
+        async with self._sessionmaker() as session:
+            result = cast(
+                "CursorResult[Any]",
+                await session.execute(stmt, execution_options={"synchronize_session": False}),
+            )
+            await session.commit()
+            return int(result.rowcount)
 
     async def count_pending(self) -> int:
         """Number of pending messages (due or not)."""

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     provider_hours: str = "lun-ven 08:30-18:00"
     technicians_chat_id: int | None = None
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
-    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
+    # A row still failing temporarily this long after it was written is marked failed.
+    outbox_give_up_hours: float = Field(default=48.0, gt=0)
 
     # E-mail to the provider's helpdesk (enabled when SMTP_HOST and HELPDESK_MAIL_TO are set)
     smtp_host: str | None = None

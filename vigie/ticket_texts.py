@@ -431,6 +431,25 @@ def email_subject(view: TicketView, *, follow_up: bool = False) -> str:
     return f"Re: {subject}" if follow_up else subject
 
 
+#: What each follow-up e-mail reports (``{who}``: "Paul (technicien)").
+EMAIL_EVENT_TITLES: dict[str, str] = {
+    "staff_info": "Le demandeur a ajouté une information :",
+    "reopened": "Le demandeur indique que le problème n’est pas réglé : demande rouverte.",
+    "taken": "{who} a pris la demande en charge.",
+    "technician_message": "{who} a répondu au demandeur :",
+    "info_requested": "{who} a demandé une précision au demandeur :",
+    "resolved": "{who} a indiqué que la demande est résolue ; le demandeur doit confirmer.",
+    "confirmed": "Le demandeur a confirmé que le problème est réglé : demande clôturée.",
+}
+
+
+def email_event_title(kind: str, technician: str | None = None) -> str:
+    """The first line of a follow-up e-mail for an event ``kind`` (a key of
+    :data:`EMAIL_EVENT_TITLES`); ``technician``: the name of the technician who acted."""
+    who = f"{technician} (technicien)" if technician else "Un technicien"
+    return french_typography(EMAIL_EVENT_TITLES[kind]).format(who=who)
+
+
 def email_body(
     view: TicketView,
     *,
@@ -440,7 +459,8 @@ def email_body(
     event_text: str | None = None,
     event_at: datetime | None = None,
 ) -> str:
-    """The plain-text body: every field of the ticket, then the follow-up (if any)."""
+    """The plain-text body: the follow-up (if any: ``event_title`` from
+    :func:`email_event_title`, its text and time), then every field of the ticket."""
 
     def field(name: str, value: str) -> str:
         return f"{name}{NBSP}: {value}"
@@ -449,7 +469,7 @@ def email_body(
     lines: list[str] = []
     if event_title:
         when = local_long(event_at, tz) if event_at else ""
-        lines += [french_typography(f"{when} — {event_title}" if when else event_title)]
+        lines += [f"{when} — {event_title}" if when else event_title]
         if event_text:
             lines += ["", event_text.strip()]
         lines += ["", "-" * 40, ""]

@@ -14,10 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -242,9 +242,17 @@ class TicketService:
         await session.flush()
         view = (await self._views(session, Ticket.id == ticket.id))[0]
         message = ticket_texts.technician_new_ticket(view)
-        for chat_id in await self._technician_chats(session, ticket, follow_up=False):
+        chats = await self._technician_chats(session, ticket, follow_up=False)
+        for chat_id in chats:
             self._telegram(session, chat_id, message, ticket.id)
-        self._email(session, view, facility, event=None, event_id=event.id)
+        if not chats:
+            logger.warning(
+                "Ticket %s (%s): no active technician and no TECHNICIANS_CHAT_ID, "
+                "nobody is notified in Telegram",
+                ticket.id,
+                ticket.reference,
+            )
+        self._email(session, view, event=None, event_id=event.id)
         return view, True
 
     async def _lock_numbering(self, session: AsyncSession, year: int, requester_id: int) -> None:
@@ -323,13 +331,10 @@ class TicketService:
             message = ticket_texts.technician_staff_info(view, cleaned)
             for chat_id in await self._technician_chats(session, ticket, follow_up=True):
                 self._telegram(session, chat_id, message, ticket.id)
-            facility = await session.get(Facility, ticket.facility_id)
-            assert facility is not None
             self._email(
                 session,
                 view,
-                facility,
-                event=("Le demandeur a ajouté une information :", cleaned, now),
+                event=(ticket_texts.email_event_title("staff_info"), cleaned, now),
                 event_id=event.id,
             )
             await session.commit()
@@ -347,12 +352,18 @@ class TicketService:
             ticket.status = "closed"
             ticket.closed_at = now
             ticket.updated_at = now
-            self._event(session, ticket, person, "confirmed", None, at=now)
+            event = self._event(session, ticket, person, "confirmed", None, at=now)
             await session.flush()
             view = (await self._views(session, Ticket.id == ticket.id))[0]
             message = ticket_texts.technician_closed(view)
             for chat_id in await self._technician_chats(session, ticket, follow_up=True):
                 self._telegram(session, chat_id, message, ticket.id)
+            self._email(
+                session,
+                view,
+                event=(ticket_texts.email_event_title("confirmed"), None, now),
+                event_id=event.id,
+            )
             await session.commit()
             return view
 
@@ -374,17 +385,10 @@ class TicketService:
             message = ticket_texts.technician_reopened(view)
             for chat_id in await self._technician_chats(session, ticket, follow_up=True):
                 self._telegram(session, chat_id, message, ticket.id)
-            facility = await session.get(Facility, ticket.facility_id)
-            assert facility is not None
             self._email(
                 session,
                 view,
-                facility,
-                event=(
-                    "Le demandeur indique que le problème n’est pas réglé : demande rouverte.",
-                    None,
-                    now,
-                ),
+                event=(ticket_texts.email_event_title("reopened"), None, now),
                 event_id=event.id,
             )
             await session.commit()
@@ -406,10 +410,16 @@ class TicketService:
             ticket.assignee_id = technician.id
             ticket.status = "in_progress"
             ticket.updated_at = now
-            self._event(session, ticket, technician, "taken", None, at=now)
+            event = self._event(session, ticket, technician, "taken", None, at=now)
             await session.flush()
             view = (await self._views(session, Ticket.id == ticket.id))[0]
             await self._to_requester(session, ticket, ticket_texts.staff_taken(view))
+            self._email(
+                session,
+                view,
+                event=(ticket_texts.email_event_title("taken", technician.name), None, now),
+                event_id=event.id,
+            )
             await session.commit()
             return view
 
@@ -433,7 +443,7 @@ class TicketService:
                 ticket.status = "in_progress"
             ticket.updated_at = now
             kind = "info_requested" if ask else "technician_message"
-            self._event(session, ticket, technician, kind, cleaned, at=now)
+            event = self._event(session, ticket, technician, kind, cleaned, at=now)
             await session.flush()
             view = (await self._views(session, Ticket.id == ticket.id))[0]
             # The requester reads the name of the technician who wrote, not the assignee's.
@@ -442,6 +452,12 @@ class TicketService:
                 session,
                 ticket,
                 ticket_texts.staff_technician_message(view_for_staff, cleaned, ask=ask),
+            )
+            self._email(
+                session,
+                view,
+                event=(ticket_texts.email_event_title(kind, technician.name), cleaned, now),
+                event_id=event.id,
             )
             await session.commit()
             return view
@@ -462,11 +478,17 @@ class TicketService:
             ticket.status = "resolved"
             ticket.resolved_at = now
             ticket.updated_at = now
-            self._event(session, ticket, technician, "resolved", None, at=now)
+            event = self._event(session, ticket, technician, "resolved", None, at=now)
             await session.flush()
             view = (await self._views(session, Ticket.id == ticket.id))[0]
             view_for_staff = _with_assignee(view, technician.name)
             await self._to_requester(session, ticket, ticket_texts.staff_resolved(view_for_staff))
+            self._email(
+                session,
+                view,
+                event=(ticket_texts.email_event_title("resolved", technician.name), None, now),
+                event_id=event.id,
+            )
             await session.commit()
             return view
 
@@ -538,6 +560,27 @@ class TicketService:
             return await self._views(
                 session, *conditions, order=(Ticket.created_at.desc(), Ticket.id.desc())
             )
+
+    # --- Retention ---------------------------------------------------------------------------
+
+    async def purge_closed_before(self, before: datetime) -> int:
+        """Delete the tickets closed before ``before``, with their timelines (their outbox
+        rows lose their ticket link); returns how many tickets were deleted."""
+        closed = select(Ticket.id).where(Ticket.status == "closed", Ticket.closed_at < before)
+        async with self._sessionmaker() as session:
+            await session.execute(
+                delete(TicketEvent).where(TicketEvent.ticket_id.in_(closed)),
+                execution_options={"synchronize_session": False},
+            )
+            result = cast(
+                "CursorResult[Any]",
+                await session.execute(
+                    delete(Ticket).where(Ticket.status == "closed", Ticket.closed_at < before),
+                    execution_options={"synchronize_session": False},
+                ),
+            )
+            await session.commit()
+            return int(result.rowcount)
 
     # --- Helpers -------------------------------------------------------------------------------
 
@@ -666,12 +709,13 @@ class TicketService:
         self,
         session: AsyncSession,
         view: TicketView,
-        facility: Facility,
         *,
         event: tuple[str, str | None, datetime] | None,
         event_id: int,
     ) -> None:
-        """Queue the helpdesk e-mail (when mail is enabled): the ticket, or a follow-up."""
+        """Queue the helpdesk e-mail (when mail is enabled): the ticket, or a follow-up
+        (``event``: its title from ``email_event_title``, its text, its time), threaded
+        under the ticket's first e-mail."""
         settings = self._settings
         if not settings.mail_enabled or not settings.helpdesk_mail_to:
             return
@@ -681,8 +725,8 @@ class TicketService:
             "subject": ticket_texts.email_subject(view, follow_up=follow_up),
             "body": ticket_texts.email_body(
                 view,
-                town=facility.town,
-                finess=facility.finess,
+                town=view.facility_town,
+                finess=view.facility_finess,
                 event_title=event[0] if event else None,
                 event_text=event[1] if event else None,
                 event_at=event[2] if event else None,

@@ -6,21 +6,26 @@ The Telegram side is a small Delivery that records or fails, like the transport 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import Dispatcher, retry_delay
 from bot.pipeline import DeliveryError
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
-from vigie.db.models import OutboxMessage
+from vigie.db.models import OutboxMessage, Ticket
 from vigie.messages import Button, OutgoingMessage
 from vigie.outbox import Outbox
+from vigie.people import Directory
 from vigie.settings import Settings
+from vigie.tickets import TicketDraft, TicketService
 
 
 class Transport:
@@ -46,7 +51,7 @@ class Transport:
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"outbox_poll_seconds": 30.0, "outbox_max_attempts": 8, **overrides}
+    values: dict[str, Any] = {"outbox_poll_seconds": 30.0, **overrides}
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
@@ -92,6 +97,18 @@ async def row(outbox: Outbox, row_id: int) -> Any:
     return found
 
 
+async def set_row(
+    sessionmaker: async_sessionmaker[AsyncSession], row_id: int, **values: Any
+) -> None:
+    """Change a stored row (its age, or its retry time as if the delay had passed)."""
+    async with sessionmaker() as session:
+        found = await session.get(OutboxMessage, row_id)
+        assert found is not None
+        for name, value in values.items():
+            setattr(found, name, value)
+        await session.commit()
+
+
 async def test_due_rows_are_sent_in_order_once(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -120,7 +137,7 @@ async def test_due_rows_are_sent_in_order_once(
     assert await outbox.count_pending() == 0
 
 
-async def test_temporary_failure_is_retried_later_without_blocking_others(
+async def test_temporary_failure_holds_back_its_destination_only(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     outbox, transport = Outbox(sessionmaker), Transport()
@@ -134,28 +151,97 @@ async def test_temporary_failure_is_retried_later_without_blocking_others(
     )
     before = datetime.now(UTC)
     await dispatcher.send_due()
-    # The failing chat's later row waits (order kept in this pass); the other chat is served.
+    # The failing chat's later row waits for it; the other chat is served.
     assert transport.texts() == [(602, "autre")]
     failed = await row(outbox, first)
     assert (failed.status, failed.attempts, failed.last_error) == ("pending", 1, "TimedOut")
     next_at = failed.next_attempt_at.replace(tzinfo=failed.next_attempt_at.tzinfo or UTC)
-    assert 0.5 <= (next_at - before).total_seconds() <= 3
+    assert 1.5 <= (next_at - before).total_seconds() <= 4  # 2 s after the first failure
     assert (await row(outbox, second)).status == "pending"
     assert (await row(outbox, other)).status == "sent"
 
-    await dispatcher.send_due()  # the first row is not due yet: only the second one goes
-    assert transport.texts()[1:] == [(601, "deux")]
-    await asyncio.sleep(retry_delay(0) + 0.2)
+    assert await dispatcher.send_due() == 0  # the first row is not due yet: nothing goes
+    assert len(transport.sent) == 1
+    await asyncio.sleep(retry_delay(1) + 0.2)
     await dispatcher.send_due()
-    assert transport.texts()[2:] == [(601, "un")]
+    assert transport.texts()[1:] == [(601, "un"), (601, "deux")]
     assert (await row(outbox, first)).status == "sent"
     assert await outbox.count_pending() == 0
 
 
 def test_retry_delay_grows_exponentially_and_is_capped() -> None:
-    assert [retry_delay(n) for n in range(5)] == [1, 2, 4, 8, 16]
+    assert [retry_delay(n) for n in range(1, 6)] == [2, 4, 8, 16, 32]
     assert retry_delay(8) == 256
-    assert retry_delay(9) == retry_delay(40) == 300
+    assert retry_delay(9) == retry_delay(40) == retry_delay(10_000) == 300
+
+
+STAFF_CHAT, TECH_CHAT = 1201, 1301
+
+
+async def ticket_world(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> tuple[TicketService, int]:
+    """A facility, a staff member (Telegram chat STAFF_CHAT), Paul the technician, and a
+    ticket of the staff member; returns the service and the ticket's id."""
+    directory = Directory(sessionmaker)
+    facility = await directory.create_facility("EHPAD Les Tilleuls", "Rodez")
+    code = await directory.create_invitation(facility_id=facility.id, role="staff")
+    await directory.redeem_invitation(
+        code.code, channel="telegram", chat_id=STAFF_CHAT, sender="u-anne"
+    )
+    await directory.set_job("u-anne", "care")
+    await directory.add_technician(name="Paul", chat_id=TECH_CHAT, sender="u-paul")
+    service = TicketService(sessionmaker, settings)
+    draft = TicketDraft("L’imprimante ne répond plus", "printer", "service", "degraded")
+    view, _ = await service.create("u-anne", draft, idempotency_key="order")
+    return service, view.id
+
+
+async def test_a_ticket_s_notifications_arrive_in_order_despite_a_failure(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Taken, answer, resolved to one chat: the first fails once, the others wait for it."""
+    settings = make_settings()
+    service, ticket_id = await ticket_world(sessionmaker, settings)
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, settings)
+    await dispatcher.send_due()
+    assert [chat for chat, _ in transport.sent] == [TECH_CHAT]  # the new ticket
+
+    transport.failures[STAFF_CHAT] = [DeliveryError("TimedOut")]
+    await service.take("u-paul", ticket_id)
+    await service.technician_message("u-paul", ticket_id, "Je passe à 14 h.")
+    await service.resolve("u-paul", ticket_id)
+    await dispatcher.send_due()
+    assert len(transport.sent) == 1  # « prise en charge » failed: nothing after it went
+    [taken] = [e for e in await outbox.entries() if e.last_error == "TimedOut"]
+    await dispatcher.send_due()
+    assert len(transport.sent) == 1
+    await set_row(sessionmaker, taken.id, next_attempt_at=datetime.now(UTC))  # delay over
+    await dispatcher.send_due()
+    staff = [text for chat, text in transport.texts() if chat == STAFF_CHAT]
+    assert len(staff) == 3
+    assert "prise en charge" in staff[0]
+    assert "Je passe à 14 h." in staff[1]
+    assert "Est-ce réglé" in staff[2]
+    assert await outbox.count_pending() == 0
+
+
+async def test_a_new_row_of_a_waiting_destination_waits_too(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings())
+    transport.failures[611] = [DeliveryError("TimedOut")]
+    [first] = await add_rows(sessionmaker, ("telegram", "611", notice("un")))
+    await dispatcher.send_due()
+    [second] = await add_rows(sessionmaker, ("telegram", "611", notice("deux")))
+    await dispatcher.send_due()
+    assert transport.sent == []
+    await set_row(sessionmaker, first, next_attempt_at=datetime.now(UTC))
+    await dispatcher.send_due()
+    assert transport.texts() == [(611, "un"), (611, "deux")]
+    assert (await row(outbox, second)).status == "sent"
 
 
 async def test_permanent_failure_and_bad_rows_are_failed_at_once(
@@ -185,20 +271,33 @@ async def test_permanent_failure_and_bad_rows_are_failed_at_once(
     assert len(transport.sent) == 1  # failed rows are never retried
 
 
-async def test_gives_up_after_max_attempts(
+async def test_temporary_failures_are_retried_until_the_give_up_delay(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     outbox, transport = Outbox(sessionmaker), Transport()
-    dispatcher = Dispatcher(outbox, transport, make_settings(outbox_max_attempts=2))
-    transport.failures[801] = [RuntimeError("boom"), DeliveryError("NetworkError")]
+    dispatcher = Dispatcher(outbox, transport, make_settings(outbox_give_up_hours=48))
+    transport.failures[801] = [RuntimeError("boom")] + [DeliveryError("NetworkError")] * 30
     [row_id] = await add_rows(sessionmaker, ("telegram", "801", notice("jamais")))
+    for attempt in range(1, 31):  # far more than a few minutes' worth of attempts
+        await dispatcher.send_due()
+        retried = await row(outbox, row_id)
+        assert (retried.status, retried.attempts) == ("pending", attempt)
+        await set_row(sessionmaker, row_id, next_attempt_at=datetime.now(UTC))
+    assert retried.last_error == "NetworkError"
+    # Written 47 h ago: still retried; 49 h ago: the next failure gives up.
+    await set_row(sessionmaker, row_id, created_at=datetime.now(UTC) - timedelta(hours=47))
+    transport.failures[801] = [DeliveryError("NetworkError")] * 2
     await dispatcher.send_due()
-    retried = await row(outbox, row_id)
-    assert (retried.status, retried.attempts, retried.last_error) == ("pending", 1, "RuntimeError")
-    await asyncio.sleep(retry_delay(0) + 0.2)
+    assert (await row(outbox, row_id)).status == "pending"
+    await set_row(
+        sessionmaker,
+        row_id,
+        created_at=datetime.now(UTC) - timedelta(hours=49),
+        next_attempt_at=datetime.now(UTC),
+    )
     await dispatcher.send_due()
     failed = await row(outbox, row_id)
-    assert (failed.status, failed.attempts, failed.last_error) == ("failed", 2, "NetworkError")
+    assert (failed.status, failed.attempts, failed.last_error) == ("failed", 32, "NetworkError")
     assert transport.sent == []
 
 
@@ -313,8 +412,8 @@ async def test_email_to_an_unreachable_server_is_retried_and_blocks_nothing(
     assert (mail.status, mail.attempts, mail.last_error) == ("pending", 1, "connection_error")
 
 
-async def test_email_row_with_mail_disabled_fails(
-    sessionmaker: async_sessionmaker[AsyncSession],
+async def test_email_row_with_mail_disabled_waits_for_the_configuration(
+    sessionmaker: async_sessionmaker[AsyncSession], smtp_sink: SmtpSink
 ) -> None:
     outbox, transport = Outbox(sessionmaker), Transport()
     dispatcher = Dispatcher(outbox, transport, make_settings())  # no SMTP host
@@ -323,7 +422,45 @@ async def test_email_row_with_mail_disabled_fails(
     )
     await dispatcher.send_due()
     mail = await row(outbox, mail_id)
-    assert (mail.status, mail.last_error) == ("failed", "mail_disabled")
+    assert (mail.status, mail.last_error) == ("pending", "mail_disabled")
+    # The administrator sets SMTP_HOST and restarts: the e-mail goes.
+    await set_row(sessionmaker, mail_id, next_attempt_at=datetime.now(UTC))
+    configured = make_settings(smtp_host="127.0.0.1", smtp_port=smtp_sink.port)
+    await Dispatcher(outbox, transport, configured).send_due()
+    assert (await row(outbox, mail_id)).status == "sent"
+    assert len(smtp_sink.received()) == 1
+
+
+async def test_email_with_a_wrong_password_goes_once_the_password_is_fixed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    def authenticator(
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        return AuthResult(success=auth_data.password == b"right", handled=False)
+
+    with SmtpSink(authenticator=authenticator, auth_require_tls=False) as sink:
+        settings = make_settings(
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+            smtp_timeout_seconds=3.0,
+            smtp_username="vigie",
+            smtp_password="wrong",
+            helpdesk_mail_to="support@prestataire.example",
+        )
+        outbox, transport = Outbox(sessionmaker), Transport()
+        [mail_id] = await add_rows(
+            sessionmaker, ("email", "support@prestataire.example", mail_payload("VIG-2026-00046"))
+        )
+        await Dispatcher(outbox, transport, settings).send_due()
+        mail = await row(outbox, mail_id)
+        assert (mail.status, mail.last_error) == ("pending", "smtp_535")
+        await set_row(sessionmaker, mail_id, next_attempt_at=datetime.now(UTC))
+        fixed = settings.model_copy(update={"smtp_password": SecretStr("right")})
+        await Dispatcher(outbox, transport, fixed).send_due()
+        assert (await row(outbox, mail_id)).status == "sent"
+        assert len(sink.received()) == 1
 
 
 async def test_a_hanging_smtp_server_never_delays_the_chat(
@@ -371,11 +508,20 @@ async def _sent(transport: Transport) -> bool:
     return bool(transport.sent)
 
 
-async def test_sent_rows_are_purged_after_the_retention_period(
+async def test_sent_rows_and_closed_tickets_are_purged_after_the_retention_period(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
+    settings = make_settings(retention_days=30)
+    service, ticket_id = await ticket_world(sessionmaker, settings)
+    await service.resolve("u-paul", ticket_id)
+    await service.confirm_fixed("u-anne", ticket_id)
+    async with sessionmaker() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        ticket.closed_at = datetime.now(UTC) - timedelta(days=31)
+        await session.commit()
     outbox, transport = Outbox(sessionmaker), Transport()
-    dispatcher = Dispatcher(outbox, transport, make_settings(retention_days=30))
+    dispatcher = Dispatcher(outbox, transport, settings)
     old_id, recent_id, pending_id = await add_rows(
         sessionmaker,
         ("telegram", "1004", notice("ancien")),
@@ -389,7 +535,75 @@ async def test_sent_rows_are_purged_after_the_retention_period(
         assert found is not None
         found.created_at = datetime.now(UTC) - timedelta(days=31)
         await session.commit()
-    assert await dispatcher.purge_expired() == 1
+    assert await dispatcher.purge_expired() == (1, 1)
+    assert await service.get(ticket_id) is None
+    assert await dispatcher.purge_expired() == (0, 0)
     assert await outbox.get(old_id) is None
     assert (await row(outbox, recent_id)).status == "sent"
     assert (await row(outbox, pending_id)).status == "pending"
+
+
+async def test_close_takes_no_new_row_and_waits_for_the_one_in_flight(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    transport.delay = 0.8
+    slow, later = await add_rows(
+        sessionmaker,
+        ("telegram", "921", notice("en cours d’envoi")),
+        ("telegram", "922", notice("pas encore pris")),
+    )
+    dispatcher = Dispatcher(outbox, transport, make_settings())
+    dispatcher.start()
+    await asyncio.wait_for(transport.started.wait(), 5)
+    await dispatcher.aclose()
+    # Returned only once the row in flight was sent AND marked; the next one was not taken.
+    assert transport.texts() == [(921, "en cours d’envoi")]
+    assert (await row(outbox, slow)).status == "sent"
+    later_row = await row(outbox, later)
+    assert (later_row.status, later_row.attempts) == ("pending", 0)
+
+
+class SlowSink(SmtpSink):
+    """Takes ``delay`` seconds to accept a message; ``data_started`` is set when it begins."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.data_started = threading.Event()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.data_started.set()
+        await asyncio.sleep(self.delay)  # the server's own event loop, in its thread
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_close_waits_for_the_smtp_send_in_flight_and_its_marking(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """An SMTP send runs in a thread that cannot be cancelled: stopping in the middle would
+    leave the e-mail sent but pending, sent again after a restart."""
+    with SlowSink(delay=1.5) as sink:
+        settings = make_settings(
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+            smtp_timeout_seconds=5.0,
+            helpdesk_mail_to="support@prestataire.example",
+        )
+        outbox, transport = Outbox(sessionmaker), Transport()
+        [mail_id] = await add_rows(
+            sessionmaker, ("email", "support@prestataire.example", mail_payload("VIG-2026-00047"))
+        )
+        dispatcher = Dispatcher(outbox, transport, settings)
+        # A bound well above the slowest exchange the SMTP timeouts allow.
+        assert dispatcher.close_timeout() >= 10 * settings.smtp_timeout_seconds
+        dispatcher.start()
+        assert await asyncio.to_thread(sink.data_started.wait, 10)
+        started = time.monotonic()
+        await dispatcher.aclose()
+        assert time.monotonic() - started >= 1.0  # it waited for the server's answer
+        assert len(sink.received()) == 1
+        assert (await row(outbox, mail_id)).status == "sent"
+        # Restarted: nothing is sent twice.
+        await Dispatcher(outbox, transport, settings).send_due()
+        assert len(sink.received()) == 1

@@ -382,3 +382,179 @@ def test_tickets_export(vigie, tmp_path: Path) -> None:  # type: ignore[no-untyp
     result = vigie("tickets", "export", "--output", str(tmp_path / "missing" / "x.csv"))
     assert result.code == 1
     assert "impossible d’écrire" in result.err
+
+
+# --- Technician codes, removal, CSV formulas (appended) ------------------------------------
+
+
+def _code_of(output: str) -> str:
+    found = re.search(r"Code d’invitation\s*: ([A-Z2-9]{10})", output)
+    assert found is not None, output
+    return found.group(1)
+
+
+def test_technician_codes_are_short_lived_and_removal_lists_them(vigie) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from vigie.people import InvitationError
+
+    tech = vigie("invitations", "create", "--role", "technician")
+    assert tech.code == 0, tech.err
+    assert "1 utilisation(s) au plus" in tech.out
+    tech_code = _code_of(tech.out)
+    longer = vigie("invitations", "create", "--role", "technician", "--uses", "3", "--days", "5")
+    assert "3 utilisation(s) au plus" in longer.out
+    longer_code = _code_of(longer.out)
+    assert vigie("facilities", "add", "--name", "EHPAD", "--town", "Brive").code == 0
+    staff = vigie("invitations", "create", "--facility", "EHPAD", "--role", "staff")
+    assert "50 utilisation(s) au plus" in staff.out
+    staff_code = _code_of(staff.out)
+    now = datetime.now(UTC)
+    validity = {
+        i.code: (i.max_uses, i.expires_at - now)
+        for i in in_db(vigie.url, lambda d, _s: d.list_invitations())
+    }
+    assert validity[tech_code][0] == 1
+    assert timedelta(days=1, hours=23) < validity[tech_code][1] <= timedelta(days=2)
+    assert validity[longer_code][0] == 3
+    assert timedelta(days=4, hours=23) < validity[longer_code][1] <= timedelta(days=5)
+    assert validity[staff_code][0] == 50
+    assert timedelta(days=29, hours=23) < validity[staff_code][1] <= timedelta(days=30)
+
+    assert vigie("technicians", "add", "--name", "Paul", "--telegram-id", "424242").code == 0
+    removed = vigie("technicians", "remove", "Paul")
+    assert removed.code == 0, removed.err
+    assert "2 code(s) technicien encore valable(s)" in removed.out
+    assert tech_code in removed.out and longer_code in removed.out
+    assert staff_code not in removed.out
+    assert "vigie invitations revoke CODE" in removed.out
+    # Nothing was revoked automatically; the removed technician cannot use them anyway.
+    assert "révoqué" not in vigie("invitations", "list").out
+    paul = pseudonymize(424242, SECRET.encode())
+    with pytest.raises(InvitationError, match="removed"):
+        in_db(
+            vigie.url,
+            lambda d, _s: d.redeem_invitation(
+                tech_code, channel="telegram", chat_id=424242, sender=paul
+            ),
+        )
+
+    for code in (tech_code, longer_code):
+        assert vigie("invitations", "revoke", code).code == 0
+    again = vigie("technicians", "remove", "Paul")
+    assert again.code == 0 and "Attention" not in again.out
+    # The admin re-activates explicitly.
+    assert vigie("technicians", "add", "--name", "Paul", "--telegram-id", "424242").code == 0
+    assert "Paul" in vigie("technicians", "list").out
+
+
+def test_csv_export_neutralises_formulas(vigie) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from vigie.db import Ticket
+
+    problems = ['=HYPERLINK("http://x";"clic")', "+33 est un indicatif", "-2+3", "@SOMME(A1)"]
+    problems += ["tab", "cr", "Imprimante en panne = rien ne sort"]
+
+    async def seed(directory: Directory, sessions):  # type: ignore[no-untyped-def]
+        settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+        service = TicketService(sessions, settings)
+        facility = await directory.create_facility("EHPAD", "Brive")
+        code = await directory.create_invitation(facility_id=facility.id, role="staff")
+        await directory.redeem_invitation(code.code, channel="telegram", chat_id=7, sender="u-7")
+        references = []
+        for number, problem in enumerate(problems):
+            draft = TicketDraft(problem, "printer", "me", "yes")
+            view, _ = await service.create("u-7", draft, idempotency_key=f"k{number}")
+            references.append(view.reference)
+        async with sessions() as session:  # older rows could start with a tab or a CR
+            for reference, start in ((references[4], "\t"), (references[5], "\r")):
+                await session.execute(
+                    update(Ticket)
+                    .where(Ticket.reference == reference)
+                    .values(problem=start + "=1+1")
+                )
+            await session.commit()
+        return references
+
+    upgrade(vigie.url)
+    references = in_db(vigie.url, seed)
+    stored = [*problems[:4], "\t=1+1", "\r=1+1", problems[6]]
+
+    result = vigie("tickets", "export")
+    assert result.code == 0, result.err
+    cells = {row["reference"]: row["problem"] for row in csv.DictReader(io.StringIO(result.out))}
+    for reference, problem in zip(references[:6], stored[:6], strict=True):
+        assert cells[reference] == "'" + problem
+    assert cells[references[6]] == problems[6]
+    for row in csv.DictReader(io.StringIO(result.out)):
+        assert row["reference"].startswith("VIG-") and row["facility_name"] == "EHPAD"
+    # JSON is not opened by a spreadsheet: the texts stay as they are.
+    data = json.loads(vigie("tickets", "export", "--format", "json").out)
+    assert {item["reference"]: item["problem"] for item in data} == dict(
+        zip(references, stored, strict=True)
+    )
+
+
+def test_outbox_list_and_retry(vigie) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("outbox", "list").out == "Aucun message en attente ni en échec.\n"
+    first, second = seed_tickets(vigie.url)
+
+    async def fail_some(directory: Directory, sessions):  # type: ignore[no-untyped-def]
+        from vigie.outbox import Outbox
+
+        outbox = Outbox(sessions)
+        entries = await outbox.entries()
+        await outbox.mark_failed(entries[0].id, "forbidden")
+        await outbox.mark_failed(entries[1].id, "bad_request")
+        await outbox.mark_retry(entries[2].id, "TimedOut", 60)
+        return [e.id for e in entries]
+
+    ids = in_db(vigie.url, fail_some)
+    assert len(ids) == 4  # first: new ticket, taken, answer; second: new ticket
+
+    listing = vigie("outbox", "list")
+    assert listing.code == 0, listing.err
+    assert listing.err == ""  # Paul is an active technician: no warning
+    lines = listing.out.splitlines()
+    assert lines[0].split()[:4] == ["ID", "CRÉÉ", "LE", "CANAL"]
+    assert len(lines) == 5
+    by_id = {int(line.split()[0]): line for line in lines[1:]}
+    assert set(by_id) == set(ids)
+    assert "telegram" in by_id[ids[0]] and first in by_id[ids[0]]
+    assert "en échec" in by_id[ids[0]] and "forbidden" in by_id[ids[0]]
+    assert "en attente" in by_id[ids[2]] and "TimedOut" in by_id[ids[2]]
+    assert second in by_id[ids[3]]
+    # Never the texts of the notifications.
+    for text in ("J’arrive", "imprime", "logiciel", "Paul"):
+        assert text not in listing.out
+
+    failed = vigie("outbox", "list", "--status", "failed").out.splitlines()[1:]
+    assert sorted(int(line.split()[0]) for line in failed) == sorted(ids[:2])
+
+    retried = vigie("outbox", "retry", str(ids[0]))
+    assert retried.code == 0, retried.err
+    assert "1 message(s) remis en attente" in retried.out
+    failed = vigie("outbox", "list", "--status", "failed").out.splitlines()[1:]
+    assert [int(line.split()[0]) for line in failed] == [ids[1]]
+    pending = vigie("outbox", "list", "--status", "pending").out.splitlines()[1:]
+    assert ids[0] in [int(line.split()[0]) for line in pending]
+
+    not_failed = vigie("outbox", "retry", str(ids[2]))
+    assert not_failed.code == 1 and "aucun message en échec" in not_failed.err
+    assert vigie("outbox", "retry").code == 2
+    assert vigie("outbox", "retry", "1", "--all-failed").code == 2
+    assert vigie("outbox", "list", "--status", "sent").code == 2
+
+    assert "1 message(s)" in vigie("outbox", "retry", "--all-failed").out
+    assert vigie("outbox", "list", "--status", "failed").out == "Aucun message en échec.\n"
+
+
+def test_outbox_list_warns_when_nobody_is_notified(vigie, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    seed_tickets(vigie.url)
+    assert vigie("technicians", "remove", "Paul").code == 0
+    listing = vigie("outbox", "list")
+    assert listing.code == 0
+    assert "aucun technicien actif" in listing.err and "TECHNICIANS_CHAT_ID" in listing.err
+    monkeypatch.setenv("TECHNICIANS_CHAT_ID", "-1001234567890")
+    assert vigie("outbox", "list").err == ""

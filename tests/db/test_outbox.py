@@ -113,3 +113,68 @@ async def test_due_retry_sent_failed(sessionmaker: async_sessionmaker[AsyncSessi
     assert await outbox.get(second) is None and await outbox.get(first) is not None
     await outbox.mark_sent(first)
     assert await outbox.next_due_at() is None
+
+
+async def test_due_gives_the_oldest_pending_row_of_each_destination(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A row waiting for its retry holds back the later rows of its channel and destination,
+    never those of another destination (nor the same chat id on another channel)."""
+    outbox = Outbox(sessionmaker)
+    a1 = await add(sessionmaker, "1")
+    b1 = await add(sessionmaker, "2")
+    a2 = await add(sessionmaker, "1")
+    mail1 = await add(sessionmaker, "helpdesk@example.org", channel="email")
+    a3 = await add(sessionmaker, "1")
+    other_channel = await add(sessionmaker, "1", channel="terminal")
+    mail2 = await add(sessionmaker, "helpdesk@example.org", channel="email")
+    assert [m.id for m in await outbox.due()] == [a1, b1, mail1, other_channel]
+    assert [m.id for m in await outbox.due(channel="email")] == [mail1]
+
+    await outbox.mark_retry(a1, "TimedOut", 60)  # not due: its destination waits
+    await outbox.mark_sent(mail1)
+    assert [m.id for m in await outbox.due()] == [b1, other_channel, mail2]
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    assert [m.id for m in await outbox.due(now=later)] == [a1, b1, other_channel, mail2]
+
+    await outbox.mark_sent(a1)
+    assert [m.id for m in await outbox.due()] == [b1, a2, other_channel, mail2]
+    await outbox.mark_failed(a2, "Forbidden")  # a failed row no longer holds anything back
+    assert [m.id for m in await outbox.due()] == [b1, a3, other_channel, mail2]
+
+
+async def test_entries_and_retry_failed(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    outbox = Outbox(sessionmaker)
+    sent = await add(sessionmaker, "1")
+    failed = await add(sessionmaker, "2")
+    other_failed = await add(sessionmaker, "helpdesk@example.org", channel="email")
+    pending = await add(sessionmaker, "3")
+    await outbox.mark_sent(sent)
+    await outbox.mark_failed(failed, "Forbidden")
+    await outbox.mark_retry(other_failed, "smtp_451", 1)
+    await outbox.mark_failed(other_failed, "smtp_550")
+    async with sessionmaker() as session:  # an old row: the give-up delay starts again
+        row = await session.get(OutboxMessage, other_failed)
+        assert row is not None
+        row.created_at = datetime.now(UTC) - timedelta(days=3)
+        await session.commit()
+
+    entries = await outbox.entries()
+    assert [(e.id, e.status, e.attempts, e.last_error) for e in entries] == [
+        (failed, "failed", 1, "Forbidden"),
+        (other_failed, "failed", 2, "smtp_550"),
+        (pending, "pending", 0, None),
+    ]
+    assert entries[1].channel == "email" and entries[1].ticket_reference is None
+    assert [e.id for e in await outbox.entries(("failed",))] == [failed, other_failed]
+
+    assert await outbox.retry_failed([other_failed, pending, sent, 9999]) == 1
+    retried = await outbox.get(other_failed)
+    assert retried is not None
+    assert (retried.status, retried.attempts) == ("pending", 0)
+    assert retried.created_at > datetime.now(UTC) - timedelta(minutes=1)
+    assert [m.id for m in await outbox.due()] == [other_failed, pending]
+    assert (await outbox.get(sent)).status == "sent"  # type: ignore[union-attr]
+    assert await outbox.retry_failed() == 1
+    assert [e.id for e in await outbox.entries(("failed",))] == []
+    assert await outbox.retry_failed() == 0

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -478,25 +479,55 @@ async def test_mail_rows_only_when_mail_is_enabled(world: World) -> None:
     ):
         assert expected in body, expected
 
-    # Technician actions send no e-mail; follow-ups of the requester do.
+    # Every event is told to the helpdesk too, threaded under the first e-mail.
     mark = await last_outbox_id(sm)
     await service.take("u-paul", view.id)
-    await service.technician_message("u-paul", view.id, "Une question ?", ask=True)
-    assert all(r.channel == "telegram" for r in await outbox_rows(sm, mark))
+    await service.technician_message("u-paul", view.id, "Quel <message> exact ?", ask=True)
     await service.add_info("u-anne", view.reference, "Erreur 42")
+    await service.technician_message("u-zoe", view.id, "Je redémarre le serveur.")
     await service.resolve("u-paul", view.id)
     await service.reopen("u-anne", view.id)
-    mails = [r for r in await outbox_rows(sm, mark) if r.channel == "email"]
-    assert len(mails) == 2
-    for mail in mails:
-        assert mail.payload["subject"].startswith(f"Re: [{view.reference}]")
+    await service.resolve("u-paul", view.id)
+    await service.confirm_fixed("u-anne", view.id)
+    rows = await outbox_rows(sm, mark)
+    mails = [r for r in rows if r.channel == "email"]
+    expected = [
+        ("Paul (technicien) a pris la demande en charge.", "prise en charge"),
+        (
+            "Paul (technicien) a demandé une précision au demandeur\u00a0:",
+            "en attente du demandeur",
+        ),
+        ("Le demandeur a ajouté une information\u00a0:", "prise en charge"),
+        ("Zoé (technicien) a répondu au demandeur\u00a0:", "prise en charge"),
+        (
+            "Paul (technicien) a indiqué que la demande est résolue",
+            "résolue, confirmation attendue",
+        ),
+        ("problème n’est pas réglé\u00a0: demande rouverte.", "rouverte"),
+        (
+            "Paul (technicien) a indiqué que la demande est résolue",
+            "résolue, confirmation attendue",
+        ),
+        ("a confirmé que le problème est réglé\u00a0: demande clôturée.", "clôturée"),
+    ]
+    assert len(mails) == len(expected)
+    for mail, (title, status) in zip(mails, expected, strict=True):
+        assert mail.destination == HELPDESK and mail.ticket_id == view.id
+        assert mail.payload["subject"].startswith(f"Re: [{view.reference}] logiciel de soins")
         assert mail.payload["in_reply_to"] == first_id
         assert mail.payload["references"] == [first_id]
-        assert mail.payload["message_id"] not in (first_id,)
-    assert mails[0].payload["message_id"] != mails[1].payload["message_id"]
-    assert "Erreur 42" in mails[0].payload["body"]
-    assert "rouverte" in mails[1].payload["body"]
-    assert "rouverte" in mails[1].payload["body"].split("Référence")[0]
+        head, fields = mail.payload["body"].split("Référence", 1)
+        assert title in head, (title, head)
+        assert f"Statut\u00a0: {status}\n" in fields, (status, fields)
+        assert view.reference in fields
+    message_ids = [m.payload["message_id"] for m in mails]
+    assert len(set(message_ids)) == len(mails) and first_id not in message_ids
+    heads = [m.payload["body"].split("Référence")[0] for m in mails]
+    assert "Quel <message> exact ?" in heads[1]  # plain text, as written (already redacted)
+    assert "Erreur 42" in heads[2]
+    assert "Je redémarre le serveur." in heads[3]
+    # Each e-mail is written with the Telegram notification of the same change, after it.
+    assert [r.channel for r in rows] == ["telegram", "email"] * len(mails)
 
 
 async def test_change_and_notifications_are_one_transaction(world: World) -> None:
@@ -537,8 +568,11 @@ async def test_a_terminal_requester_is_notified_in_the_terminal(world: World) ->
     await service.technician_message("u-paul", view.id, "Je regarde.")
     await service.resolve("u-paul", view.id)
     rows = await outbox_rows(sm, mark)
-    assert [(r.channel, r.destination) for r in rows] == [("terminal", "1")] * 3
-    assert "Est-ce réglé" in rows[-1].payload["html"]
+    assert [(r.channel, r.destination) for r in rows] == [
+        ("terminal", "1"),
+        ("email", HELPDESK),
+    ] * 3
+    assert "Est-ce réglé" in rows[-2].payload["html"]
 
     mark = await last_outbox_id(sm)
     await service.reopen("u-terminal", view.id)
@@ -547,3 +581,73 @@ async def test_a_terminal_requester_is_notified_in_the_terminal(world: World) ->
         ("telegram", str(PAUL_CHAT)),
         ("email", HELPDESK),
     ]
+
+
+async def test_a_ticket_nobody_is_notified_of_is_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    sm = world.sessionmaker
+    await world.directory.remove_technician("Paul")
+    await world.directory.remove_technician("Zoé")
+    caplog.set_level(logging.INFO, logger="vigie.tickets")
+    view, _ = await TicketService(sm, make_settings()).create("u-anne", DRAFT, idempotency_key="a")
+    assert await outbox_rows(sm) == []
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    message = warning.getMessage()
+    assert view.reference in message and "TECHNICIANS_CHAT_ID" in message
+    assert "Netsoins" not in message and "u-anne" not in message
+
+    # With the technicians' group configured, the group is told: no warning.
+    caplog.clear()
+    group = TicketService(sm, make_settings(technicians_chat_id=GROUP_CHAT))
+    await group.create("u-anne", DRAFT, idempotency_key="b")
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_purge_closed_before_deletes_old_closed_tickets_and_their_events(
+    world: World,
+) -> None:
+    sm = world.sessionmaker
+    service = TicketService(sm, make_settings(smtp_host="127.0.0.1", helpdesk_mail_to=HELPDESK))
+
+    async def closed(key: str) -> int:
+        view, _ = await service.create("u-anne", DRAFT, idempotency_key=key)
+        await service.resolve("u-paul", view.id)
+        await service.confirm_fixed("u-anne", view.id)
+        return view.id
+
+    old, recent = await closed("old"), await closed("recent")
+    old_unconfirmed, _ = await service.create("u-anne", DRAFT, idempotency_key="resolved")
+    await service.resolve("u-paul", old_unconfirmed.id)
+    still_open, _ = await service.create("u-bob", DRAFT, idempotency_key="open")
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    async with sm() as session:
+        for ticket_id in (old, old_unconfirmed.id, still_open.id):
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None
+            ticket.created_at = ticket.updated_at = long_ago
+            if ticket.status == "closed":
+                ticket.closed_at = long_ago
+            else:
+                ticket.resolved_at = long_ago if ticket.status == "resolved" else None
+        await session.commit()
+    old_rows = [r.id for r in await outbox_rows(sm) if r.ticket_id == old]
+    assert old_rows
+
+    before = datetime.now(UTC) - timedelta(days=365)
+    assert await service.purge_closed_before(before) == 1
+    assert await service.get(old) is None
+    async with sm() as session:
+        events = await session.scalar(
+            select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == old)
+        )
+        assert events == 0
+    # Its outbox rows stay (the outbox has its own retention), without the link.
+    kept = {r.id: r for r in await outbox_rows(sm)}
+    assert all(kept[row_id].ticket_id is None for row_id in old_rows)
+    for ticket_id in (recent, old_unconfirmed.id, still_open.id):
+        assert await service.get(ticket_id) is not None
+        assert await service.timeline(ticket_id)
+    assert await service.purge_closed_before(before) == 0
+    assert await service.purge_closed_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert await service.get(recent) is None

@@ -133,7 +133,6 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
         tmp_path / "unused.db",
         database_url=db_url,
         outbox_poll_seconds=1.0,
-        outbox_max_attempts=8,
         smtp_host="127.0.0.1",
         smtp_port=smtp_sink.port,
         smtp_security="none",

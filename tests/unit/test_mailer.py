@@ -80,11 +80,11 @@ def test_build_email_bad_payload(missing: str) -> None:
     assert caught.value.permanent
 
 
-def test_build_email_without_recipient() -> None:
+def test_build_email_without_recipient_is_a_configuration_error() -> None:
     with pytest.raises(MailError) as caught:
         build_email(PAYLOAD, settings_for(25, helpdesk_mail_to=None))
     assert caught.value.code == "no_recipient"
-    assert caught.value.permanent
+    assert not caught.value.permanent  # retried: it goes once HELPDESK_MAIL_TO is set
 
 
 async def test_send_email(smtp_sink: SmtpSink) -> None:
@@ -126,7 +126,7 @@ async def test_send_email_with_login(caplog: pytest.LogCaptureFixture) -> None:
         with pytest.raises(MailError) as caught:
             await send_email(build_email(PAYLOAD, bad), bad)
         assert caught.value.code == "smtp_535"
-        assert caught.value.permanent
+        assert not caught.value.permanent  # retried: it goes once the password is fixed
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("vigie"))
     assert "e-mail sent" in ours
     assert "s3cret" not in ours
@@ -152,12 +152,14 @@ async def test_greylisted_recipient_is_temporary() -> None:
     assert not caught.value.permanent
 
 
-async def test_starttls_unsupported_is_permanent(smtp_sink: SmtpSink) -> None:
+async def test_starttls_unsupported_is_a_temporary_configuration_error(
+    smtp_sink: SmtpSink,
+) -> None:
     settings = settings_for(smtp_sink.port, smtp_security="starttls")
     with pytest.raises(MailError) as caught:
         await send_email(build_email(PAYLOAD, settings), settings)
     assert caught.value.code == "smtp_not_supported"
-    assert caught.value.permanent
+    assert not caught.value.permanent
     assert smtp_sink.received() == []
 
 
@@ -180,9 +182,52 @@ async def test_silent_server_times_out() -> None:
     assert not caught.value.permanent
 
 
-async def test_no_smtp_host_is_permanent() -> None:
+async def test_no_smtp_host_is_a_temporary_configuration_error() -> None:
     settings = settings_for(25, smtp_host=None)
     with pytest.raises(MailError) as caught:
         await send_email(build_email(PAYLOAD, settings), settings)
     assert caught.value.code == "smtp_not_configured"
-    assert caught.value.permanent
+    assert not caught.value.permanent
+
+
+class RefusingSink(SmtpSink):
+    """Accepts the envelope, then answers DATA with ``data_answer``."""
+
+    def __init__(self, data_answer: str) -> None:
+        super().__init__()
+        self.data_answer = data_answer
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return self.data_answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "permanent"),
+    [
+        ("554 5.7.1 Message refused as spam", "smtp_554", True),
+        ("451 4.3.0 Try again later", "smtp_451", False),
+    ],
+)
+async def test_refused_message(answer: str, code: str, permanent: bool) -> None:
+    with RefusingSink(answer) as sink:
+        settings = settings_for(sink.port)
+        with pytest.raises(MailError) as caught:
+            await send_email(build_email(PAYLOAD, settings), settings)
+    assert caught.value.code == code
+    assert caught.value.permanent is permanent
+
+
+async def test_refused_sender_is_a_temporary_configuration_error() -> None:
+    class SenderRefused(SmtpSink):
+        async def handle_MAIL(
+            self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+        ) -> str:
+            return "553 5.7.1 Sender address rejected: not owned by user"
+
+    with SenderRefused() as sink:
+        settings = settings_for(sink.port)
+        with pytest.raises(MailError) as caught:
+            await send_email(build_email(PAYLOAD, settings), settings)
+    assert caught.value.code == "smtp_553"
+    assert not caught.value.permanent  # MAIL_FROM is wrong: fixed by the administrator
+    assert sink.received() == []

@@ -154,13 +154,35 @@ def test_email_subject_and_body() -> None:
         view,
         town="Rodez",
         finess="120000123",
-        event_title="Le demandeur a ajouté une information :",
+        event_title=tt.email_event_title("staff_info"),
         event_text="Erreur 42",
         event_at=datetime(2026, 11, 29, 15, 0, tzinfo=UTC),
     )
     assert follow.startswith("29/11/2026 à 16 h 00 — Le demandeur a ajouté une information\u00a0:")
     assert "Erreur 42" in follow.split("Référence")[0]
     assert not BAD_SPACING.search(follow)
+
+
+def test_email_event_titles() -> None:
+    assert tt.email_event_title("taken", "Paul") == "Paul (technicien) a pris la demande en charge."
+    assert tt.email_event_title("taken") == "Un technicien a pris la demande en charge."
+    # The name is a value: inserted as written, never reformatted.
+    assert tt.email_event_title("technician_message", "N'Guessan {x} ?") == (
+        "N'Guessan {x} ? (technicien) a répondu au demandeur\u00a0:"
+    )
+    for kind in tt.EMAIL_EVENT_TITLES:
+        title = tt.email_event_title(kind, "Zoé")
+        assert title and not BAD_SPACING.search(title) and "'" not in title
+    body = tt.email_body(
+        VIEW,
+        town="Rodez",
+        finess=None,
+        event_title=tt.email_event_title("resolved", "Paul"),
+        event_at=datetime(2026, 11, 29, 15, 0, tzinfo=UTC),
+    )
+    head, fields = body.split("Référence")
+    assert head.startswith("29/11/2026 à 16 h 00 — Paul (technicien) a indiqué que la demande")
+    assert "Statut\u00a0: prise en charge\n" in fields
 
 
 def test_message_ids() -> None:
