@@ -62,8 +62,9 @@ test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Ras
 	@echo "==> Tests"
 	@$(VENV)/bin/pytest -q -p no:cacheprovider
 
-eval: setup $(MODEL) ## NLU evaluation on the held-out set, compared with Rasa's default pipeline
+eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-mail analyser's
 	@$(PY) scripts/eval_nlu.py
+	@$(PY) scripts/eval_mail.py
 
 bench: setup $(MODEL) ## End-to-end latency and throughput, then ticket notification latency
 	@$(PY) scripts/bench.py

@@ -1,7 +1,8 @@
 """``vigie``: the administration command line (facilities, invitations, technicians, tickets,
 outbox).
 
-Every command migrates the database first, then runs one async operation. Exit codes: 0 on
+Every command migrates the database first, then runs one async operation (except
+``analyse-mail``, which reads one .eml file offline and never touches the database). Exit codes: 0 on
 success, 1 on a failure (unknown facility, bad input, unreachable database…), 2 on a usage error.
 Messages for the administrator are in French and go to stderr; results go to stdout.
 """
@@ -481,6 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url", help="base de données à utiliser (par défaut\u00a0: DATABASE_URL)"
     )
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMANDE")
+    mail_help = "analyser un e-mail suspect (.eml), sans réseau ni base de données"
+    mail = groups.add_parser("analyse-mail", help=mail_help, description=mail_help)
+    mail.add_argument("mail_file", type=Path, metavar="FICHIER.eml")
+    mail.add_argument("--json", action="store_true", help="résultat en JSON")
 
     def group(name: str, help_text: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
         sub = groups.add_parser(name, help=help_text, description=help_text)
@@ -571,6 +576,30 @@ def _error(message: str) -> None:
     print(f"vigie{_NBSP}: erreur{_NBSP}: {message}", file=sys.stderr)
 
 
+def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> int:
+    """``vigie analyse-mail``: the verdict on one file, offline; no database involved."""
+    from vigie.mailcheck import analyse, trusted_domains
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        _error(f"fichier illisible{_NBSP}: {path} ({exc.strerror or type(exc).__name__})")
+        return 1
+    result = analyse(data, trusted=trusted_domains(settings.mail_trusted_domains))
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    lines = [f"Verdict{_NBSP}: {result.label_fr} (score {result.score})", result.summary_fr]
+    if result.truncated:
+        lines.append(f"Attention{_NBSP}: analyse partielle (message trop gros ou trop complexe).")
+    lines += ["", f"Raisons{_NBSP}:", *(f"  – {reason}" for reason in result.reasons)]
+    if result.indicators:
+        lines += ["", f"Indicateurs{_NBSP}:", *(f"  – {item}" for item in result.indicators)]
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -584,6 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fields = ", ".join(str(error["loc"][0]).upper() for error in exc.errors() if error["loc"])
         _error(f"configuration invalide (.env ou environnement){_NBSP}: {fields}")
         return 1
+    if args.group == "analyse-mail":
+        return analyse_mail(args.mail_file, settings, as_json=args.json)
     url = args.database_url or settings.database_url
     try:
         upgrade(url)

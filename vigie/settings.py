@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     mail_from: str = "vigie@localhost"
     helpdesk_mail_to: str | None = None
     helpdesk_reply_to: str | None = None
+
+    # Suspicious e-mails: the facilities' and the provider's own domains, added to the default
+    # trusted list (lookalikes of them are flagged). Comma-separated in the environment.
+    mail_trusted_domains: Annotated[list[str], NoDecode] = []
+
+    @field_validator("mail_trusted_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [str(item).strip().lower() for item in value if str(item).strip()]
+        return value
 
     @property
     def mail_enabled(self) -> bool:

@@ -1,0 +1,11 @@
+"""Offline analysis of suspicious e-mails: ``analyse(data) -> Analysis``.
+
+Nothing here touches the network: no DNS, no HTTP, no socket; attachments are never executed,
+rendered or extracted.
+"""
+
+from vigie.mailcheck.limits import Limits
+from vigie.mailcheck.signals import Signal
+from vigie.mailcheck.verdict import Analysis, Verdict, analyse, trusted_domains
+
+__all__ = ["Analysis", "Limits", "Signal", "Verdict", "analyse", "trusted_domains"]

@@ -1,0 +1,188 @@
+"""French texts of the analyser: verdicts and the explanation of each signal.
+
+French typography: a no-break space (U+00A0) before « : ; ! ? » and inside « », and the curly
+apostrophe ’.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LOOKALIKE_KINDS", "SIGNALS", "VERDICT_LABELS", "VERDICT_SUMMARIES", "explain", "quote"]
+
+NB = "\u00a0"
+
+VERDICT_LABELS: dict[str, str] = {
+    "dangereux": "Dangereux",
+    "douteux": "Douteux",
+    "sans_danger": "Probablement sans danger",
+}
+
+VERDICT_SUMMARIES: dict[str, str] = {
+    "dangereux": (
+        f"Ce message présente des signes nets d’hameçonnage{NB}: ne cliquez sur aucun lien, "
+        "n’ouvrez pas les pièces jointes et ne répondez pas."
+    ),
+    "douteux": (
+        f"Ce message présente des signes suspects{NB}: ne cliquez pas et ne répondez pas avant "
+        "d’avoir vérifié auprès de l’expéditeur par un autre moyen (son numéro habituel)."
+    ),
+    "sans_danger": (
+        f"Aucun signe net d’hameçonnage n’a été trouvé, mais restez prudent{NB}: en cas de doute, "
+        "vérifiez auprès de l’expéditeur par un autre moyen, et ne saisissez jamais un mot de "
+        "passe ou un code sur une page ouverte depuis un e-mail."
+    ),
+}
+
+NO_SIGNAL = "Aucun des signes habituels d’hameçonnage n’a été repéré dans ce message."
+
+LOOKALIKE_KINDS: dict[str, str] = {
+    "homoglyph": "caractères qui se ressemblent",
+    "punycode": "caractères étrangers déguisés",
+    "typosquat": "faute de frappe volontaire",
+    "extension": "même nom, autre extension",
+    "extra_words": "mots ajoutés au nom",
+}
+
+SIGNALS: dict[str, str] = {
+    "display_name_brand": (
+        "L’expéditeur se présente comme {name}, mais son adresse est en {domain}, qui "
+        "n’appartient pas à cet organisme."
+    ),
+    "display_name_address": (
+        "Le nom affiché montre l’adresse {shown}, mais le message vient en réalité de {real}."
+    ),
+    "freemail_role": (
+        "L’expéditeur se présente comme un service ou une direction ({name}), mais écrit "
+        "depuis une messagerie gratuite ({domain})."
+    ),
+    "reply_to_other": (
+        "Les réponses partiraient vers une autre adresse ({reply}) que celle de l’expéditeur "
+        "({domain})."
+    ),
+    "return_path_other": (
+        "L’adresse de retour technique ({domain}) est d’un autre domaine que l’expéditeur."
+    ),
+    "auth_fail": (
+        f"Le serveur de réception signale un échec d’authentification de l’expéditeur "
+        f"({{details}}){NB}: l’adresse a pu être usurpée."
+    ),
+    "lookalike_sender": "L’adresse d’envoi utilise le domaine {host}, qui imite {target} ({kind}).",
+    "lookalike_link": "Un lien mène vers {host}, qui imite {target} ({kind}).",
+    "link_mismatch": "Un lien affiche {shown} mais mène en réalité vers {real}.",
+    "link_userinfo": (
+        f"Un lien cache sa vraie destination derrière un «{NB}@{NB}»{NB}: il mène vers {{real}}."
+    ),
+    "url_shortener": (
+        f"Un lien passe par un raccourcisseur d’adresse ({{host}}){NB}: sa vraie destination est "
+        "cachée."
+    ),
+    "ip_link": "Un lien mène directement vers une adresse IP ({host}) et non vers un nom de site.",
+    "free_hosting": (
+        "Un lien mène vers un hébergement gratuit ou un formulaire en ligne ({host}), souvent "
+        "utilisé pour les fausses pages de connexion."
+    ),
+    "script_link": "Un lien contient du code ou une page cachée ({scheme}).",
+    "html_form": (
+        f"Le message contient un formulaire à remplir{NB}: un vrai organisme ne fait jamais "
+        "saisir d’informations dans un e-mail."
+    ),
+    "html_script": "Le message contient du code (script) caché.",
+    "attachment_executable": (
+        f"La pièce jointe {{name}} est un programme ou un script{NB}: l’ouvrir peut installer un "
+        "logiciel malveillant."
+    ),
+    "attachment_disguised": (
+        f"La pièce jointe {{name}} n’est pas ce que son nom annonce{NB}: c’est en réalité un "
+        "fichier {kind}."
+    ),
+    "attachment_double_extension": (
+        "La pièce jointe {name} cache sa vraie nature derrière une double extension."
+    ),
+    "attachment_macro": (
+        "La pièce jointe {name} est un document avec macros, moyen classique d’installer un "
+        "logiciel malveillant."
+    ),
+    "attachment_disk_image": (
+        "La pièce jointe {name} est une image disque, souvent utilisée pour faire passer un "
+        "programme malveillant."
+    ),
+    "attachment_shortcut": (
+        f"La pièce jointe {{name}} est un raccourci{NB}: l’ouvrir peut lancer un programme."
+    ),
+    "attachment_html": (
+        f"La pièce jointe {{name}} est une page web{NB}: elle peut afficher une fausse page de "
+        "connexion."
+    ),
+    "attachment_archive_risky": "L’archive {name} contient un fichier dangereux ({inner}).",
+    "attachment_archive_encrypted": (
+        "L’archive {name} est protégée par un mot de passe, ce qui empêche l’antivirus de "
+        "l’examiner."
+    ),
+    "attachment_archive": (
+        f"La pièce jointe {{name}} est une archive{NB}: son contenu n’a pas pu être examiné."
+    ),
+    "attachment_active_pdf": (
+        "Le PDF {name} contient du code ou des actions qui se lancent à l’ouverture."
+    ),
+    "pressure": (
+        f"Le message met la pression ({{terms}}){NB}: c’est la méthode habituelle pour pousser "
+        "à agir sans réfléchir."
+    ),
+    "credentials_request": (
+        "Le message demande de saisir ou de communiquer un mot de passe, un code ou des "
+        "informations personnelles ou bancaires."
+    ),
+    "account_check": (
+        "Le message demande de vérifier, confirmer ou réactiver un compte ou des informations."
+    ),
+    "payment_change": (
+        f"Le message annonce un changement de coordonnées bancaires (RIB){NB}: à vérifier "
+        "toujours par téléphone, au numéro habituel."
+    ),
+    "payment_request": "Le message demande un paiement, des frais ou un virement.",
+    "ceo_fraud": (
+        f"Le message demande un virement ou des cartes cadeaux en toute discrétion{NB}: c’est la "
+        f"méthode de la «{NB}fraude au président{NB}»."
+    ),
+    "secrecy_request": (
+        f"Le message demande de la discrétion et évite le téléphone{NB}: c’est l’entrée en "
+        f"matière de la «{NB}fraude au président{NB}»."
+    ),
+    "refund_lure": (
+        "Le message promet un remboursement ou une somme à récupérer, appât classique des faux "
+        "organismes."
+    ),
+    "parcel_lure": "Le message parle d’un colis bloqué ou en attente, appât classique.",
+    "brand_mismatch": (
+        "Le message se présente comme venant de {brand}, mais ni l’expéditeur ni les liens "
+        "n’appartiennent à cet organisme."
+    ),
+    "bad_sender": "L’adresse de l’expéditeur est absente ou mal formée.",
+    "too_large": (
+        f"Le message est trop volumineux pour être analysé en entier (plus de {{mb}}{NB}Mo){NB}: "
+        "seuls les en-têtes ont été examinés."
+    ),
+    "incomplete": (
+        f"Le message est d’une complexité anormale ({{what}}){NB}: l’analyse est partielle."
+    ),
+}
+
+INCOMPLETE_REASONS: dict[str, str] = {
+    "too_deep": "imbrication trop profonde",
+    "too_many_parts": "trop de parties",
+    "headers_truncated": "en-têtes démesurés",
+    "time_budget": "temps d’analyse dépassé",
+    "parse_error": "structure illisible",
+}
+
+
+def quote(text: str, max_chars: int = 80) -> str:
+    """« text » with French no-break spaces, shortened."""
+    text = " ".join(text.split())
+    if len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    return f"«{NB}{text}{NB}»"
+
+
+def explain(code: str, **values: str) -> str:
+    """The French explanation of a signal."""
+    return SIGNALS[code].format(**values)

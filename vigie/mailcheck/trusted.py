@@ -1,0 +1,468 @@
+"""Trusted domains, the organisations they belong to, and lookalike detection.
+
+A trusted domain is never a proof that a message is safe (addresses can be spoofed, accounts
+compromised, free mail is free for everyone): it is what lookalikes are measured against, and
+what an organisation named in a display name must send from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "BRANDS",
+    "DEFAULT_TRUSTED_DOMAINS",
+    "FREEMAIL_DOMAINS",
+    "Lookalike",
+    "TrustedDomains",
+    "belongs_to",
+    "host_is_ip",
+    "lookalike",
+    "normalise_words",
+    "registrable_domain",
+]
+
+DEFAULT_TRUSTED_DOMAINS: tuple[str, ...] = (
+    # Health insurance, state, health agencies
+    "ameli.fr",
+    "assurance-maladie.fr",
+    "gouv.fr",
+    "sante.gouv.fr",
+    "ars.sante.fr",
+    "sante.fr",
+    "mssante.fr",
+    "esante.gouv.fr",
+    "impots.gouv.fr",
+    "dgfip.finances.gouv.fr",
+    "urssaf.fr",
+    "net-entreprises.fr",
+    "caf.fr",
+    "msa.fr",
+    "cnsa.fr",
+    "has-sante.fr",
+    "service-public.fr",
+    "franceconnect.gouv.fr",
+    # Post and parcels
+    "laposte.fr",
+    "laposte.net",
+    "groupelaposte.com",
+    "colissimo.fr",
+    "chronopost.fr",
+    "dhl.com",
+    "dhl.fr",
+    "dhl.de",
+    "ups.com",
+    "fedex.com",
+    "dpd.fr",
+    "mondialrelay.fr",
+    # Microsoft and other big mail/cloud providers
+    "microsoft.com",
+    "microsoftonline.com",
+    "office.com",
+    "office365.com",
+    "microsoft365.com",
+    "outlook.com",
+    "live.com",
+    "sharepoint.com",
+    "sharepointonline.com",
+    "onedrive.com",
+    "google.com",
+    "docusign.com",
+    "docusign.net",
+    # Banks
+    "credit-agricole.fr",
+    "ca-paris.fr",
+    "societegenerale.fr",
+    "bnpparibas.com",
+    "bnpparibas.fr",
+    "mabanque.bnpparibas",
+    "lcl.fr",
+    "banquepopulaire.fr",
+    "caisse-epargne.fr",
+    "labanquepostale.fr",
+    "cic.fr",
+    "creditmutuel.fr",
+    "credit-cooperatif.coop",
+    "banque-france.fr",
+    # Care and medico-social software vendors
+    "netsoins.fr",
+    "doctolib.fr",
+    "cegedim.fr",
+    "berger-levrault.com",
+    "malta-informatique.fr",
+)
+
+# Organisations a display name may claim, with the domains they really send from. Keys are
+# normalised (lower case, no accents); matched as whole words.
+BRANDS: dict[str, tuple[str, ...]] = {
+    "ameli": ("ameli.fr", "assurance-maladie.fr"),
+    "assurance maladie": ("ameli.fr", "assurance-maladie.fr"),
+    "cpam": ("ameli.fr", "assurance-maladie.fr"),
+    "caisse primaire": ("ameli.fr", "assurance-maladie.fr"),
+    "carte vitale": ("ameli.fr", "assurance-maladie.fr"),
+    "mssante": ("mssante.fr", "esante.gouv.fr", "sante.fr"),
+    "agence du numerique en sante": ("esante.gouv.fr",),
+    "ars": ("ars.sante.fr", "sante.gouv.fr"),
+    "agence regionale de sante": ("ars.sante.fr", "sante.gouv.fr"),
+    "ministere": ("gouv.fr",),
+    "impots": ("impots.gouv.fr", "dgfip.finances.gouv.fr", "finances.gouv.fr"),
+    "dgfip": ("impots.gouv.fr", "dgfip.finances.gouv.fr", "finances.gouv.fr"),
+    "finances publiques": ("impots.gouv.fr", "dgfip.finances.gouv.fr", "finances.gouv.fr"),
+    "tresor public": ("impots.gouv.fr", "dgfip.finances.gouv.fr", "finances.gouv.fr"),
+    "urssaf": ("urssaf.fr",),
+    "caf": ("caf.fr",),
+    "france connect": ("franceconnect.gouv.fr", "gouv.fr"),
+    "franceconnect": ("franceconnect.gouv.fr", "gouv.fr"),
+    "antai": ("antai.gouv.fr",),
+    "la poste": ("laposte.fr", "laposte.net", "colissimo.fr"),
+    "laposte": ("laposte.fr", "laposte.net", "colissimo.fr"),
+    "colissimo": ("colissimo.fr", "laposte.fr"),
+    "chronopost": ("chronopost.fr",),
+    "dhl": ("dhl.com", "dhl.fr", "dhl.de"),
+    "ups": ("ups.com",),
+    "fedex": ("fedex.com",),
+    "dpd": ("dpd.fr", "dpd.com"),
+    "mondial relay": ("mondialrelay.fr",),
+    "microsoft": ("microsoft.com", "microsoftonline.com", "office.com", "office365.com"),
+    "office 365": ("microsoft.com", "microsoftonline.com", "office.com", "office365.com"),
+    "office365": ("microsoft.com", "microsoftonline.com", "office.com", "office365.com"),
+    "microsoft 365": ("microsoft.com", "microsoftonline.com", "office.com", "office365.com"),
+    "outlook": ("microsoft.com", "microsoftonline.com", "office.com", "outlook.com"),
+    "onedrive": ("microsoft.com", "onedrive.com", "sharepoint.com"),
+    "sharepoint": ("microsoft.com", "sharepoint.com", "sharepointonline.com"),
+    "docusign": ("docusign.com", "docusign.net"),
+    "credit agricole": ("credit-agricole.fr", "ca-paris.fr"),
+    "societe generale": ("societegenerale.fr",),
+    "bnp": ("bnpparibas.com", "bnpparibas.fr", "mabanque.bnpparibas"),
+    "bnp paribas": ("bnpparibas.com", "bnpparibas.fr", "mabanque.bnpparibas"),
+    "lcl": ("lcl.fr",),
+    "banque populaire": ("banquepopulaire.fr",),
+    "caisse d epargne": ("caisse-epargne.fr",),
+    "caisse depargne": ("caisse-epargne.fr",),
+    "banque postale": ("labanquepostale.fr",),
+    "cic": ("cic.fr",),
+    "credit mutuel": ("creditmutuel.fr",),
+    "netsoins": ("netsoins.fr",),
+    "doctolib": ("doctolib.fr",),
+}
+
+# Mailbox providers where anyone can open an address: never an organisation's own domain.
+FREEMAIL_DOMAINS: frozenset[str] = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.fr",
+        "ymail.com",
+        "hotmail.com",
+        "hotmail.fr",
+        "outlook.com",
+        "outlook.fr",
+        "live.com",
+        "live.fr",
+        "msn.com",
+        "aol.com",
+        "aol.fr",
+        "icloud.com",
+        "me.com",
+        "gmx.fr",
+        "gmx.com",
+        "gmx.net",
+        "protonmail.com",
+        "proton.me",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "neuf.fr",
+        "laposte.net",
+        "bbox.fr",
+        "mail.com",
+        "yandex.com",
+        "yandex.ru",
+        "tutanota.com",
+        "zoho.com",
+    }
+)
+
+# Public suffixes of more than one label that matter here (no network: no live list).
+_MULTI_SUFFIXES: frozenset[str] = frozenset(
+    {
+        "gouv.fr",
+        "asso.fr",
+        "com.fr",
+        "nom.fr",
+        "tm.fr",
+        "co.uk",
+        "org.uk",
+        "ac.uk",
+        "gov.uk",
+        "com.au",
+        "net.au",
+        "co.jp",
+        "co.nz",
+        "com.br",
+        "com.cn",
+        "com.tr",
+        "co.za",
+        "com.mx",
+        "co.in",
+        "web.app",
+        "firebaseapp.com",
+        "github.io",
+        "herokuapp.com",
+        "netlify.app",
+        "vercel.app",
+        "pages.dev",
+        "workers.dev",
+        "r2.dev",
+        "glitch.me",
+        "blogspot.com",
+        "wixsite.com",
+        "weebly.com",
+        "000webhostapp.com",
+        "azurewebsites.net",
+        "appspot.com",
+        "ngrok.io",
+        "ngrok-free.app",
+    }
+)
+
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ӏ": "l",
+        "һ": "h",
+        "ԛ": "q",
+        "ԝ": "w",
+        "м": "m",
+        "т": "t",
+        "к": "k",
+        "н": "h",
+        "в": "b",
+        # Greek
+        "α": "a",
+        "ο": "o",
+        "ν": "v",
+        "ι": "i",
+        "κ": "k",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "ε": "e",
+        "μ": "u",
+        # Latin lookalikes
+        "ı": "i",
+        "ł": "l",
+        "ß": "ss",
+        "ø": "o",
+        "đ": "d",
+    }
+)
+# ASCII substitutions applied to both sides: "rn" looks like "m", "0" like "o"…
+_ASCII_SKELETON = (
+    ("rn", "m"),
+    ("vv", "w"),
+    ("cl", "d"),
+    ("0", "o"),
+    ("1", "l"),
+    ("i", "l"),
+    ("|", "l"),
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+_GENERIC_LABELS = frozenset(
+    {"sante", "live", "office", "ars", "post", "mail", "caf", "msa", "has", "cpme", "google"}
+)
+
+
+def normalise_words(text: str) -> str:
+    """Lower case, accents removed, apostrophes and punctuation as spaces."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[’'`´\"“”«»()\[\]<>,;:!?./\\|_\-–—]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _clean_host(host: str) -> str:
+    host = host.strip().strip(".").lower()
+    if "xn--" in host:
+        labels = []
+        for label in host.split("."):
+            if label.startswith("xn--"):
+                with contextlib.suppress(UnicodeError, ValueError):
+                    label = label.encode("ascii").decode("idna")
+            labels.append(label)
+        host = ".".join(labels)
+    return host
+
+
+def registrable_domain(host: str) -> str:
+    """The part of a host name an organisation registers (``a.b.ameli.fr`` → ``ameli.fr``)."""
+    host = _clean_host(host)
+    labels = [label for label in host.split(".") if label]
+    if len(labels) <= 2:
+        return ".".join(labels)
+    if ".".join(labels[-2:]) in _MULTI_SUFFIXES:
+        return ".".join(labels[-3:])
+    if len(labels) >= 4 and ".".join(labels[-3:]) in _MULTI_SUFFIXES:
+        return ".".join(labels[-4:])
+    return ".".join(labels[-2:])
+
+
+def _suffix_and_label(domain: str) -> tuple[str, str]:
+    labels = domain.split(".")
+    if len(labels) >= 3 and ".".join(labels[-2:]) in _MULTI_SUFFIXES:
+        return ".".join(labels[-2:]), ".".join(labels[:-2])
+    if len(labels) >= 2:
+        return labels[-1], ".".join(labels[:-1])
+    return "", domain
+
+
+def belongs_to(host: str, domains: Iterable[str]) -> bool:
+    """Whether ``host`` is one of ``domains`` or a subdomain of one."""
+    host = _clean_host(host)
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def host_is_ip(host: str) -> bool:
+    """IPv4/IPv6 literals, and the decimal or hexadecimal forms browsers accept."""
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if re.fullmatch(r"\d{8,10}|0x[0-9a-fA-F]{8}", host):
+        return True
+    return bool(re.fullmatch(r"(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){3}", host.lower()))
+
+
+def _skeleton(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower().translate(_CONFUSABLES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    for old, new in _ASCII_SKELETON:
+        text = text.replace(old, new)
+    return text
+
+
+def _distance(a: str, b: str, cap: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, ``cap + 1`` when larger."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > cap:
+            return cap + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """A host imitating a trusted domain."""
+
+    host: str
+    target: str
+    kind: str  # "homoglyph", "punycode", "typosquat", "extension", "extra_words"
+
+
+def lookalike(host: str, trusted: Collection[str]) -> Lookalike | None:
+    """The trusted domain ``host`` imitates, if any (a trusted host imitates nothing)."""
+    raw = host.strip().strip(".").lower()
+    clean = _clean_host(raw)
+    if not clean or host_is_ip(clean) or belongs_to(clean, trusted):
+        return None
+    if registrable_domain(clean) in FREEMAIL_DOMAINS:  # outlook.fr, live.fr: real, not imitations
+        return None
+    punycode = "xn--" in raw or not clean.isascii()
+    reg = registrable_domain(clean)
+    suffix, label = _suffix_and_label(reg)
+    tokens = _TOKEN.findall(_skeleton(clean)) if punycode else _TOKEN.findall(clean)
+    skeleton_reg = _skeleton(reg)
+    # Longest first, free-mail domains last (laposte.fr rather than laposte.net).
+    for target in sorted(trusted, key=lambda d: (d not in FREEMAIL_DOMAINS, len(d)), reverse=True):
+        t_reg = registrable_domain(target)
+        t_suffix, t_label = _suffix_and_label(t_reg)
+        if len(t_label) < 3 or "." in t_label:
+            continue
+        if f".{target}." in f".{clean}.":  # ameli.fr.compte-verif.com
+            return Lookalike(clean, target, "extra_words")
+        if (
+            "-" in t_label
+            and len(t_label) >= 6
+            and any(t_label in part for part in clean.split("."))
+        ):
+            return Lookalike(clean, target, "extra_words")
+        if label == t_label and suffix != t_suffix and t_label not in _GENERIC_LABELS:
+            return Lookalike(clean, target, "extension")
+        if label != t_label and (
+            skeleton_reg == _skeleton(t_reg) or _skeleton(label) == _skeleton(t_label)
+        ):
+            return Lookalike(clean, target, "punycode" if punycode else "homoglyph")
+        if len(t_label) >= 5 and t_label not in _GENERIC_LABELS:
+            cap = 2 if len(t_label) >= 8 else 1
+            if 0 < _distance(label, t_label, cap) <= cap:
+                return Lookalike(clean, target, "typosquat")
+        if len(t_label) >= 4 and t_label not in _GENERIC_LABELS:
+            plain = t_label.replace("-", "")
+            if t_label in tokens or plain in tokens:
+                return Lookalike(clean, target, "extra_words")
+            if len(plain) >= 6 and any(plain in token for token in tokens):
+                return Lookalike(clean, target, "extra_words")
+    if "gouv" in tokens and not reg.endswith("gouv.fr"):
+        return Lookalike(clean, "gouv.fr", "extra_words")
+    return None
+
+
+class TrustedDomains:
+    """The trusted domains in use: the defaults plus the deployment's own."""
+
+    def __init__(self, domains: Iterable[str]) -> None:
+        cleaned = {_clean_host(d) for d in domains if d and d.strip()}
+        self.domains: frozenset[str] = frozenset(d for d in cleaned if d)
+        brands: dict[str, tuple[str, ...]] = dict(BRANDS)
+        for domain in self.domains:
+            _, label = _suffix_and_label(registrable_domain(domain))
+            words = normalise_words(label.replace("-", " "))
+            if len(words) >= 5 and "." not in label and words not in _GENERIC_LABELS:
+                brands.setdefault(words, (domain,))
+        self.brands = brands
+        alternatives = "|".join(re.escape(key) for key in sorted(brands, key=len, reverse=True))
+        self._brand_re = re.compile(rf"\b(?:{alternatives})\b")
+
+    def is_trusted(self, host: str) -> bool:
+        return belongs_to(host, self.domains)
+
+    def brands_named(self, text: str) -> list[str]:
+        """Organisations named in ``text`` (normalised keys of ``brands``)."""
+        found: list[str] = []
+        for match in self._brand_re.finditer(normalise_words(text)):
+            if match.group(0) not in found:
+                found.append(match.group(0))
+        return found
+
+    def brand_domains(self, brand: str) -> tuple[str, ...]:
+        return self.brands.get(brand, ())
