@@ -212,19 +212,27 @@ class ActionStartTicket(Action):  # type: ignore[misc]
         ]
 
 
-class ValidateOpenTicketForm(FormValidationAction):  # type: ignore[misc]
-    """Understand each answer; answer side questions; handle « Modifier »."""
-
-    def name(self) -> str:
-        return "validate_open_ticket_form"
+class _CancellableForm:
+    """Mixin of the forms' validation: a clear « annuler » stops the form before any answer
+    is read. A mixin, not an ``Action``: the action server registers every subclass of
+    ``Action``, and this one has no name of its own."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if wants_to_cancel(tracker.latest_message):
             return _cancelled()
-        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        events: list[EventType] = await super().run(  # type: ignore[misc]
+            dispatcher, tracker, domain
+        )
         return events
+
+
+class ValidateOpenTicketForm(_CancellableForm, FormValidationAction):  # type: ignore[misc]
+    """Understand each answer; answer side questions; handle « Modifier »."""
+
+    def name(self) -> str:
+        return "validate_open_ticket_form"
 
     async def required_slots(
         self,
@@ -528,19 +536,11 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
         ]
 
 
-class ValidateFollowupForm(FormValidationAction):  # type: ignore[misc]
+class ValidateFollowupForm(_CancellableForm, FormValidationAction):  # type: ignore[misc]
     """The information must say something."""
 
     def name(self) -> str:
         return "validate_followup_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if wants_to_cancel(tracker.latest_message):
-            return _cancelled()
-        events: list[EventType] = await super().run(dispatcher, tracker, domain)
-        return events
 
     async def validate_followup_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
