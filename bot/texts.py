@@ -121,12 +121,12 @@ JOB_BUTTONS = (
 JOB_CHOSEN = "C’est noté, votre métier{nbsp}: {job}. Voici ce que je peux faire pour vous{nbsp}:"
 NOT_REGISTERED = (
     "Vous n’êtes pas encore inscrit(e) auprès d’un établissement. Ouvrez le lien d’invitation "
-    "que vous a transmis {referent_contact}, ou demandez-le-lui."
+    "de votre établissement{nbsp}; pour en obtenir un, contactez {referent_contact}."
 )
 
 _NEW_LINK = (
-    " Demandez un nouveau lien à {referent_contact}. En attendant, vous pouvez quand même me "
-    "poser vos questions."
+    " Pour obtenir un nouveau lien, contactez {referent_contact}. En attendant, vous pouvez "
+    "quand même me poser vos questions."
 )
 INVITATION_ERRORS = {
     "unknown": "Ce code d’invitation n’est pas valable." + _NEW_LINK,

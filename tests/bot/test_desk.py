@@ -164,7 +164,7 @@ async def test_bad_invitation_codes_change_nothing(world: World) -> None:
         reply = await world.desk.register(STRANGER, STRANGER, code)
         text = plain(reply)
         assert expected in text, code
-        assert "Demandez un nouveau lien" in text
+        assert "Pour obtenir un nouveau lien" in text
         assert [m.buttons for m in reply.messages] == [()]
     assert await directory.person_by_sender(sender(STRANGER)) is None
     uses = {i.code: i.uses for i in await directory.list_invitations(facility.id)}

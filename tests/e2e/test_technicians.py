@@ -190,7 +190,7 @@ async def test_invitation_errors_and_technician_code(
             fake.send_text(second, f"/start {code}")
             answer = await chat.next()
             assert answer["plain_text"].startswith(expected), code
-            assert "Demandez un nouveau lien" in answer["plain_text"]
+            assert "Pour obtenir un nouveau lien" in answer["plain_text"]
             assert payloads(answer) == []
         assert await domain.directory.person_by_sender(sender(second)) is None
 
