@@ -107,7 +107,7 @@ LOST_DEVICE = """\
 2. Carte CPS : prévenez {referent_contact}, qui la fait mettre en opposition par le gestionnaire des cartes.
 3. Changez, depuis un autre poste, les mots de passe enregistrés sur l’appareil.
 
-Des données de résidents étaient sur l’appareil ? Dites-le aussi à {referent_contact}."""
+Des données de résidents étaient sur l’appareil ? Prévenez aussi {referent_contact}."""
 
 #: Articles offered under the immediate advice of each action (those present).
 REPORT_PHISHING_ARTICLES: tuple[str, ...] = ("phishing_recognize", "email_attachments")
