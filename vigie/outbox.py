@@ -17,12 +17,13 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from vigie.db.engine import execute_write
 from vigie.db.models import OUTBOX_CHANNELS, OutboxMessage, Ticket, utcnow
 
 PENDING = "pending"
@@ -199,13 +200,7 @@ class Outbox:
         )
         if message_ids is not None:
             stmt = stmt.where(OutboxMessage.id.in_(tuple(message_ids)))
-        async with self._sessionmaker() as session:
-            result = cast(
-                "CursorResult[Any]",
-                await session.execute(stmt, execution_options={"synchronize_session": False}),
-            )
-            await session.commit()
-            return int(result.rowcount)
+        return await execute_write(self._sessionmaker, stmt)
 
     async def count_pending(self) -> int:
         """Number of pending messages (due or not)."""
@@ -220,21 +215,9 @@ class Outbox:
         stmt = delete(OutboxMessage).where(
             OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.created_at < before
         )
-        async with self._sessionmaker() as session:
-            result = cast(
-                "CursorResult[Any]",
-                await session.execute(stmt, execution_options={"synchronize_session": False}),
-            )
-            await session.commit()
-            return int(result.rowcount)
+        return await execute_write(self._sessionmaker, stmt)
 
     async def _update(self, message_id: int, **values: Any) -> None:
         stmt = update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
-        async with self._sessionmaker() as session:
-            result = cast(
-                "CursorResult[Any]",
-                await session.execute(stmt, execution_options={"synchronize_session": False}),
-            )
-            await session.commit()
-        if result.rowcount == 0:
+        if await execute_write(self._sessionmaker, stmt) == 0:
             raise LookupError(f"no outbox message with id {message_id}")

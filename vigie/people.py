@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.db.engine import execute_write
 from vigie.db.models import JOBS, ROLES, Facility, Invitation, Person, utcnow
 from vigie.hours import parse_hours
 
@@ -296,10 +297,7 @@ class Directory:
         stmt = (
             update(Invitation).where(Invitation.code == normalize_code(code)).values(revoked=True)
         )
-        async with self._sessionmaker() as session:
-            result = cast("CursorResult[Any]", await session.execute(stmt))
-            await session.commit()
-        if result.rowcount == 0:
+        if await execute_write(self._sessionmaker, stmt) == 0:
             raise DirectoryError("unknown invitation code")
 
     async def redeem_invitation(

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Executable, event
+from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -113,3 +113,14 @@ def downgrade(url: str, revision: str = "base") -> None:
     config = alembic_config(url)
     logger.info("database downgrade to %s", revision)
     _in_fresh_thread(lambda: command.downgrade(config, revision))
+
+
+async def execute_write(sessionmaker: async_sessionmaker[AsyncSession], stmt: Executable) -> int:
+    """Run one bulk UPDATE or DELETE in its own short transaction; the number of rows hit."""
+    async with sessionmaker() as session:
+        result = cast(
+            "CursorResult[Any]",
+            await session.execute(stmt, execution_options={"synchronize_session": False}),
+        )
+        await session.commit()
+        return int(result.rowcount)

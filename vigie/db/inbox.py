@@ -10,10 +10,11 @@ import re
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.db.engine import execute_write
 from vigie.db.models import InboxItem, utcnow
 
 PENDING = "pending"
@@ -147,21 +148,9 @@ class Inbox:
         stmt = delete(InboxItem).where(
             InboxItem.status.in_((DONE, FAILED)), InboxItem.done_at < before
         )
-        async with self._sessionmaker() as session:
-            result = cast(
-                "CursorResult[Any]",
-                await session.execute(stmt, execution_options={"synchronize_session": False}),
-            )
-            await session.commit()
-            return int(result.rowcount)
+        return await execute_write(self._sessionmaker, stmt)
 
     async def _update(self, item_id: int, **values: Any) -> None:
         stmt = update(InboxItem).where(InboxItem.id == item_id).values(**values)
-        async with self._sessionmaker() as session:
-            result = cast(
-                "CursorResult[Any]",
-                await session.execute(stmt, execution_options={"synchronize_session": False}),
-            )
-            await session.commit()
-        if result.rowcount == 0:
+        if await execute_write(self._sessionmaker, stmt) == 0:
             raise LookupError(f"no inbox item with id {item_id}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.db.engine import execute_write
 from vigie.db.models import Turn, utcnow
 
 
@@ -57,10 +57,4 @@ class TurnLog:
     async def purge_older_than(self, before: datetime) -> int:
         """Delete the turns created before ``before``; returns how many were deleted."""
         stmt = delete(Turn).where(Turn.created_at < before)
-        async with self._sessionmaker() as session:
-            result = cast(
-                "CursorResult[Any]",
-                await session.execute(stmt, execution_options={"synchronize_session": False}),
-            )
-            await session.commit()
-            return int(result.rowcount)
+        return await execute_write(self._sessionmaker, stmt)
