@@ -27,6 +27,7 @@ DEFAULT_HOURS = "lun-ven 08:30-18:00"
 #: Invitation codes: no 0/O/1/I/L, so that a code read aloud or copied by hand is unambiguous.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
+NBSP = "\u00a0"  # before « : » in French messages
 # Roles whose name is shown to staff ("Paul, technicien"); staff never have a name stored.
 NAMED_ROLES = ("technician", "admin")
 NAME_MAX_CHARS = 100
@@ -140,9 +141,9 @@ def _invitation_view(invitation: Invitation, facility_name: str | None) -> Invit
 def _clean(value: str, what: str, limit: int) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
-        raise DirectoryError(f"{what} must not be empty")
+        raise DirectoryError(f"{what}{NBSP}: valeur vide")
     if len(cleaned) > limit:
-        raise DirectoryError(f"{what} is too long (at most {limit} characters)")
+        raise DirectoryError(f"{what}{NBSP}: trop long ({limit} caractères au plus)")
     return cleaned
 
 
@@ -177,29 +178,31 @@ class Directory:
         referent_contact: str | None = None,
     ) -> FacilityView:
         """A new facility; DirectoryError on bad input or a name already taken."""
-        name = _clean(name, "name", 120)
-        town = _clean(town, "town", 120)
+        name = _clean(name, "nom", 120)
+        town = _clean(town, "commune", 120)
         if finess is not None:
             finess = finess.strip().replace(" ", "").upper() or None
         if finess is not None and not _FINESS_RE.fullmatch(finess):
-            raise DirectoryError("FINESS must be 9 characters: digits (2A/2B for Corsica)")
-        hours = _clean(hours if hours is not None else DEFAULT_HOURS, "hours", 200)
+            raise DirectoryError(
+                f"FINESS invalide{NBSP}: 9 caractères, des chiffres (2A ou 2B pour la Corse)"
+            )
+        hours = _clean(hours if hours is not None else DEFAULT_HOURS, "horaires", 200)
         try:
             parse_hours(hours)
         except ValueError as exc:
-            raise DirectoryError(f"bad hours: {exc}") from exc
+            raise DirectoryError(f"horaires invalides{NBSP}: {exc}") from exc
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise DirectoryError(f"unknown time zone: {timezone}") from exc
+            raise DirectoryError(f"fuseau horaire inconnu{NBSP}: {timezone}") from exc
         if referent_contact is not None:
-            referent_contact = _clean(referent_contact, "referent contact", 200)
+            referent_contact = _clean(referent_contact, "contact du référent", 200)
         async with self._sessionmaker() as session:
             taken = await session.scalar(
                 select(Facility.id).where(func.lower(Facility.name) == name.lower())
             )
             if taken is not None:
-                raise DirectoryError(f"a facility named {name!r} already exists")
+                raise DirectoryError(f"un établissement nommé {name!r} existe déjà")
             facility = Facility(
                 name=name,
                 town=town,
@@ -213,7 +216,7 @@ class Directory:
             try:
                 await session.commit()
             except IntegrityError as exc:
-                raise DirectoryError(f"a facility named {name!r} already exists") from exc
+                raise DirectoryError(f"un établissement nommé {name!r} existe déjà") from exc
             return facility_view(facility)
 
     async def list_facilities(self) -> list[FacilityView]:
@@ -247,19 +250,19 @@ class Directory:
     ) -> InvitationView:
         """A new code; staff and referent codes need a facility."""
         if role not in ROLES:
-            raise DirectoryError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+            raise DirectoryError(f"rôle inconnu {role!r} (au choix{NBSP}: {', '.join(ROLES)})")
         if role in ("staff", "referent") and facility_id is None:
-            raise DirectoryError(f"a {role} invitation needs a facility")
+            raise DirectoryError(f"une invitation {role} doit désigner un établissement")
         if max_uses < 1:
-            raise DirectoryError("max_uses must be at least 1")
+            raise DirectoryError("le nombre d’utilisations (max_uses) doit être d’au moins 1")
         if valid_days < 1:
-            raise DirectoryError("valid_days must be at least 1")
+            raise DirectoryError("la durée de validité (valid_days) doit être d’au moins 1 jour")
         async with self._sessionmaker() as session:
             facility_name: str | None = None
             if facility_id is not None:
                 facility = await session.get(Facility, facility_id)
                 if facility is None:
-                    raise DirectoryError(f"no facility with id {facility_id}")
+                    raise DirectoryError(f"aucun établissement n° {facility_id}")
                 facility_name = facility.name
             now = utcnow()
             for _ in range(5):
@@ -280,7 +283,7 @@ class Directory:
                     await session.rollback()
                     continue
                 return _invitation_view(invitation, facility_name)
-        raise DirectoryError("could not generate a unique code")  # pragma: no cover
+        raise DirectoryError("impossible de créer un code unique")  # pragma: no cover
 
     async def list_invitations(self, facility_id: int | None = None) -> list[InvitationView]:
         stmt = select(Invitation, Facility.name).outerjoin(
@@ -298,7 +301,7 @@ class Directory:
             update(Invitation).where(Invitation.code == normalize_code(code)).values(revoked=True)
         )
         if await execute_write(self._sessionmaker, stmt) == 0:
-            raise DirectoryError("unknown invitation code")
+            raise DirectoryError("code d’invitation inconnu")
 
     async def redeem_invitation(
         self,
@@ -389,11 +392,11 @@ class Directory:
     async def set_job(self, sender: str, job: str) -> PersonView:
         """Record the person's job; ValueError on an unknown job, DirectoryError if unknown."""
         if job not in JOBS:
-            raise ValueError(f"unknown job {job!r} (one of {', '.join(JOBS)})")
+            raise ValueError(f"métier inconnu {job!r} (au choix{NBSP}: {', '.join(JOBS)})")
         async with self._sessionmaker() as session:
             person = await session.scalar(select(Person).where(Person.sender == sender))
             if person is None:
-                raise DirectoryError("no person with this sender")
+                raise DirectoryError("personne inconnue")
             person.job = job
             await session.commit()
             return await self._view(session, person)
@@ -409,7 +412,7 @@ class Directory:
         self, *, name: str, chat_id: int, sender: str, channel: str = "telegram"
     ) -> PersonView:
         """Register (or re-activate, even after ``remove_technician``) a technician."""
-        name = _clean(name, "name", 100)
+        name = _clean(name, "nom", 100)
         async with self._sessionmaker() as session:
             person = await self._person_for(
                 session, channel=channel, chat_id=chat_id, sender=sender
@@ -449,9 +452,11 @@ class Directory:
                     )
                 )
             if not candidates:
-                raise DirectoryError(f"no technician {person_id_or_name!r}")
+                raise DirectoryError(f"aucun technicien {person_id_or_name!r}")
             if len(candidates) > 1:
-                raise DirectoryError(f"several technicians named {person_id_or_name!r}: use the id")
+                raise DirectoryError(
+                    f"plusieurs techniciens s’appellent {person_id_or_name!r}{NBSP}: indiquez le numéro"
+                )
             person = candidates[0]
             person.active = False
             person.removed_at = utcnow()

@@ -120,10 +120,10 @@ def test_facilities(vigie) -> None:  # type: ignore[no-untyped-def]
     ("options", "message"),
     [
         (["--finess", "12345"], "FINESS"),
-        (["--hours", "lun-ven 18:00-08:00"], "hours"),
-        (["--hours", "tous les jours"], "hours"),
-        (["--timezone", "Europe/Nowhere"], "time zone"),
-        (["--name", "  "], "name"),
+        (["--hours", "lun-ven 18:00-08:00"], "horaires"),
+        (["--hours", "tous les jours"], "horaires"),
+        (["--timezone", "Europe/Nowhere"], "fuseau horaire"),
+        (["--name", "  "], "nom"),
     ],
 )
 def test_facility_bad_input(vigie, options: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -139,7 +139,7 @@ def test_duplicate_facility(vigie) -> None:  # type: ignore[no-untyped-def]
     assert vigie("facilities", "add", "--name", "EHPAD", "--town", "Brive").code == 0
     result = vigie("facilities", "add", "--name", "ehpad", "--town", "Tulle")
     assert result.code == 1
-    assert "already exists" in result.err
+    assert "existe déjà" in result.err
 
 
 def test_invitations(vigie) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +205,7 @@ def test_invitation_errors(vigie) -> None:  # type: ignore[no-untyped-def]
     assert result.code == 2
     result = vigie("invitations", "revoke", "NOPE234567")
     assert result.code == 1
-    assert "unknown invitation code" in result.err
+    assert "code d’invitation inconnu" in result.err
     assert vigie("invitations", "list").out == "Aucune invitation.\n"
 
 
@@ -240,7 +240,7 @@ def test_technicians(vigie) -> None:  # type: ignore[no-untyped-def]
 
     result = vigie("technicians", "remove", str(person.id + 1000))
     assert result.code == 1
-    assert "no technician" in result.err
+    assert "aucun technicien" in result.err
     result = vigie("technicians", "remove", "Jacques")
     assert result.code == 1
     assert "Jacques" in result.err

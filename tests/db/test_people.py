@@ -47,10 +47,10 @@ async def test_create_and_find_facility(directory: Directory) -> None:
     [
         ({"finess": "12345"}, "FINESS"),
         ({"finess": "12345678A"}, "FINESS"),
-        ({"hours": "tous les jours de 8 à 18"}, "hours"),
-        ({"hours": "lun-ven 18:00-08:00"}, "hours"),
-        ({"timezone": "Europe/Nulle_Part"}, "time zone"),
-        ({"town": "  "}, "town"),
+        ({"hours": "tous les jours de 8 à 18"}, "horaires"),
+        ({"hours": "lun-ven 18:00-08:00"}, "horaires"),
+        ({"timezone": "Europe/Nulle_Part"}, "fuseau horaire"),
+        ({"town": "  "}, "commune"),
     ],
 )
 async def test_create_facility_refuses_bad_input(
@@ -65,7 +65,7 @@ async def test_create_facility_refuses_bad_input(
 
 async def test_duplicate_facility_name_is_refused(directory: Directory) -> None:
     await directory.create_facility("EHPAD Les Tilleuls", "Rodez")
-    with pytest.raises(DirectoryError, match="already exists"):
+    with pytest.raises(DirectoryError, match="existe déjà"):
         await directory.create_facility("ehpad les tilleuls", "Millau")
     assert len(await directory.list_facilities()) == 1
 
@@ -85,11 +85,11 @@ async def test_invitation_codes(directory: Directory) -> None:
         technician_code.code,
     }
     assert [i.code for i in await directory.list_invitations(facility.id)] == [invitation.code]
-    with pytest.raises(DirectoryError, match="needs a facility"):
+    with pytest.raises(DirectoryError, match="doit désigner un établissement"):
         await directory.create_invitation(facility_id=None, role="staff")
-    with pytest.raises(DirectoryError, match="unknown role"):
+    with pytest.raises(DirectoryError, match="rôle inconnu"):
         await directory.create_invitation(facility_id=facility.id, role="chef")
-    with pytest.raises(DirectoryError, match="no facility"):
+    with pytest.raises(DirectoryError, match="aucun établissement"):
         await directory.create_invitation(facility_id=facility.id + 100, role="staff")
     with pytest.raises(DirectoryError, match="max_uses"):
         await directory.create_invitation(facility_id=facility.id, role="staff", max_uses=0)
@@ -129,7 +129,7 @@ async def test_redeem_links_the_person_and_counts_uses(directory: Directory) -> 
     assert with_job.job == "care"
     assert await directory.person_by_sender("u-anne") == with_job
     assert await directory.person_by_sender("u-nobody") is None
-    with pytest.raises(ValueError, match="unknown job"):
+    with pytest.raises(ValueError, match="métier inconnu"):
         await directory.set_job("u-anne", "nurse")
     with pytest.raises(DirectoryError):
         await directory.set_job("u-nobody", "care")
