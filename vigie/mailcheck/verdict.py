@@ -6,6 +6,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from vigie.mailcheck.defang import defang_email, defang_url
 from vigie.mailcheck.limits import Deadline, Limits
@@ -23,6 +24,7 @@ DANGEROUS_SCORE = 60
 DOUBTFUL_SCORE = 25
 MAX_REASONS = 3
 MAX_LINK_INDICATORS = 10
+MAX_HOSTS = 20
 
 
 @dataclass
@@ -38,6 +40,10 @@ class Analysis:
     elapsed_ms: float = 0.0
     subject: str = ""
     sender: str = ""
+    # Raw values for grouping reports of one campaign (never shown undefanged):
+    sender_domain: str = ""  # domain of the From address, lower case
+    link_hosts: list[str] = field(default_factory=list)  # hosts of the web links, in order
+    attachment_sha256: list[str] = field(default_factory=list)
 
     @property
     def label_fr(self) -> str:
@@ -109,6 +115,24 @@ def _indicators(mail: ParsedMail, signals: list[Signal], flagged: list[str]) -> 
     return found
 
 
+def _link_hosts(mail: ParsedMail) -> list[str]:
+    hosts: list[str] = []
+    for link in mail.links:
+        href = link.href.strip()
+        if href.lower().startswith("www."):
+            href = "http://" + href
+        try:
+            host = (urlsplit(href).hostname or "") if href.lower().startswith("http") else ""
+        except ValueError:
+            continue
+        host = host.strip(".").lower()
+        if host and host not in hosts:
+            hosts.append(host)
+            if len(hosts) >= MAX_HOSTS:
+                break
+    return hosts
+
+
 def analyse(
     data: bytes,
     *,
@@ -142,6 +166,9 @@ def analyse(
             elapsed_ms=deadline.elapsed_ms(),
             subject=mail.subject,
             sender=defang_email(mail.from_address) if mail.from_address else "",
+            sender_domain=mail.from_address.rpartition("@")[2].strip().strip(".").lower(),
+            link_hosts=_link_hosts(mail),
+            attachment_sha256=[a.sha256 for a in mail.attachments[:MAX_HOSTS]],
         )
     except (Exception, RecursionError):  # never let a hostile file take the caller down
         logger.exception("mail analysis failed")
