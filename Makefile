@@ -65,6 +65,7 @@ test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Ras
 eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-mail analyser's
 	@$(PY) scripts/eval_nlu.py
 	@$(PY) scripts/eval_mail.py
+	@$(PY) scripts/eval_mail.py --heldout
 
 bench: setup $(MODEL) ## End-to-end latency and throughput, then ticket notification latency
 	@$(PY) scripts/bench.py

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from scripts import make_heldout_emails as heldout  # noqa: E402
 from scripts.make_email_corpus import OUT, TRUSTED_EXTRA, big_message  # noqa: E402
 from vigie.mailcheck import analyse, trusted_domains  # noqa: E402
 
@@ -109,8 +110,12 @@ def run_one(name: str, label: str, data: bytes, trusted: Collection[str]) -> Res
     )
 
 
-def evaluate(corpus: Path = OUT, *, big: bool = True) -> MailEval:
-    trusted = trusted_domains(TRUSTED_EXTRA)
+def evaluate(
+    corpus: Path = OUT, *, big: bool = True, extra: tuple[str, ...] = TRUSTED_EXTRA
+) -> MailEval:
+    """Analyse every file of ``corpus`` with the default trusted domains plus ``extra`` (the
+    facilities' and provider's own domains of that corpus)."""
+    trusted = trusted_domains(extra)
     files = [
         (label, path)
         for label in (*LABELS, "hostile")
@@ -151,8 +156,8 @@ def pct(value: float) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + f"{NBSP}%"
 
 
-def format_report(ev: MailEval) -> str:
-    lines = ["==> Analyse des e-mails suspects (tests/data/emails)"]
+def format_report(ev: MailEval, title: str = "tests/data/emails") -> str:
+    lines = [f"==> Analyse des e-mails suspects ({title})"]
     n_phish, n_legit = len(ev.of("phishing")), len(ev.of("legit"))
     ok = "OK" if ev.phishing_detected >= PHISHING_FLOOR else "SOUS LE SEUIL"
     lines.append(
@@ -201,13 +206,25 @@ def format_report(ev: MailEval) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, default=OUT)
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="the held-out set (tests/data/emails_heldout), which judges and never tunes",
+    )
     parser.add_argument("--json", type=Path, help="also write every result to this file")
     parser.add_argument("--no-big", action="store_true", help="skip the 9 MB and 11 MB messages")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a floor is not met")
     args = parser.parse_args(argv)
-    ev = evaluate(args.corpus, big=not args.no_big)
-    print(format_report(ev))
+    if args.heldout:
+        ev = evaluate(heldout.OUT, big=False, extra=heldout.TRUSTED_EXTRA)
+        print(
+            format_report(
+                ev, "jeu indépendant tests/data/emails_heldout, jamais utilisé pour régler"
+            )
+        )
+    else:
+        ev = evaluate(OUT, big=not args.no_big)
+        print(format_report(ev))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {

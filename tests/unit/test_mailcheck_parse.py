@@ -61,6 +61,20 @@ def test_malformed_from_is_recorded_not_raised() -> None:
         assert mail.defects, raw
 
 
+def test_folded_address_headers_are_unfolded() -> None:
+    # Long display names are folded onto a second line (Outlook, Python's own generator).
+    raw = (
+        b"From: =?utf-8?q?R=C3=A9seau_Vall=C3=A9e_=28Google_Agenda=29?=\r\n"
+        b" <calendar-notification@google.com>\r\n"
+        b"Reply-To: Coordination\r\n\t<coordination@example.org>\r\n\r\nx"
+    )
+    mail = parse_eml(raw)
+    assert mail.from_address == "calendar-notification@google.com"
+    assert mail.from_display == "Réseau Vallée (Google Agenda)"
+    assert mail.reply_to == ["coordination@example.org"]
+    assert not mail.defects
+
+
 def test_attachments_are_described_never_opened() -> None:
     msg = _message()
     msg.set_content("Ci-joint.")

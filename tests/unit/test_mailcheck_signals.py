@@ -121,6 +121,41 @@ def test_reply_to_and_return_path_elsewhere() -> None:
     assert _codes(same) == set()
 
 
+AUTH_PASS = "mx.ehpad-tilleuls.fr; spf=pass smtp.mailfrom=x; dkim=pass header.d=x; dmarc=pass"
+
+
+def test_reply_to_a_trusted_organisation_is_expected() -> None:
+    # A shared file sent by a platform: the replies go to the colleague, in our own domain.
+    trusted = trusted_domains(["ehpad-tilleuls.fr"])
+    shared = _mail(
+        sender="Sophie Martin <no-reply@partage-docs.example>",
+        headers={"Reply-To": "Sophie Martin <s.martin@ehpad-tilleuls.fr>"},
+    )
+    assert _codes(shared, trusted) == set()
+    # Not when the replies go to free mail, even if free mail were trusted.
+    to_gmail = _mail(headers={"Reply-To": "s.martin@gmail.com"})
+    assert "reply_to_freemail" in _codes(to_gmail, trusted_domains(["gmail.com"]))
+
+
+def test_authenticated_notification_platform_replies_to_the_organiser() -> None:
+    invitation = _mail(
+        sender='"Réseau Vallée (Google Agenda)" <calendar-notification@google.com>',
+        headers={"Reply-To": "coordination.reseau@gmail.com", "Authentication-Results": AUTH_PASS},
+    )
+    assert not {"reply_to_freemail", "reply_to_other"} & _codes(invitation)
+    # The same claim without authentication proves nothing.
+    unsigned = _mail(
+        sender='"Réseau Vallée (Google Agenda)" <calendar-notification@google.com>',
+        headers={"Reply-To": "coordination.reseau@gmail.com"},
+    )
+    assert "reply_to_freemail" in _codes(unsigned)
+
+
+def test_mon_espace_sante_is_trusted() -> None:
+    assert lookalike("monespacesante.fr", DEFAULT_TRUSTED_DOMAINS) is None
+    assert lookalike("mon-espace-sante-verif.com", DEFAULT_TRUSTED_DOMAINS) is not None
+
+
 def test_authentication_failures() -> None:
     failing = {
         "Authentication-Results": "mx.ehpad.fr; spf=softfail smtp.mailfrom=x; dkim=fail; dmarc=fail"
@@ -175,6 +210,12 @@ def _zip(*names: str, encrypted: bool = False) -> bytes:
         ("scan.iso", b"\x00" * 100, "attachment_disk_image"),
         ("document.lnk", b"L\x00\x00\x00\x01\x14\x02\x00" + b"\x00" * 50, "attachment_shortcut"),
         ("message_securise.html", b"<html><form></form></html>", "attachment_html"),
+        (
+            "Message_vocal_0042.wav.htm",
+            b"<html><body></body></html>",
+            "attachment_double_extension",
+        ),
+        ("scan.jpg.exe", b"MZ" + b"\x00" * 50, "attachment_double_extension"),
         ("facture.zip", _zip("facture.pdf.js"), "attachment_archive_risky"),
         ("facture.zip", _zip("facture.pdf", encrypted=True), "attachment_archive_encrypted"),
         ("factures.rar", b"Rar!\x1a\x07\x00" + b"\x00" * 50, "attachment_archive"),

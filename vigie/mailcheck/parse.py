@@ -352,9 +352,14 @@ def _split_headers(data: bytes) -> tuple[bytes, bytes]:
     return data[:pos], data[pos + length :]
 
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
 def _header(name: str, raw: str) -> object | None:
+    # Unfolded first (RFC 5322 § 2.2.3): the strict address parser rejects a folded value.
+    value = _FOLD.sub("", raw[:_HEADER_VALUE_CHARS])
     try:
-        parsed: object = POLICY.header_factory(name, raw[:_HEADER_VALUE_CHARS])
+        parsed: object = POLICY.header_factory(name, value)
         return parsed
     except Exception:
         return None

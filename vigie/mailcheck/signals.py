@@ -17,6 +17,7 @@ from vigie.mailcheck.parse import Attachment, Link, ParsedMail
 from vigie.mailcheck.texts import INCOMPLETE_REASONS, LOOKALIKE_KINDS, explain, quote
 from vigie.mailcheck.trusted import (
     FREEMAIL_DOMAINS,
+    NOTIFICATION_PLATFORMS,
     TrustedDomains,
     belongs_to,
     host_is_ip,
@@ -355,6 +356,8 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
     for reply in mail.reply_to:
         reply_domain = _domain(reply)
         if domain and reply_domain and not _same_org(reply_domain, domain):
+            if _expected_reply_to(mail, domain, reply_domain, trusted):
+                continue
             code = "reply_to_freemail" if reply_domain in FREEMAIL_DOMAINS else "reply_to_other"
             out.add(
                 code,
@@ -482,6 +485,13 @@ def _link_signals(
     return flagged
 
 
+# What a file pretends to be in a double extension (« facture.pdf.exe », « message.wav.htm »).
+MEDIA_EXT = frozenset(
+    {"wav", "mp3", "m4a", "ogg", "oga", "opus", "amr", "wma", "aac", "mp4", "avi", "mkv", "wmv",
+     "webm", "mpg", "mpeg", "heic", "bmp", "tif", "tiff", "webp", "vcf", "ics"}
+)  # fmt: skip
+DECOY_EXT = DOCUMENT_EXT | MEDIA_EXT
+
 _TLD_LIKE_EXT = frozenset({"com", "app", "sh", "one", "ws", "url", "inf", "msc", "mov", "img"})
 
 
@@ -500,7 +510,7 @@ def _attachment_signals(attachment: Attachment, out: _Collector) -> None:
     ext = _extension(attachment.filename)
     stem_ext = _extension(attachment.filename.rpartition(".")[0])
     add: Callable[..., None] = out.add
-    if "\u202e" in name or (stem_ext in DOCUMENT_EXT and ext in EXECUTABLE_EXT | HTML_EXT):
+    if "\u202e" in name or (stem_ext in DECOY_EXT and ext in EXECUTABLE_EXT | HTML_EXT):
         add("attachment_double_extension", "attachment_double_extension", [indicator], name=quoted)
     if attachment.magic in RISKY_MAGIC and ext in DOCUMENT_EXT:
         add("attachment_disguised", "attachment_disguised", [indicator], name=quoted, kind=RISKY_MAGIC[attachment.magic])  # fmt: skip
@@ -611,16 +621,32 @@ TEXT_CODES = frozenset(
 )  # fmt: skip
 
 
-def authenticated_trusted_sender(mail: ParsedMail, trusted: TrustedDomains) -> bool:
-    domain = _domain(mail.from_address)
-    if not domain or domain in FREEMAIL_DOMAINS or not trusted.is_trusted(domain):
-        return False
+def authenticated(mail: ParsedMail) -> bool:
+    """Whether the receiving server found the sender authentic (DMARC, or SPF and DKIM)."""
     if not mail.authentication_results:
         return False
     results = dict(_AUTH.findall(mail.authentication_results[0].lower()))
     return results.get("dmarc") == "pass" or (
         results.get("spf") == "pass" and results.get("dkim") == "pass"
     )
+
+
+def authenticated_trusted_sender(mail: ParsedMail, trusted: TrustedDomains) -> bool:
+    domain = _domain(mail.from_address)
+    if not domain or domain in FREEMAIL_DOMAINS or not trusted.is_trusted(domain):
+        return False
+    return authenticated(mail)
+
+
+def _expected_reply_to(
+    mail: ParsedMail, domain: str, reply_domain: str, trusted: TrustedDomains
+) -> bool:
+    """A Reply-To elsewhere that is no sign of fraud: replies going to a trusted organisation
+    (not free mail), or an authenticated notification platform (calendar invitation, shared
+    document) sending on behalf of the person the replies go to."""
+    if reply_domain not in FREEMAIL_DOMAINS and trusted.is_trusted(reply_domain):
+        return True
+    return belongs_to(domain, NOTIFICATION_PLATFORMS) and authenticated(mail)
 
 
 def compute_signals(

@@ -18,6 +18,7 @@ __all__ = [
     "BRANDS",
     "DEFAULT_TRUSTED_DOMAINS",
     "FREEMAIL_DOMAINS",
+    "NOTIFICATION_PLATFORMS",
     "Lookalike",
     "TrustedDomains",
     "belongs_to",
@@ -36,6 +37,8 @@ DEFAULT_TRUSTED_DOMAINS: tuple[str, ...] = (
     "ars.sante.fr",
     "sante.fr",
     "mssante.fr",
+    "monespacesante.fr",
+    "dmp.fr",
     "esante.gouv.fr",
     "impots.gouv.fr",
     "dgfip.finances.gouv.fr",
@@ -106,6 +109,7 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "caisse primaire": ("ameli.fr", "assurance-maladie.fr"),
     "carte vitale": ("ameli.fr", "assurance-maladie.fr"),
     "mssante": ("mssante.fr", "esante.gouv.fr", "sante.fr"),
+    "mon espace sante": ("monespacesante.fr", "ameli.fr", "assurance-maladie.fr", "sante.fr"),
     "agence du numerique en sante": ("esante.gouv.fr",),
     "ars": ("ars.sante.fr", "sante.gouv.fr"),
     "agence regionale de sante": ("ars.sante.fr", "sante.gouv.fr"),
@@ -187,6 +191,26 @@ FREEMAIL_DOMAINS: frozenset[str] = frozenset(
         "yandex.ru",
         "tutanota.com",
         "zoho.com",
+    }
+)
+
+# Services that send notifications on behalf of a person (calendar invitations, shared files,
+# e-signatures, video meetings): their Reply-To is that person, elsewhere by design.
+NOTIFICATION_PLATFORMS: frozenset[str] = frozenset(
+    {
+        "google.com",
+        "sharepointonline.com",
+        "microsoft.com",
+        "office.com",
+        "office365.com",
+        "zoom.us",
+        "doodle.com",
+        "calendly.com",
+        "docusign.net",
+        "yousign.com",
+        "yousign.fr",
+        "dropbox.com",
+        "box.com",
     }
 )
 
@@ -431,6 +455,8 @@ def lookalike(host: str, trusted: Collection[str]) -> Lookalike | None:
             if t_label in tokens or plain in tokens:
                 return Lookalike(clean, target, "extra_words")
             if len(plain) >= 6 and any(plain in token for token in tokens):
+                return Lookalike(clean, target, "extra_words")
+            if len(plain) >= 8 and plain in label.replace("-", ""):  # mon-espace-sante-x
                 return Lookalike(clean, target, "extra_words")
     if "gouv" in tokens and not reg.endswith("gouv.fr"):
         return Lookalike(clean, "gouv.fr", "extra_words")
