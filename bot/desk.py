@@ -3,6 +3,8 @@
 Handled here, never by Rasa: ``/start CODE`` (joining a facility, then the job question),
 ``/tickets`` and ``/ticket REF`` (technicians only), the ``v:…`` buttons of notifications and
 of the registration, and the technician's reply typed after Répondre / Demander une précision.
+The buttons of suspicious e-mail reports (``v:ph:…``) and ``/campagnes`` are handled by the
+phishing desk (:mod:`bot.phishdesk`).
 
 The desk does not talk to Telegram: each method returns a :class:`DeskReply` that the
 Application shows. The reply being typed is remembered in memory only, for 15 minutes: after a
@@ -21,19 +23,26 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from vigie import ticket_texts
 from vigie.messages import Button, OutgoingMessage
 from vigie.people import Directory, DirectoryError, InvitationError, PersonView
+from vigie.phishing import PhishingService
 from vigie.redaction import redact
 from vigie.settings import Settings
 from vigie.tickets import TicketError, TicketService, TicketView
 
+if TYPE_CHECKING:
+    from bot.phishdesk import PhishingDesk
+
 logger = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "v:"
+PHISHING_ACTION = "ph"  # ``v:ph:…``: the buttons of suspicious e-mail reports
 PENDING_REPLY_SECONDS = 15 * 60
 MAX_CODE_LENGTH = 64
 MAX_LISTED_BUTTONS = 30
@@ -80,6 +89,11 @@ def _in_group(chat_id: int, user_id: int) -> bool:
     return chat_id != user_id
 
 
+def _sessionmaker_of(tickets: TicketService) -> async_sessionmaker[AsyncSession]:
+    """The sessions of the ticket service (the phishing reports live in the same database)."""
+    return tickets._sessionmaker  # TicketService has no public accessor yet
+
+
 def is_desk_callback(data: str) -> bool:
     """Whether a button's callback data belongs to the desk (never sent to Rasa)."""
     return data.startswith(CALLBACK_PREFIX)
@@ -112,7 +126,11 @@ class Desk:
         dispatcher: Kickable,
         sender_of: Callable[[int], str],
         reply_timeout: float = PENDING_REPLY_SECONDS,
+        phishing: PhishingService | None = None,
     ) -> None:
+        # Imported here: the phishing desk builds on this module's DeskReply.
+        from bot.phishdesk import PhishingDesk
+
         self._directory = directory
         self._reply_timeout = reply_timeout
         self._tickets = tickets
@@ -121,6 +139,12 @@ class Desk:
         self._sender_of = sender_of
         self._contacts = settings.contacts()
         self._pending: dict[tuple[int, int], _PendingReply] = {}
+        # Suspicious e-mail reports: same database as the tickets.
+        self._phishing: PhishingDesk = PhishingDesk(
+            phishing=phishing or PhishingService(_sessionmaker_of(tickets), settings),
+            dispatcher=dispatcher,
+            sender_of=sender_of,
+        )
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -228,12 +252,18 @@ class Desk:
         body = ticket_texts.ticket_detail(view, events)
         return DeskReply([OutgoingMessage(body, technician_buttons(view))])
 
+    async def list_campaigns(self, user_id: int) -> DeskReply:
+        """``/campagnes``: the recent suspicious e-mail campaigns (technicians only)."""
+        return await self._phishing.list_campaigns(user_id)
+
     # -- buttons ---------------------------------------------------------------------------
 
     async def callback(self, chat_id: int, user_id: int, data: str) -> DeskReply:
         """A ``v:ACTION:ARG`` button pressed by ``user_id`` in ``chat_id``."""
         _, _, rest = data.partition(CALLBACK_PREFIX)
         action, _, argument = rest.partition(":")
+        if action == PHISHING_ACTION:  # technicians' buttons, private or group
+            return await self._phishing.callback(chat_id, user_id, data)
         group = _in_group(chat_id, user_id)
         if group and action not in TECHNICIAN_ACTIONS:
             return DeskReply(toast=texts.GROUP_BUTTON_UNAVAILABLE)

@@ -13,6 +13,13 @@ Temporary errors are retried with exponential backoff (2, 4, 8… s, at most 5 m
 holds back the later rows of the same destination (:meth:`Outbox.due`), so they arrive in
 order; other destinations are not delayed. Once an hour the first task also applies the
 retention period: old sent and failed rows, and tickets closed before it, are deleted.
+
+Suspicious e-mail reports: a row whose payload has a ``document`` sends the reported e-mail's
+original file to the technicians (read from the report when it is sent; once purged, the
+caption goes alone, saying so). When the last row of a batch (a warning sent to the staff) is
+sent or failed, the domain queues its summary for the technicians. The first task
+also releases, at most every 30 s, the reports whose reporter never said what they did, and
+purges the originals and reports with the retention.
 """
 
 from __future__ import annotations
@@ -24,12 +31,15 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from bot.pipeline import Delivery, DeliveryError
+from vigie import phishing_desk_texts
 from vigie.db.models import CHAT_CHANNELS, OUTBOX_CHANNELS, OutboxMessage
 from vigie.mailer import MailError, build_email, send_email
 from vigie.messages import OutgoingMessage
-from vigie.outbox import Outbox
+from vigie.outbox import PENDING, Outbox
+from vigie.phishing import PhishingService
 from vigie.settings import Settings
 from vigie.tickets import TicketService
 
@@ -45,6 +55,7 @@ SMTP_OPERATIONS_BOUND = 15
 CHANNELS = ("telegram", "email")  # what the Telegram bot serves
 TERMINAL_CHANNELS = ("terminal", "email")  # what the local terminal chat serves
 PURGE_INTERVAL_SECONDS = 3600.0
+RELEASE_INTERVAL_SECONDS = 30.0  # reports left without an answer go to the technicians
 _CODE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
@@ -57,6 +68,14 @@ def retry_delay(failures: int) -> float:
 def _code(raw: str) -> str:
     """An error code fit for ``last_error``: a short identifier, never free text."""
     return _CODE.sub("_", raw)[:64] or "error"
+
+
+class OutboxDelivery(Delivery, Protocol):
+    """What the dispatcher needs of a front end: messages, and files for the technicians."""
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: OutgoingMessage
+    ) -> None: ...
 
 
 class _Failure(Exception):
@@ -72,10 +91,12 @@ class Dispatcher:
     def __init__(
         self,
         outbox: Outbox,
-        delivery: Delivery,
+        delivery: OutboxDelivery,
         settings: Settings,
         channels: Sequence[str] = CHANNELS,
         tickets: TicketService | None = None,
+        *,
+        phishing: PhishingService | None = None,
     ) -> None:
         unknown = set(channels) - set(OUTBOX_CHANNELS)
         if not channels or unknown:
@@ -85,6 +106,10 @@ class Dispatcher:
         self._settings = settings
         # For the retention of closed tickets (same database as the outbox).
         self._tickets = tickets or TicketService(outbox.sessionmaker, settings)
+        self._phishing = phishing or PhishingService(outbox.sessionmaker, settings)
+        # Batches whose last row went but whose summary is not queued yet (retried if the
+        # database failed meanwhile).
+        self._batches: set[str] = set()
         self._channels = tuple(dict.fromkeys(channels))
         self._wakes = {channel: asyncio.Event() for channel in self._channels}
         self._tasks: list[asyncio.Task[None]] = []
@@ -139,17 +164,19 @@ class Dispatcher:
 
     async def _run(self, channel: str) -> None:
         wake = self._wakes[channel]
-        next_purge = 0.0
+        next_purge = next_release = 0.0
         while not self._closing:
             wake.clear()
             try:
                 await self.send_due(channel)
-                if (
-                    not self._closing
-                    and channel == self._channels[0]
-                    and time.monotonic() >= next_purge
-                ):
+                housekeeper = not self._closing and channel == self._channels[0]
+                if housekeeper and time.monotonic() >= next_release:
+                    await self.release_stale_reports()
+                    await self.finish_batches()
+                    next_release = time.monotonic() + RELEASE_INTERVAL_SECONDS
+                if housekeeper and time.monotonic() >= next_purge:
                     await self.purge_expired()
+                    await self.purge_reports()
                     next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
                 logger.exception("Outbox dispatch failed (%s)", channel)
@@ -170,6 +197,39 @@ class Dispatcher:
         if rows or tickets:
             logger.info("Retention: %s outbox rows and %s closed tickets deleted", rows, tickets)
         return rows, tickets
+
+    async def purge_reports(self) -> tuple[int, int]:
+        """Suspicious e-mail reports: drop the originals kept past their delay and the
+        reports past the retention period. Returns (originals dropped, reports deleted)."""
+        originals, reports = await self._phishing.purge()
+        if originals or reports:
+            logger.info("Retention: %s report originals and %s reports deleted", originals, reports)
+        return originals, reports
+
+    async def release_stale_reports(self) -> int:
+        """Send the technicians the reports whose reporter never said what they did."""
+        released = await self._phishing.release_stale()
+        if released:
+            logger.info("%s suspicious e-mail report(s) released without an answer", released)
+            self.kick()
+        return released
+
+    async def finish_batches(self) -> int:
+        """For each batch whose last row went, have the domain queue its summary (once);
+        returns how many summaries were queued. A batch whose check fails stays for later."""
+        queued = 0
+        for batch in sorted(self._batches):
+            try:
+                counts = await self._outbox.batch_counts(batch)
+                if counts.get(PENDING, 0) == 0 and await self._phishing.batch_done(batch):
+                    queued += 1
+            except Exception:
+                logger.exception("Outbox batch check failed")
+                continue
+            self._batches.discard(batch)
+        if queued:
+            self.kick()
+        return queued
 
     async def send_due(self, channel: str | None = None) -> int:
         """Send every row due now of the channels served (of ``channel`` only, when given);
@@ -211,6 +271,13 @@ class Dispatcher:
             await self._record_failure(row, _Failure(type(exc).__name__, permanent=False))
             return
         await self._outbox.mark_sent(row.id)
+        await self._row_done(row)
+
+    async def _row_done(self, row: OutboxMessage) -> None:
+        """A row was sent or failed for good: was it the last of its batch?"""
+        if row.batch:
+            self._batches.add(row.batch)
+            await self.finish_batches()
 
     async def _record_failure(self, row: OutboxMessage, failure: _Failure) -> None:
         attempts = row.attempts + 1
@@ -227,6 +294,7 @@ class Dispatcher:
                 failure.code,
             )
             await self._outbox.mark_failed(row.id, failure.code)
+            await self._row_done(row)
             return
         delay = retry_delay(attempts)
         logger.info(
@@ -247,9 +315,31 @@ class Dispatcher:
         except ValueError:
             raise _Failure("bad_destination", permanent=True) from None
         try:
-            await self._delivery.deliver(chat_id, [message])
+            if "document" in row.payload:
+                await self._send_document(chat_id, row.payload["document"], message)
+            else:
+                await self._delivery.deliver(chat_id, [message])
         except DeliveryError as exc:
             raise _Failure(exc.code, permanent=exc.permanent) from exc
+
+    async def _send_document(self, chat_id: int, document: Any, caption: OutgoingMessage) -> None:
+        """The original file of a report, with its caption; the caption alone (saying so)
+        once the original was purged."""
+        if not isinstance(document, dict):
+            raise _Failure("bad_payload", permanent=True)
+        try:
+            report_id = int(document["report_id"])
+        except (KeyError, TypeError, ValueError):
+            raise _Failure("bad_payload", permanent=True) from None
+        original = await self._phishing.original(report_id)
+        if original is None:
+            notice = phishing_desk_texts.caption_without_file(caption.html)
+            await self._delivery.deliver(chat_id, [OutgoingMessage(notice, caption.buttons)])
+            return
+        stored_name, data = original
+        # The neutral name chosen by the domain (``signalement-<id>.eml``), else the stored one.
+        filename = str(document.get("filename") or stored_name)
+        await self._delivery.send_document(chat_id, filename, data, caption)
 
     async def _send_email(self, row: OutboxMessage) -> None:
         if not self._settings.smtp_host:  # retried: it goes once SMTP_HOST is set

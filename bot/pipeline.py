@@ -3,6 +3,8 @@
 Each incoming message is written to the durable inbox *before* it is handled; messages of a
 chat are handled strictly in order; an item is marked done only once its reply is delivered.
 When Rasa does not answer, the user gets a degraded reply at once and the real answer later.
+A suspicious e-mail arrives already taken in by ``bot/intake.py`` (kind "email"): only its
+report's intent payload is stored and sent to Rasa, unredacted and without a length check.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 from bot import texts
 from bot.rasa_client import RasaClient, RasaUnavailable
 from vigie.db import Inbox, InboxItem, TurnLog
+from vigie.mailcheck import Limits
 from vigie.messages import OutgoingMessage
 from vigie.pseudonym import pseudonymize
 from vigie.redaction import redact
@@ -27,6 +30,11 @@ from vigie.settings import Settings
 logger = logging.getLogger(__name__)
 
 TEXT_KINDS = frozenset({"text", "button"})
+# A suspicious e-mail taken in by bot/intake.py: its text is the intent payload
+# ``/email_received{"phishing_report":"<id>"}``, never anything of the e-mail itself.
+EMAIL_KIND = "email"
+RASA_KINDS = TEXT_KINDS | {EMAIL_KIND}
+MEGABYTE = 1024 * 1024
 PURGE_INTERVAL_SECONDS = 3600.0
 
 
@@ -80,6 +88,7 @@ class Pipeline:
         self._after_turn = after_turn  # called once Rasa has answered (actions may have written)
         self._secret = settings.pseudonym_secret.get_secret_value().encode()
         self._contacts = settings.contacts()
+        self._max_mail_mb = Limits().max_bytes // MEGABYTE
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
         self._down: set[int] = set()
@@ -96,12 +105,14 @@ class Pipeline:
         """Store one incoming message durably, then get it handled in order."""
         sender = self.sender_of(incoming.user_id)
         text = incoming.text.strip()
-        if incoming.kind in TEXT_KINDS and not text:
+        if incoming.kind in RASA_KINDS and not text:
             await self._store_answered(incoming, sender, "empty", texts.EMPTY)
             return
-        if incoming.kind not in TEXT_KINDS:
+        if incoming.kind not in RASA_KINDS:
             template = texts.UNSUPPORTED.get(incoming.kind, texts.UNSUPPORTED["other"])
-            await self._store_answered(incoming, sender, incoming.kind, template)
+            await self._store_answered(
+                incoming, sender, incoming.kind, template, limit=self._max_mail_mb
+            )
             return
         if incoming.kind == "text" and len(text) > self._settings.max_message_chars:
             await self._store_answered(

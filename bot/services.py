@@ -13,6 +13,7 @@ from bot.rasa_client import RasaClient
 from vigie.db import Inbox, TurnLog, create_engine, make_sessionmaker, upgrade
 from vigie.outbox import Outbox
 from vigie.people import Directory
+from vigie.phishing import PhishingService
 from vigie.settings import Settings
 from vigie.tickets import TicketService
 
@@ -21,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Services:
-    """Database and its repositories, the one aiohttp session of the process, the Rasa client."""
+    """Database and its repositories, the one aiohttp session of the process, the Rasa client,
+    the domain services (tickets, suspicious e-mail reports)."""
 
     settings: Settings
     engine: AsyncEngine
@@ -32,6 +34,7 @@ class Services:
     directory: Directory
     tickets: TicketService
     outbox: Outbox
+    phishing: PhishingService
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -64,6 +67,7 @@ class Services:
             directory=Directory(sessionmaker),
             tickets=TicketService(sessionmaker, settings),
             outbox=Outbox(sessionmaker),
+            phishing=PhishingService(sessionmaker, settings),
         )
 
     async def aclose(self) -> None:

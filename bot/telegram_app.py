@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Coroutine, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
+    Document,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    MessageEntity,
     ReplyParameters,
     Update,
 )
@@ -30,6 +36,7 @@ from telegram.ext import (
 from bot import texts
 from bot.desk import Desk, DeskReply, is_desk_callback
 from bot.dispatcher import Dispatcher
+from bot.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
 from bot.pipeline import DeliveryError, Incoming, Pipeline
 from bot.services import Services
 from vigie.knowledge.render import split_html
@@ -39,6 +46,9 @@ from vigie.settings import Settings
 logger = logging.getLogger(__name__)
 
 CALLBACK_DATA_MAX_BYTES = 64
+CAPTION_MAX_CHARS = 1024
+# A suspicious e-mail's file: one bound for getFile and the download together.
+DOWNLOAD_TIMEOUT_SECONDS = 30.0
 ALLOWED_UPDATES = ["message", "callback_query"]
 COMMANDS = [
     BotCommand("start", "Présentation de Vigie"),
@@ -65,7 +75,7 @@ class TelegramDelivery:
 
     async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None:
         bot = self._application.bot
-        try:
+        with _delivery_errors():
             for message in messages:
                 chunks = split_html(message.html) or [""]
                 for index, chunk in enumerate(chunks):
@@ -77,13 +87,24 @@ class TelegramDelivery:
                         reply_markup=keyboard(message) if last else None,
                         disable_web_page_preview=True,
                     )
-        except Forbidden as exc:
-            raise DeliveryError("forbidden", permanent=True) from exc
-        except BadRequest as exc:
-            logger.error("Telegram refused a message: %s", exc.message)
-            raise DeliveryError("bad_request", permanent=True) from exc
-        except TelegramError as exc:
-            raise DeliveryError(type(exc).__name__) from exc
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: OutgoingMessage
+    ) -> None:
+        """Send a file with its caption (Telegram HTML); a caption too long for Telegram goes
+        first as a message of its own, then the file without caption."""
+        fits = len(caption.plain_text()) <= CAPTION_MAX_CHARS
+        if not fits:
+            await self.deliver(chat_id, [caption])
+        with _delivery_errors():
+            await self._application.bot.send_document(
+                chat_id,
+                InputFile(data, filename=filename, attach=True),
+                caption=caption.html if fits else None,
+                parse_mode=ParseMode.HTML if fits else None,
+                reply_markup=keyboard(caption) if fits else None,
+                disable_content_type_detection=True,
+            )
 
     async def send_prompt(
         self, chat_id: int, message: OutgoingMessage, *, reply_to: int | None
@@ -111,8 +132,52 @@ class TelegramDelivery:
         return int(sent.message_id)
 
 
+@contextlib.contextmanager
+def _delivery_errors() -> Iterator[None]:
+    """Telegram's errors as :class:`DeliveryError` (permanent when retrying is useless)."""
+    try:
+        yield
+    except Forbidden as exc:
+        raise DeliveryError("forbidden", permanent=True) from exc
+    except BadRequest as exc:
+        logger.error("Telegram refused a message: %s", exc.message)
+        raise DeliveryError("bad_request", permanent=True) from exc
+    except TelegramError as exc:
+        raise DeliveryError(type(exc).__name__) from exc
+
+
+def text_with_links(message: Message) -> str:
+    """The message's text where each link hidden behind words shows its target, as mail
+    clients write it in plain text: « ces mots <https://cible> »."""
+    text = message.text or ""
+    links = sorted(
+        (e for e in message.entities or () if e.type == MessageEntity.TEXT_LINK and e.url),
+        key=lambda entity: entity.offset,
+    )
+    if not links:
+        return text
+    encoded = text.encode("utf-16-le")  # entity offsets count UTF-16 code units
+    parts: list[str] = []
+    position = 0
+    for entity in links:
+        end = (entity.offset + entity.length) * 2
+        if end < position:
+            continue
+        parts.append(encoded[position:end].decode("utf-16-le", errors="replace"))
+        parts.append(f" <{entity.url}>")
+        position = end
+    parts.append(encoded[position:].decode("utf-16-le", errors="replace"))
+    return "".join(parts)
+
+
 class VigieBot:
-    """Handlers of the Telegram front end; everything goes through the pipeline."""
+    """Handlers of the Telegram front end; everything goes through the pipeline.
+
+    Suspicious e-mails (documents, forwarded or pasted texts) are taken in by the intake
+    first, before the pipeline's redaction. A file is downloaded and analysed in the
+    background (other chats are not held up); the chat's next messages wait for it, so that
+    they reach the pipeline in order.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -121,6 +186,8 @@ class VigieBot:
         self.delivery: TelegramDelivery | None = None
         self.dispatcher: Dispatcher | None = None
         self.desk: Desk | None = None
+        self.intake: Intake | None = None
+        self._taking: dict[int, asyncio.Task[None]] = {}  # a file being taken in, per chat
 
     def _pipeline(self) -> Pipeline:
         if self.pipeline is None:
@@ -132,11 +199,21 @@ class VigieBot:
             raise RuntimeError("the desk is not started")
         return self.desk
 
+    def _intake(self) -> Intake:
+        if self.intake is None:
+            raise RuntimeError("the intake is not started")
+        return self.intake
+
     async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         """Open the database and the HTTP session, then handle what was left pending."""
         self.services = await Services.open(self.settings)
         self.delivery = TelegramDelivery(application)
-        self.dispatcher = Dispatcher(self.services.outbox, self.delivery, self.settings)
+        self.dispatcher = Dispatcher(
+            self.services.outbox,
+            self.delivery,
+            self.settings,
+            phishing=self.services.phishing,
+        )
         self.pipeline = Pipeline(
             settings=self.settings,
             channel="telegram",
@@ -152,6 +229,13 @@ class VigieBot:
             settings=self.settings,
             dispatcher=self.dispatcher,
             sender_of=self.pipeline.sender_of,
+            phishing=self.services.phishing,
+        )
+        self.intake = Intake(
+            self.services.phishing,
+            self.settings,
+            channel="telegram",
+            sender_of=self.pipeline.sender_of,
         )
         try:
             await application.bot.set_my_commands(COMMANDS)
@@ -161,7 +245,13 @@ class VigieBot:
         self.dispatcher.start()
 
     async def post_stop(self, application: Application) -> None:  # type: ignore[type-arg]
-        """Stop the outbox dispatcher while the bot can still finish the message in flight."""
+        """Let the files being taken in finish, then stop the outbox dispatcher while the bot
+        can still finish the message in flight."""
+        taking = list(self._taking.values())
+        if taking:
+            _done, late = await asyncio.wait(taking, timeout=DOWNLOAD_TIMEOUT_SECONDS)
+            for task in late:
+                task.cancel()
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
 
@@ -212,11 +302,42 @@ class VigieBot:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        await self._pipeline().receive(
+        await self._receive(
             Incoming(
                 chat_id=chat.id, user_id=user.id, kind=kind, text=text, update_id=update.update_id
             )
         )
+
+    async def _receive(self, incoming: Incoming) -> None:
+        """Hand a message to the pipeline once the chat's file in progress is taken in."""
+        await self._after_taking(incoming.chat_id)
+        await self._pipeline().receive(incoming)
+
+    async def _after_taking(self, chat_id: int) -> None:
+        task = self._taking.get(chat_id)
+        if task is not None and task is not asyncio.current_task():
+            await asyncio.wait([task])
+
+    def _take_in_background(self, chat_id: int, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the chat's previous file; the chat's later messages wait for it."""
+        previous = self._taking.get(chat_id)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await work
+            except Exception:
+                logger.exception("Taking in a file failed")
+
+        task = asyncio.create_task(run(), name=f"intake-{chat_id}")
+        self._taking[chat_id] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._taking.get(chat_id) is done:
+                del self._taking[chat_id]
+
+        task.add_done_callback(forget)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Introduce Vigie and the privacy notice, then show the menu.
@@ -257,6 +378,13 @@ class VigieBot:
             reply = await self._desk_call(update, self._desk().list_tickets(user.id))
             await self._show(update, reply)
 
+    async def campaigns(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/campagnes``: the recent suspicious e-mail campaigns (technicians only)."""
+        user = update.effective_user
+        if user is not None:
+            reply = await self._desk_call(update, self._desk().list_campaigns(user.id))
+            await self._show(update, reply)
+
     async def ticket(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/ticket REF``: one ticket and its timeline (technicians only)."""
         user = update.effective_user
@@ -286,7 +414,8 @@ class VigieBot:
             )
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A written message: a technician's awaited reply, or stored then handled in order."""
+        """A written message: a technician's awaited reply, a pasted e-mail (or a link or an
+        address while Vigie waits for one) taken in, or stored then handled in order."""
         message = update.effective_message
         text = message.text or "" if message else ""
         chat, user = update.effective_chat, update.effective_user
@@ -298,7 +427,89 @@ class VigieBot:
             if reply is not None:
                 await self._show(update, reply)
                 return
+            if message is not None:
+                shown = text_with_links(message)
+                if await self._intake().wants(user.id, shown):
+                    await self._take_text(update, shown, forwarded=False)
+                    return
         await self._incoming(update, "text", text)
+
+    async def forwarded(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message forwarded into the chat: taken in as a suspicious e-mail's text."""
+        message = update.effective_message
+        if message is not None:
+            await self._take_text(update, text_with_links(message), forwarded=True)
+
+    async def _take_text(self, update: Update, text: str, *, forwarded: bool) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        await self._after_taking(chat.id)
+        incoming = await self._intake().text(
+            chat_id=chat.id,
+            user_id=user.id,
+            text=text,
+            update_id=update.update_id,
+            forwarded=forwarded,
+        )
+        await self._receive(incoming)
+
+    async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A file: a saved e-mail (.eml, at most 10 MB, checked before downloading) is taken
+        in; Outlook's .msg and other files get an explanation."""
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        document = message.document if message is not None else None
+        if document is None or chat is None or user is None:
+            return
+        kind = file_kind(document.file_name or "", document.mime_type or "")
+        if kind != "eml":
+            await self._incoming(update, MSG_FILE if kind == "msg" else "document")
+        elif document.file_size is not None and document.file_size > self._intake().max_bytes:
+            await self._incoming(update, TOO_BIG)
+        else:
+            self._take_in_background(chat.id, self._take_file(update, document))
+
+    async def _take_file(self, update: Update, document: Document) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        intake = self._intake()
+        data = await self._download(document, intake.max_bytes)
+        if isinstance(data, str):
+            incoming = intake.refusal(chat.id, user.id, data, update.update_id)
+        else:
+            incoming = await intake.file(
+                chat_id=chat.id,
+                user_id=user.id,
+                data=data,
+                filename=document.file_name or "message.eml",
+                update_id=update.update_id,
+            )
+        await self._pipeline().receive(incoming)
+
+    async def _download(self, document: Document, max_bytes: int) -> bytes | str:
+        """The file's bytes, or the kind of refusal (too big, unreadable)."""
+        try:
+            async with asyncio.timeout(DOWNLOAD_TIMEOUT_SECONDS):
+                file = await document.get_file(read_timeout=DOWNLOAD_TIMEOUT_SECONDS)
+                if file.file_size is not None and file.file_size > max_bytes:
+                    return TOO_BIG
+                data = bytes(
+                    await file.download_as_bytearray(
+                        read_timeout=DOWNLOAD_TIMEOUT_SECONDS,
+                        connect_timeout=DOWNLOAD_TIMEOUT_SECONDS,
+                    )
+                )
+        except (TelegramError, TimeoutError, OSError) as exc:
+            logger.warning("E-mail file not downloaded: %s", type(exc).__name__)
+            return UNREADABLE
+        return TOO_BIG if len(data) > max_bytes else data
+
+    async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo: when Vigie is waiting for an e-mail, say why a screenshot is not enough."""
+        user = update.effective_user
+        expected = user is not None and await self._intake().expecting(user.id)
+        await self._incoming(update, PHOTO if expected else "photo")
 
     async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in the technicians' group: only a reply to the sender's own prompt is
@@ -399,6 +610,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     if settings.technicians_chat_id is not None:  # the technicians' group chat
         group = filters.Chat(chat_id=settings.technicians_chat_id) & ~private
         application.add_handler(CommandHandler("tickets", vigie.tickets, filters=group))
+        application.add_handler(CommandHandler("campagnes", vigie.campaigns, filters=group))
         application.add_handler(CommandHandler("ticket", vigie.ticket, filters=group))
         application.add_handler(CommandHandler("annuler", vigie.cancel, filters=group))
         application.add_handler(
@@ -407,8 +619,16 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     application.add_handler(CommandHandler("start", vigie.start, filters=private))
     application.add_handler(CommandHandler(["aide", "menu", "help"], vigie.menu, filters=private))
     application.add_handler(CommandHandler("tickets", vigie.tickets, filters=private))
+    application.add_handler(CommandHandler("campagnes", vigie.campaigns, filters=private))
     application.add_handler(CommandHandler("ticket", vigie.ticket, filters=private))
     application.add_handler(CommandHandler("annuler", vigie.cancel, filters=private))
+    # Suspicious e-mails, before the generic handlers (private chats only: a group's files
+    # and forwards never reach the intake).
+    application.add_handler(MessageHandler(private & new & filters.Document.ALL, vigie.document))
+    application.add_handler(MessageHandler(private & new & filters.PHOTO, vigie.photo))
+    application.add_handler(
+        MessageHandler(private & new & filters.FORWARDED & filters.TEXT, vigie.forwarded)
+    )
     application.add_handler(MessageHandler(private & new & filters.COMMAND, vigie.unknown_command))
     application.add_handler(MessageHandler(private & new & filters.TEXT, vigie.text))
     application.add_handler(CallbackQueryHandler(vigie.button))

@@ -5,7 +5,9 @@ facility (the desk, channel ``terminal``), the numbered choices of ``v:…`` but
 desk (job, « Est-ce réglé ? »), and an outbox dispatcher for the ``terminal`` and ``email``
 channels shows the ticket notifications addressed to this chat as they come. Technicians'
 commands stay in Telegram. ``make run`` runs this chat only when there is no Telegram token,
-so the two dispatchers never send the same e-mail rows.
+so the two dispatchers never send the same e-mail rows. ``/mail CHEMIN.eml`` submits a saved
+suspicious e-mail as a file sent in Telegram would be (pasting a whole e-mail is not practical
+in a terminal).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import logging
 import sys
 import threading
 from collections.abc import Awaitable, Sequence
+from pathlib import Path, PurePath
 from typing import TextIO
 
 from bot import texts
 from bot.desk import Desk, DeskReply, is_desk_callback
 from bot.dispatcher import TERMINAL_CHANNELS, Dispatcher
+from bot.intake import MSG_FILE, TOO_BIG, Intake, file_kind
 from bot.pipeline import Incoming, Pipeline
 from bot.services import Services
 from vigie.messages import Button, OutgoingMessage, html_to_plain
@@ -32,7 +36,9 @@ CHANNEL = "terminal"
 TERMINAL_CHAT_ID = 1
 TERMINAL_USER_ID = 1
 PROMPT = "\nVous › "
-TECHNICIAN_COMMANDS = frozenset({"/tickets", "/ticket"})
+TECHNICIAN_COMMANDS = frozenset({"/tickets", "/ticket", "/campagnes"})
+MAIL_COMMAND = "/mail"
+NBSP = "\u00a0"
 
 
 class TerminalDelivery:
@@ -55,6 +61,15 @@ class TerminalDelivery:
         if self.prompting and messages:
             self._out.write(PROMPT)
         self._out.flush()
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: OutgoingMessage
+    ) -> None:
+        """Show that a file was sent (its name and size), then its caption."""
+        size = max(1, round(len(data) / 1024))
+        shown = f"[Pièce jointe{NBSP}: {filename} ({size}{NBSP}Ko)]"
+        text = caption.plain_text()
+        await self.deliver(chat_id, [OutgoingMessage(html.escape(f"{shown}\n{text}".strip()))])
 
     def prompt(self) -> None:
         """Show the prompt and wait for a line."""
@@ -86,6 +101,25 @@ def to_incoming(
     return Incoming(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "text", line, update_id)
 
 
+UNREADABLE_FILE = "unreadable"
+
+
+def read_mail_file(path_text: str, max_bytes: int) -> bytes | str | None:
+    """The file's bytes; ``TOO_BIG`` beyond ``max_bytes`` (checked before reading), None when
+    there is no such file, ``UNREADABLE_FILE`` when it cannot be read."""
+    try:
+        path = Path(path_text).expanduser()
+        if not path.is_file():
+            return None
+        if path.stat().st_size > max_bytes:
+            return TOO_BIG
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
+    except OSError:
+        return UNREADABLE_FILE
+    return TOO_BIG if len(data) > max_bytes else data
+
+
 def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
     """Lines of ``stdin`` read by a daemon thread, so that Ctrl-C never waits for input."""
     loop = asyncio.get_running_loop()
@@ -110,7 +144,11 @@ class TerminalChat:
         self.settings = settings
         self.delivery = TerminalDelivery(out)
         self.dispatcher = Dispatcher(
-            services.outbox, self.delivery, settings, channels=TERMINAL_CHANNELS
+            services.outbox,
+            self.delivery,
+            settings,
+            channels=TERMINAL_CHANNELS,
+            phishing=services.phishing,
         )
         self.pipeline = Pipeline(
             settings=settings,
@@ -127,6 +165,10 @@ class TerminalChat:
             settings=settings,
             dispatcher=self.dispatcher,
             sender_of=self.pipeline.sender_of,
+            phishing=services.phishing,
+        )
+        self.intake = Intake(
+            services.phishing, settings, channel=CHANNEL, sender_of=self.pipeline.sender_of
         )
 
     def start(self) -> None:
@@ -146,6 +188,9 @@ class TerminalChat:
                 self.desk.register(TERMINAL_CHAT_ID, TERMINAL_USER_ID, argument, channel=CHANNEL)
             )
             return True
+        if command == MAIL_COMMAND:
+            await self.mail(argument)
+            return True
         if command in TECHNICIAN_COMMANDS:
             await self._show(
                 DeskReply([OutgoingMessage(texts.fill(texts.TERMINAL_TECHNICIANS_ONLY, {}))])
@@ -161,6 +206,36 @@ class TerminalChat:
         await self.pipeline.receive(incoming)
         await self.pipeline.idle(timeout=self.settings.rasa_timeout_seconds * 3)
         return True
+
+    async def mail(self, argument: str) -> None:
+        """``/mail CHEMIN.eml``: a saved e-mail submitted like a file sent in Telegram."""
+        path_text = argument.strip().strip("\"'")
+        if not path_text:
+            await self._show(DeskReply([OutgoingMessage(texts.fill(texts.MAIL_USAGE, {}))]))
+            return
+        incoming = await self._mail_incoming(path_text)
+        if isinstance(incoming, OutgoingMessage):
+            await self._show(DeskReply([incoming]))
+            return
+        await self.pipeline.receive(incoming)
+        await self.pipeline.idle(timeout=self.settings.rasa_timeout_seconds * 3)
+
+    async def _mail_incoming(self, path_text: str) -> Incoming | OutgoingMessage:
+        """The file taken in (or refused, as in Telegram), or why it could not be read."""
+        name = PurePath(path_text).name
+        kind = file_kind(name, "")
+        if kind != "eml":
+            refusal = MSG_FILE if kind == "msg" else "document"
+            return self.intake.refusal(TERMINAL_CHAT_ID, TERMINAL_USER_ID, refusal)
+        data = await asyncio.to_thread(read_mail_file, path_text, self.intake.max_bytes)
+        if data == TOO_BIG:
+            return self.intake.refusal(TERMINAL_CHAT_ID, TERMINAL_USER_ID, TOO_BIG)
+        if not isinstance(data, bytes):
+            template = texts.MAIL_NOT_FOUND if data is None else texts.MAIL_UNREADABLE
+            return OutgoingMessage(texts.fill(template, {}, name=path_text))
+        return await self.intake.file(
+            chat_id=TERMINAL_CHAT_ID, user_id=TERMINAL_USER_ID, data=data, filename=name
+        )
 
     async def _desk(self, call: Awaitable[DeskReply]) -> None:
         try:

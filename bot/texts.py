@@ -77,11 +77,41 @@ UNSUPPORTED = {
     "photo": (
         "Je ne sais pas encore lire les photos. Décrivez-moi par écrit ce que vous voyez. "
         "Si l’écran affiche une demande de rançon{nbsp}: débranchez le câble réseau et "
-        "appelez {provider_name} ({provider_hotline})."
+        "appelez {provider_name} ({provider_hotline}). Pour un mail suspect, envoyez-moi "
+        "plutôt le mail lui-même (fichier .eml) ou copiez-collez son texte."
     ),
     "document": (
-        "Je ne sais pas encore analyser les fichiers. Pour un mail suspect, décrivez-moi "
-        "l’expéditeur et ce qu’il demande, sans cliquer sur rien."
+        "Je ne sais pas analyser ce type de fichiers{nbsp}: seulement les mails enregistrés en "
+        "fichier .eml. Pour un mail suspect, envoyez-le-moi en .eml ou copiez-collez son texte "
+        "avec l’adresse de l’expéditeur, sans cliquer sur rien."
+    ),
+    # Suspicious e-mails (bot/intake.py): what the bot answers itself, without Rasa.
+    "email_too_big": (
+        "Ce fichier est trop lourd pour moi (plus de {limit}{nbsp}Mo){nbsp}: je ne l’ai pas "
+        "ouvert. Copiez-collez plutôt ici le texte du mail avec l’adresse de l’expéditeur. En "
+        "attendant, ne cliquez sur rien dans ce mail."
+    ),
+    "email_msg": (
+        "Je ne sais pas lire les fichiers .msg d’Outlook. Envoyez-moi plutôt le mail au format "
+        ".eml (Outlook sur le web{nbsp}: «{nbsp}…{nbsp}» puis «{nbsp}Télécharger{nbsp}») avec 📎, "
+        "ou copiez-collez ici tout son texte avec l’adresse de l’expéditeur. En attendant, ne "
+        "cliquez sur rien dans ce mail."
+    ),
+    "email_photo": (
+        "Je ne sais pas lire une photo ou une capture d’écran de mail{nbsp}: elle ne montre ni la "
+        "vraie adresse de l’expéditeur ni celle des liens. Envoyez-moi le mail en fichier .eml "
+        "avec 📎, ou copiez-collez ici tout son texte avec l’adresse de l’expéditeur. En "
+        "attendant, ne cliquez sur rien dans ce mail."
+    ),
+    "email_unreadable": (
+        "Je n’ai pas réussi à récupérer ce fichier. Renvoyez-le dans un instant, ou "
+        "copiez-collez ici le texte du mail avec l’adresse de l’expéditeur. En attendant, ne "
+        "cliquez sur rien dans ce mail."
+    ),
+    "email_failed": (
+        "Désolé, je n’ai pas pu analyser ce mail. En attendant, ne cliquez sur aucun lien, "
+        "n’ouvrez pas la pièce jointe et ne répondez pas. Si vous avez déjà cliqué ou donné un "
+        "mot de passe, appelez {provider_name} ({provider_hotline})."
     ),
     "other": "Je ne comprends que les messages écrits. Posez-moi votre question avec vos mots.",
 }
@@ -110,6 +140,7 @@ REGISTERED_TECHNICIAN = (
     "prendre en charge, répondre au demandeur et les clore.\n\n"
     "/tickets{nbsp}: les tickets ouverts, les plus urgents d’abord\n"
     "/ticket VIG-2026-00042{nbsp}: un ticket et son historique\n"
+    "/campagnes{nbsp}: les mails suspects signalés, regroupés par campagne\n"
     "/annuler{nbsp}: abandonner une réponse en cours"
 )
 JOB_BUTTONS = (
@@ -217,11 +248,15 @@ TERMINAL_INTRO = (
     "Vigie — conversation locale (sans Telegram). Écrivez votre message puis Entrée{nbsp}; "
     "tapez le numéro d’un choix pour le sélectionner, /aide pour le menu, /quitter pour sortir.\n"
     "Pour essayer les tickets, inscrivez-vous dans un établissement avec /start CODE (un code "
-    "du personnel créé par «{nbsp}vigie invitations create{nbsp}»)."
+    "du personnel créé par «{nbsp}vigie invitations create{nbsp}»). Pour un mail suspect{nbsp}: "
+    "/mail CHEMIN.eml."
 )
-TERMINAL_TECHNICIANS_ONLY = (
-    "Les commandes des techniciens (/tickets, /ticket) ne fonctionnent que dans Telegram."
+MAIL_USAGE = (
+    "Indiquez le chemin du fichier .eml, par exemple{nbsp}: /mail ~/Téléchargements/message.eml"
 )
+MAIL_NOT_FOUND = "Je ne trouve pas le fichier «{nbsp}{name}{nbsp}»."
+MAIL_UNREADABLE = "Je n’arrive pas à lire le fichier «{nbsp}{name}{nbsp}»."
+TERMINAL_TECHNICIANS_ONLY = "Les commandes des techniciens (/tickets, /ticket, /campagnes) ne fonctionnent que dans Telegram."
 TERMINAL_BYE = "À bientôt{nbsp}!"
 
 

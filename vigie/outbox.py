@@ -72,12 +72,16 @@ class Outbox:
         destination: str,
         payload: dict[str, Any],
         ticket_id: int | None = None,
+        batch: str | None = None,
     ) -> OutboxMessage:
-        """Queue a message inside the caller's transaction (committed with it)."""
+        """Queue a message inside the caller's transaction (committed with it); ``batch``
+        names a group of rows sent together (see :meth:`batch_counts`)."""
         if channel not in OUTBOX_CHANNELS:
             raise ValueError(f"unknown outbox channel: {channel}")
         if not destination or len(destination) > 320:
             raise ValueError("destination must be 1 to 320 characters")
+        if batch is not None and not 1 <= len(batch) <= 64:
+            raise ValueError("batch must be 1 to 64 characters")
         now = utcnow()
         message = OutboxMessage(
             created_at=now,
@@ -88,6 +92,7 @@ class Outbox:
             status=PENDING,
             attempts=0,
             next_attempt_at=now,
+            batch=batch,
         )
         session.add(message)
         return message
@@ -209,6 +214,20 @@ class Outbox:
         )
         async with self._sessionmaker() as session:
             return int((await session.execute(stmt)).scalar_one())
+
+    async def batch_counts(self, batch: str) -> dict[str, int]:
+        """How many rows of ``batch`` are in each status (``{"pending": 0, "sent": 12,
+        "failed": 1}``; every status is present, 0 when none)."""
+        stmt = (
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.batch == batch)
+            .group_by(OutboxMessage.status)
+        )
+        counts = dict.fromkeys((PENDING, SENT, FAILED), 0)
+        async with self._sessionmaker() as session:
+            for status, count in (await session.execute(stmt)).tuples():
+                counts[status] = int(count)
+        return counts
 
     async def purge_sent_before(self, before: datetime) -> int:
         """Delete messages sent or failed before ``before`` (by creation time); pending stay."""

@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     # Suspicious e-mails: the facilities' and the provider's own domains, added to the default
     # trusted list (lookalikes of them are flagged). Comma-separated in the environment.
     mail_trusted_domains: Annotated[list[str], NoDecode] = []
+    # Reports of suspicious e-mails: reports sharing a sender domain, a link host, a subject
+    # or an attachment within this window form one campaign; the original files are kept this
+    # many days (the reports themselves RETENTION_DAYS); technicians get a report once the
+    # person said what they did, or after this many minutes; a person asked for an e-mail has
+    # this many minutes to send it.
+    phishing_campaign_window_hours: float = Field(default=72.0, gt=0)
+    phishing_keep_days: int = Field(default=30, ge=1)
+    phishing_notify_after_minutes: float = Field(default=10.0, gt=0)
+    phishing_expect_minutes: float = Field(default=30.0, gt=0)
 
     @field_validator("mail_trusted_domains", mode="before")
     @classmethod

@@ -416,6 +416,8 @@ class FakeTelegram:
     """Group messages the bot did not receive because of the group's privacy mode."""
     chat_actions: list[tuple[int, str]] = field(default_factory=list)
     calls: list[tuple[str, JSONDict]] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)
+    """``file_path`` of every file the bot downloaded, in order."""
     acknowledged_offset: int = 0
     webhook_url: str = ""
     webhook_params: JSONDict = field(default_factory=dict)
@@ -546,13 +548,16 @@ class FakeTelegram:
         text: str,
         chat: FakeGroup | None = None,
         reply_to: JSONDict | None = None,
+        entities: list[JSONDict] | None = None,
     ) -> JSONDict:
         """Inject a text message written by ``user``; commands get a ``bot_command`` entity.
 
         ``chat``: a group ``user`` is a member of (default: the user's private chat).
         ``reply_to``: the message replied to (a record from :attr:`sent` or a Message dict,
-        of the same chat). In a group with privacy mode, a message the bot would not receive
-        is kept in :attr:`withheld` and returned without an ``update_id``.
+        of the same chat). ``entities``: formatting kept from a paste, for instance
+        ``text_link(text, "texte", "https://…")``. In a group with privacy mode, a message
+        the bot would not receive is kept in :attr:`withheld` and returned without an
+        ``update_id``.
         """
         message = self._user_message(user, chat)
         message["text"] = text
@@ -561,6 +566,8 @@ class FakeTelegram:
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(command.group(0))}
             ]
+        if entities:
+            message["entities"] = [*message.get("entities", []), *entities]
         if reply_to is not None:
             message["reply_to_message"] = self._replied_message(message["chat"]["id"], reply_to)
         if chat is not None and chat.privacy_mode and not self._meant_for_bot(message):
@@ -677,14 +684,53 @@ class FakeTelegram:
         user: FakeUser,
         file_name: str = "document.pdf",
         content: bytes = b"%PDF-1.4 fake",
-        mime_type: str = "application/pdf",
+        mime_type: str | None = "application/pdf",
         caption: str | None = None,
+        chat: FakeGroup | None = None,
     ) -> JSONDict:
+        """Inject a file sent by ``user`` (``chat``: a group, see :meth:`send_text`)."""
         stored = self._store_file("documents", file_name, content, mime_type)
-        message = self._user_message(user)
+        message = self._user_message(user, chat)
         message["document"] = _document_dict(stored)
         if caption is not None:
             message["caption"] = caption
+        if chat is not None and chat.privacy_mode:
+            self.withheld.append(copy.deepcopy(message))
+            return {"message": message}
+        return self._push_update({"message": message})
+
+    def forward_message(
+        self,
+        user: FakeUser,
+        text: str,
+        *,
+        origin_user: FakeUser | None = None,
+        origin_name: str = "Service client",
+        entities: list[JSONDict] | None = None,
+        chat: FakeGroup | None = None,
+    ) -> JSONDict:
+        """Inject a message ``user`` forwards into the chat (``forward_origin`` set): from
+        ``origin_user``, or from a user hiding their account (``origin_name``)."""
+        message = self._user_message(user, chat)
+        message["text"] = text
+        if entities:
+            message["entities"] = list(entities)
+        date = int(time.time()) - 3600
+        if origin_user is not None:
+            message["forward_origin"] = {
+                "type": "user",
+                "date": date,
+                "sender_user": origin_user.as_user(),
+            }
+        else:
+            message["forward_origin"] = {
+                "type": "hidden_user",
+                "date": date,
+                "sender_user_name": origin_name,
+            }
+        if chat is not None and chat.privacy_mode:
+            self.withheld.append(copy.deepcopy(message))
+            return {"message": message}
         return self._push_update({"message": message})
 
     def messages_to(self, chat_id: int) -> list[JSONDict]:
@@ -932,6 +978,7 @@ class FakeTelegram:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
+        self.downloads.append(stored.file_path)
         return web.Response(
             body=stored.content, content_type=stored.mime_type or "application/octet-stream"
         )
@@ -1350,6 +1397,18 @@ class FakeTelegram:
     async def _delete_my_commands(self, params: JSONDict) -> bool:
         self.commands.pop(self._commands_key(params), None)
         return True
+
+
+def text_link(text: str, shown: str, url: str) -> JSONDict:
+    """A ``text_link`` entity over the first occurrence of ``shown`` in ``text`` (a link
+    hidden behind words, as a paste of formatted text or a forwarded message has)."""
+    start = text.index(shown)
+    return {
+        "type": "text_link",
+        "offset": _utf16_len(text[:start]),
+        "length": _utf16_len(shown),
+        "url": url,
+    }
 
 
 def _document_dict(stored: StoredFile) -> JSONDict:

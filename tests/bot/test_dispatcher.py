@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -20,10 +21,12 @@ from bot.dispatcher import Dispatcher, retry_delay
 from bot.pipeline import DeliveryError
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
-from vigie.db.models import OutboxMessage, Ticket
+from vigie.db.models import OutboxMessage, PhishingReport, Ticket
+from vigie.mailcheck import Limits, analyse, trusted_domains
 from vigie.messages import Button, OutgoingMessage
 from vigie.outbox import Outbox
 from vigie.people import Directory
+from vigie.phishing import PhishingService
 from vigie.settings import Settings
 from vigie.tickets import TicketDraft, TicketService
 
@@ -33,6 +36,7 @@ class Transport:
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, OutgoingMessage]] = []
+        self.documents: list[tuple[int, str, bytes, OutgoingMessage]] = []
         self.failures: dict[int, list[Exception]] = {}
         self.delay = 0.0
         self.started = asyncio.Event()
@@ -45,6 +49,14 @@ class Transport:
         if queue:
             raise queue.pop(0)
         self.sent += [(chat_id, message) for message in messages]
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: OutgoingMessage
+    ) -> None:
+        queue = self.failures.get(chat_id)
+        if queue:
+            raise queue.pop(0)
+        self.documents.append((chat_id, filename, data, caption))
 
     def texts(self) -> list[tuple[int, str]]:
         return [(chat_id, message.plain_text()) for chat_id, message in self.sent]
@@ -607,3 +619,193 @@ async def test_close_waits_for_the_smtp_send_in_flight_and_its_marking(
         # Restarted: nothing is sent twice.
         await Dispatcher(outbox, transport, settings).send_due()
         assert len(sink.received()) == 1
+
+
+# -- Suspicious e-mail reports: the original file, staff warnings --------------------------
+
+EMAILS = Path(__file__).resolve().parents[1] / "data" / "emails"
+PARCEL = EMAILS / "phishing" / "colis_chronopost_short.eml"
+REPORTERS = (1401, 1402, 1403)  # staff of two facilities (Telegram chats)
+UNREACHABLE = 1404  # a staff member who blocked the bot
+PHISH_TECH = 1501
+
+
+async def phishing_world(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> PhishingService:
+    """Two facilities with staff, and Paul the technician (private chat PHISH_TECH)."""
+    directory = Directory(sessionmaker)
+    for name, chats in (("EHPAD Les Tilleuls", REPORTERS[:2]), ("FAM L’Horizon", REPORTERS[2:])):
+        facility = await directory.create_facility(name, "Rodez")
+        for chat in (*chats, UNREACHABLE) if name == "FAM L’Horizon" else chats:
+            code = await directory.create_invitation(facility_id=facility.id, role="staff")
+            await directory.redeem_invitation(
+                code.code, channel="telegram", chat_id=chat, sender=f"u-{chat}"
+            )
+    await directory.add_technician(name="Paul", chat_id=PHISH_TECH, sender="u-paul")
+    return PhishingService(sessionmaker, settings)
+
+
+async def report(
+    service: PhishingService, chat: int, data: bytes, action: str | None = "clicked"
+) -> int:
+    """``chat``'s staff member reports ``data`` (and says what they did, unless None)."""
+    analysis = analyse(data, trusted=trusted_domains([]), limits=Limits())
+    view = await service.submit(
+        sender=f"u-{chat}",
+        channel="telegram",
+        chat_id=chat,
+        data=data,
+        source="eml",
+        filename="Livraison impossible.eml",
+        analysis=analysis,
+    )
+    if action is not None:
+        await service.record_action(f"u-{chat}", view.id, action)
+    return view.id
+
+
+async def test_a_report_s_original_is_sent_as_a_document_after_its_message(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    settings = make_settings()
+    service = await phishing_world(sessionmaker, settings)
+    data = PARCEL.read_bytes()
+    report_id = await report(service, REPORTERS[0], data)
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, settings, phishing=service)
+    await dispatcher.send_due()
+    [(chat, filename, sent, caption)] = transport.documents
+    assert (chat, filename, sent) == (PHISH_TECH, f"signalement-{report_id}.eml", data)
+    assert f"signalement n° {report_id} " in caption.plain_text().replace("\u00a0", " ")
+    assert "environnement d’analyse" in caption.plain_text()
+    [(message_chat, message)] = transport.sent  # the report itself, before its file
+    assert message_chat == PHISH_TECH and message.buttons
+    assert await outbox.count_pending() == 0
+    await dispatcher.send_due()
+    assert len(transport.documents) == 1
+
+
+async def test_a_purged_original_leaves_its_caption_saying_so(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    settings = make_settings(phishing_keep_days=30)
+    service = await phishing_world(sessionmaker, settings)
+    report_id = await report(service, REPORTERS[0], PARCEL.read_bytes())
+    # The technicians' rows wait (Telegram was down) beyond the original's keeping delay.
+    originals, _ = await service.purge(now=datetime.now(UTC) + timedelta(days=31))
+    assert originals == 1 and await service.original(report_id) is None
+    outbox, transport = Outbox(sessionmaker), Transport()
+    await Dispatcher(outbox, transport, settings, phishing=service).send_due()
+    assert transport.documents == []
+    _, notice = [text for chat, text in transport.texts() if chat == PHISH_TECH]
+    assert f"signalement n° {report_id} " in notice.replace("\u00a0", " ")
+    assert notice.endswith("\n(fichier original supprimé)")
+    assert await outbox.count_pending() == 0
+
+
+async def test_bad_document_rows_fail_at_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, make_settings())
+    bad = {**notice("Message original"), "document": {"filename": "x.eml"}}
+    [row_id] = await add_rows(sessionmaker, ("telegram", "1601", bad))
+    await dispatcher.send_due()
+    failed = await row(outbox, row_id)
+    assert (failed.status, failed.last_error) == ("failed", "bad_payload")
+    assert transport.sent == transport.documents == []
+
+
+async def test_the_end_of_a_warning_batch_queues_one_summary(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """One recipient blocked the bot, one fails once: the summary waits for the retry, then
+    comes once, counting the unreachable one."""
+    settings = make_settings()
+    service = await phishing_world(sessionmaker, settings)
+    data = PARCEL.read_bytes()
+    report_id = await report(service, REPORTERS[0], data)
+    view = await service.get_for_reporter(f"u-{REPORTERS[0]}", report_id)
+    assert view is not None
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, settings, phishing=service)
+    await dispatcher.send_due()
+    transport.sent.clear()
+
+    _, queued = await service.warn("u-paul", view.campaign_id, "all")
+    assert queued == 4
+    transport.failures[UNREACHABLE] = [DeliveryError("forbidden", permanent=True)]
+    transport.failures[REPORTERS[1]] = [DeliveryError("TimedOut")]
+    await dispatcher.send_due()
+    warned = {chat for chat, text in transport.texts() if "⚠️" in text}
+    assert warned == {REPORTERS[0], REPORTERS[2]}
+    assert not [text for chat, text in transport.texts() if chat == PHISH_TECH]
+    [retried] = [e for e in await outbox.entries() if e.last_error == "TimedOut"]
+    await set_row(sessionmaker, retried.id, next_attempt_at=datetime.now(UTC))
+    await dispatcher.send_due()  # the last warning goes: the summary is queued and sent
+    await dispatcher.send_due()
+    summaries = [text for chat, text in transport.texts() if chat == PHISH_TECH]
+    assert len(summaries) == 1
+    assert "reçue par 3" in summaries[0] and "sur 4" in summaries[0]
+    assert "1 injoignable" in summaries[0].replace("\u00a0", " ")
+    # Nothing more, whoever looks again.
+    assert await dispatcher.finish_batches() == 0
+    assert await service.batch_done(f"warn:{view.campaign_id}") is False
+    await Dispatcher(outbox, transport, settings, phishing=service).send_due()
+    assert len([text for chat, text in transport.texts() if chat == PHISH_TECH]) == 1
+
+
+async def test_a_warning_whose_last_row_fails_for_good_still_gets_its_summary(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    settings = make_settings()
+    service = await phishing_world(sessionmaker, settings)
+    report_id = await report(service, REPORTERS[0], PARCEL.read_bytes())
+    view = await service.get_for_reporter(f"u-{REPORTERS[0]}", report_id)
+    assert view is not None
+    outbox, transport = Outbox(sessionmaker), Transport()
+    dispatcher = Dispatcher(outbox, transport, settings, phishing=service)
+    await dispatcher.send_due()
+    transport.sent.clear()
+    await service.warn("u-paul", view.campaign_id, "all")
+    transport.failures[UNREACHABLE] = [DeliveryError("forbidden", permanent=True)]  # the last
+    await dispatcher.send_due()
+    await dispatcher.send_due()
+    [summary] = [text for chat, text in transport.texts() if chat == PHISH_TECH]
+    assert "reçue par 3 personnes sur 4" in summary
+
+
+async def test_the_running_dispatcher_releases_unanswered_reports_and_purges_originals(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    settings = make_settings(phishing_notify_after_minutes=10, phishing_keep_days=30)
+    service = await phishing_world(sessionmaker, settings)
+    data = PARCEL.read_bytes()
+    silent = await report(service, REPORTERS[0], data, action=None)  # never answered
+    old = await report(service, REPORTERS[2], data, action="none")
+    async with sessionmaker() as session:
+        for report_id, age in ((silent, timedelta(minutes=11)), (old, timedelta(days=31))):
+            found = await session.get(PhishingReport, report_id)
+            assert found is not None
+            found.created_at = datetime.now(UTC) - age
+        await session.commit()
+    outbox, transport = Outbox(sessionmaker), Transport()
+    # The old report's rows were sent long ago.
+    for entry in await outbox.entries(("pending",)):
+        await outbox.mark_sent(entry.id)
+    dispatcher = Dispatcher(outbox, transport, settings, phishing=service)
+    dispatcher.start()
+    try:
+
+        async def released() -> bool:
+            return any(chat == PHISH_TECH for chat, _, _, _ in transport.documents)
+
+        await wait_until(released)
+    finally:
+        await dispatcher.aclose()
+    [(_, filename, sent, _)] = transport.documents
+    assert (filename, sent) == (f"signalement-{silent}.eml", data)
+    assert any("non précisé" in text for chat, text in transport.texts() if chat == PHISH_TECH)
+    assert await service.original(old) is None  # kept 30 days only
+    assert await service.original(silent) is not None

@@ -1,5 +1,6 @@
 """The terminal chat: numbered choices, commands, plain text; registration and ticket
-notifications through the desk and the outbox, on SQLite and PostgreSQL."""
+notifications through the desk and the outbox; saved e-mails submitted with ``/mail``; on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import queue
 import re
 import time
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -16,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import TERMINAL_CHANNELS, Dispatcher
+from bot.intake import email_received
 from bot.terminal import TERMINAL_CHAT_ID, TERMINAL_USER_ID, TerminalDelivery, chat, to_incoming
 from tests.auxil.toggle_proxy import free_port
-from vigie.db import OutboxMessage
+from vigie.db import InboxItem, OutboxMessage
+from vigie.db.models import PhishingReport
 from vigie.messages import Button, OutgoingMessage
 from vigie.outbox import Outbox
 from vigie.people import Directory
@@ -226,3 +230,71 @@ async def test_the_telegram_dispatcher_leaves_the_terminal_rows(
     assert [row.status for row in await outbox(sessionmaker)] == ["sent", "sent"]
     with pytest.raises(ValueError):
         Dispatcher(outbox_repository, TerminalDelivery(screen), settings, channels=("sms",))
+
+
+# -- Suspicious e-mails: /mail CHEMIN.eml -------------------------------------------------------
+
+EMAILS = Path(__file__).resolve().parent.parent / "data" / "emails"
+
+
+async def test_a_saved_email_is_submitted_with_the_mail_command(
+    db_url: str, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    settings = terminal_settings(db_url)
+    saved = tmp_path / "Attestation de droits.eml"
+    saved.write_bytes((EMAILS / "phishing" / "ameli_attestation_spoofed.eml").read_bytes())
+    too_big = tmp_path / "gros.eml"
+    too_big.write_bytes(b"Subject: x\n\n" + b"x" * (11 * 1024 * 1024))
+    keyboard, screen = TypedLines(), Screen()
+    session = asyncio.create_task(chat(settings, keyboard, screen))  # type: ignore[arg-type]
+    try:
+        await screen.wait_for("/mail CHEMIN.eml", "Vous ›")
+        keyboard.type("/mail")
+        await screen.wait_for("Indiquez le chemin du fichier .eml", "Vous ›")
+        keyboard.type(f"/mail {tmp_path / 'absent.eml'}")
+        await screen.wait_for("Je ne trouve pas le fichier", "absent.eml", "Vous ›")
+        keyboard.type(f"/mail {too_big}")
+        await screen.wait_for("trop lourd", "10\u00a0Mo", "Vous ›")
+        keyboard.type(f"/mail {tmp_path / 'Facture.msg'}")
+        await screen.wait_for("Je ne sais pas lire les fichiers .msg", "Vous ›")
+        assert await reports(sessionmaker) == []
+
+        keyboard.type(f'/mail "{saved}"')
+        await screen.wait_for("Votre message est bien enregistré", "Vous ›")  # Rasa is down
+        [report] = await reports(sessionmaker)
+        sender = pseudonymize(TERMINAL_USER_ID, b"terminal-secret")
+        assert (report.sender, report.channel, report.chat_id) == (
+            sender,
+            "terminal",
+            TERMINAL_CHAT_ID,
+        )
+        assert (report.source, report.filename, report.verdict) == (
+            "eml",
+            "Attestation de droits.eml",
+            "dangereux",
+        )
+        async with sessionmaker() as db:
+            items = list(await db.scalars(select(InboxItem).order_by(InboxItem.id)))
+        assert [(i.kind, i.text) for i in items][-1] == ("email", email_received(report.id))
+        keyboard.type("/quitter")
+        await asyncio.wait_for(session, 15)
+    finally:
+        keyboard.close()
+        if not session.done():
+            session.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await session
+
+
+async def reports(sessionmaker: async_sessionmaker[AsyncSession]) -> list[PhishingReport]:
+    async with sessionmaker() as session:
+        return list(await session.scalars(select(PhishingReport).order_by(PhishingReport.id)))
+
+
+async def test_a_document_is_shown_as_an_attachment_line_and_its_caption() -> None:
+    out = io.StringIO()
+    caption = OutgoingMessage("Message original du signalement n°\u00a03 — <b>à n’ouvrir</b>…")
+    await TerminalDelivery(out).send_document(1, "signalement-3.eml", b"x" * 5000, caption)
+    shown = out.getvalue()
+    assert "[Pièce jointe\u00a0: signalement-3.eml (5\u00a0Ko)]" in shown
+    assert "signalement n°\u00a03 — à n’ouvrir…" in shown and "<b>" not in shown

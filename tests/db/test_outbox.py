@@ -178,3 +178,38 @@ async def test_entries_and_retry_failed(sessionmaker: async_sessionmaker[AsyncSe
     assert await outbox.retry_failed() == 1
     assert [e.id for e in await outbox.entries(("failed",))] == []
     assert await outbox.retry_failed() == 0
+
+
+async def test_batches_are_counted_by_status(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox = Outbox(sessionmaker)
+    async with sessionmaker() as session:
+        rows = [
+            Outbox.add(
+                session, channel=channel, destination=str(n), payload={"n": n}, batch="warn:7"
+            )
+            for n, channel in enumerate(("telegram", "telegram", "terminal", "telegram"))
+        ]
+        Outbox.add(session, channel="telegram", destination="9", payload={}, batch="warn:8")
+        Outbox.add(session, channel="telegram", destination="10", payload={})
+        await session.commit()
+    assert await outbox.batch_counts("warn:7") == {"pending": 4, "sent": 0, "failed": 0}
+    await outbox.mark_sent(rows[0].id)
+    await outbox.mark_sent(rows[1].id)
+    await outbox.mark_failed(rows[2].id, "Forbidden")
+    await outbox.mark_retry(rows[3].id, "RetryAfter", 60)  # still pending
+    assert await outbox.batch_counts("warn:7") == {"pending": 1, "sent": 2, "failed": 1}
+    assert await outbox.batch_counts("warn:8") == {"pending": 1, "sent": 0, "failed": 0}
+    assert await outbox.batch_counts("nothing") == {"pending": 0, "sent": 0, "failed": 0}
+    stored = await outbox.get(rows[0].id)
+    assert stored is not None and stored.batch == "warn:7"
+    unbatched = await outbox.get(rows[3].id + 2)
+    assert unbatched is not None and unbatched.batch is None
+
+
+async def test_batch_names_are_checked(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with sessionmaker() as session:
+        for bad in ("", "x" * 65):
+            with pytest.raises(ValueError):
+                Outbox.add(session, channel="telegram", destination="1", payload={}, batch=bad)

@@ -1,0 +1,349 @@
+"""Suspicious e-mails taken in by the Telegram bot: the real Application against the fake
+Telegram server, a real SQLite database and the real PhishingService. Nothing listens where
+Rasa should be: every message Rasa would get gets the degraded reply and stays pending in the
+inbox, where the test reads what Rasa would have received."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import Application
+
+from bot.intake import email_received
+from bot.pipeline import DeliveryError
+from bot.telegram_app import TelegramDelivery, build_application
+from tests.auxil.fake_telegram import FakeTelegram, FakeUser, text_link
+from tests.auxil.toggle_proxy import free_port
+from vigie.db import InboxItem, Turn, create_engine, make_sessionmaker, upgrade
+from vigie.db.models import PhishingReport
+from vigie.messages import Button, OutgoingMessage
+from vigie.phishing import PhishingService
+from vigie.pseudonym import pseudonymize
+from vigie.settings import Settings
+
+SECRET = "intake-test-secret"
+GROUP = -1001234567890
+EMAILS = Path(__file__).resolve().parent.parent / "data" / "emails"
+PHISHING_EML = EMAILS / "phishing" / "ameli_attestation_spoofed.eml"
+DEGRADED = "bien enregistré"
+
+PASTED_MAIL = """\
+De : Assurance Maladie <remboursement@ameli-assure-fr.com>
+Envoyé : mardi 3 mars 2026 02:24
+Objet : Votre remboursement de 48,50 € est en attente
+
+Bonjour, confirmez vos coordonnées bancaires sous 48 h :
+https://ameli-assure-fr.com/remboursement/connexion
+"""
+
+
+def sender(user: FakeUser) -> str:
+    return pseudonymize(user.id, SECRET.encode())
+
+
+@dataclass
+class World:
+    fake: FakeTelegram
+    application: Application  # type: ignore[type-arg]
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    phishing: PhishingService
+
+    async def reports(self) -> list[PhishingReport]:
+        async with self.sessionmaker() as session:
+            return list(await session.scalars(select(PhishingReport).order_by(PhishingReport.id)))
+
+    async def inbox(self, chat_id: int) -> list[InboxItem]:
+        async with self.sessionmaker() as session:
+            rows = await session.scalars(
+                select(InboxItem).where(InboxItem.chat_id == chat_id).order_by(InboxItem.id)
+            )
+            return list(rows)
+
+    async def turns(self) -> list[Turn]:
+        async with self.sessionmaker() as session:
+            return list(await session.scalars(select(Turn).order_by(Turn.id)))
+
+    async def reply(self, user: FakeUser, count: int) -> str:
+        """The text of the ``count``-th message the bot sent to ``user``."""
+        messages = await self.fake.wait_for_messages(user.id, count, timeout=15)
+        return str(messages[count - 1].get("plain_text") or "")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest_asyncio.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    fake = FakeTelegram()
+    await fake.start()
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'vigie.db'}"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=SecretStr(fake.token),
+        telegram_base_url=fake.base_url,
+        telegram_base_file_url=fake.base_file_url,
+        database_url=database_url,
+        rasa_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        rasa_timeout_seconds=2,
+        rasa_retries=0,
+        retry_interval_seconds=60,
+        pseudonym_secret=SecretStr(SECRET),
+        technicians_chat_id=GROUP,
+        mail_trusted_domains=["ehpad-lestilleuls.fr"],
+        provider_hotline="01 23 45 67 89",
+    )
+    await asyncio.to_thread(upgrade, database_url)
+    engine: AsyncEngine = create_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    application = build_application(settings)
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    try:
+        yield World(
+            fake, application, settings, sessionmaker, PhishingService(sessionmaker, settings)
+        )
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        await fake.stop()
+        await engine.dispose()
+
+
+def rasa_texts(items: list[InboxItem]) -> list[tuple[str, str]]:
+    return [(item.kind, item.text) for item in items]
+
+
+async def test_an_uploaded_eml_becomes_a_report_and_only_its_number_reaches_rasa(
+    world: World,
+) -> None:
+    user = world.fake.user(501)
+    data = PHISHING_EML.read_bytes()
+    world.fake.send_document(user, "Attestation.eml", data, "message/rfc822")
+    assert DEGRADED in await world.reply(user, 1)
+
+    [report] = await world.reports()
+    assert (report.sender, report.channel, report.chat_id) == (sender(user), "telegram", user.id)
+    assert (report.source, report.filename, report.original) == ("eml", "Attestation.eml", data)
+    assert report.verdict == "dangereux"
+    assert report.subject.startswith("Attestation de droits")
+    items = await world.inbox(user.id)
+    assert rasa_texts(items) == [("email", f'/email_received{{"phishing_report":"{report.id}"}}')]
+    assert items[0].status == "pending" and items[0].payload == {}
+    stored = json.dumps([(i.text, i.payload) for i in items]) + str(await world.turns())
+    assert "Attestation" not in stored and "ameli" not in stored.lower()
+    assert world.fake.downloads  # the file was fetched
+
+
+async def test_a_file_over_ten_megabytes_is_refused_before_download(world: World) -> None:
+    user = world.fake.user(502)
+    big = b"Subject: gros\r\n\r\n" + b"x" * (11 * 1024 * 1024)
+    world.fake.send_document(user, "enorme.eml", big, "message/rfc822")
+    reply = await world.reply(user, 1)
+    assert "trop lourd" in reply and "10\u00a0Mo" in reply
+    assert not [c for c in world.fake.calls if c[0] == "getFile"]
+    assert world.fake.downloads == []
+    assert await world.reports() == []
+    assert [item.kind for item in await world.inbox(user.id)] == ["email_too_big"]
+
+
+async def test_outlook_msg_and_other_files_are_explained(world: World) -> None:
+    user = world.fake.user(503)
+    world.fake.send_document(user, "Facture.msg", b"\xd0\xcf\x11\xe0", "application/vnd.ms-outlook")
+    reply = await world.reply(user, 1)
+    assert ".msg d’Outlook" in reply and ".eml" in reply and "copiez-collez" in reply
+    world.fake.send_document(user, "planning.pdf", b"%PDF-1.4", "application/pdf")
+    assert "seulement les mails enregistrés en fichier .eml" in await world.reply(user, 2)
+    assert world.fake.downloads == [] and await world.reports() == []
+
+
+async def test_an_eml_is_recognised_by_its_type_without_extension(world: World) -> None:
+    user = world.fake.user(504)
+    world.fake.send_document(user, "message", PHISHING_EML.read_bytes(), "message/rfc822")
+    assert DEGRADED in await world.reply(user, 1)
+    [report] = await world.reports()
+    assert report.filename == "message" and report.source == "eml"
+
+
+async def test_a_forwarded_message_becomes_a_report(world: World) -> None:
+    user = world.fake.user(505)
+    text = (
+        "Votre colis est en attente. Réglez les frais de réexpédition (1,99 €) ici : "
+        "https://www.laposte.fr/suivi"
+    )
+    hidden = text_link(text, "https://www.laposte.fr/suivi", "http://colis-relivraison.top/pay")
+    world.fake.forward_message(user, text, entities=[hidden])
+    assert DEGRADED in await world.reply(user, 1)
+    [report] = await world.reports()
+    assert (report.source, report.filename) == ("text", "message-transfere.txt")
+    assert report.original is not None and b"colis-relivraison.top/pay" in report.original
+    codes = {signal["code"] for signal in report.analysis["signals"]}
+    assert "link_mismatch" in codes  # the link hidden behind the shown address
+    assert report.verdict in {"dangereux", "douteux"}
+    [item] = await world.inbox(user.id)
+    assert (item.kind, item.text) == ("email", email_received(report.id))
+
+
+async def test_a_pasted_mail_becomes_a_report_and_a_question_does_not(world: World) -> None:
+    user = world.fake.user(506)
+    world.fake.send_text(user, "j ai reçu un mail bizarre de l’ameli")
+    assert DEGRADED in await world.reply(user, 1)
+    assert await world.reports() == []
+    world.fake.send_text(user, PASTED_MAIL)
+    await world.fake.wait_for_messages(user.id, 1)
+    await eventually(lambda: _count_reports(world, 1))
+    [report] = await world.reports()
+    assert (report.source, report.filename, report.verdict) == (
+        "text",
+        "texte-colle.txt",
+        "dangereux",
+    )
+    assert report.subject == "Votre remboursement de 48,50 € est en attente"
+    await eventually(lambda: _inbox_count(world, user, 2))
+    assert rasa_texts(await world.inbox(user.id)) == [
+        ("text", "j ai reçu un mail bizarre de l’ameli"),
+        ("email", email_received(report.id)),
+    ]
+
+
+async def test_a_link_is_taken_in_only_while_an_email_is_expected(world: World) -> None:
+    user = world.fake.user(507)
+    world.fake.send_text(user, "le site https://www.ameli.fr ne marche plus")
+    assert DEGRADED in await world.reply(user, 1)
+    assert await world.reports() == []
+    [item] = await world.inbox(user.id)
+    assert item.kind == "text"
+
+    await world.phishing.expect(sender(user), "telegram", user.id)
+    world.fake.send_text(user, "c’était ça : https://ameli-remboursement.info/x")
+    await eventually(lambda: _count_reports(world, 1))
+    [report] = await world.reports()
+    assert report.source == "text"
+    assert not await world.phishing.expecting(sender(user))  # submit cleared it
+
+
+async def test_a_screenshot_while_an_email_is_expected_gets_the_explanation(
+    world: World,
+) -> None:
+    user = world.fake.user(508)
+    world.fake.send_photo(user)
+    assert "photos" in await world.reply(user, 1)
+    await world.phishing.expect(sender(user), "telegram", user.id)
+    world.fake.send_photo(user)
+    reply = await world.reply(user, 2)
+    assert "capture d’écran" in reply and "adresse de l’expéditeur" in reply
+    assert await world.reports() == []
+
+
+async def test_messages_after_a_file_keep_their_order(world: World) -> None:
+    """The text sent while the file is still being downloaded and analysed waits for it."""
+    user = world.fake.user(509)
+    # A big file (9 MB of quoted text): its download and analysis take a while.
+    padding = b"\r\n".join([b"> " + b"x" * 70] * (9 * 1024 * 1024 // 74))
+    update = world.fake.send_document(
+        user, "a.eml", PHISHING_EML.read_bytes() + padding, "message/rfc822"
+    )
+    await world.fake.wait_for_acknowledged(update["update_id"])  # the file is being taken in
+    world.fake.send_text(user, "j’ai cliqué dessus")
+    await eventually(lambda: _inbox_count(world, user, 2))
+    [report] = await world.reports()
+    assert rasa_texts(await world.inbox(user.id)) == [
+        ("email", email_received(report.id)),
+        ("text", "j’ai cliqué dessus"),
+    ]
+
+
+async def test_group_files_and_forwards_never_reach_the_intake(world: World) -> None:
+    technician = world.fake.user(510)
+    team = world.fake.group(GROUP, "Techniciens", [technician], privacy_mode=False)
+    world.fake.send_document(
+        technician, "x.eml", PHISHING_EML.read_bytes(), "message/rfc822", chat=team
+    )
+    update = world.fake.forward_message(technician, PASTED_MAIL, chat=team)
+    await world.fake.wait_for_acknowledged(update["update_id"])
+    world.fake.send_text(technician, PASTED_MAIL, chat=team)
+    await world.fake.wait_for_acknowledged(update["update_id"] + 1)
+    await asyncio.sleep(0.2)  # let a wrongly routed update reach the database
+    assert await world.reports() == [] and world.fake.downloads == []
+    assert world.fake.messages_to(GROUP) == []
+
+
+async def _count_reports(world: World, count: int) -> bool:
+    return len(await world.reports()) >= count
+
+
+async def _inbox_count(world: World, user: FakeUser, count: int) -> bool:
+    return len(await world.inbox(user.id)) >= count
+
+
+# -- TelegramDelivery.send_document -------------------------------------------------------
+
+
+def _delivery(world: World) -> TelegramDelivery:
+    return TelegramDelivery(world.application)
+
+
+async def test_a_document_goes_with_its_html_caption_and_buttons(world: World) -> None:
+    user = world.fake.user(520)
+    caption = OutgoingMessage(
+        "Message original du signalement n°\u00a012 — <b>à n’ouvrir</b> que dans un "
+        "environnement d’analyse. &lt;x&gt;",
+        (Button("Hameçonnage", "v:ph:v:3:p"),),
+    )
+    await _delivery(world).send_document(user.id, "signalement-12.eml", b"From: a\r\n", caption)
+    [sent] = world.fake.messages_to(user.id)
+    assert sent["method"] == "sendDocument" and sent["parse_mode"] == "HTML"
+    assert sent["plain_text"].endswith("environnement d’analyse. <x>")
+    assert sent["document"]["file_name"] == "signalement-12.eml"
+    assert sent["document"]["content"] == b"From: a\r\n"
+    assert sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "v:ph:v:3:p"
+
+
+async def test_a_caption_too_long_goes_first_as_a_message(world: World) -> None:
+    user = world.fake.user(521)
+    caption = OutgoingMessage("<b>Rapport</b>\n" + "é" * 1100, (Button("Spam", "v:ph:v:3:s"),))
+    await _delivery(world).send_document(user.id, "signalement-13.txt", b"texte", caption)
+    message, document = world.fake.messages_to(user.id)
+    assert message["method"] == "sendMessage" and message["plain_text"].startswith("Rapport")
+    assert message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "v:ph:v:3:s"
+    assert document["method"] == "sendDocument" and not document["plain_text"]
+    assert document["document"]["content"] == b"texte"
+
+
+@pytest.mark.parametrize(("blocked", "code"), [(True, "forbidden"), (False, "bad_request")])
+async def test_document_errors_become_delivery_errors(
+    world: World, blocked: bool, code: str
+) -> None:
+    user = world.fake.user(522)
+    if blocked:
+        world.fake.block(user)
+    chat_id = user.id if blocked else 999_999  # an unknown chat: Bad Request
+    caption: Any = OutgoingMessage("Message original")
+    with pytest.raises(DeliveryError) as raised:
+        await _delivery(world).send_document(chat_id, "s.eml", b"x", caption)
+    assert raised.value.code == code and raised.value.permanent
