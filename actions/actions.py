@@ -169,12 +169,29 @@ class ActionOutOfScope(_AdviceMixin, Action):  # type: ignore[misc]
     template = texts.OUT_OF_SCOPE
 
 
-class ActionReportPhishing(_AdviceMixin, Action):  # type: ignore[misc]
-    """Immediate advice for a suspicious e-mail (the reporting flow comes later)."""
+class ActionReportPhishing(Action):  # type: ignore[misc]
+    """Suspicious e-mail: how to send it to Vigie, and the reflexes if already clicked.
 
-    action_name = "action_report_phishing"
-    template = texts.REPORT_PHISHING
-    articles = texts.REPORT_PHISHING_ARTICLES
+    The person's next message is then read as the e-mail even without headers
+    (``PhishingService.expect``); the advice is sent even if that cannot be recorded.
+    """
+
+    def name(self) -> str:
+        return "action_report_phishing"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kb = _knowledge_base()
+        _send(
+            dispatcher,
+            texts.advice(texts.REPORT_PHISHING, _contacts(), kb, texts.REPORT_PHISHING_ARTICLES),
+        )
+        # Imported here: actions.phishing builds on actions.tickets, which imports this module.
+        from actions.phishing import expect_email
+
+        await expect_email(tracker)
+        return []
 
 
 class ActionIncidentReflexes(_AdviceMixin, Action):  # type: ignore[misc]

@@ -18,6 +18,7 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.actions import (
     ActionAnswerFaq,
@@ -64,6 +65,8 @@ CANCEL_MAX_WORDS, CANCEL_CONFIDENCE = 6, 0.8
 # An emergency written instead of an answer gets its reflexes first, whatever it contains.
 URGENT_INTENTS = frozenset({"declare_incident", "lost_device"})
 URGENT_CONFIDENCE = 0.6
+# Sent by the bot when a suspicious e-mail was analysed (see actions/phishing.py).
+EMAIL_INTENT = "email_received"
 # A question asked in the middle of the form is answered by the action that answers it
 # outside the form; the form then asks its question again.
 SIDE_ACTIONS: dict[str, type[Action]] = {
@@ -79,6 +82,7 @@ SIDE_ACTIONS: dict[str, type[Action]] = {
 class _Store:
     directory: Directory
     tickets: TicketService
+    sessions: async_sessionmaker[AsyncSession]
 
 
 _store: dict[str, _Store] = {}
@@ -95,7 +99,9 @@ async def store() -> _Store:
             except Exception:  # the bot migrates too; a failure here must not stop actions
                 logger.exception("Database migration from the action server failed")
             sessions = make_sessionmaker(create_engine(settings.database_url))
-            _store["store"] = _Store(Directory(sessions), TicketService(sessions, settings))
+            _store["store"] = _Store(
+                Directory(sessions), TicketService(sessions, settings), sessions
+            )
         return _store["store"]
 
 
@@ -149,6 +155,13 @@ async def _answer_side_question(
     action = SIDE_ACTIONS.get(str(name))
     if name == "ticket_status":
         action = ActionTicketStatus
+    elif name == EMAIL_INTENT:
+        # An e-mail sent to Vigie during a form: its verdict now (the questions about it
+        # would need the form in progress to stop). Imported here: actions.phishing uses
+        # this module.
+        from actions.phishing import ActionPhishingVerdict
+
+        action = ActionPhishingVerdict
     if action is None or confidence < threshold:
         return False
     result = action().run(dispatcher, tracker, domain)

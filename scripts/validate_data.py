@@ -1,4 +1,4 @@
-"""``make validate``: ``rasa data validate``, failing on every warning but two known ones.
+"""``make validate``: ``rasa data validate``, failing on every warning but three known ones.
 
 Two warnings are inherent to answering the ``faq`` retrieval intent with a custom action
 (the article text lives in knowledge/, not in Rasa responses):
@@ -6,6 +6,10 @@ Two warnings are inherent to answering the ``faq`` retrieval intent with a custo
 - ``faq`` is "duplicated across multiple domain files": Rasa adds the retrieval intent from
   the training data to the domain that already declares it (removing it from domain.yml
   gives a warning about the rules instead).
+
+``email_received`` is "not found in the NLU training data" on purpose: only the bot sends it
+(``/email_received{"phishing_report":"42"}``, once it has analysed an e-mail); examples would
+let typed text trigger it.
 
 Rasa's validator also reports as "not used" the responses that only custom actions send
 (``dispatcher.utter_message(response="utter_…")`` in ``actions/``) and the questions of
@@ -27,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = (
     "The utterance 'utter_faq' is not used in any story or rule.",
     "The following duplicated intents have been found across multiple domain files: faq",
+    "The intent 'email_received' is listed in the domain file, but is not found in the NLU "
+    "training data.",
 )
 
 

@@ -119,6 +119,7 @@ class ReportView:
     asks_payment: bool  # a payment/RIB/transfer signal fired (the "replied" ticket's urgency)
     asks_credentials: bool  # a credentials/code signal fired
     campaign_verdict: str | None  # the technicians' verdict of the campaign, if any
+    truncated: bool = False  # the analysis stopped at a limit (very large or hostile file)
 
 
 @dataclass(frozen=True)
@@ -966,4 +967,5 @@ def _report_view(
         asks_payment=bool(codes & PAYMENT_SIGNALS),
         asks_credentials=bool(codes & CREDENTIAL_SIGNALS),
         campaign_verdict=campaign_verdict,
+        truncated=bool(analysis.get("truncated")),
     )

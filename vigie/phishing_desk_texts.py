@@ -463,7 +463,7 @@ def staff_warning(provider_name: str, subject: str, sender_domain: str | None) -
         _fill(" (expéditeur {d})", d=_esc(defang_domain(sender_domain))) if sender_domain else ""
     )
     text = _fill(
-        "⚠️ <b>Alerte de {provider}</b> : un faux mail {s}{sender} circule en ce moment. "
+        "⚠️ <b>Alerte sécurité ({provider})</b> : un faux mail {s}{sender} circule en ce moment. "
         "Ne cliquez sur aucun lien, n’ouvrez pas la pièce jointe, ne répondez pas : "
         "supprimez-le. Si vous avez déjà cliqué ou saisi un mot de passe, dites-le-moi ici "
         "tout de suite.",

@@ -76,20 +76,19 @@ Je ne peux pas afficher cette fiche pour le moment, désolé.
 
 En cas de doute ou d’urgence, contactez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall})."""
 
-# --- Immediate advice until the full flows exist ------------------------------------------------
+# --- Immediate advice ------------------------------------------------------------------------------
 
 REPORT_PHISHING = """\
-**Mail suspect : ne cliquez sur rien.**
-- N’ouvrez pas les pièces jointes et ne cliquez sur aucun lien.
-- Ne répondez pas à l’expéditeur.
-- Transférez le mail à {helpdesk_email}, puis supprimez-le.
+**Mail suspect : ne cliquez sur rien, envoyez-le-moi pour que je le vérifie.**
+- **Le mieux, en pièce jointe** : dans Outlook, « Plus d’actions › Transférer en tant que pièce jointe », ou faites glisser le mail ; dans une messagerie web, « Télécharger le message » ou « Afficher la source ». Puis envoyez-moi ici le fichier .eml avec le trombone 📎.
+- **Sinon**, copiez-collez ici tout le texte du mail, **avec l’adresse de l’expéditeur**.
 
-**Vous avez cliqué, saisi un mot de passe ou ouvert une pièce jointe ?**
+En attendant, ne cliquez sur aucun lien, n’ouvrez pas les pièces jointes et ne répondez pas.
+
+**Vous avez déjà cliqué, saisi un mot de passe ou ouvert une pièce jointe ?**
 1. Débranchez le câble réseau de l’ordinateur ou coupez son Wi-Fi, sans l’éteindre.
 2. Mot de passe saisi : changez-le tout de suite depuis un autre appareil, et partout où vous l’utilisez.
-3. Appelez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall}).
-
-Bientôt, vous pourrez aussi me transmettre le mail suspect ici pour le faire vérifier."""
+3. Appelez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall})."""
 
 INCIDENT_REFLEXES = """\
 **Incident de sécurité : les bons réflexes, tout de suite.**

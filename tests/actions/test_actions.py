@@ -17,7 +17,6 @@ from actions.actions import (
     ActionIncidentReflexes,
     ActionLostDevice,
     ActionOutOfScope,
-    ActionReportPhishing,
     ActionSuggestTopics,
     candidate_topics,
 )
@@ -310,7 +309,6 @@ def test_candidate_topics_follow_the_ranking() -> None:
     ("action", "template", "buttons"),
     [
         (ActionOutOfScope(), texts.OUT_OF_SCOPE, []),
-        (ActionReportPhishing(), texts.REPORT_PHISHING, ["phishing_recognize"]),
         (ActionIncidentReflexes(), texts.INCIDENT_REFLEXES, ["incident_reporting"]),
         (ActionLostDevice(), texts.LOST_DEVICE, ["cps_card"]),
     ],

@@ -632,7 +632,7 @@ async def test_warn_targets_and_scopes(world: World) -> None:
     ]
     assert {r.batch for r in rows} == {f"warn:{cid}"}
     payload = rows[0].payload
-    assert payload["html"].startswith("⚠️ <b>Alerte de Axion Santé</b>\u00a0: un faux mail")
+    assert payload["html"].startswith("⚠️ <b>Alerte sécurité (Axion Santé)</b>\u00a0: un faux mail")
     assert "colissimo-suivi[.]info" in payload["html"]
     assert payload["buttons"] == [
         {"title": "J’ai cliqué ou répondu", "payload": "/report_phishing"}

@@ -241,7 +241,9 @@ def test_warn_started_and_summary() -> None:
 def test_staff_warning() -> None:
     message = pt.staff_warning("Axion Santé", "Votre colis", "colis-suivi.info")
     plain = html_to_plain(message.html)
-    assert plain.startswith("⚠️ Alerte de Axion Santé\u00a0: un faux mail «\u00a0Votre colis\u00a0»")
+    assert plain.startswith(
+        "⚠️ Alerte sécurité (Axion Santé)\u00a0: un faux mail «\u00a0Votre colis\u00a0»"
+    )
     assert "(expéditeur colis-suivi[.]info) circule en ce moment." in plain
     assert "Ne cliquez sur aucun lien, n’ouvrez pas la pièce jointe, ne répondez pas" in plain
     assert "dites-le-moi ici tout de suite." in plain

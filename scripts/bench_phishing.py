@@ -1,0 +1,268 @@
+"""``make bench`` (suspicious e-mails): from an uploaded ``.eml`` file to the verdict.
+
+Starts the real stack on loopback like the end-to-end tests: the action server and Rasa
+sharing a scratch database (SQLite by default, PostgreSQL with ``--database-url``), the fake
+Telegram Bot API server of the tests and the real Application in this process. It creates a
+facility, one technician (notified privately) and registers staff members, then each staff
+member uploads a message of the corpus (``tests/data/emails/phishing`` and ``legit``, in
+turn) as a document and answers « Rien ». For each report it measures, from the moment the
+upload is offered by the fake server:
+
+- the verdict message (download, analysis, report written, Rasa turn, action, delivery);
+- the technician's report, from the moment the answer button is offered;
+- the analysis itself (``elapsed_ms`` recorded with the report).
+
+Then the largest file the bot accepts (a generated message just under 10 MB) is uploaded
+once and timed the same way. Prints p50/p95/max and writes results/bench_phishing.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from pydantic import SecretStr
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.supervisor import Service, actions_service, rasa_service  # noqa: E402
+from scripts.bench_tickets import Chat, Figures, register, scratch_database, wait_for  # noqa: E402
+from scripts.make_email_corpus import TRUSTED_EXTRA, big_message  # noqa: E402
+from tests.auxil.fake_telegram import FakeTelegram  # noqa: E402
+from tests.auxil.toggle_proxy import free_port  # noqa: E402
+from tests.e2e.conftest import RunningBot  # noqa: E402
+from vigie.db import create_engine, make_sessionmaker, upgrade  # noqa: E402
+from vigie.db.models import PhishingReport  # noqa: E402
+from vigie.people import Directory  # noqa: E402
+from vigie.pseudonym import pseudonymize  # noqa: E402
+from vigie.settings import Settings  # noqa: E402
+
+JSON = dict[str, Any]
+
+SECRET = "bench-phishing-secret"
+FACILITY = "EHPAD Le Banc d’Essai"
+TECHNICIAN_ID = 800_001
+FIRST_STAFF_ID = 810_000
+CORPUS = ROOT / "tests" / "data" / "emails"
+VERDICT_WORDS = ("Dangereux", "Douteux", "Probablement sans danger")
+BIG_SIZE = 10 * 1024 * 1024 - 64 * 1024  # just under the bot's 10 MB limit
+
+
+@dataclass
+class Sample:
+    name: str
+    size: int
+    verdict: str
+    verdict_s: float
+    technician_s: float
+
+
+def corpus_files(count: int) -> list[Path]:
+    """``count`` files, phishing and legitimate in turn."""
+    phishing = sorted((CORPUS / "phishing").glob("*.eml"))
+    legit = sorted((CORPUS / "legit").glob("*.eml"))
+    mixed = [f for pair in zip(phishing, legit, strict=False) for f in pair]
+    return [mixed[i % len(mixed)] for i in range(count)]
+
+
+async def report_one(
+    name: str, data: bytes, chat: Chat, technician: Chat, fake: FakeTelegram
+) -> Sample:
+    """Upload one message, read the verdict, answer « Rien », wait for the technician."""
+    offered = time.time()
+    fake.send_document(chat.user, name, data, "message/rfc822")
+    while True:
+        message = await chat.next()
+        found = next((w for w in VERDICT_WORDS if w in message["plain_text"]), None)
+        if found:
+            break
+    verdict_s = float(message["time"]) - offered
+    question = await chat.until("Qu’avez-vous fait")
+    seen = len(fake.messages_to(technician.user.id))
+    answered = time.time()
+    chat.press(question, "Rien")
+
+    def reported() -> float | None:
+        records = fake.messages_to(technician.user.id)[seen:]
+        return next(
+            (float(r["time"]) for r in records if "Hameçonnage" in str(r.get("reply_markup"))),
+            None,
+        )
+
+    technician_at = await wait_for(reported, f"report of {name}")
+    return Sample(name, len(data), found, verdict_s, technician_at - answered)
+
+
+async def run(args: argparse.Namespace) -> JSON:
+    work = Path(tempfile.mkdtemp(prefix="vigie-bench-phishing-"))
+    ports = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        rasa_port=free_port(),
+        actions_port=free_port(),
+    )
+    async with scratch_database(args.database_url, work) as database_url:
+        await asyncio.to_thread(upgrade, database_url)
+        log_dir = work / "logs"
+        shared_env = {"DATABASE_URL": database_url, "MAIL_TRUSTED_DOMAINS": ",".join(TRUSTED_EXTRA)}
+        services: list[Service] = [actions_service(ports, log_dir), rasa_service(ports, log_dir)]
+        fake = FakeTelegram()
+        await fake.start()
+        bot: RunningBot | None = None
+        try:
+            async with aiohttp.ClientSession() as session:
+                for service in services:
+                    service.env.update(shared_env)
+                    await service.start()
+                    await service.wait_healthy(session, sys.stdout)
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                telegram_bot_token=SecretStr(fake.token),
+                telegram_base_url=fake.base_url,
+                telegram_base_file_url=fake.base_file_url,
+                database_url=database_url,
+                rasa_url=f"http://127.0.0.1:{ports.rasa_port}",
+                pseudonym_secret=SecretStr(SECRET),
+                mail_trusted_domains=list(TRUSTED_EXTRA),
+            )
+            bot = RunningBot(settings)
+            await bot.start()
+            return await measure(args, fake, database_url)
+        finally:
+            if bot is not None:
+                await bot.stop()
+            await fake.stop()
+            for service in reversed(services):
+                await service.stop()
+
+
+async def measure(args: argparse.Namespace, fake: FakeTelegram, database_url: str) -> JSON:
+    engine = create_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        directory = Directory(sessions)
+        total = args.warmup + args.reports + 1  # + the big file
+        facility = await directory.create_facility(FACILITY, "Rodez", hours="24/7")
+        invitation = await directory.create_invitation(
+            facility_id=facility.id, role="staff", max_uses=total + 1
+        )
+        technician = Chat(fake, fake.user(TECHNICIAN_ID, "Paul"))
+        await directory.add_technician(
+            name="Paul", chat_id=TECHNICIAN_ID, sender=pseudonymize(TECHNICIAN_ID, SECRET.encode())
+        )
+        staff = [Chat(fake, fake.user(FIRST_STAFF_ID + i)) for i in range(total)]
+        print(f"  … inscription de {total} soignant(e)s", flush=True)
+        for chat in staff:
+            await register(chat, invitation.code)
+        files = corpus_files(args.warmup + args.reports)
+        samples: list[Sample] = []
+        print(f"  … {args.warmup} signalement(s) d’échauffement, puis {args.reports}", flush=True)
+        for index, path in enumerate(files):
+            sample = await report_one(path.name, path.read_bytes(), staff[index], technician, fake)
+            if index >= args.warmup:
+                samples.append(sample)
+        print("  … le plus gros fichier accepté", flush=True)
+        big = await report_one(
+            "gros_message.eml", big_message(BIG_SIZE), staff[-1], technician, fake
+        )
+        async with sessions() as session:
+            rows = (
+                await session.execute(select(PhishingReport.size, PhishingReport.analysis))
+            ).all()
+        analysis_ms = {int(size): float(a.get("elapsed_ms", 0.0)) for size, a in rows}
+    finally:
+        await engine.dispose()
+    measured_sizes = {s.size for s in samples}
+    verdicts: dict[str, int] = {}
+    for s in samples:
+        verdicts[s.verdict] = verdicts.get(s.verdict, 0) + 1
+    return {
+        "reports": len(samples),
+        "warmup_reports": args.warmup,
+        "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
+        "figures": {
+            "upload_to_verdict": Figures.stats([s.verdict_s for s in samples]),
+            "answer_to_technician_report": Figures.stats([s.technician_s for s in samples]),
+            "analysis": Figures.stats(
+                [analysis_ms[size] / 1000 for size in measured_sizes if size in analysis_ms]
+            ),
+        },
+        "verdicts": verdicts,
+        "largest_file": {
+            "bytes": big.size,
+            "upload_to_verdict_ms": round(big.verdict_s * 1000, 1),
+            "analysis_ms": analysis_ms.get(big.size),
+            "verdict": big.verdict,
+        },
+        "samples_ms": [
+            {
+                "file": s.name,
+                "verdict": s.verdict,
+                "upload_to_verdict": round(s.verdict_s * 1000, 1),
+                "answer_to_technician_report": round(s.technician_s * 1000, 1),
+            }
+            for s in samples
+        ],
+    }
+
+
+def report(results: JSON) -> str:
+    labels = {
+        "upload_to_verdict": "upload of the .eml → verdict (staff)",
+        "answer_to_technician_report": "answer « Rien » → technician's report",
+        "analysis": "analysis alone (elapsed_ms of the report)",
+    }
+    lines = [f"{'':44} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"]
+    for key, label in labels.items():
+        row = results["figures"][key]
+        lines.append(
+            f"{label:44} {row['n']:4d} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} "
+            f"{row['max_ms']:8.1f}"
+        )
+    big = results["largest_file"]
+    lines.append(
+        f"largest file {big['bytes'] / 1_048_576:.1f} MB: upload → verdict "
+        f"{big['upload_to_verdict_ms']:.0f} ms, analysis {big['analysis_ms']} ms ({big['verdict']})"
+    )
+    lines.append(f"verdicts: {results['verdicts']}, database={results['database']}")
+    load = results["load_average_1min"]
+    lines.append(f"load average (1 min) before/after: {load['before']:.2f}/{load['after']:.2f}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=40, help="reports measured")
+    parser.add_argument("--warmup", type=int, default=2, help="reports sent first, not counted")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL server, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test "
+        "(a scratch database is created there, then dropped); default: a temporary SQLite file",
+    )
+    args = parser.parse_args()
+    if args.reports < 1:
+        parser.error("--reports must be at least 1")
+    print("==> Banc d’essai des mails suspects (Rasa, actions, bot, faux Telegram)…", flush=True)
+    load_before = os.getloadavg()[0]
+    results = asyncio.run(run(args))
+    results["load_average_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
+    print(report(results))
+    out = ROOT / "results"
+    out.mkdir(exist_ok=True)
+    (out / "bench_phishing.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
