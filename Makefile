@@ -67,9 +67,10 @@ eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-
 	@$(PY) scripts/eval_mail.py
 	@$(PY) scripts/eval_mail.py --heldout
 
-bench: setup $(MODEL) ## End-to-end latency and throughput, then ticket notification latency
+bench: setup $(MODEL) ## End-to-end latency and throughput, ticket notification latency, suspicious e-mail verdict latency
 	@$(PY) scripts/bench.py
 	@$(PY) scripts/bench_tickets.py
+	@$(PY) scripts/bench_phishing.py
 
 clean: ## Remove environments, models and local data
 	rm -rf $(VENV) $(RASA_VENV) models var results
