@@ -29,24 +29,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from pydantic import SecretStr
 from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.supervisor import Service, actions_service, rasa_service  # noqa: E402
-from scripts.bench_tickets import Chat, Figures, register, scratch_database, wait_for  # noqa: E402
+from scripts.bench_tickets import (  # noqa: E402
+    Chat,
+    Figures,
+    bench_stack,
+    register,
+    scratch_database,
+    wait_for,
+)
 from scripts.make_email_corpus import TRUSTED_EXTRA, big_message  # noqa: E402
 from tests.auxil.fake_telegram import FakeTelegram  # noqa: E402
-from tests.auxil.toggle_proxy import free_port  # noqa: E402
-from tests.e2e.conftest import RunningBot  # noqa: E402
 from vigie.db import create_engine, make_sessionmaker, upgrade  # noqa: E402
 from vigie.db.models import PhishingReport  # noqa: E402
 from vigie.people import Directory  # noqa: E402
 from vigie.pseudonym import pseudonymize  # noqa: E402
-from vigie.settings import Settings  # noqa: E402
 
 JSON = dict[str, Any]
 
@@ -106,44 +108,16 @@ async def report_one(
 
 async def run(args: argparse.Namespace) -> JSON:
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-phishing-"))
-    ports = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        rasa_port=free_port(),
-        actions_port=free_port(),
-    )
     async with scratch_database(args.database_url, work) as database_url:
         await asyncio.to_thread(upgrade, database_url)
-        log_dir = work / "logs"
-        shared_env = {"DATABASE_URL": database_url, "MAIL_TRUSTED_DOMAINS": ",".join(TRUSTED_EXTRA)}
-        services: list[Service] = [actions_service(ports, log_dir), rasa_service(ports, log_dir)]
-        fake = FakeTelegram()
-        await fake.start()
-        bot: RunningBot | None = None
-        try:
-            async with aiohttp.ClientSession() as session:
-                for service in services:
-                    service.env.update(shared_env)
-                    await service.start()
-                    await service.wait_healthy(session, sys.stdout)
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                telegram_bot_token=SecretStr(fake.token),
-                telegram_base_url=fake.base_url,
-                telegram_base_file_url=fake.base_file_url,
-                database_url=database_url,
-                rasa_url=f"http://127.0.0.1:{ports.rasa_port}",
-                pseudonym_secret=SecretStr(SECRET),
-                mail_trusted_domains=list(TRUSTED_EXTRA),
-            )
-            bot = RunningBot(settings)
-            await bot.start()
+        async with bench_stack(
+            database_url,
+            work / "logs",
+            {"MAIL_TRUSTED_DOMAINS": ",".join(TRUSTED_EXTRA)},
+            pseudonym_secret=SecretStr(SECRET),
+            mail_trusted_domains=list(TRUSTED_EXTRA),
+        ) as (fake, _):
             return await measure(args, fake, database_url)
-        finally:
-            if bot is not None:
-                await bot.stop()
-            await fake.stop()
-            for service in reversed(services):
-                await service.stop()
 
 
 async def measure(args: argparse.Namespace, fake: FakeTelegram, database_url: str) -> JSON:

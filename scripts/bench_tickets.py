@@ -235,60 +235,71 @@ async def scratch_database(url: str | None, work: Path) -> AsyncIterator[str]:
             await connection.close()
 
 
-async def run(args: argparse.Namespace) -> JSON:
-    work = Path(tempfile.mkdtemp(prefix="vigie-bench-tickets-"))
+@contextlib.asynccontextmanager
+async def bench_stack(
+    database_url: str, log_dir: Path, env: dict[str, str], **bot_settings: Any
+) -> AsyncIterator[tuple[FakeTelegram, Settings]]:
+    """The action server and Rasa sharing ``database_url`` (plus ``env``), the fake Telegram
+    server and the real Application in this process (``bot_settings`` added to its settings);
+    stopped in reverse order."""
     ports = Settings(
         _env_file=None,  # type: ignore[call-arg]
         rasa_port=free_port(),
         actions_port=free_port(),
     )
+    services: list[Service] = [actions_service(ports, log_dir), rasa_service(ports, log_dir)]
+    fake = FakeTelegram()
+    await fake.start()
+    bot: RunningBot | None = None
+    try:
+        async with aiohttp.ClientSession() as session:
+            for service in services:
+                service.env.update({"DATABASE_URL": database_url, **env})
+                await service.start()
+                await service.wait_healthy(session, sys.stdout)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token=SecretStr(fake.token),
+            telegram_base_url=fake.base_url,
+            telegram_base_file_url=fake.base_file_url,
+            database_url=database_url,
+            rasa_url=f"http://127.0.0.1:{ports.rasa_port}",
+            **bot_settings,
+        )
+        bot = RunningBot(settings)
+        await bot.start()
+        yield fake, settings
+    finally:
+        if bot is not None:
+            await bot.stop()
+        await fake.stop()
+        for service in reversed(services):
+            await service.stop()
+
+
+async def run(args: argparse.Namespace) -> JSON:
+    work = Path(tempfile.mkdtemp(prefix="vigie-bench-tickets-"))
+    log_dir = work / "logs"
     async with scratch_database(args.database_url, work) as database_url:
         await asyncio.to_thread(upgrade, database_url)
         with SmtpSink() as mail:
-            shared_env = {"DATABASE_URL": database_url, **mail.env}
-            log_dir = work / "logs"
-            services: list[Service] = [
-                actions_service(ports, log_dir),
-                rasa_service(ports, log_dir),
-            ]
-            fake = FakeTelegram()
-            await fake.start()
-            engine = create_engine(database_url)
-            bot: RunningBot | None = None
-            try:
-                async with aiohttp.ClientSession() as session:
-                    for service in services:
-                        service.env.update(shared_env)
-                        await service.start()
-                        await service.wait_healthy(session, sys.stdout)
-                settings = Settings(
-                    _env_file=None,  # type: ignore[call-arg]
-                    telegram_bot_token=SecretStr(fake.token),
-                    telegram_base_url=fake.base_url,
-                    telegram_base_file_url=fake.base_file_url,
-                    database_url=database_url,
-                    rasa_url=f"http://127.0.0.1:{ports.rasa_port}",
-                    pseudonym_secret=SecretStr(SECRET),
-                    smtp_host="127.0.0.1",
-                    smtp_port=mail.port,
-                    helpdesk_mail_to=mail.mail_to,
-                    mail_from=mail.mail_from,
-                    **(
-                        {"outbox_poll_seconds": args.outbox_poll_seconds}
-                        if args.outbox_poll_seconds
-                        else {}
-                    ),
-                )
-                bot = RunningBot(settings)
-                await bot.start()
-                return await measure(args, fake, mail, engine, settings, log_dir)
-            finally:
-                if bot is not None:
-                    await bot.stop()
-                await engine.dispose()
-                await fake.stop()
-                for service in reversed(services):
-                    await service.stop()
+            poll = {"outbox_poll_seconds": args.outbox_poll_seconds}
+            async with bench_stack(
+                database_url,
+                log_dir,
+                mail.env,
+                pseudonym_secret=SecretStr(SECRET),
+                smtp_host="127.0.0.1",
+                smtp_port=mail.port,
+                helpdesk_mail_to=mail.mail_to,
+                mail_from=mail.mail_from,
+                **(poll if args.outbox_poll_seconds else {}),
+            ) as (fake, settings):
+                engine = create_engine(database_url)
+                try:
+                    return await measure(args, fake, mail, engine, settings, log_dir)
+                finally:
+                    await engine.dispose()
 
 
 async def measure(
