@@ -120,6 +120,10 @@ class Intake:
         """A message the pipeline answers itself (too big, .msg, photo, unreadable…)."""
         return Incoming(chat_id=chat_id, user_id=user_id, kind=kind, update_id=update_id)
 
+    def _update_key(self, update_id: int | None) -> str | None:
+        """What makes a redelivered update give back the same report."""
+        return f"{self._channel}:{update_id}" if update_id is not None else None
+
     async def file(
         self,
         *,
@@ -147,6 +151,7 @@ class Intake:
                 source="eml",
                 filename=name,
                 analysis=analysis,
+                update_key=self._update_key(update_id),
             )
         except Exception as exc:  # the person still gets the reflexes (texts: email_failed)
             logger.error("E-mail report not taken in: %s", type(exc).__name__)
@@ -180,6 +185,7 @@ class Intake:
                 source="text",
                 filename=FORWARDED_FILENAME if forwarded else PASTED_FILENAME,
                 analysis=analysis,
+                update_key=self._update_key(update_id),
             )
         except Exception as exc:
             logger.error("E-mail report not taken in: %s", type(exc).__name__)

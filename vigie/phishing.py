@@ -284,14 +284,26 @@ class PhishingService:
         source: Literal["eml", "text"],
         filename: str,
         analysis: Analysis,
+        update_key: str | None = None,
     ) -> ReportView:
         """Store a report (original, analysis, grouping keys) in the campaign of the latest
         report seen within ``PHISHING_CAMPAIGN_WINDOW_HOURS`` sharing a key, or a new one;
-        clear the expectation. Nobody is notified yet (see :meth:`record_action`)."""
+        clear the expectation. Nobody is notified yet (see :meth:`record_action`).
+
+        ``update_key`` names the update that brought the mail (``telegram:<update_id>``): the
+        same key again (a redelivered update) gives back the report already stored.
+        """
         if source not in REPORT_SOURCES:
             raise PhishingError("bad_value", "source")
+        if update_key is not None and not 0 < len(update_key) <= 64:
+            raise PhishingError("bad_value", "update_key")
         keys = campaign_keys(analysis, self.trusted)
         async with self._sessionmaker() as session:
+            if update_key is not None:
+                known = await self._report_views(session, PhishingReport.update_key == update_key)
+                if known:
+                    logger.info("phishing report %s: update already taken in", known[0].id)
+                    return known[0]
             # The first statement writes: it takes SQLite's write lock until commit.
             await session.execute(
                 delete(PhishingExpectation).where(PhishingExpectation.sender == sender),
@@ -331,6 +343,7 @@ class PhishingService:
                 score=analysis.score,
                 analysis=analysis.to_json(),
                 subject=analysis.subject[:300],
+                update_key=update_key,
             )
             session.add(report)
             await session.flush()

@@ -294,6 +294,40 @@ async def test_submit_stores_the_report_and_notifies_nobody(world: World) -> Non
     assert caught.value.code == "bad_value"
 
 
+async def test_a_redelivered_update_gives_back_the_same_report(world: World) -> None:
+    service = PhishingService(world.sessionmaker, make_settings())
+    data = eml(COLIS)
+    channel, chat_id = CHATS["u-anne"]
+    first, again = [
+        await service.submit(
+            sender="u-anne",
+            channel=channel,
+            chat_id=chat_id,
+            data=data,
+            source="eml",
+            filename="message.eml",
+            analysis=analysed(data),
+            update_key="telegram:4242",
+        )
+        for _ in range(2)
+    ]
+    assert again.id == first.id
+    assert await count(world.sessionmaker, PhishingReport) == 1
+    other = await submit(service, "u-anne", data)  # the same mail sent again: a new report
+    assert other.id != first.id
+    with pytest.raises(PhishingError):
+        await service.submit(
+            sender="u-anne",
+            channel=channel,
+            chat_id=chat_id,
+            data=data,
+            source="eml",
+            filename="message.eml",
+            analysis=analysed(data),
+            update_key="x" * 65,
+        )
+
+
 async def test_expectations_expire_and_are_updated(world: World) -> None:
     service = PhishingService(world.sessionmaker, make_settings())
     assert not await service.expecting("u-anne")

@@ -424,6 +424,8 @@ class PhishingReport(Base):
     ticket_reference: Mapped[str | None] = mapped_column(String(20))
     notified_at: Mapped[datetime | None] = mapped_column()  # technicians told
     verdict_told_at: Mapped[datetime | None] = mapped_column()  # reporter told the verdict
+    # The update that brought it ("telegram:<update_id>"): a redelivered update stores nothing.
+    update_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     def __repr__(self) -> str:  # never shows the subject, the sender or the original
         return (

@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("ticket_reference", sa.String(length=20), nullable=True),
         sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("verdict_told_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("update_key", sa.String(length=64), nullable=True),
         sa.CheckConstraint(
             "mail_action IS NULL OR mail_action IN ('none', 'clicked', 'clicked_asked', "
             "'credentials', 'attachment', 'replied')",
@@ -133,6 +134,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_phishing_reports")),
+        sa.UniqueConstraint("update_key", name=op.f("uq_phishing_reports_update_key")),
         sqlite_autoincrement=True,
     )
     for column in ("campaign_id", "created_at", "facility_id", "person_id", "sender"):
