@@ -72,8 +72,8 @@ class PhishingDesk:
             reply = await self._warn_choice(campaign_id)
             reply.close_buttons = True
             return reply
-        if error.code == "nobody":
-            message = OutgoingMessage(html.escape(desk_texts.error_text("nobody")))
+        if error.code in ("nobody", "judged_legit"):
+            message = OutgoingMessage(html.escape(desk_texts.error_text(error.code)))
             return DeskReply([message], close_buttons=True)
         return DeskReply(toast=desk_texts.error_text(error.code))
 
@@ -117,6 +117,8 @@ class PhishingDesk:
         campaign = await self._phishing.campaign(campaign_id)
         if campaign is None:
             return DeskReply(toast=desk_texts.error_text("not_found"))
+        if campaign.verdict == "legit":
+            return DeskReply([OutgoingMessage(html.escape(desk_texts.error_text("judged_legit")))])
         targets = await self._phishing.warn_targets(campaign_id)
         return DeskReply([desk_texts.warn_scope_choice(campaign, targets)])
 

@@ -82,7 +82,9 @@ _SUBJECT_PREFIX = re.compile(r"^\s*(?:re|tr|fw|fwd|rv|wg|aw)\s*(?:\[\d+\]|\(\d+\
 _DIGITS = re.compile(r"\d+")
 _NOT_WORD = re.compile(r"[^\w#]+|_+")
 
-PhishingErrorCode = Literal["not_found", "not_technician", "bad_value", "already_warned", "nobody"]
+PhishingErrorCode = Literal[
+    "not_found", "not_technician", "bad_value", "already_warned", "nobody", "judged_legit"
+]
 
 
 class PhishingError(Exception):
@@ -538,6 +540,8 @@ class PhishingService:
             await self._lock(session)
             technician = await self._technician(session, technician_sender)
             campaign = await self._campaign_for_update(session, campaign_id)
+            if campaign.verdict == "legit":  # « un faux mail circule » would be false
+                raise PhishingError("judged_legit")
             if campaign.warned_scope == "all" or (
                 campaign.warned_scope == "facilities" and scope == "facilities"
             ):

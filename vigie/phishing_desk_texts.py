@@ -99,6 +99,10 @@ ERROR_TEXTS: dict[str, str] = {
     "bad_value": "Choix inconnu.",
     "already_warned": "Le personnel a déjà été prévenu pour cette campagne.",
     "nobody": f"Personne à prévenir{NBSP}: aucun membre du personnel inscrit dans ce périmètre.",
+    "judged_legit": (
+        f"Pas d’alerte{NBSP}: ce mail a été classé légitime. Changez d’abord le verdict s’il "
+        "s’agit bien d’un faux mail."
+    ),
 }
 
 

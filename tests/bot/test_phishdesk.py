@@ -329,6 +329,18 @@ async def test_nobody_to_warn(sessionmaker: async_sessionmaker[AsyncSession]) ->
         await world.dispatcher.aclose()
 
 
+async def test_no_warning_for_a_legitimate_mail(world: World) -> None:
+    report = await world.report(ANNE)
+    await world.press(TECH, f"v:ph:v:{report.campaign_id}:l")
+    refusal = "Pas d’alerte\u00a0: ce mail a été classé légitime."
+    choice = await world.press(TECH, f"v:ph:w:{report.campaign_id}")
+    assert plain(choice).startswith(refusal) and not choice.messages[0].buttons
+    forced = await world.press(TECH, f"v:ph:ws:{report.campaign_id}:a")
+    assert plain(forced).startswith(refusal) and forced.close_buttons
+    view = await world.phishing.campaign(report.campaign_id)
+    assert view is not None and view.warned_at is None
+
+
 async def test_campaigns_command(world: World) -> None:
     assert plain(await world.desk.list_campaigns(TECH)) == "Aucun mail suspect signalé récemment."
     parcel = await world.report(ANNE)

@@ -705,6 +705,13 @@ async def test_warn_refusals(world: World) -> None:
         "all": (3, 4),
     }
     assert await outbox_rows(world.sessionmaker) == []
+    # Judged legitimate: « un faux mail circule » would be false.
+    await service.set_verdict("u-paul", view.campaign_id, "legit")
+    mark = await last_outbox_id(world.sessionmaker)
+    with pytest.raises(PhishingError) as caught:
+        await service.warn("u-paul", view.campaign_id, "all")
+    assert caught.value.code == "judged_legit"
+    assert await outbox_rows(world.sessionmaker, mark) == []
 
 
 async def test_batch_done_reports_once_to_whoever_warned(world: World) -> None:
