@@ -6,6 +6,10 @@ thread (the deployment's trusted domains, the analyser's limits), stores the rep
 text is the intent payload ``/email_received{"phishing_report":"<id>"}``. Nothing of the e-mail
 goes into the inbox or the turns. When something goes wrong, the returned message is of a kind
 the pipeline answers itself in French (``bot/texts.py``, ``UNSUPPORTED``).
+
+Telegram's files are stored in the inbox first and taken in by the chat's worker (the pipeline's
+``prepare``), which knows the person by their pseudonym only: ``file`` takes ``sender`` instead
+of ``user_id`` there.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from bot.pipeline import EMAIL_KIND, Incoming
+from bot.pipeline import EMAIL_FAILED_KIND, EMAIL_KIND, UNKNOWN_USER, Incoming
 from vigie.mailcheck import Limits, analyse, analyse_text, looks_like_email, trusted_domains
 from vigie.mailcheck.pasted import MAX_TEXT_CHARS, has_address, has_link
 from vigie.phishing import PhishingService
@@ -42,7 +46,7 @@ TOO_BIG = "email_too_big"
 MSG_FILE = "email_msg"
 PHOTO = "email_photo"
 UNREADABLE = "email_unreadable"
-FAILED = "email_failed"
+FAILED = EMAIL_FAILED_KIND
 
 EML_TYPES = frozenset({"message/rfc822"})
 MSG_TYPES = frozenset({"application/vnd.ms-outlook", "application/x-msg"})
@@ -128,12 +132,19 @@ class Intake:
         self,
         *,
         chat_id: int,
-        user_id: int,
         data: bytes,
         filename: str,
         update_id: int | None = None,
+        user_id: int | None = None,
+        sender: str | None = None,
     ) -> Incoming:
-        """Take in an ``.eml`` file."""
+        """Take in an ``.eml`` file sent by ``user_id``, or by the person whose pseudonym is
+        ``sender`` (a file stored in the inbox before it was downloaded)."""
+        if sender is None:
+            if user_id is None:
+                raise TypeError("file() needs user_id or sender")
+            sender = self._sender_of(user_id)
+        user_id = UNKNOWN_USER if user_id is None else user_id
         if len(data) > self.max_bytes:
             return self.refusal(chat_id, user_id, TOO_BIG, update_id)
         if not data.strip():
@@ -144,7 +155,7 @@ class Intake:
                 analyse, data, trusted=self._trusted, limits=self.limits
             )
             report = await self._phishing.submit(
-                sender=self._sender_of(user_id),
+                sender=sender,
                 channel=self._channel,
                 chat_id=chat_id,
                 data=data,

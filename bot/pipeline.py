@@ -5,6 +5,10 @@ chat are handled strictly in order; an item is marked done only once its reply i
 When Rasa does not answer, the user gets a degraded reply at once and the real answer later.
 A suspicious e-mail arrives already taken in by ``bot/intake.py`` (kind "email"): only its
 report's intent payload is stored and sent to Rasa, unredacted and without a length check.
+An e-mail file (kind "email_file") is stored first with what is needed to fetch it (its
+payload); the chat's worker then has it prepared (downloaded, taken in) by the front end's
+``prepare`` before Rasa, and the item becomes an "email" item in place, or is answered with the
+French refusal (``texts.UNSUPPORTED``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -34,6 +38,12 @@ TEXT_KINDS = frozenset({"text", "button"})
 # ``/email_received{"phishing_report":"<id>"}``, never anything of the e-mail itself.
 EMAIL_KIND = "email"
 RASA_KINDS = TEXT_KINDS | {EMAIL_KIND}
+# An e-mail file stored before anything else (its payload: file_id, file_name, file_size),
+# prepared by the chat's worker; what it answers when preparing fails.
+EMAIL_FILE_KIND = "email_file"
+EMAIL_FAILED_KIND = "email_failed"
+# The user id of a message made for a stored item, known by its pseudonymous sender only.
+UNKNOWN_USER = 0
 MEGABYTE = 1024 * 1024
 PURGE_INTERVAL_SECONDS = 3600.0
 
@@ -65,6 +75,11 @@ class Incoming:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+Prepare = Callable[[InboxItem], Awaitable[Incoming]]
+"""Turns a stored "email_file" item into the message for Rasa (kind "email", the intent
+payload as text) or into a refusal the pipeline answers itself (only kind and text count)."""
+
+
 class Pipeline:
     """Inbox-backed, per-chat ordered handling of user messages."""
 
@@ -78,6 +93,7 @@ class Pipeline:
         rasa: RasaClient,
         delivery: Delivery,
         after_turn: Callable[[], None] | None = None,
+        prepare: Prepare | None = None,
     ) -> None:
         self._settings = settings
         self._channel = channel
@@ -86,6 +102,7 @@ class Pipeline:
         self._rasa = rasa
         self._delivery = delivery
         self._after_turn = after_turn  # called once Rasa has answered (actions may have written)
+        self._prepare = prepare  # e-mail files: downloaded and taken in by the front end
         self._secret = settings.pseudonym_secret.get_secret_value().encode()
         self._contacts = settings.contacts()
         self._max_mail_mb = Limits().max_bytes // MEGABYTE
@@ -108,7 +125,7 @@ class Pipeline:
         if incoming.kind in RASA_KINDS and not text:
             await self._store_answered(incoming, sender, "empty", texts.EMPTY)
             return
-        if incoming.kind not in RASA_KINDS:
+        if incoming.kind not in RASA_KINDS and incoming.kind != EMAIL_FILE_KIND:
             template = texts.UNSUPPORTED.get(incoming.kind, texts.UNSUPPORTED["other"])
             await self._store_answered(
                 incoming, sender, incoming.kind, template, limit=self._max_mail_mb
@@ -169,6 +186,10 @@ class Pipeline:
             await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
             return
         await self._inbox.mark_done(item.id)
+        await self._record_answer(item.id, sender, reply)
+
+    async def _record_answer(self, item_id: int, sender: str, reply: OutgoingMessage) -> None:
+        """Log the turn of a message the pipeline answered itself."""
         await self._turns.record(
             channel=self._channel,
             sender=sender,
@@ -177,7 +198,7 @@ class Pipeline:
             intent=None,
             confidence=None,
             article_id=None,
-            inbox_id=item.id,
+            inbox_id=item_id,
         )
 
     # -- handling -------------------------------------------------------------------------
@@ -210,6 +231,12 @@ class Pipeline:
 
     async def _handle(self, item: InboxItem) -> bool:
         """Handle one stored message; False when it must wait for a later retry."""
+        if item.kind == EMAIL_FILE_KIND:
+            incoming = await self._prepared(item)
+            if incoming.kind != EMAIL_KIND:
+                return await self._refuse(item, incoming.kind)
+            await self._inbox.set_prepared(item.id, EMAIL_KIND, incoming.text)
+            item.kind, item.text, item.payload = EMAIL_KIND, incoming.text, {}
         try:
             reply = await self._rasa.send(item.sender, item.text, {"channel": self._channel})
         except RasaUnavailable as exc:
@@ -244,6 +271,41 @@ class Pipeline:
             inbox_id=item.id,
             latency_ms=int((datetime.now(UTC) - item.received_at).total_seconds() * 1000),
         )
+        return True
+
+    async def _prepared(self, item: InboxItem) -> Incoming:
+        """The e-mail file taken in by the front end, or the refusal to answer (never raises)."""
+        failed = Incoming(item.chat_id, UNKNOWN_USER, EMAIL_FAILED_KIND, update_id=item.update_id)
+        if self._prepare is None:
+            logger.error("Inbox item %s: no preparer for %s", item.id, item.kind)
+            return failed
+        try:
+            incoming = await self._prepare(item)
+        except Exception as exc:
+            logger.error("Inbox item %s not prepared: %s", item.id, type(exc).__name__)
+            return failed
+        if incoming.kind == EMAIL_KIND and not incoming.text.strip():
+            return failed
+        return incoming
+
+    async def _refuse(self, item: InboxItem, kind: str) -> bool:
+        """Answer a prepared item with its French refusal; False when it must be retried."""
+        if kind not in texts.UNSUPPORTED:
+            kind = EMAIL_FAILED_KIND
+        reply = OutgoingMessage(
+            texts.fill(texts.UNSUPPORTED[kind], self._contacts, limit=self._max_mail_mb)
+        )
+        try:
+            await self._delivery.deliver(item.chat_id, [reply])
+        except DeliveryError as exc:
+            if exc.permanent:
+                await self._inbox.mark_failed(item.id, exc.code)
+                return True
+            await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
+            return False  # prepared again at the retry (a report is never made twice)
+        await self._inbox.set_prepared(item.id, kind, "")
+        await self._inbox.mark_done(item.id)
+        await self._record_answer(item.id, item.sender, reply)
         return True
 
     async def _send_degraded(self, item: InboxItem, code: str = "queued") -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
+    Bot,
     BotCommand,
-    Document,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -37,8 +37,9 @@ from bot import texts
 from bot.desk import Desk, DeskReply, is_desk_callback
 from bot.dispatcher import Dispatcher
 from bot.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
-from bot.pipeline import DeliveryError, Incoming, Pipeline
+from bot.pipeline import EMAIL_FILE_KIND, UNKNOWN_USER, DeliveryError, Incoming, Pipeline
 from bot.services import Services
+from vigie.db import InboxItem
 from vigie.knowledge.render import split_html
 from vigie.messages import OutgoingMessage
 from vigie.settings import Settings
@@ -173,10 +174,10 @@ def text_with_links(message: Message) -> str:
 class VigieBot:
     """Handlers of the Telegram front end; everything goes through the pipeline.
 
-    Suspicious e-mails (documents, forwarded or pasted texts) are taken in by the intake
-    first, before the pipeline's redaction. A file is downloaded and analysed in the
-    background (other chats are not held up); the chat's next messages wait for it, so that
-    they reach the pipeline in order.
+    Suspicious e-mails: forwarded or pasted texts are taken in by the intake first, before the
+    pipeline's redaction. A file is stored in the inbox first (kind "email_file", with its
+    Telegram file id), then downloaded and taken in by the chat's worker (``_prepare``), in
+    order with the chat's other messages and without holding other chats up.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -187,7 +188,7 @@ class VigieBot:
         self.dispatcher: Dispatcher | None = None
         self.desk: Desk | None = None
         self.intake: Intake | None = None
-        self._taking: dict[int, asyncio.Task[None]] = {}  # a file being taken in, per chat
+        self._bot: Bot | None = None
 
     def _pipeline(self) -> Pipeline:
         if self.pipeline is None:
@@ -207,6 +208,7 @@ class VigieBot:
     async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         """Open the database and the HTTP session, then handle what was left pending."""
         self.services = await Services.open(self.settings)
+        self._bot = application.bot
         self.delivery = TelegramDelivery(application)
         self.dispatcher = Dispatcher(
             self.services.outbox,
@@ -222,6 +224,7 @@ class VigieBot:
             rasa=self.services.rasa,
             delivery=self.delivery,
             after_turn=self.dispatcher.kick,  # the actions may have opened a ticket
+            prepare=self._prepare,  # e-mail files, downloaded by the chat's worker
         )
         self.desk = Desk(
             directory=self.services.directory,
@@ -245,15 +248,13 @@ class VigieBot:
         self.dispatcher.start()
 
     async def post_stop(self, application: Application) -> None:  # type: ignore[type-arg]
-        """Let the files being taken in finish, then stop the outbox dispatcher while the bot
-        can still finish the message in flight."""
-        taking = list(self._taking.values())
-        if taking:
-            _done, late = await asyncio.wait(taking, timeout=DOWNLOAD_TIMEOUT_SECONDS)
-            for task in late:
-                task.cancel()
+        """Stop the outbox dispatcher while the bot can still finish the message in flight,
+        then the chats' workers: a file being downloaded stays in the inbox, to be downloaded
+        again after the restart (never answered as unreadable because the bot is closing)."""
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
+        if self.pipeline is not None:
+            await self.pipeline.aclose()
 
     async def post_shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
         """Stop the workers (pending messages stay in the inbox) and close everything."""
@@ -302,42 +303,11 @@ class VigieBot:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        await self._receive(
+        await self._pipeline().receive(
             Incoming(
                 chat_id=chat.id, user_id=user.id, kind=kind, text=text, update_id=update.update_id
             )
         )
-
-    async def _receive(self, incoming: Incoming) -> None:
-        """Hand a message to the pipeline once the chat's file in progress is taken in."""
-        await self._after_taking(incoming.chat_id)
-        await self._pipeline().receive(incoming)
-
-    async def _after_taking(self, chat_id: int) -> None:
-        task = self._taking.get(chat_id)
-        if task is not None and task is not asyncio.current_task():
-            await asyncio.wait([task])
-
-    def _take_in_background(self, chat_id: int, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` after the chat's previous file; the chat's later messages wait for it."""
-        previous = self._taking.get(chat_id)
-
-        async def run() -> None:
-            if previous is not None:
-                await asyncio.wait([previous])
-            try:
-                await work
-            except Exception:
-                logger.exception("Taking in a file failed")
-
-        task = asyncio.create_task(run(), name=f"intake-{chat_id}")
-        self._taking[chat_id] = task
-
-        def forget(done: asyncio.Task[None]) -> None:
-            if self._taking.get(chat_id) is done:
-                del self._taking[chat_id]
-
-        task.add_done_callback(forget)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Introduce Vigie and the privacy notice, then show the menu.
@@ -444,7 +414,7 @@ class VigieBot:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        await self._after_taking(chat.id)
+        # The chat's earlier file is already in the inbox: the worker handles it first.
         incoming = await self._intake().text(
             chat_id=chat.id,
             user_id=user.id,
@@ -452,11 +422,12 @@ class VigieBot:
             update_id=update.update_id,
             forwarded=forwarded,
         )
-        await self._receive(incoming)
+        await self._pipeline().receive(incoming)
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A file: a saved e-mail (.eml, at most 10 MB, checked before downloading) is taken
-        in; Outlook's .msg and other files get an explanation."""
+        """A file: a saved e-mail (.eml, at most 10 MB, checked before downloading) is stored
+        in the inbox, to be downloaded and taken in by the chat's worker; Outlook's .msg and
+        other files get an explanation."""
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         document = message.document if message is not None else None
         if document is None or chat is None or user is None:
@@ -467,31 +438,43 @@ class VigieBot:
         elif document.file_size is not None and document.file_size > self._intake().max_bytes:
             await self._incoming(update, TOO_BIG)
         else:
-            self._take_in_background(chat.id, self._take_file(update, document))
-
-    async def _take_file(self, update: Update, document: Document) -> None:
-        chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None:
-            return
-        intake = self._intake()
-        data = await self._download(document, intake.max_bytes)
-        if isinstance(data, str):
-            incoming = intake.refusal(chat.id, user.id, data, update.update_id)
-        else:
-            incoming = await intake.file(
-                chat_id=chat.id,
-                user_id=user.id,
-                data=data,
-                filename=document.file_name or "message.eml",
-                update_id=update.update_id,
+            payload = {
+                "file_id": document.file_id,
+                "file_name": document.file_name or "",
+                "file_size": document.file_size,
+            }
+            await self._pipeline().receive(
+                Incoming(
+                    chat_id=chat.id,
+                    user_id=user.id,
+                    kind=EMAIL_FILE_KIND,
+                    update_id=update.update_id,
+                    payload=payload,
+                )
             )
-        await self._pipeline().receive(incoming)
 
-    async def _download(self, document: Document, max_bytes: int) -> bytes | str:
+    async def _prepare(self, item: InboxItem) -> Incoming:
+        """The pipeline's preparer: download a stored e-mail file and take it in."""
+        intake = self._intake()
+        file_id = str(item.payload.get("file_id") or "")
+        data = await self._download(file_id, intake.max_bytes)
+        if isinstance(data, str):
+            return intake.refusal(item.chat_id, UNKNOWN_USER, data, item.update_id)
+        return await intake.file(
+            chat_id=item.chat_id,
+            sender=item.sender,
+            data=data,
+            filename=str(item.payload.get("file_name") or "") or "message.eml",
+            update_id=item.update_id,
+        )
+
+    async def _download(self, file_id: str, max_bytes: int) -> bytes | str:
         """The file's bytes, or the kind of refusal (too big, unreadable)."""
+        if self._bot is None:
+            raise RuntimeError("the bot is not started")
         try:
             async with asyncio.timeout(DOWNLOAD_TIMEOUT_SECONDS):
-                file = await document.get_file(read_timeout=DOWNLOAD_TIMEOUT_SECONDS)
+                file = await self._bot.get_file(file_id, read_timeout=DOWNLOAD_TIMEOUT_SECONDS)
                 if file.file_size is not None and file.file_size > max_bytes:
                     return TOO_BIG
                 data = bytes(

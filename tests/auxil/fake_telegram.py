@@ -418,6 +418,9 @@ class FakeTelegram:
     calls: list[tuple[str, JSONDict]] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
     """``file_path`` of every file the bot downloaded, in order."""
+    stalled_downloads: int = 0
+    """The next this many file downloads hang until the server stops (a download still in
+    flight when the bot dies); they are not in :attr:`downloads`."""
     acknowledged_offset: int = 0
     webhook_url: str = ""
     webhook_params: JSONDict = field(default_factory=dict)
@@ -440,6 +443,7 @@ class FakeTelegram:
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
         self._update_event = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[JSONDict], Awaitable[Any]]] = {
@@ -486,6 +490,7 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._closing = False
+        self._stopping = asyncio.Event()
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -497,6 +502,7 @@ class FakeTelegram:
     async def stop(self) -> None:
         """Release waiting long polls and stop the server."""
         self._closing = True
+        self._stopping.set()
         self._wake_pollers()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -745,6 +751,11 @@ class FakeTelegram:
     def file(self, file_id: str) -> StoredFile:
         return self._files[file_id]
 
+    def forget_file(self, file_id: str) -> None:
+        """The file is gone from Telegram's servers: getFile and its download fail."""
+        stored = self._files.pop(file_id)
+        self._files_by_path.pop(stored.file_path, None)
+
     async def wait_for_messages(
         self,
         chat_id: int,
@@ -977,6 +988,12 @@ class FakeTelegram:
         if stored is None:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        if self.stalled_downloads > 0:
+            self.stalled_downloads -= 1
+            await self._stopping.wait()
+            return web.json_response(
+                {"ok": False, "error_code": 503, "description": "Service Unavailable"}, status=503
             )
         self.downloads.append(stored.file_path)
         return web.Response(

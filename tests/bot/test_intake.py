@@ -1,7 +1,8 @@
 """Suspicious e-mails taken in by the Telegram bot: the real Application against the fake
-Telegram server, a real SQLite database and the real PhishingService. Nothing listens where
-Rasa should be: every message Rasa would get gets the degraded reply and stays pending in the
-inbox, where the test reads what Rasa would have received."""
+Telegram server, a real SQLite database and the real PhishingService. Where Rasa should be, a
+server answers every message 503 (Rasa overloaded) and keeps what it was sent: every message
+gets the degraded reply and stays pending in the inbox, and the test reads both what reached
+Rasa and what the inbox holds."""
 
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.intake import email_received
-from bot.pipeline import DeliveryError
-from bot.telegram_app import TelegramDelivery, build_application
+from bot.pipeline import DeliveryError, Pipeline
+from bot.rasa_client import WEBHOOK_PATH
+from bot.telegram_app import TelegramDelivery, VigieBot, build_application
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser, text_link
-from tests.auxil.toggle_proxy import free_port
 from vigie.db import InboxItem, Turn, create_engine, make_sessionmaker, upgrade
 from vigie.db.models import PhishingReport
 from vigie.messages import Button, OutgoingMessage
@@ -52,6 +54,57 @@ def sender(user: FakeUser) -> str:
     return pseudonymize(user.id, SECRET.encode())
 
 
+class RasaDown:
+    """Where Rasa should be: answers every message 503, as an overloaded Rasa does (the
+    pipeline's degraded reply), and keeps the ``(sender, message)`` it was sent."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str]] = []
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(WEBHOOK_PATH, self._webhook)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append((str(body["sender"]), str(body["message"])))
+        return web.json_response({"error": "overloaded"}, status=503)
+
+
+async def start_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """The real Application, polling the fake server, as ``run_polling`` starts it."""
+    application = build_application(settings)
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    return application
+
+
+async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop it as ``run_polling`` does (the updates received are acknowledged)."""
+    assert application.updater is not None
+    await application.updater.stop()
+    await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
 @dataclass
 class World:
     fake: FakeTelegram
@@ -59,6 +112,12 @@ class World:
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     phishing: PhishingService
+    rasa: RasaDown
+
+    def pipeline(self) -> Pipeline:
+        vigie: VigieBot = self.application.bot_data["vigie"]
+        assert vigie.pipeline is not None
+        return vigie.pipeline
 
     async def reports(self) -> list[PhishingReport]:
         async with self.sessionmaker() as session:
@@ -93,6 +152,8 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15) 
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     fake = FakeTelegram()
     await fake.start()
+    rasa = RasaDown()
+    await rasa.start()
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'vigie.db'}"
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -100,7 +161,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         telegram_base_url=fake.base_url,
         telegram_base_file_url=fake.base_file_url,
         database_url=database_url,
-        rasa_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        rasa_url=rasa.url,
         rasa_timeout_seconds=2,
         rasa_retries=0,
         retry_interval_seconds=60,
@@ -112,26 +173,20 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     await asyncio.to_thread(upgrade, database_url)
     engine: AsyncEngine = create_engine(database_url)
     sessionmaker = make_sessionmaker(engine)
-    application = build_application(settings)
-    await application.initialize()
-    assert application.post_init is not None
-    await application.post_init(application)
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    await application.start()
+    world = World(
+        fake,
+        await start_bot(settings),
+        settings,
+        sessionmaker,
+        PhishingService(sessionmaker, settings),
+        rasa,
+    )
     try:
-        yield World(
-            fake, application, settings, sessionmaker, PhishingService(sessionmaker, settings)
-        )
+        yield world
     finally:
-        await application.updater.stop()
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        await stop_bot(world.application)  # the one running now (a test may restart it)
         await fake.stop()
+        await rasa.stop()
         await engine.dispose()
 
 
@@ -155,6 +210,7 @@ async def test_an_uploaded_eml_becomes_a_report_and_only_its_number_reaches_rasa
     items = await world.inbox(user.id)
     assert rasa_texts(items) == [("email", f'/email_received{{"phishing_report":"{report.id}"}}')]
     assert items[0].status == "pending" and items[0].payload == {}
+    assert world.rasa.received == [(sender(user), email_received(report.id))]
     stored = json.dumps([(i.text, i.payload) for i in items]) + str(await world.turns())
     assert "Attestation" not in stored and "ameli" not in stored.lower()
     assert world.fake.downloads  # the file was fetched
@@ -261,7 +317,8 @@ async def test_a_screenshot_while_an_email_is_expected_gets_the_explanation(
 
 
 async def test_messages_after_a_file_keep_their_order(world: World) -> None:
-    """The text sent while the file is still being downloaded and analysed waits for it."""
+    """The file is in the inbox before the messages sent while it is being downloaded and
+    analysed, a forwarded mail (taken in at once) included: the worker handles it first."""
     user = world.fake.user(509)
     # A big file (9 MB of quoted text): its download and analysis take a while.
     padding = b"\r\n".join([b"> " + b"x" * 70] * (9 * 1024 * 1024 // 74))
@@ -269,13 +326,23 @@ async def test_messages_after_a_file_keep_their_order(world: World) -> None:
         user, "a.eml", PHISHING_EML.read_bytes() + padding, "message/rfc822"
     )
     await world.fake.wait_for_acknowledged(update["update_id"])  # the file is being taken in
+    world.fake.forward_message(user, PASTED_MAIL)
     world.fake.send_text(user, "j’ai cliqué dessus")
-    await eventually(lambda: _inbox_count(world, user, 2))
-    [report] = await world.reports()
+    await eventually(lambda: _count_reports(world, 2))
+    await eventually(lambda: _inbox_count(world, user, 3))
+    file_report, forwarded_report = sorted(await world.reports(), key=lambda r: r.source)
+    assert (file_report.source, forwarded_report.source) == ("eml", "text")
+    await eventually(lambda: _prepared(world, user))
     assert rasa_texts(await world.inbox(user.id)) == [
-        ("email", email_received(report.id)),
+        ("email", email_received(file_report.id)),
+        ("email", email_received(forwarded_report.id)),
         ("text", "j’ai cliqué dessus"),
     ]
+    # Rasa is down: only the first message reached it (again at each new message), the
+    # others wait behind it.
+    await eventually(lambda: _asked_rasa(world))
+    await world.pipeline().idle()
+    assert set(world.rasa.received) == {(sender(user), email_received(file_report.id))}
 
 
 async def test_group_files_and_forwards_never_reach_the_intake(world: World) -> None:
@@ -293,12 +360,109 @@ async def test_group_files_and_forwards_never_reach_the_intake(world: World) -> 
     assert world.fake.messages_to(GROUP) == []
 
 
+async def test_a_file_in_the_inbox_survives_a_bot_stopped_before_its_download(
+    world: World,
+) -> None:
+    """The update is acknowledged and the download is cut: the inbox still holds the file,
+    and the next bot downloads it, makes the report and asks Rasa once."""
+    user = world.fake.user(511)
+    data = PHISHING_EML.read_bytes()
+    world.fake.stalled_downloads = 1  # the first download hangs
+    update = world.fake.send_document(user, "Attestation.eml", data, "message/rfc822")
+    file_id = update["message"]["document"]["file_id"]
+    await eventually(lambda: _stalled(world))
+    await world.fake.wait_for_acknowledged(update["update_id"])  # Telegram forgets it
+    [item] = await world.inbox(user.id)
+    assert (item.kind, item.text, item.status, item.update_id) == (
+        "email_file",
+        "",
+        "pending",
+        update["update_id"],
+    )
+    assert item.payload == {
+        "file_id": file_id,
+        "file_name": "Attestation.eml",
+        "file_size": len(data),
+    }
+    assert world.fake.downloads == [] and await world.reports() == []
+
+    await stop_bot(world.application)  # the download in flight is cut
+    assert world.fake.downloads == [] and await world.reports() == []
+    world.application = await start_bot(world.settings)
+
+    assert DEGRADED in await world.reply(user, 1)  # Rasa is down, the report is made
+    [report] = await world.reports()
+    assert (report.source, report.filename, report.original) == ("eml", "Attestation.eml", data)
+    assert report.update_key == f"telegram:{update['update_id']}"
+    assert world.rasa.received == [(sender(user), email_received(report.id))]
+    assert world.fake.downloads == [world.fake.file(file_id).file_path]
+    [item] = await world.inbox(user.id)
+    assert (item.kind, item.text, item.payload) == ("email", email_received(report.id), {})
+    assert world.fake.pending_updates == []  # nothing came back from Telegram
+
+
+async def test_a_file_gone_from_telegram_is_answered_and_done(world: World) -> None:
+    user = world.fake.user(512)
+    update = world.fake.send_document(
+        user, "Attestation.eml", PHISHING_EML.read_bytes(), "message/rfc822"
+    )
+    world.fake.forget_file(update["message"]["document"]["file_id"])
+    reply = await world.reply(user, 1)
+    assert "Je n’ai pas réussi à récupérer ce fichier" in reply and "copiez-collez" in reply
+    await world.pipeline().idle()  # the worker marks the item done once the answer is sent
+    [item] = await world.inbox(user.id)
+    assert (item.kind, item.text, item.payload, item.status) == ("email_unreadable", "", {}, "done")
+    [turn] = await world.turns()
+    assert turn.inbox_id == item.id and turn.text_in == ""
+    assert turn.text_out.startswith("Je n’ai pas réussi")
+    assert await world.reports() == [] and world.fake.downloads == []
+    assert world.rasa.received == []
+
+
+async def test_a_rasa_outage_after_the_download_retries_without_downloading_again(
+    world: World,
+) -> None:
+    user = world.fake.user(513)
+    world.fake.send_document(user, "Attestation.eml", PHISHING_EML.read_bytes(), "message/rfc822")
+    assert DEGRADED in await world.reply(user, 1)
+    pipeline = world.pipeline()
+    await pipeline.idle()
+    [report] = await world.reports()
+    asked = (sender(user), email_received(report.id))
+    assert world.rasa.received == [asked]
+
+    await pipeline.recover()  # the retry loop's next round, Rasa still down
+    await pipeline.idle()
+    assert world.rasa.received == [asked, asked]
+    assert len(world.fake.downloads) == 1 and len(await world.reports()) == 1
+    [item] = await world.inbox(user.id)
+    assert (item.kind, item.status, item.attempts, item.degraded_sent) == (
+        "email",
+        "pending",
+        2,
+        True,
+    )
+    assert len(world.fake.messages_to(user.id)) == 1  # one degraded reply, not two
+
+
 async def _count_reports(world: World, count: int) -> bool:
     return len(await world.reports()) >= count
 
 
 async def _inbox_count(world: World, user: FakeUser, count: int) -> bool:
     return len(await world.inbox(user.id)) >= count
+
+
+async def _prepared(world: World, user: FakeUser) -> bool:
+    return all(item.kind != "email_file" for item in await world.inbox(user.id))
+
+
+async def _asked_rasa(world: World) -> bool:
+    return bool(world.rasa.received)
+
+
+async def _stalled(world: World) -> bool:
+    return world.fake.stalled_downloads == 0
 
 
 # -- TelegramDelivery.send_document -------------------------------------------------------

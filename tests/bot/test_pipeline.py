@@ -1,20 +1,27 @@
-"""The pipeline with a real SQLite inbox and a real Rasa client facing a closed port."""
+"""The pipeline with a real SQLite inbox and a real Rasa client facing a closed port.
+
+E-mail files are prepared by a preparer the test gives (the Telegram bot's own, which
+downloads the file, is tested in tests/bot/test_intake.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 import pytest_asyncio
 from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.pipeline import Incoming, Pipeline
+from bot.pipeline import Incoming, Pipeline, Prepare
 from bot.rasa_client import RasaClient
 from tests.auxil.toggle_proxy import free_port
-from vigie.db import Inbox, TurnLog, create_engine, make_sessionmaker, upgrade
+from vigie.db import Inbox, InboxItem, Turn, TurnLog, create_engine, make_sessionmaker, upgrade
 from vigie.messages import OutgoingMessage
 from vigie.settings import Settings
 
@@ -29,9 +36,33 @@ class Collected:
         self.shown += [(chat_id, m.plain_text()) for m in messages]
 
 
+@dataclass
+class Running:
+    pipeline: Pipeline
+    collected: Collected
+    inbox: Inbox
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def items(self, chat_id: int) -> list[InboxItem]:
+        stmt = select(InboxItem).where(InboxItem.chat_id == chat_id).order_by(InboxItem.id)
+        async with self.sessionmaker() as session:
+            return list(await session.scalars(stmt))
+
+    async def turns(self) -> list[Turn]:
+        async with self.sessionmaker() as session:
+            return list(await session.scalars(select(Turn).order_by(Turn.id)))
+
+
 @pytest_asyncio.fixture
 async def setup(db_url: str) -> AsyncIterator[tuple[Pipeline, Collected, Inbox]]:
     """A pipeline on SQLite or PostgreSQL, with nothing listening where Rasa should be."""
+    async with running_pipeline(db_url) as running:
+        yield running.pipeline, running.collected, running.inbox
+
+
+@contextlib.asynccontextmanager
+async def running_pipeline(db_url: str, prepare: Prepare | None = None) -> AsyncIterator[Running]:
+    """The pipeline of :func:`setup`, with ``prepare`` as its preparer of e-mail files."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=db_url,
@@ -54,8 +85,9 @@ async def setup(db_url: str) -> AsyncIterator[tuple[Pipeline, Collected, Inbox]]
             turns=TurnLog(sessionmaker),
             rasa=RasaClient(http, settings.rasa_url, timeout=2, retries=0),
             delivery=collected,
+            prepare=prepare,
         )
-        yield pipeline, collected, inbox
+        yield Running(pipeline, collected, inbox, sessionmaker)
         await pipeline.aclose()
     await engine.dispose()
 
@@ -139,3 +171,90 @@ async def test_retention_purges_old_turns_and_items(
     assert await inbox.purge_done_before(datetime.now(UTC) - timedelta(days=1)) == 0
     await pipeline.purge_expired()  # retention 365 days: the fresh item stays
     assert await inbox.purge_done_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
+
+
+# -- e-mail files, prepared by the chat's worker ------------------------------------------
+
+EMAIL_FILE = {"file_id": "BQAC-1", "file_name": "a.eml", "file_size": 1200}
+EMAIL_RECEIVED = '/email_received{"phishing_report":"7"}'
+
+
+def email_file(chat_id: int, update_id: int) -> Incoming:
+    return Incoming(chat_id, chat_id * 10, "email_file", update_id=update_id, payload=EMAIL_FILE)
+
+
+async def test_an_email_file_is_stored_then_prepared_once_even_if_rasa_is_down(
+    db_url: str,
+) -> None:
+    prepared: list[tuple[str, str, dict[str, object]]] = []
+
+    async def prepare(item: InboxItem) -> Incoming:
+        prepared.append((item.kind, item.text, dict(item.payload)))
+        return Incoming(item.chat_id, 0, "email", EMAIL_RECEIVED)
+
+    async with running_pipeline(db_url, prepare) as running:
+        pipeline = running.pipeline
+        await pipeline.receive(email_file(12, update_id=12))
+        await pipeline.receive(Incoming(12, 120, "text", "j’ai cliqué", update_id=13))
+        await pipeline.idle()
+        assert prepared == [("email_file", "", EMAIL_FILE)]
+        first, second = await running.items(12)
+        assert (first.kind, first.text, first.payload, first.attempts) == (
+            "email",
+            EMAIL_RECEIVED,
+            {},
+            1,
+        )
+        assert first.sender == pipeline.sender_of(120) and first.update_id == 12
+        assert (second.kind, second.attempts) == ("text", 0)  # waits behind the file
+        await pipeline.recover()  # Rasa still down: retried as it is, not prepared again
+        await pipeline.idle()
+        assert len(prepared) == 1
+        first, _ = await running.items(12)
+        assert (first.kind, first.text, first.attempts) == ("email", EMAIL_RECEIVED, 2)
+        [(chat_id, degraded)] = running.collected.shown  # one degraded reply, not two
+        assert chat_id == 12 and "enregistré" in degraded
+
+
+@pytest.mark.parametrize(
+    ("outcome", "kind", "expected"),
+    [
+        ("email_unreadable", "email_unreadable", "pas réussi à récupérer ce fichier"),
+        ("email_too_big", "email_too_big", "trop lourd pour moi (plus de 10\u00a0Mo)"),
+        ("raises", "email_failed", "pas pu analyser ce mail"),
+        ("empty", "email_failed", "pas pu analyser ce mail"),
+        ("unknown_kind", "email_failed", "pas pu analyser ce mail"),
+    ],
+)
+async def test_an_email_file_not_taken_in_is_answered_in_french_and_done(
+    db_url: str, outcome: str, kind: str, expected: str
+) -> None:
+    async def prepare(item: InboxItem) -> Incoming:
+        if outcome == "raises":
+            raise OSError("disk full")
+        if outcome == "empty":
+            return Incoming(item.chat_id, 0, "email", "  ")
+        return Incoming(item.chat_id, 0, outcome)
+
+    async with running_pipeline(db_url, prepare) as running:
+        await running.pipeline.receive(email_file(13, update_id=20))
+        await running.pipeline.receive(Incoming(13, 130, "text", "et alors ?", update_id=21))
+        await running.pipeline.idle()
+        refusal, degraded = (text for _, text in running.collected.shown)
+        assert expected in refusal and "enregistré" in degraded  # the chat goes on
+        answered, waiting = await running.items(13)
+        assert (answered.kind, answered.text, answered.payload) == (kind, "", {})
+        assert (answered.status, waiting.status) == ("done", "pending")
+        [turn] = await running.turns()
+        assert (turn.inbox_id, turn.text_in, turn.text_out) == (answered.id, "", refusal)
+
+
+async def test_an_email_file_without_a_preparer_gets_the_failure_answer(
+    setup: tuple[Pipeline, Collected, Inbox],
+) -> None:
+    pipeline, collected, inbox = setup
+    await pipeline.receive(email_file(14, update_id=30))
+    await pipeline.idle()
+    [(chat_id, text)] = collected.shown
+    assert chat_id == 14 and "pas pu analyser ce mail" in text
+    assert await inbox.count_pending() == 0

@@ -161,6 +161,40 @@ async def test_pending_chats_ordered_by_oldest_pending_item(
     assert await inbox.pending_chats() == [1, 2, 3]
 
 
+async def test_set_prepared_replaces_kind_and_text_and_empties_the_payload(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessionmaker)
+    item = await inbox.add(
+        channel="telegram",
+        chat_id=BIG_CHAT,
+        sender="p-1",
+        kind="email_file",
+        text="",
+        update_id=77,
+        payload={"file_id": "BQAC", "file_name": "a.eml", "file_size": 1200},
+    )
+    assert item is not None
+    later = await add_text(inbox, BIG_CHAT, "après")
+    await inbox.record_failure(item.id, "rasa_timeout", degraded_sent=True)
+    await inbox.set_prepared(item.id, "email", '/email_received{"phishing_report":"3"}')
+    stored = await inbox.get(item.id)
+    assert stored is not None
+    assert (stored.kind, stored.text, stored.payload) == (
+        "email",
+        '/email_received{"phishing_report":"3"}',
+        {},
+    )
+    assert (stored.status, stored.attempts, stored.degraded_sent) == ("pending", 1, True)
+    assert (stored.update_id, stored.sender, stored.received_at) == (77, "p-1", item.received_at)
+    first = await inbox.next_pending(BIG_CHAT)  # prepared in place: still first of its chat
+    assert first is not None and first.id == item.id
+    untouched = await inbox.get(later.id)
+    assert untouched is not None and (untouched.kind, untouched.text) == ("text", "après")
+    with pytest.raises(LookupError):
+        await inbox.set_prepared(item.id + 1000, "email", "x")
+
+
 async def test_mark_done(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     inbox = Inbox(sessionmaker)
     item = await add_text(inbox, 1, "x")

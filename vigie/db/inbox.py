@@ -109,6 +109,12 @@ class Inbox:
         async with self._sessionmaker() as session:
             return list((await session.scalars(stmt)).all())
 
+    async def set_prepared(self, item_id: int, kind: str, text: str) -> None:
+        """The item was prepared in place (an e-mail file taken in): its ``kind`` and ``text``
+        replace the stored ones and its payload is emptied, so that a retry does not prepare
+        it again. ``text`` must be safe to store (redacted, or an intent payload)."""
+        await self._update(item_id, kind=kind, text=text, payload={})
+
     async def mark_done(self, item_id: int) -> None:
         """The item was handled (an answer was sent): status ``done``."""
         await self._update(item_id, status=DONE, done_at=utcnow())
