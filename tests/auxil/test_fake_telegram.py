@@ -292,6 +292,23 @@ async def test_files_commands_webhook_and_chat_action(fake: FakeTelegram, bot: B
     assert await bot.log_out()
 
 
+async def test_downloads_are_recorded_stalled_or_gone(fake: FakeTelegram, bot: Bot) -> None:
+    user = fake.user(USER_ID)
+    update = fake.send_document(user, "mail.eml", b"From: a@b.fr\n\nx", "message/rfc822")
+    file_id = update["message"]["document"]["file_id"]
+    tg_file = await bot.get_file(file_id)
+    fake.stalled_downloads = 1
+    stalled = asyncio.create_task(tg_file.download_as_bytearray())
+    await asyncio.sleep(0.2)
+    assert not stalled.done() and fake.downloads == []  # hangs, not recorded
+    stalled.cancel()
+    assert bytes(await tg_file.download_as_bytearray()) == b"From: a@b.fr\n\nx"
+    assert fake.downloads == [tg_file.file_path.removeprefix(f"{fake.base_file_url}{fake.token}/")]
+    fake.forget_file(file_id)
+    with pytest.raises(BadRequest):
+        await bot.get_file(file_id)
+
+
 async def test_get_updates_offset_limit_and_timeout(fake: FakeTelegram, bot: Bot) -> None:
     user = fake.user(USER_ID)
     ids = [fake.send_text(user, f"m{i}")["update_id"] for i in range(3)]
