@@ -159,6 +159,23 @@ def _as_id(value: str | int) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+async def technician_chats(session: AsyncSession, group_chat_id: int | None) -> list[int]:
+    """Where the technicians read Vigie's notices: their group chat (``TECHNICIANS_CHAT_ID``)
+    if there is one, else the private chat of every active technician (Telegram only)."""
+    if group_chat_id is not None:
+        return [group_chat_id]
+    chats = await session.scalars(
+        select(Person.chat_id)
+        .where(
+            Person.role == "technician",
+            Person.active.is_(True),
+            Person.channel == "telegram",  # technicians work from Telegram only
+        )
+        .order_by(Person.id)
+    )
+    return list(dict.fromkeys(chats))
+
+
 class Directory:
     """Facilities, people and invitations."""
 

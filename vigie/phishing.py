@@ -59,6 +59,7 @@ from vigie.mailcheck.trusted import FREEMAIL_DOMAINS, TrustedDomains, belongs_to
 from vigie.mailcheck.verdict import Analysis, trusted_domains
 from vigie.messages import OutgoingMessage
 from vigie.outbox import Outbox
+from vigie.people import technician_chats
 from vigie.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -742,18 +743,7 @@ class PhishingService:
 
     async def _technician_chats(self, session: AsyncSession) -> list[int]:
         """The technicians' group if set, else every active technician (Telegram only)."""
-        if self._settings.technicians_chat_id is not None:
-            return [self._settings.technicians_chat_id]
-        chats = await session.scalars(
-            select(Person.chat_id)
-            .where(
-                Person.role == "technician",
-                Person.active.is_(True),
-                Person.channel == "telegram",  # technicians work from Telegram only
-            )
-            .order_by(Person.id)
-        )
-        return list(dict.fromkeys(chats))
+        return await technician_chats(session, self._settings.technicians_chat_id)
 
     async def _summary_chats(self, session: AsyncSession, campaign: PhishingCampaign) -> list[int]:
         """The group if set; else the technician who warned; else every technician."""

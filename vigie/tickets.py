@@ -38,6 +38,7 @@ from vigie.db.models import (
 )
 from vigie.messages import OutgoingMessage
 from vigie.outbox import Outbox
+from vigie.people import technician_chats
 from vigie.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -651,9 +652,8 @@ class TicketService:
         """The group chat if set; for a follow-up on an assigned ticket, the assignee;
         otherwise every active technician (Telegram chats: the technicians' rows are always
         ``telegram``)."""
-        if self._settings.technicians_chat_id is not None:
-            return [self._settings.technicians_chat_id]
-        if follow_up and ticket.assignee_id is not None:
+        group = self._settings.technicians_chat_id
+        if group is None and follow_up and ticket.assignee_id is not None:
             assignee = await session.get(Person, ticket.assignee_id)
             if (
                 assignee is not None
@@ -662,16 +662,7 @@ class TicketService:
                 and assignee.channel == "telegram"
             ):
                 return [assignee.chat_id]
-        chats = await session.scalars(
-            select(Person.chat_id)
-            .where(
-                Person.role == "technician",
-                Person.active.is_(True),
-                Person.channel == "telegram",  # technicians work from Telegram only
-            )
-            .order_by(Person.id)
-        )
-        return list(dict.fromkeys(chats))
+        return await technician_chats(session, group)
 
     async def _to_requester(
         self, session: AsyncSession, ticket: Ticket, message: OutgoingMessage
