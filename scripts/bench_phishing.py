@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 import tempfile
 import time
@@ -39,6 +37,7 @@ from scripts.bench_tickets import (  # noqa: E402
     Chat,
     Figures,
     bench_stack,
+    measure_and_save,
     register,
     scratch_database,
     wait_for,
@@ -228,13 +227,7 @@ def main() -> int:
     if args.reports < 1:
         parser.error("--reports must be at least 1")
     print("==> Banc d’essai des mails suspects (Rasa, actions, bot, faux Telegram)…", flush=True)
-    load_before = os.getloadavg()[0]
-    results = asyncio.run(run(args))
-    results["load_average_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
-    print(report(results))
-    out = ROOT / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench_phishing.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    measure_and_save(lambda: run(args), report, "bench_phishing.json")
     return 0
 
 

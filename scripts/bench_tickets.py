@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -392,6 +392,21 @@ def report(results: JSON) -> str:
     return "\n".join(lines)
 
 
+def measure_and_save(
+    bench: Callable[[], Coroutine[Any, Any, JSON]], report: Callable[[JSON], str], name: str
+) -> JSON:
+    """Run ``bench``, note the load average around it (other work on the machine skews the
+    figures), print ``report`` of the results and write them to ``results/<name>``."""
+    load_before = os.getloadavg()[0]
+    results = asyncio.run(bench())
+    results["load_average_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
+    print(report(results))
+    out = ROOT / "results"
+    out.mkdir(exist_ok=True)
+    (out / name).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=50, help="tickets measured")
@@ -413,13 +428,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     print("==> Banc d’essai des tickets (Rasa, actions, bot, faux Telegram, SMTP)…", flush=True)
-    load_before = os.getloadavg()[0]  # other work on the machine skews the figures
-    results = asyncio.run(run(args))
-    results["load_average_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
-    print(report(results))
-    out = ROOT / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench_tickets.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    measure_and_save(lambda: run(args), report, "bench_tickets.json")
     return 0
 
 
