@@ -14,10 +14,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from vigie import texts
-from vigie.knowledge import KnowledgeBase, KnowledgeError, get_knowledge_base, render_article
-from vigie.messages import OutgoingMessage
-from vigie.settings import get_settings
+from vigie.core.messages import OutgoingMessage
+from vigie.core.settings import get_settings
+from vigie.knowledge import KnowledgeBase, KnowledgeError, get_knowledge_base, render_article, texts
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ The bot analyses and stores a reported e-mail, then sends Rasa
 ``/email_received{"phishing_report":"<id>"}``. ``action_phishing_verdict`` shows the verdict
 and the ``phishing_form`` asks what the person did (a second question after « J’ai cliqué »);
 ``action_phishing_reflexes`` gives the reflexes, opens an urgent ticket when needed and
-records the answer, which sends the report to the technicians (``vigie.phishing``).
+records the answer, which sends the report to the technicians (``vigie.phishing.service``).
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from actions.tickets import (
     _send,
     store,
 )
-from vigie import phishing_form, phishing_texts
-from vigie.db.models import CHAT_CHANNELS
-from vigie.phishing import PhishingService, ReportView
-from vigie.settings import get_settings
-from vigie.tickets import TicketDraft, TicketError, TicketView
+from vigie.core.channels import CHAT_CHANNELS
+from vigie.core.settings import get_settings
+from vigie.phishing import form as phishing_form
+from vigie.phishing import texts as phishing_texts
+from vigie.phishing.service import PhishingService, ReportView
+from vigie.tickets.service import TicketDraft, TicketError, TicketView
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Ticket actions: opening a ticket with a form, following one, adding information.
 
-Thin adapters over ``vigie.tickets`` and ``vigie.people``; the database is opened on the
+Thin adapters over ``vigie.tickets.service`` and ``vigie.people.directory``; the database is opened on the
 first call, once per action-server process (nothing happens at import time). The sender id
 Rasa gives is the person's pseudonym, which is how people are found in the database.
 """
@@ -27,13 +27,20 @@ from actions.actions import (
     ActionLostDevice,
     ActionReportPhishing,
 )
-from vigie import ticket_form, ticket_texts
-from vigie.db import create_engine, make_sessionmaker, upgrade
-from vigie.hours import french_datetime, parse_hours
-from vigie.messages import Button, OutgoingMessage
-from vigie.people import Directory
-from vigie.settings import get_settings
-from vigie.tickets import TicketDraft, TicketError, TicketService, TicketView, derive_urgency
+from vigie.core.hours import french_datetime, parse_hours
+from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.settings import get_settings
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.people.directory import Directory
+from vigie.tickets import form as ticket_form
+from vigie.tickets import texts as ticket_texts
+from vigie.tickets.service import (
+    TicketDraft,
+    TicketError,
+    TicketService,
+    TicketView,
+    derive_urgency,
+)
 
 logger = logging.getLogger(__name__)
 

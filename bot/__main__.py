@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 
-from vigie.settings import get_settings
+from vigie.core.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,8 +15,8 @@ from typing import TextIO
 
 import aiohttp
 
+from vigie.core.settings import ROOT, Settings
 from vigie.knowledge.loader import KnowledgeBase, KnowledgeError
-from vigie.settings import ROOT, Settings
 
 logger = logging.getLogger(__name__)
 

@@ -33,16 +33,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
-from bot.desk import Desk, DeskReply, is_desk_callback
-from bot.dispatcher import Dispatcher
-from bot.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
-from bot.pipeline import EMAIL_FILE_KIND, UNKNOWN_USER, DeliveryError, Incoming, Pipeline
-from bot.services import Services
-from vigie.db import InboxItem
+from bot.wiring import Services
+from vigie.conversation import texts
+from vigie.conversation.models import InboxItem
+from vigie.conversation.pipeline import (
+    EMAIL_FILE_KIND,
+    UNKNOWN_USER,
+    DeliveryError,
+    Incoming,
+    Pipeline,
+)
+from vigie.core.messages import OutgoingMessage
+from vigie.core.settings import Settings
 from vigie.knowledge.render import split_html
-from vigie.messages import OutgoingMessage
-from vigie.settings import Settings
+from vigie.outbox.dispatcher import Dispatcher
+from vigie.phishing.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
+from vigie.tickets.desk import Desk, DeskReply, is_desk_callback
 
 logger = logging.getLogger(__name__)
 

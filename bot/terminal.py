@@ -21,14 +21,14 @@ from collections.abc import Awaitable, Sequence
 from pathlib import Path, PurePath
 from typing import TextIO
 
-from bot import texts
-from bot.desk import Desk, DeskReply, is_desk_callback
-from bot.dispatcher import TERMINAL_CHANNELS, Dispatcher
-from bot.intake import MSG_FILE, TOO_BIG, Intake, file_kind
-from bot.pipeline import Incoming, Pipeline
-from bot.services import Services
-from vigie.messages import Button, OutgoingMessage, html_to_plain
-from vigie.settings import Settings
+from bot.wiring import Services
+from vigie.conversation import texts
+from vigie.conversation.pipeline import Incoming, Pipeline
+from vigie.core.messages import Button, OutgoingMessage, html_to_plain
+from vigie.core.settings import Settings
+from vigie.outbox.dispatcher import TERMINAL_CHANNELS, Dispatcher
+from vigie.phishing.intake import MSG_FILE, TOO_BIG, Intake, file_kind
+from vigie.tickets.desk import Desk, DeskReply, is_desk_callback
 
 logger = logging.getLogger(__name__)
 

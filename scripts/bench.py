@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from bot.supervisor import Service, actions_service, rasa_service  # noqa: E402
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 from tests.auxil.toggle_proxy import free_port  # noqa: E402
-from vigie.redaction import redact  # noqa: E402
-from vigie.settings import Settings  # noqa: E402
+from vigie.core.redaction import redact  # noqa: E402
+from vigie.core.settings import Settings  # noqa: E402
 
 CONVERSATIONS = 20
 PERIOD_S = 2.0

@@ -44,10 +44,10 @@ from scripts.bench_tickets import (  # noqa: E402
 )
 from scripts.make_email_corpus import TRUSTED_EXTRA, big_message  # noqa: E402
 from tests.auxil.fake_telegram import FakeTelegram  # noqa: E402
-from vigie.db import create_engine, make_sessionmaker, upgrade  # noqa: E402
-from vigie.db.models import PhishingReport  # noqa: E402
-from vigie.people import Directory  # noqa: E402
-from vigie.pseudonym import pseudonymize  # noqa: E402
+from vigie.core.pseudonym import pseudonymize  # noqa: E402
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade  # noqa: E402
+from vigie.people.directory import Directory  # noqa: E402
+from vigie.phishing.models import PhishingReport  # noqa: E402
 
 JSON = dict[str, Any]
 

@@ -48,12 +48,12 @@ from tests.auxil.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 from tests.auxil.smtp import SmtpSink  # noqa: E402
 from tests.auxil.toggle_proxy import free_port  # noqa: E402
 from tests.e2e.conftest import RunningBot  # noqa: E402
-from vigie.db import create_engine, make_sessionmaker, upgrade  # noqa: E402
-from vigie.db.models import Ticket  # noqa: E402
-from vigie.outbox import Outbox  # noqa: E402
-from vigie.people import Directory  # noqa: E402
-from vigie.pseudonym import pseudonymize  # noqa: E402
-from vigie.settings import Settings  # noqa: E402
+from vigie.core.pseudonym import pseudonymize  # noqa: E402
+from vigie.core.settings import Settings  # noqa: E402
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade  # noqa: E402
+from vigie.outbox.store import Outbox  # noqa: E402
+from vigie.people.directory import Directory  # noqa: E402
+from vigie.tickets.models import Ticket  # noqa: E402
 
 JSON = dict[str, Any]
 T = TypeVar("T")

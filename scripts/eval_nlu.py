@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vigie.evaluation import Report, evaluate, format_report  # noqa: E402
+from vigie.conversation.evaluation import Report, evaluate, format_report  # noqa: E402
 
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"

@@ -2881,7 +2881,7 @@ breaks DKIM, mails without any Authentication-Results.
 ## `hostile/` ({len(hostile_rows)} files)
 
 Files meant to break a parser or exhaust a process. Each must be analysed within the
-analyser's limits (`vigie.mailcheck.limits.Limits`), without an exception escaping and without
+analyser's limits (`vigie.phishing.mailcheck.limits.Limits`), without an exception escaping and without
 any network access. The large cases are built on the fly by the test with the same generator
 functions (`deep_nesting`, `many_parts`, `huge_headers`, `big_message`, `zip_many_entries`)
 rather than committed: 3000 nested levels, 50 000 parts, 200 KB of headers, a 20 000-entry ZIP,

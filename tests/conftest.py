@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.auxil.smtp import SmtpSink
-from vigie.db import create_engine, make_sessionmaker, upgrade
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 
 T = TypeVar("T")
 

@@ -20,10 +20,9 @@ from actions.actions import (
     ActionSuggestTopics,
     candidate_topics,
 )
-from vigie import texts
-from vigie.knowledge import KnowledgeBase, get_knowledge_base, render_article
-from vigie.messages import Button, OutgoingMessage
-from vigie.settings import ROOT, get_settings
+from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.settings import ROOT, get_settings
+from vigie.knowledge import KnowledgeBase, get_knowledge_base, render_article, texts
 
 NBSP = "\u00a0"
 REWIND = [{"event": "rewind", "timestamp": None}]

@@ -29,16 +29,17 @@ from actions.phishing import (
     ValidatePhishingForm,
 )
 from actions.tickets import ValidateOpenTicketForm
-from vigie import phishing_texts as pt
-from vigie import texts
-from vigie.db import OutboxMessage, Ticket, create_engine, make_sessionmaker, upgrade
-from vigie.db.models import PhishingExpectation, PhishingReport
-from vigie.knowledge import get_knowledge_base
-from vigie.mailcheck import analyse, trusted_domains
-from vigie.messages import OutgoingMessage
-from vigie.people import Directory
-from vigie.phishing import PhishingService, ReportView
-from vigie.settings import ROOT, get_settings
+from vigie.core.messages import OutgoingMessage
+from vigie.core.settings import ROOT, get_settings
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.knowledge import get_knowledge_base, texts
+from vigie.outbox.models import OutboxMessage
+from vigie.people.directory import Directory
+from vigie.phishing import texts as pt
+from vigie.phishing.mailcheck import analyse, trusted_domains
+from vigie.phishing.models import PhishingExpectation, PhishingReport
+from vigie.phishing.service import PhishingService, ReportView
+from vigie.tickets.models import Ticket
 
 SENDER = "chat-42"
 STRANGER = "chat-99"

@@ -16,17 +16,17 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
-from bot.desk import Desk, DeskReply
-from bot.dispatcher import Dispatcher
-from vigie.db import Invitation
-from vigie.db.models import utcnow
-from vigie.messages import OutgoingMessage
-from vigie.outbox import Outbox
-from vigie.people import Directory
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
-from vigie.tickets import TicketDraft, TicketService, TicketView
+from vigie.conversation import texts
+from vigie.core.messages import OutgoingMessage
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.db.base import utcnow
+from vigie.outbox.dispatcher import Dispatcher
+from vigie.outbox.store import Outbox
+from vigie.people.directory import Directory
+from vigie.people.models import Invitation
+from vigie.tickets.desk import Desk, DeskReply
+from vigie.tickets.service import TicketDraft, TicketService, TicketView
 
 SECRET = b"desk-test-secret"
 STAFF, OTHER_STAFF, TECH, STRANGER = 101, 102, 201, 301

@@ -17,18 +17,20 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dispatcher import Dispatcher, retry_delay
-from bot.pipeline import DeliveryError
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
-from vigie.db.models import OutboxMessage, PhishingReport, Ticket
-from vigie.mailcheck import Limits, analyse, trusted_domains
-from vigie.messages import Button, OutgoingMessage
-from vigie.outbox import Outbox
-from vigie.people import Directory
-from vigie.phishing import PhishingService
-from vigie.settings import Settings
-from vigie.tickets import TicketDraft, TicketService
+from vigie.conversation.pipeline import DeliveryError
+from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.settings import Settings
+from vigie.outbox.dispatcher import Dispatcher, retry_delay
+from vigie.outbox.models import OutboxMessage
+from vigie.outbox.store import Outbox
+from vigie.people.directory import Directory
+from vigie.phishing.mailcheck import Limits, analyse, trusted_domains
+from vigie.phishing.models import PhishingReport
+from vigie.phishing.service import PhishingService
+from vigie.tickets.models import Ticket
+from vigie.tickets.service import TicketDraft, TicketService
 
 
 class Transport:

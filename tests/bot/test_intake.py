@@ -22,17 +22,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.intake import email_received
-from bot.pipeline import DeliveryError, Pipeline
-from bot.rasa_client import WEBHOOK_PATH
 from bot.telegram_app import TelegramDelivery, VigieBot, build_application
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser, text_link
-from vigie.db import InboxItem, Turn, create_engine, make_sessionmaker, upgrade
-from vigie.db.models import PhishingReport
-from vigie.messages import Button, OutgoingMessage
-from vigie.phishing import PhishingService
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
+from vigie.conversation.models import InboxItem, Turn
+from vigie.conversation.pipeline import DeliveryError, Pipeline
+from vigie.conversation.rasa_client import WEBHOOK_PATH
+from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.phishing.intake import email_received
+from vigie.phishing.models import PhishingReport
+from vigie.phishing.service import PhishingService
 
 SECRET = "intake-test-secret"
 GROUP = -1001234567890

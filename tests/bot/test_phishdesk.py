@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
-from bot.desk import Desk, DeskReply
-from bot.dispatcher import Dispatcher
-from vigie.mailcheck import Limits, analyse, trusted_domains
-from vigie.messages import OutgoingMessage
-from vigie.outbox import Outbox
-from vigie.people import Directory
-from vigie.phishing import PhishingService, ReportView
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
-from vigie.tickets import TicketService
+from vigie.conversation import texts
+from vigie.core.messages import OutgoingMessage
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.outbox.dispatcher import Dispatcher
+from vigie.outbox.store import Outbox
+from vigie.people.directory import Directory
+from vigie.phishing.mailcheck import Limits, analyse, trusted_domains
+from vigie.phishing.service import PhishingService, ReportView
+from vigie.tickets.desk import Desk, DeskReply
+from vigie.tickets.service import TicketService
 
 SECRET = b"phishdesk-test-secret"
 EMAILS = Path(__file__).resolve().parents[1] / "data" / "emails"

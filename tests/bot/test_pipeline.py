@@ -18,12 +18,15 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.pipeline import Incoming, Pipeline, Prepare
-from bot.rasa_client import RasaClient
 from tests.auxil.toggle_proxy import free_port
-from vigie.db import Inbox, InboxItem, Turn, TurnLog, create_engine, make_sessionmaker, upgrade
-from vigie.messages import OutgoingMessage
-from vigie.settings import Settings
+from vigie.conversation.inbox import Inbox
+from vigie.conversation.models import InboxItem, Turn
+from vigie.conversation.pipeline import Incoming, Pipeline, Prepare
+from vigie.conversation.rasa_client import RasaClient
+from vigie.conversation.turns import TurnLog
+from vigie.core.messages import OutgoingMessage
+from vigie.core.settings import Settings
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 
 
 class Collected:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import supervisor
-from vigie.settings import ROOT, Settings
+from vigie.core.settings import ROOT, Settings
 
 
 async def test_broken_article_stops_start_up(

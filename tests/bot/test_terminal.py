@@ -17,18 +17,19 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dispatcher import TERMINAL_CHANNELS, Dispatcher
-from bot.intake import email_received
 from bot.terminal import TERMINAL_CHAT_ID, TERMINAL_USER_ID, TerminalDelivery, chat, to_incoming
 from tests.auxil.toggle_proxy import free_port
-from vigie.db import InboxItem, OutboxMessage
-from vigie.db.models import PhishingReport
-from vigie.messages import Button, OutgoingMessage
-from vigie.outbox import Outbox
-from vigie.people import Directory
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
-from vigie.tickets import TicketDraft, TicketService
+from vigie.conversation.models import InboxItem
+from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.outbox.dispatcher import TERMINAL_CHANNELS, Dispatcher
+from vigie.outbox.models import OutboxMessage
+from vigie.outbox.store import Outbox
+from vigie.people.directory import Directory
+from vigie.phishing.intake import email_received
+from vigie.phishing.models import PhishingReport
+from vigie.tickets.service import TicketDraft, TicketService
 
 
 async def test_buttons_become_numbered_choices() -> None:

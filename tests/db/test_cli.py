@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from vigie.cli import main
-from vigie.db import create_engine, make_sessionmaker, upgrade
-from vigie.people import Directory
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
-from vigie.tickets import TicketDraft, TicketService
+from vigie.admin.cli import main
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.people.directory import Directory
+from vigie.tickets.service import TicketDraft, TicketService
 
 SECRET = "cli-test-secret"
 
@@ -396,7 +396,7 @@ def _code_of(output: str) -> str:
 def test_technician_codes_are_short_lived_and_removal_lists_them(vigie) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime, timedelta
 
-    from vigie.people import InvitationError
+    from vigie.people.directory import InvitationError
 
     tech = vigie("invitations", "create", "--role", "technician")
     assert tech.code == 0, tech.err
@@ -451,7 +451,7 @@ def test_technician_codes_are_short_lived_and_removal_lists_them(vigie) -> None:
 def test_csv_export_neutralises_formulas(vigie) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
 
-    from vigie.db import Ticket
+    from vigie.tickets.models import Ticket
 
     problems = ['=HYPERLINK("http://x";"clic")', "+33 est un indicatif", "-2+3", "@SOMME(A1)"]
     problems += ["tab", "cr", "Imprimante en panne = rien ne sort"]
@@ -501,7 +501,7 @@ def test_outbox_list_and_retry(vigie) -> None:  # type: ignore[no-untyped-def]
     first, second = seed_tickets(vigie.url)
 
     async def fail_some(directory: Directory, sessions):  # type: ignore[no-untyped-def]
-        from vigie.outbox import Outbox
+        from vigie.outbox.store import Outbox
 
         outbox = Outbox(sessions)
         entries = await outbox.entries()

@@ -11,8 +11,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import InboxItem, TicketEvent, Turn, create_engine, make_sessionmaker
-from vigie.db.engine import ensure_sqlite_directory
+from vigie.conversation.models import InboxItem, Turn
+from vigie.db.engine import create_engine, ensure_sqlite_directory, make_sessionmaker
+from vigie.tickets.models import TicketEvent
 
 
 async def test_sqlite_pragmas_and_parent_folder(tmp_path: Path) -> None:

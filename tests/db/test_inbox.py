@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import Inbox, InboxItem, TurnLog
+from vigie.conversation.inbox import Inbox
+from vigie.conversation.models import InboxItem
+from vigie.conversation.turns import TurnLog
 
 BIG_CHAT = -1001234567890  # Telegram supergroup ids exceed 32 bits
 

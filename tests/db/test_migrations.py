@@ -14,8 +14,8 @@ from alembic.script import Script, ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from vigie.db import Base, create_engine, downgrade, upgrade
-from vigie.db.engine import alembic_config
+from vigie.db.base import Base
+from vigie.db.engine import alembic_config, create_engine, downgrade, upgrade
 
 
 def revisions() -> list[Script]:

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import OutboxMessage
-from vigie.messages import Button, OutgoingMessage
-from vigie.outbox import Outbox
+from vigie.core.messages import Button, OutgoingMessage
+from vigie.outbox.models import OutboxMessage
+from vigie.outbox.store import Outbox
 
 BIG_CHAT = -1001234567890
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import Invitation
-from vigie.people import CODE_ALPHABET, Directory, DirectoryError, InvitationError
+from vigie.people.directory import CODE_ALPHABET, Directory, DirectoryError, InvitationError
+from vigie.people.models import Invitation
 
 
 @pytest.fixture

@@ -14,27 +14,22 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import OutboxMessage
-from vigie.db.models import (
-    Person,
-    PhishingCampaign,
-    PhishingExpectation,
-    PhishingKey,
-    PhishingReport,
-    utcnow,
-)
-from vigie.mailcheck import Analysis, analyse, trusted_domains
-from vigie.mailcheck.trusted import TrustedDomains
-from vigie.outbox import Outbox
-from vigie.people import Directory
-from vigie.phishing import (
+from vigie.core.settings import Settings
+from vigie.db.base import utcnow
+from vigie.outbox.models import OutboxMessage
+from vigie.outbox.store import Outbox
+from vigie.people.directory import Directory
+from vigie.people.models import Person
+from vigie.phishing.mailcheck import Analysis, analyse, trusted_domains
+from vigie.phishing.mailcheck.trusted import TrustedDomains
+from vigie.phishing.models import PhishingCampaign, PhishingExpectation, PhishingKey, PhishingReport
+from vigie.phishing.service import (
     PhishingError,
     PhishingService,
     ReportView,
     campaign_keys,
     normalise_subject,
 )
-from vigie.settings import Settings
 
 EMAILS = Path(__file__).resolve().parent.parent / "data" / "emails"
 #: What a deployment puts in MAIL_TRUSTED_DOMAINS (see tests/data/emails/README.md).

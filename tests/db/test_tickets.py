@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import OutboxMessage, Ticket, TicketEvent
-from vigie.people import Directory, PersonView
-from vigie.settings import Settings
-from vigie.tickets import (
+from vigie.core.settings import Settings
+from vigie.outbox.models import OutboxMessage
+from vigie.people.directory import Directory, PersonView
+from vigie.tickets.models import Ticket, TicketEvent
+from vigie.tickets.service import (
     TicketDraft,
     TicketError,
     TicketService,
@@ -589,7 +590,7 @@ async def test_a_ticket_nobody_is_notified_of_is_logged(
     sm = world.sessionmaker
     await world.directory.remove_technician("Paul")
     await world.directory.remove_technician("Zoé")
-    caplog.set_level(logging.INFO, logger="vigie.tickets")
+    caplog.set_level(logging.INFO, logger="vigie.tickets.service")
     view, _ = await TicketService(sm, make_settings()).create("u-anne", DRAFT, idempotency_key="a")
     assert await outbox_rows(sm) == []
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]

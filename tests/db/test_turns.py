@@ -9,7 +9,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db import Inbox, Turn, TurnLog
+from vigie.conversation.inbox import Inbox
+from vigie.conversation.models import Turn
+from vigie.conversation.turns import TurnLog
 
 
 async def record(log: TurnLog, text_in: str, **extra: object) -> Turn:

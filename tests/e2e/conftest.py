@@ -21,8 +21,8 @@ from bot.telegram_app import build_application
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import ToggleProxy, free_port
-from vigie.db import upgrade
-from vigie.settings import ROOT, Settings
+from vigie.core.settings import ROOT, Settings
+from vigie.db.engine import upgrade
 
 MODEL = ROOT / "models" / "vigie.tar.gz"
 HOTLINE = "01 23 45 67 89"

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tests.auxil.fake_telegram import FakeUser
-from vigie.db import create_engine, make_sessionmaker
-from vigie.outbox import Outbox
-from vigie.people import Directory
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
-from vigie.tickets import TicketDraft, TicketService, TicketView
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.db.engine import create_engine, make_sessionmaker
+from vigie.outbox.store import Outbox
+from vigie.people.directory import Directory
+from vigie.tickets.service import TicketDraft, TicketService, TicketView
 
 SECRET = b"e2e-test-secret"  # the one tests.e2e.conftest.make_settings gives the bot
 FACILITY = "EHPAD Les Tilleuls"

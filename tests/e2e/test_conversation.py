@@ -7,8 +7,8 @@ from pathlib import Path
 
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.e2e.conftest import HOTLINE, RunningBot
+from vigie.core.settings import ROOT
 from vigie.knowledge.loader import KnowledgeBase
-from vigie.settings import ROOT
 
 KB = KnowledgeBase.load(ROOT / "knowledge")
 

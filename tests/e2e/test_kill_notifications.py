@@ -23,16 +23,16 @@ from dotenv import dotenv_values
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot import texts
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import make_settings
 from tests.e2e.helpers import FACILITY, Domain, open_domain, open_ticket, payloads
-from vigie.db import upgrade
-from vigie.db.models import OutboxMessage
-from vigie.pseudonym import pseudonymize
-from vigie.settings import ROOT, Settings
+from vigie.conversation import texts
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import ROOT, Settings
+from vigie.db.engine import upgrade
+from vigie.outbox.models import OutboxMessage
 
 HELPDESK = "support@prestataire.example"
 # Settings that no environment value can bring back to their default None (an empty string

@@ -26,8 +26,8 @@ from tests.e2e.test_tickets import (  # the fixtures are imported to be used her
     directory,
     fake,
 )
-from vigie.people import Directory
-from vigie.settings import ROOT
+from vigie.core.settings import ROOT
+from vigie.people.directory import Directory
 
 __all__ = ["directory", "fake"]
 

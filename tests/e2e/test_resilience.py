@@ -12,8 +12,8 @@ from pathlib import Path
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import ToggleProxy
 from tests.e2e.conftest import HOTLINE, RunningBot, Stack, make_settings
+from vigie.core.settings import ROOT
 from vigie.knowledge.loader import KnowledgeBase
-from vigie.settings import ROOT
 
 KB = KnowledgeBase.load(ROOT / "knowledge")
 DEGRADED_MARK = "bien enregistré"

@@ -17,14 +17,15 @@ from typing import Any
 import pytest_asyncio
 from sqlalchemy import update
 
-from bot import texts
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import RunningBot, Stack, make_settings
 from tests.e2e.helpers import FACILITY, PROBLEM, open_domain, open_ticket, payloads, sender
-from vigie.db import Invitation, upgrade
-from vigie.db.models import utcnow
+from vigie.conversation import texts
+from vigie.db.base import utcnow
+from vigie.db.engine import upgrade
+from vigie.people.models import Invitation
 
 
 class Chat:

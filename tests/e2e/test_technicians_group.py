@@ -16,15 +16,16 @@ from typing import Any
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from bot import texts
 from tests.auxil.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import RunningBot, make_settings
-from vigie.db import InboxItem, create_engine, make_sessionmaker, upgrade
-from vigie.people import Directory
-from vigie.pseudonym import pseudonymize
-from vigie.settings import Settings
-from vigie.tickets import TicketDraft, TicketService, TicketView
+from vigie.conversation import texts
+from vigie.conversation.models import InboxItem
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.people.directory import Directory
+from vigie.tickets.service import TicketDraft, TicketService, TicketView
 
 SECRET = b"e2e-test-secret"  # the one make_settings gives the bot
 GROUP_ID = -1003600000001

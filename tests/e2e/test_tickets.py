@@ -22,10 +22,10 @@ import pytest_asyncio
 
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
 from tests.e2e.conftest import RunningBot, Stack, make_settings
-from vigie.db import create_engine, make_sessionmaker
-from vigie.people import Directory
-from vigie.pseudonym import pseudonymize
-from vigie.settings import ROOT
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import ROOT
+from vigie.db.engine import create_engine, make_sessionmaker
+from vigie.people.directory import Directory
 
 SECRET = "e2e-test-secret"
 TRANSCRIPT = ROOT / "var" / "test-transcripts" / "ticket_lifecycle.txt"

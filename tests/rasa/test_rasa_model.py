@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from vigie.evaluation import evaluate, format_report
-from vigie.settings import ROOT
+from vigie.conversation.evaluation import evaluate, format_report
+from vigie.core.settings import ROOT
 
 MODEL = ROOT / "models" / "vigie.tar.gz"
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"

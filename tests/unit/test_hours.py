@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from vigie.hours import french_datetime, parse_hours
+from vigie.core.hours import french_datetime, parse_hours
 
 PARIS = "Europe/Paris"
 OFFICE = parse_hours("lun-ven 08:30-12:30,13:30-18:00; sam 09:00-12:00")

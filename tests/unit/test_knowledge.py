@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from vigie.core.settings import ROOT, Settings
 from vigie.knowledge import EXPECTED_IDS, KnowledgeBase, KnowledgeError
 from vigie.knowledge.loader import MAX_BODY_WORDS, allowed_placeholders
-from vigie.settings import ROOT, Settings
 
 KNOWLEDGE_DIR = ROOT / "knowledge"
 

@@ -24,7 +24,7 @@ from scripts.eval_mail import (
     evaluate,
     format_report,
 )
-from vigie.mailcheck import Analysis, Limits, analyse, trusted_domains
+from vigie.phishing.mailcheck import Analysis, Limits, analyse, trusted_domains
 
 EMAILS = corpus.OUT
 LIMITS = Limits()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scripts import make_heldout_emails as heldout
-from vigie.mailcheck import analyse, trusted_domains
+from vigie.phishing.mailcheck import analyse, trusted_domains
 
 FILES = sorted(heldout.OUT.glob("*/*.eml"))
 TRUSTED = trusted_domains(heldout.TRUSTED_EXTRA)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.cli import main
+from vigie.admin.cli import main
 
 PHISHING = b"""From: "Microsoft 365" <alerte@m365-securite.com>
 To: accueil@ehpad-tilleuls.fr

@@ -8,8 +8,8 @@ import time
 import zipfile
 from email.message import EmailMessage
 
-from vigie.mailcheck.limits import Limits
-from vigie.mailcheck.parse import detect_magic, html_text_and_links, parse_eml, zip_entries
+from vigie.phishing.mailcheck.limits import Limits
+from vigie.phishing.mailcheck.parse import detect_magic, html_text_and_links, parse_eml, zip_entries
 
 
 def _message(**headers: str) -> EmailMessage:

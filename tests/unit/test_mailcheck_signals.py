@@ -8,9 +8,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from vigie.mailcheck import analyse, trusted_domains
-from vigie.mailcheck.defang import defang_domain, defang_email, defang_url
-from vigie.mailcheck.trusted import DEFAULT_TRUSTED_DOMAINS, lookalike, registrable_domain
+from vigie.phishing.mailcheck import analyse, trusted_domains
+from vigie.phishing.mailcheck.defang import defang_domain, defang_email, defang_url
+from vigie.phishing.mailcheck.trusted import DEFAULT_TRUSTED_DOMAINS, lookalike, registrable_domain
 
 
 def _mail(

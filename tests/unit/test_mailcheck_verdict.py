@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from vigie.mailcheck import Analysis, Limits, analyse
-from vigie.mailcheck.texts import SIGNALS, VERDICT_SUMMARIES
-from vigie.mailcheck.verdict import DANGEROUS_SCORE, DOUBTFUL_SCORE, verdict_for
+from vigie.phishing.mailcheck import Analysis, Limits, analyse
+from vigie.phishing.mailcheck.texts import SIGNALS, VERDICT_SUMMARIES
+from vigie.phishing.mailcheck.verdict import DANGEROUS_SCORE, DOUBTFUL_SCORE, verdict_for
 
 PHISHING = b"""From: "Assurance Maladie" <noreply@ameli-remboursement.info>
 Reply-To: contact.ameli@gmail.com

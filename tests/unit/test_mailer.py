@@ -11,8 +11,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
-from vigie.mailer import MailError, build_email, send_email
-from vigie.settings import Settings
+from vigie.core.settings import Settings
+from vigie.outbox.mailer import MailError, build_email, send_email
 
 PAYLOAD: dict[str, Any] = {
     "subject": "[VIG-2026-00042] Imprimante bloquée — EHPAD Les Tilleuls",

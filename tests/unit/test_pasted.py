@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from vigie.mailcheck import analyse, analyse_text, looks_like_email, trusted_domains
-from vigie.mailcheck.parse import html_text_and_links, parse_eml
-from vigie.mailcheck.pasted import (
+from vigie.phishing.mailcheck import analyse, analyse_text, looks_like_email, trusted_domains
+from vigie.phishing.mailcheck.parse import html_text_and_links, parse_eml
+from vigie.phishing.mailcheck.pasted import (
     MAX_TEXT_CHARS,
     PASTED_LIMITS,
     PASTED_NO_SIGNAL,

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vigie import phishing_desk_texts as pt
-from vigie.messages import OutgoingMessage, html_to_plain
-from vigie.phishing import CampaignView, ReportView
+from vigie.core.messages import OutgoingMessage, html_to_plain
+from vigie.phishing import desk_texts as pt
+from vigie.phishing.service import CampaignView, ReportView
 
 BAD_SPACING = re.compile(r" [:;?!»]|« ")
 HOSTILE_SUBJECT = 'Votre <b>compte</b> & "accès" <script>alert(1)</script> suspendu'

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vigie import phishing_form as pf
-from vigie.phishing import MAIL_ACTIONS
+from vigie.phishing import form as pf
+from vigie.phishing.service import MAIL_ACTIONS
 
 
 @pytest.mark.parametrize(

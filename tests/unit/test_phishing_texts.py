@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from vigie import phishing_texts as pt
-from vigie import texts
-from vigie.messages import Button
-from vigie.phishing import MAIL_ACTIONS
-from vigie.phishing_form import FORM_ANSWERS
-from vigie.settings import Settings
+from vigie.core.messages import Button
+from vigie.core.settings import Settings
+from vigie.knowledge import texts
+from vigie.phishing import texts as pt
+from vigie.phishing.form import FORM_ANSWERS
+from vigie.phishing.service import MAIL_ACTIONS
 
 BAD_SPACING = re.compile(r" [:;?!»]|« ")
 NBSP = "\u00a0"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from vigie.pseudonym import pseudonymize
+from vigie.core.pseudonym import pseudonymize
 
 SECRET = b"a-long-random-secret-from-the-settings"
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from vigie.redaction import PLACEHOLDERS, Redaction, redact
+from vigie.core.redaction import PLACEHOLDERS, Redaction, redact
 
 PWD = PLACEHOLDERS["password"]
 CODE = PLACEHOLDERS["code"]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from vigie import texts
-from vigie.knowledge import Article, KnowledgeBase, render_article, split_html
+from vigie.core.messages import Button, OutgoingMessage, html_to_plain
+from vigie.core.settings import ROOT, Settings
+from vigie.knowledge import Article, KnowledgeBase, render_article, split_html, texts
 from vigie.knowledge.render import (
     ARTICLE_LIMIT,
     TELEGRAM_LIMIT,
@@ -17,8 +18,6 @@ from vigie.knowledge.render import (
     french_typography,
     markdown_to_html,
 )
-from vigie.messages import Button, OutgoingMessage, html_to_plain
-from vigie.settings import ROOT, Settings
 
 NBSP = "\u00a0"
 HOSTILE = {

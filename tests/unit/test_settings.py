@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vigie.settings import Settings, get_settings
+from vigie.core.settings import Settings, get_settings
 
 
 def test_settings_read_environment(monkeypatch: pytest.MonkeyPatch) -> None:

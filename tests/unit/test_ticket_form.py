@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vigie import ticket_form as tf
+from vigie.tickets import form as tf
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vigie import ticket_texts as tt
-from vigie.messages import OutgoingMessage
-from vigie.tickets import EventView, TicketView, email_message_id
+from vigie.core.messages import OutgoingMessage
+from vigie.tickets import texts as tt
+from vigie.tickets.service import EventView, TicketView, email_message_id
 
 BAD_SPACING = re.compile(r" [:;?!»]|« ")
 
@@ -196,17 +196,18 @@ def test_message_ids() -> None:
 
 
 def test_labels_cover_every_code() -> None:
-    from vigie.db import models
+    from vigie.people import roles
+    from vigie.tickets import vocabulary
 
     for codes, labels in (
-        (models.ROLES, tt.ROLE_LABELS),
-        (models.JOBS, tt.JOB_LABELS),
-        (models.DEVICES, tt.DEVICE_LABELS),
-        (models.SCOPES, tt.SCOPE_LABELS),
-        (models.CARE_IMPACTS, tt.CARE_IMPACT_LABELS),
-        (models.URGENCIES, tt.URGENCY_LABELS),
-        (models.TICKET_STATUSES, tt.STATUS_LABELS),
-        (models.TICKET_STATUSES, tt.TECHNICIAN_STATUS_LABELS),
+        (roles.ROLES, tt.ROLE_LABELS),
+        (roles.JOBS, tt.JOB_LABELS),
+        (vocabulary.DEVICES, tt.DEVICE_LABELS),
+        (vocabulary.SCOPES, tt.SCOPE_LABELS),
+        (vocabulary.CARE_IMPACTS, tt.CARE_IMPACT_LABELS),
+        (vocabulary.URGENCIES, tt.URGENCY_LABELS),
+        (vocabulary.TICKET_STATUSES, tt.STATUS_LABELS),
+        (vocabulary.TICKET_STATUSES, tt.TECHNICIAN_STATUS_LABELS),
     ):
         assert set(labels) == set(codes)
         for value in labels.values():

@@ -7,8 +7,8 @@ import re
 import pytest
 import yaml
 
-from bot import texts as bot_texts
-from vigie.settings import ROOT, Settings
+from vigie.conversation import texts as bot_texts
+from vigie.core.settings import ROOT, Settings
 
 # A normal space before : ; ? ! » or after « is wrong in French typography.
 BAD_SPACING = re.compile(r" [:;?!»]|« ")

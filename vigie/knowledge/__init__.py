@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from vigie.core.settings import get_settings
 from vigie.knowledge.loader import (
     EXPECTED_IDS,
     Article,
@@ -11,7 +12,6 @@ from vigie.knowledge.loader import (
     KnowledgeError,
 )
 from vigie.knowledge.render import faq_payload, render_article, split_html
-from vigie.settings import get_settings
 
 __all__ = [
     "EXPECTED_IDS",

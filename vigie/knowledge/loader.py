@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from vigie.settings import Settings
+from vigie.core.settings import Settings
 
 #: The article ids, i.e. the sub-intents ``faq/<id>`` of the ``faq`` retrieval intent.
 EXPECTED_IDS: tuple[str, ...] = (

@@ -13,8 +13,8 @@ import json
 import re
 from collections.abc import Mapping
 
+from vigie.core.messages import Button, OutgoingMessage
 from vigie.knowledge.loader import Article, KnowledgeBase
-from vigie.messages import Button, OutgoingMessage
 
 #: Telegram's maximum length of one message.
 TELEGRAM_LIMIT = 4096

@@ -15,11 +15,12 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from vigie.db.base import UTCDateTime
 from vigie.db.engine import URL_ATTRIBUTE, ensure_sqlite_directory
-from vigie.db.models import Base, UTCDateTime
+from vigie.db.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def _database_url() -> str:

@@ -1,0 +1,640 @@
+"""``vigie``: the administration command line (facilities, invitations, technicians, tickets,
+outbox).
+
+Every command migrates the database first, then runs one async operation (except
+``analyse-mail``, which reads one .eml file offline and never touches the database). Exit codes: 0 on
+success, 1 on a failure (unknown facility, bad input, unreachable database…), 2 on a usage error.
+Messages for the administrator are in French and go to stderr; results go to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.core.hours import parse_hours
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.settings import Settings
+from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.outbox.store import FAILED, PENDING, Outbox
+from vigie.people.directory import Directory, FacilityView, InvitationView
+from vigie.tickets import texts
+from vigie.tickets.service import TicketError, TicketService, TicketView
+
+__all__ = ["main"]
+
+ADMIN_TIMEZONE = "Europe/Paris"
+TICKET_STATUSES = ("new", "in_progress", "waiting", "resolved", "closed", "reopened")
+INVITATION_ROLES = ("staff", "referent", "technician")
+# Default (uses, days) of a new code. A technician's code opens every facility's tickets: one
+# use, two days, unless the admin asks for more.
+INVITATION_DEFAULTS = {"technician": (1, 2), "admin": (1, 2)}
+STAFF_INVITATION_DEFAULTS = (50, 30)
+TECHNICIAN_CODE_ROLES = ("technician", "admin")
+ROLE_LABELS = texts.ROLE_LABELS
+EXPORT_FIELDS = (
+    "reference",
+    "created_at",
+    "updated_at",
+    "facility_name",
+    "requester_job",
+    "device",
+    "scope",
+    "care_impact",
+    "urgency",
+    "status",
+    "assignee_name",
+    "problem",
+)
+_BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+_NBSP = "\u00a0"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CliError(Exception):
+    """An expected failure: printed without a traceback, exit code 1."""
+
+
+class UsageError(Exception):
+    """A wrong combination of options: printed with the usage, exit code 2."""
+
+
+@dataclass
+class Context:
+    """What a command needs: the settings, the repositories and where to write."""
+
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    out: TextIO
+
+    @property
+    def directory(self) -> Directory:
+        return Directory(self.sessionmaker)
+
+    @property
+    def tickets(self) -> TicketService:
+        return TicketService(self.sessionmaker, self.settings)
+
+
+Command = Callable[[Context, argparse.Namespace], Awaitable[None]]
+
+
+# --- Formatting --------------------------------------------------------------------------
+
+
+def _local(dt: datetime | None, tz_name: str = ADMIN_TIMEZONE) -> str:
+    if dt is None:
+        return ""
+    return dt.astimezone(ZoneInfo(tz_name)).strftime("%d/%m/%Y %H:%M")
+
+
+def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=out)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _facility(ctx: Context, id_or_name: str) -> FacilityView:
+    facility = await ctx.directory.get_facility(id_or_name)
+    if facility is None:
+        raise CliError(
+            f"établissement inconnu{_NBSP}: {id_or_name!r} (voir « vigie facilities list »)"
+        )
+    return facility
+
+
+# --- Facilities --------------------------------------------------------------------------
+
+
+async def facilities_add(ctx: Context, args: argparse.Namespace) -> None:
+    facility = await ctx.directory.create_facility(
+        args.name,
+        args.town,
+        finess=args.finess,
+        hours=args.hours if args.hours is not None else ctx.settings.provider_hours,
+        timezone=args.timezone,
+        referent_contact=args.referent,
+    )
+    print(
+        f"Établissement créé{_NBSP}: n° {facility.id} — {facility.name} ({facility.town})",
+        file=ctx.out,
+    )
+    print(f"Horaires{_NBSP}: {parse_hours(facility.hours).describe()}", file=ctx.out)
+
+
+async def facilities_list(ctx: Context, args: argparse.Namespace) -> None:
+    facilities = await ctx.directory.list_facilities()
+    if not facilities:
+        print("Aucun établissement.", file=ctx.out)
+        return
+    _table(
+        ctx.out,
+        ["ID", "NOM", "VILLE", "FINESS", "HORAIRES", "FUSEAU", "RÉFÉRENT"],
+        [
+            [f.id, f.name, f.town, f.finess, f.hours, f.timezone, f.referent_contact]
+            for f in facilities
+        ],
+    )
+
+
+# --- Invitations -------------------------------------------------------------------------
+
+
+async def invitations_create(ctx: Context, args: argparse.Namespace) -> None:
+    if args.role == "technician" and args.facility is not None:
+        raise UsageError(
+            f"un code technicien n’est lié à aucun établissement{_NBSP}: retirez --facility"
+        )
+    if args.role != "technician" and args.facility is None:
+        raise UsageError(f"--facility est obligatoire pour le rôle {args.role}")
+    bot = args.bot_username.lstrip("@") if args.bot_username else None
+    if bot is not None and not _BOT_USERNAME.fullmatch(bot):
+        raise UsageError(f"nom de bot invalide{_NBSP}: {args.bot_username!r}")
+    facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
+    default_uses, default_days = INVITATION_DEFAULTS.get(args.role, STAFF_INVITATION_DEFAULTS)
+    invitation = await ctx.directory.create_invitation(
+        facility_id=facility_id,
+        role=args.role,
+        max_uses=args.uses if args.uses is not None else default_uses,
+        valid_days=args.days if args.days is not None else default_days,
+    )
+    where = f" — {invitation.facility_name}" if invitation.facility_name else ""
+    print(f"Code d’invitation{_NBSP}: {invitation.code}", file=ctx.out)
+    print(f"Rôle{_NBSP}: {ROLE_LABELS.get(invitation.role, invitation.role)}{where}", file=ctx.out)
+    print(
+        f"Valable jusqu’au {_local(invitation.expires_at)}, "
+        f"{invitation.max_uses} utilisation(s) au plus",
+        file=ctx.out,
+    )
+    print(
+        f"Lien{_NBSP}: https://t.me/{bot or '<nom_du_bot>'}?start={invitation.code}", file=ctx.out
+    )
+    if bot is None:
+        print(
+            "(remplacez <nom_du_bot> par le nom du bot, ou utilisez --bot-username)", file=ctx.out
+        )
+
+
+def _invitation_state(invitation: InvitationView, now: datetime) -> str:
+    if invitation.revoked:
+        return "révoqué"
+    if invitation.expires_at <= now:
+        return "expiré"
+    if invitation.uses >= invitation.max_uses:
+        return "épuisé"
+    return "actif"
+
+
+async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
+    facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
+    invitations = await ctx.directory.list_invitations(facility_id)
+    if not invitations:
+        print("Aucune invitation.", file=ctx.out)
+        return
+    now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
+    rows = [
+        [
+            inv.code,
+            ROLE_LABELS.get(inv.role, inv.role),
+            inv.facility_name or "—",
+            f"{inv.uses}/{inv.max_uses}",
+            _local(inv.expires_at),
+            _invitation_state(inv, now),
+        ]
+        for inv in invitations
+    ]
+    _table(ctx.out, ["CODE", "RÔLE", "ÉTABLISSEMENT", "UTILISÉ", "EXPIRE LE", "ÉTAT"], rows)
+
+
+async def invitations_revoke(ctx: Context, args: argparse.Namespace) -> None:
+    await ctx.directory.revoke_invitation(args.code)
+    print(f"Code révoqué{_NBSP}: {args.code.strip().upper()}", file=ctx.out)
+
+
+# --- Technicians -------------------------------------------------------------------------
+
+
+async def technicians_add(ctx: Context, args: argparse.Namespace) -> None:
+    secret = ctx.settings.pseudonym_secret.get_secret_value()
+    if not secret:
+        raise CliError(
+            f"PSEUDONYM_SECRET est vide{_NBSP}: renseignez-le dans .env (le même que celui du bot)"
+        )
+    if args.telegram_id <= 0:
+        raise UsageError("--telegram-id doit être l’identifiant Telegram (un nombre positif)")
+    person = await ctx.directory.add_technician(
+        name=args.name,
+        chat_id=args.telegram_id,
+        sender=pseudonymize(args.telegram_id, secret.encode()),
+    )
+    print(f"Technicien ajouté{_NBSP}: n° {person.id} — {person.name}", file=ctx.out)
+
+
+async def technicians_remove(ctx: Context, args: argparse.Namespace) -> None:
+    person = await ctx.directory.remove_technician(args.technician)
+    print(
+        f"Technicien retiré{_NBSP}: n° {person.id} — {person.name} "
+        "(il ne recevra plus les demandes et aucun code ne le réactivera)",
+        file=ctx.out,
+    )
+    # Nothing revoked automatically (colleagues may be joining with them): say what is left.
+    now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
+    codes = [
+        inv.code
+        for inv in await ctx.directory.list_invitations()
+        if inv.role in TECHNICIAN_CODE_ROLES and _invitation_state(inv, now) == "actif"
+    ]
+    if codes:
+        print(
+            f"Attention{_NBSP}: {len(codes)} code(s) technicien encore valable(s) "
+            f"({', '.join(codes)}){_NBSP}: qui en reçoit un devient technicien. Pour révoquer un "
+            f"code{_NBSP}: vigie invitations revoke CODE",
+            file=ctx.out,
+        )
+
+
+async def technicians_list(ctx: Context, args: argparse.Namespace) -> None:
+    people = await ctx.directory.list_technicians(active_only=not args.all)
+    if not people:
+        print("Aucun technicien.", file=ctx.out)
+        return
+    _table(
+        ctx.out,
+        ["ID", "NOM", "ID TELEGRAM", "ACTIF"],
+        [[p.id, p.name, p.chat_id, "oui" if p.active else "non"] for p in people],
+    )
+
+
+# --- Tickets -----------------------------------------------------------------------------
+
+
+async def _tickets(ctx: Context, args: argparse.Namespace) -> list[TicketView]:
+    facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
+    return await ctx.tickets.list_tickets(facility_id=facility_id, status=args.status)
+
+
+async def tickets_list(ctx: Context, args: argparse.Namespace) -> None:
+    tickets = await _tickets(ctx, args)
+    if not tickets:
+        print("Aucune demande.", file=ctx.out)
+        return
+    _table(
+        ctx.out,
+        ["RÉFÉRENCE", "CRÉÉE LE", "ÉTABLISSEMENT", "URGENCE", "STATUT", "TECHNICIEN", "PROBLÈME"],
+        [
+            [
+                t.reference,
+                _local(t.created_at, t.facility_timezone),
+                t.facility_name,
+                t.urgency,
+                t.status,
+                t.assignee_name or "—",
+                _short(t.problem),
+            ]
+            for t in tickets
+        ],
+    )
+
+
+async def tickets_show(ctx: Context, args: argparse.Namespace) -> None:
+    service = ctx.tickets
+    ticket = await service.get(args.reference.strip().upper())
+    if ticket is None:
+        raise CliError(f"demande inconnue{_NBSP}: {args.reference!r}")
+    tz = ticket.facility_timezone
+    lines = [
+        f"{ticket.reference} — {ticket.facility_name}",
+        f"Statut{_NBSP}: {texts.label(texts.TECHNICIAN_STATUS_LABELS, ticket.status)}"
+        f" ({ticket.status})",
+        f"Urgence{_NBSP}: {texts.label(texts.URGENCY_LABELS, ticket.urgency)}",
+        f"Matériel{_NBSP}: {texts.label(texts.DEVICE_LABELS, ticket.device)}",
+        f"Personnes touchées{_NBSP}: {texts.label(texts.SCOPE_LABELS_THIRD_PERSON, ticket.scope)}",
+        f"Les soins peuvent continuer{_NBSP}: "
+        f"{texts.label(texts.CARE_IMPACT_LABELS, ticket.care_impact)}",
+        f"Métier du demandeur{_NBSP}: {texts.label(texts.JOB_LABELS, ticket.requester_job)}",
+        f"Technicien{_NBSP}: {ticket.assignee_name or '—'}",
+        f"Créée le {_local(ticket.created_at, tz)}, mise à jour le {_local(ticket.updated_at, tz)}",
+        "",
+        f"Problème{_NBSP}:",
+        ticket.problem,
+        "",
+        f"Historique{_NBSP}:",
+    ]
+    for line in lines:
+        print(line, file=ctx.out)
+    for event in await service.timeline(ticket.id):
+        action = texts.label(texts.EVENT_LABELS, event.kind)
+        text = f"{_NBSP}: {event.text}" if event.text else ""
+        print(f"  {_local(event.at, tz)}  {event.actor_label} {action}{text}", file=ctx.out)
+
+
+def _export_row(ticket: TicketView) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for field in EXPORT_FIELDS:
+        value = getattr(ticket, field)
+        row[field] = value.isoformat() if isinstance(value, datetime) else value
+    return row
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not take for a formula: ``'`` before = + - @ tab CR."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
+    rows = [_export_row(t) for t in await _tickets(ctx, args)]
+    buffer = io.StringIO()
+    if args.format == "json":
+        json.dump(rows, buffer, ensure_ascii=False, indent=2)
+        buffer.write("\n")
+    else:
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
+        writer.writeheader()
+        # Formula injection (Excel, LibreOffice): the problem is written by staff.
+        writer.writerows({key: _csv_cell(value) for key, value in row.items()} for row in rows)
+    if args.output is None:
+        ctx.out.write(buffer.getvalue())
+        return
+    try:
+        # utf-8-sig: a spreadsheet opens the accents correctly.
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        args.output.write_text(buffer.getvalue(), encoding=encoding, newline="")
+    except OSError as exc:
+        raise CliError(f"impossible d’écrire {args.output}{_NBSP}: {exc.strerror}") from exc
+    print(f"{len(rows)} demande(s) exportée(s) dans {args.output}", file=sys.stderr)
+
+
+# --- Outbox (notifications and e-mails waiting or failed) ---------------------------------
+
+OUTBOX_STATUS_LABELS = {PENDING: "en attente", FAILED: "en échec"}
+
+
+async def _warn_if_nobody_is_notified(ctx: Context) -> None:
+    """Without an active technician on Telegram nor a technicians' group, new tickets reach
+    nobody in Telegram (only the helpdesk e-mail, if enabled)."""
+    if ctx.settings.technicians_chat_id is not None:
+        return
+    technicians = await ctx.directory.list_technicians(active_only=True)
+    if not any(person.channel == "telegram" for person in technicians):
+        print(
+            f"Attention{_NBSP}: aucun technicien actif et TECHNICIANS_CHAT_ID vide{_NBSP}: "
+            "les nouvelles demandes ne sont notifiées à personne dans Telegram "
+            f"(voir «{_NBSP}vigie technicians add{_NBSP}»).",
+            file=sys.stderr,
+        )
+
+
+async def outbox_list(ctx: Context, args: argparse.Namespace) -> None:
+    await _warn_if_nobody_is_notified(ctx)
+    statuses = (args.status,) if args.status else (PENDING, FAILED)
+    entries = await Outbox(ctx.sessionmaker).entries(statuses)
+    if not entries:
+        what = OUTBOX_STATUS_LABELS[args.status] if args.status else "en attente ni en échec"
+        print(f"Aucun message {what}.", file=ctx.out)
+        return
+    _table(
+        ctx.out,
+        ["ID", "CRÉÉ LE", "CANAL", "DEMANDE", "STATUT", "ESSAIS", "ERREUR", "PROCHAIN ESSAI"],
+        [
+            [
+                e.id,
+                _local(e.created_at),
+                e.channel,
+                e.ticket_reference or "—",
+                OUTBOX_STATUS_LABELS.get(e.status, e.status),
+                e.attempts,
+                e.last_error or "—",
+                _local(e.next_attempt_at) if e.status == PENDING else "—",
+            ]
+            for e in entries
+        ],
+    )
+
+
+async def outbox_retry(ctx: Context, args: argparse.Namespace) -> None:
+    outbox = Outbox(ctx.sessionmaker)
+    if args.all_failed:
+        count = await outbox.retry_failed()
+    else:
+        count = await outbox.retry_failed([args.id])
+        if count == 0:
+            raise CliError(
+                f"aucun message en échec n° {args.id} "
+                f"(voir «{_NBSP}vigie outbox list --status failed{_NBSP}»)"
+            )
+    print(
+        f"{count} message(s) remis en attente{_NBSP}: le bot les envoie à son prochain passage.",
+        file=ctx.out,
+    )
+
+
+# --- Parser ------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"nombre entier attendu{_NBSP}: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"doit être au moins 1{_NBSP}: {text!r}")
+    return value
+
+
+def _telegram_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"identifiant Telegram numérique attendu{_NBSP}: {text!r}"
+        ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vigie",
+        description="Administration de Vigie\u00a0: établissements, invitations, techniciens, demandes, file d’envoi.",
+    )
+    parser.add_argument(
+        "--database-url", help="base de données à utiliser (par défaut\u00a0: DATABASE_URL)"
+    )
+    groups = parser.add_subparsers(dest="group", required=True, metavar="COMMANDE")
+    mail_help = "analyser un e-mail suspect (.eml), sans réseau ni base de données"
+    mail = groups.add_parser("analyse-mail", help=mail_help, description=mail_help)
+    mail.add_argument("mail_file", type=Path, metavar="FICHIER.eml")
+    mail.add_argument("--json", action="store_true", help="résultat en JSON")
+
+    def group(name: str, help_text: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        sub = groups.add_parser(name, help=help_text, description=help_text)
+        return sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def command(
+        actions: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        help_text: str,
+        handler: Command,
+    ) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler, command_parser=sub)
+        return sub
+
+    facilities = group("facilities", "établissements clients")
+    add = command(facilities, "add", "ajouter un établissement", facilities_add)
+    add.add_argument("--name", required=True, help="nom (unique)")
+    add.add_argument("--town", required=True, help="ville")
+    add.add_argument("--finess", help="numéro FINESS (9 chiffres)")
+    add.add_argument(
+        "--hours",
+        help='horaires du contrat, ex. "lun-ven 08:30-18:00" (défaut\u00a0: PROVIDER_HOURS)',
+    )
+    add.add_argument("--timezone", default="Europe/Paris", help="fuseau horaire (Europe/Paris)")
+    add.add_argument("--referent", help="contact du référent (nom, téléphone…)")
+    command(facilities, "list", "lister les établissements", facilities_list)
+
+    invitations = group("invitations", "codes d’invitation")
+    create = command(invitations, "create", "créer un code d’invitation", invitations_create)
+    create.add_argument("--facility", help="établissement (id ou nom)")
+    create.add_argument("--role", required=True, choices=INVITATION_ROLES, help="rôle donné")
+    create.add_argument("--uses", type=_positive, help="utilisations (50, technicien\u00a0: 1)")
+    create.add_argument(
+        "--days", type=_positive, help="validité en jours (30, technicien\u00a0: 2)"
+    )
+    create.add_argument("--bot-username", help="nom du bot Telegram, pour le lien complet")
+    listing = command(invitations, "list", "lister les codes", invitations_list)
+    listing.add_argument("--facility", help="établissement (id ou nom)")
+    revoke = command(invitations, "revoke", "révoquer un code", invitations_revoke)
+    revoke.add_argument("code", metavar="CODE")
+
+    technicians = group("technicians", "techniciens du prestataire")
+    add = command(technicians, "add", "ajouter (ou réactiver) un technicien", technicians_add)
+    add.add_argument("--name", required=True, help="prénom affiché au personnel")
+    add.add_argument("--telegram-id", required=True, type=_telegram_id, help="id Telegram")
+    remove = command(technicians, "remove", "retirer un technicien", technicians_remove)
+    remove.add_argument("technician", metavar="ID_OU_NOM")
+    listing = command(technicians, "list", "lister les techniciens", technicians_list)
+    listing.add_argument("--all", action="store_true", help="inclure les techniciens retirés")
+
+    tickets = group("tickets", "demandes d’assistance")
+    for name, help_text, handler in (
+        ("list", "lister les demandes", tickets_list),
+        ("export", "exporter les demandes (CSV ou JSON)", tickets_export),
+    ):
+        sub = command(tickets, name, help_text, handler)
+        sub.add_argument("--facility", help="établissement (id ou nom)")
+        sub.add_argument("--status", choices=TICKET_STATUSES, help="statut")
+        if name == "export":
+            sub.add_argument("--format", choices=("csv", "json"), default="csv")
+            sub.add_argument("--output", type=Path, help="fichier (par défaut\u00a0: la sortie)")
+    show = command(tickets, "show", "afficher une demande et son historique", tickets_show)
+    show.add_argument("reference", metavar="REFERENCE")
+
+    outbox = group("outbox", "notifications et e-mails en attente ou en échec")
+    listing = command(outbox, "list", "lister les messages en attente ou en échec", outbox_list)
+    listing.add_argument("--status", choices=(PENDING, FAILED), help="statut")
+    retry = command(outbox, "retry", "remettre en attente des messages en échec", outbox_retry)
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=_positive, metavar="ID", help="n° du message")
+    which.add_argument("--all-failed", action="store_true", help="tous les messages en échec")
+    return parser
+
+
+# --- Entry point -------------------------------------------------------------------------
+
+
+async def _run(handler: Command, args: argparse.Namespace, url: str, settings: Settings) -> None:
+    engine = create_engine(url)
+    try:
+        await handler(Context(settings, make_sessionmaker(engine), sys.stdout), args)
+    finally:
+        await engine.dispose()
+
+
+def _error(message: str) -> None:
+    print(f"vigie{_NBSP}: erreur{_NBSP}: {message}", file=sys.stderr)
+
+
+def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> int:
+    """``vigie analyse-mail``: the verdict on one file, offline; no database involved."""
+    from vigie.phishing.mailcheck import analyse, trusted_domains
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        _error(f"fichier illisible{_NBSP}: {path} ({exc.strerror or type(exc).__name__})")
+        return 1
+    result = analyse(data, trusted=trusted_domains(settings.mail_trusted_domains))
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    lines = [f"Verdict{_NBSP}: {result.label_fr} (score {result.score})", result.summary_fr]
+    if result.truncated:
+        lines.append(f"Attention{_NBSP}: analyse partielle (message trop gros ou trop complexe).")
+    lines += ["", f"Raisons{_NBSP}:", *(f"  – {reason}" for reason in result.reasons)]
+    if result.indicators:
+        lines += ["", f"Indicateurs{_NBSP}:", *(f"  – {item}" for item in result.indicators)]
+    print("\n".join(lines))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fields = ", ".join(str(error["loc"][0]).upper() for error in exc.errors() if error["loc"])
+        _error(f"configuration invalide (.env ou environnement){_NBSP}: {fields}")
+        return 1
+    if args.group == "analyse-mail":
+        return analyse_mail(args.mail_file, settings, as_json=args.json)
+    url = args.database_url or settings.database_url
+    try:
+        upgrade(url)
+        asyncio.run(_run(args.handler, args, url, settings))
+    except UsageError as exc:
+        getattr(args, "command_parser", parser).print_usage(sys.stderr)
+        _error(str(exc))
+        return 2
+    except CliError as exc:
+        _error(str(exc))
+        return 1
+    except (ValueError, TicketError) as exc:  # DirectoryError and other bad input
+        _error(str(exc))
+        return 1
+    except SQLAlchemyError as exc:
+        _error(f"base de données inaccessible ou invalide ({type(exc).__name__})")
+        return 1
+    except OSError as exc:
+        _error(f"base de données inaccessible ({type(exc).__name__}: {exc.strerror or exc})")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,1 @@
+"""The conversation: durable inbox, per-chat pipeline, Rasa client, turn log, degraded mode."""

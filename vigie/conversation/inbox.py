@@ -1,0 +1,163 @@
+"""The durable inbox: every incoming update is stored before it is handled.
+
+Each method runs in its own short transaction, and every write is a single statement
+(no read-then-write), so several workers or processes can share the table.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.conversation.models import InboxItem
+from vigie.db.base import utcnow
+from vigie.db.engine import execute_write
+
+PENDING = "pending"
+DONE = "done"
+FAILED = "failed"
+
+# Error codes are short identifiers ("rasa_timeout", "TimeoutError"), never free text.
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def _check_error_code(error_code: str) -> str:
+    if not _ERROR_CODE.fullmatch(error_code):
+        raise ValueError("error_code must be a short identifier ([A-Za-z0-9_.:-], at most 64)")
+    return error_code
+
+
+class Inbox:
+    """Repository of :class:`InboxItem` rows."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def add(
+        self,
+        *,
+        channel: str,
+        chat_id: int,
+        sender: str,
+        kind: str,
+        text: str,
+        update_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> InboxItem | None:
+        """Store a pending item; None if ``(channel, update_id)`` is already stored.
+
+        ``text`` must already be redacted. Safe under concurrency: a redelivered update
+        inserted twice at the same time is stored once (``INSERT .. ON CONFLICT DO NOTHING``).
+        """
+        values: dict[str, Any] = {
+            "channel": channel,
+            "update_id": update_id,
+            "chat_id": chat_id,
+            "sender": sender,
+            "kind": kind,
+            "text": text,
+            "payload": dict(payload) if payload else {},
+            "status": PENDING,
+            "attempts": 0,
+            "degraded_sent": False,
+            "received_at": utcnow(),
+        }
+        async with self._sessionmaker() as session:
+            dialect = session.get_bind().dialect.name
+            if dialect == "postgresql":
+                stmt: Any = postgresql.insert(InboxItem).values(values)
+            elif dialect == "sqlite":
+                stmt = sqlite.insert(InboxItem).values(values)
+            else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+                raise NotImplementedError(f"unsupported database dialect: {dialect}")
+            stmt = stmt.on_conflict_do_nothing(
+                index_elements=[InboxItem.channel, InboxItem.update_id]
+            ).returning(InboxItem)
+            item = (await session.scalars(stmt)).one_or_none()
+            await session.commit()
+            return cast("InboxItem | None", item)
+
+    async def get(self, item_id: int) -> InboxItem | None:
+        """The item with this id, if any."""
+        async with self._sessionmaker() as session:
+            return await session.get(InboxItem, item_id)
+
+    async def next_pending(self, chat_id: int) -> InboxItem | None:
+        """The oldest pending item of ``chat_id`` (items of one chat are handled in order)."""
+        stmt = (
+            select(InboxItem)
+            .where(InboxItem.status == PENDING, InboxItem.chat_id == chat_id)
+            .order_by(InboxItem.id)
+            .limit(1)
+        )
+        async with self._sessionmaker() as session:
+            return (await session.scalars(stmt)).first()
+
+    async def pending_chats(self) -> list[int]:
+        """Chat ids having pending items, the chat with the oldest pending item first."""
+        oldest = func.min(InboxItem.id)
+        stmt = (
+            select(InboxItem.chat_id)
+            .where(InboxItem.status == PENDING)
+            .group_by(InboxItem.chat_id)
+            .order_by(oldest)
+        )
+        async with self._sessionmaker() as session:
+            return list((await session.scalars(stmt)).all())
+
+    async def set_prepared(self, item_id: int, kind: str, text: str) -> None:
+        """The item was prepared in place (an e-mail file taken in): its ``kind`` and ``text``
+        replace the stored ones and its payload is emptied, so that a retry does not prepare
+        it again. ``text`` must be safe to store (redacted, or an intent payload)."""
+        await self._update(item_id, kind=kind, text=text, payload={})
+
+    async def mark_done(self, item_id: int) -> None:
+        """The item was handled (an answer was sent): status ``done``."""
+        await self._update(item_id, status=DONE, done_at=utcnow())
+
+    async def record_failure(self, item_id: int, error_code: str, *, degraded_sent: bool) -> None:
+        """A handling attempt failed; the item stays pending for a retry.
+
+        ``attempts`` is incremented, ``last_error`` set, ``degraded_sent`` set if True
+        (once a degraded answer was sent, it stays recorded).
+        """
+        values: dict[str, Any] = {
+            "attempts": InboxItem.attempts + 1,
+            "last_error": _check_error_code(error_code),
+        }
+        if degraded_sent:
+            values["degraded_sent"] = True
+        await self._update(item_id, **values)
+
+    async def mark_failed(self, item_id: int, error_code: str) -> None:
+        """Permanent failure: status ``failed``, no more retries."""
+        await self._update(
+            item_id, status=FAILED, last_error=_check_error_code(error_code), done_at=utcnow()
+        )
+
+    async def count_pending(self) -> int:
+        """Number of pending items, all chats together."""
+        stmt = select(func.count()).select_from(InboxItem).where(InboxItem.status == PENDING)
+        async with self._sessionmaker() as session:
+            return int((await session.execute(stmt)).scalar_one())
+
+    async def purge_done_before(self, before: datetime) -> int:
+        """Delete finished items (``done`` or ``failed``) finished before ``before``.
+
+        Pending items are never deleted. Turns that referenced a deleted item keep their
+        row with ``inbox_id`` set to NULL. Returns the number of deleted items.
+        """
+        stmt = delete(InboxItem).where(
+            InboxItem.status.in_((DONE, FAILED)), InboxItem.done_at < before
+        )
+        return await execute_write(self._sessionmaker, stmt)
+
+    async def _update(self, item_id: int, **values: Any) -> None:
+        stmt = update(InboxItem).where(InboxItem.id == item_id).values(**values)
+        if await execute_write(self._sessionmaker, stmt) == 0:
+            raise LookupError(f"no inbox item with id {item_id}")

@@ -1,0 +1,84 @@
+"""The conversation's tables: the durable inbox and the turn log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vigie.db.base import Base, BigIntPK, utcnow
+
+INBOX_STATUSES = ("pending", "done", "failed")
+
+
+class InboxItem(Base):
+    """Every incoming update, stored (already redacted) before it is handled."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        CheckConstraint(
+            "status IN ('pending', 'done', 'failed')",
+            name="status",
+        ),
+        Index(None, "status", "chat_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    sender: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    degraded_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+
+    def __repr__(self) -> str:  # never shows the text
+        return (
+            f"InboxItem(id={self.id!r}, channel={self.channel!r}, chat_id={self.chat_id!r}, "
+            f"status={self.status!r}, attempts={self.attempts!r})"
+        )
+
+
+class Turn(Base):
+    """One handled message (texts already redacted), for follow-up and reports."""
+
+    __tablename__ = "turns"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(128))
+    text_in: Mapped[str] = mapped_column(Text)
+    text_out: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(128))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    article_id: Mapped[str | None] = mapped_column(String(128))
+    inbox_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("inbox.id", ondelete="SET NULL"), index=True
+    )
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+
+    def __repr__(self) -> str:  # never shows the texts
+        return f"Turn(id={self.id!r}, channel={self.channel!r}, intent={self.intent!r})"

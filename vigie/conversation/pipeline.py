@@ -1,0 +1,377 @@
+"""The path of every message, whatever the front end: redact, store, ask Rasa, reply, log.
+
+Each incoming message is written to the durable inbox *before* it is handled; messages of a
+chat are handled strictly in order; an item is marked done only once its reply is delivered.
+When Rasa does not answer, the user gets a degraded reply at once and the real answer later.
+A suspicious e-mail arrives already taken in by ``vigie/phishing/intake.py`` (kind "email"): only its
+report's intent payload is stored and sent to Rasa, unredacted and without a length check.
+An e-mail file (kind "email_file") is stored first with what is needed to fetch it (its
+payload); the chat's worker then has it prepared (downloaded, taken in) by the front end's
+``prepare`` before Rasa, and the item becomes an "email" item in place, or is answered with the
+French refusal (``texts.UNSUPPORTED``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from vigie.conversation import texts
+from vigie.conversation.inbox import Inbox
+from vigie.conversation.models import InboxItem
+from vigie.conversation.rasa_client import RasaClient, RasaUnavailable
+from vigie.conversation.turns import TurnLog
+from vigie.core.messages import OutgoingMessage
+from vigie.core.pseudonym import pseudonymize
+from vigie.core.redaction import redact
+from vigie.core.settings import Settings
+from vigie.phishing.mailcheck import Limits
+
+logger = logging.getLogger(__name__)
+
+TEXT_KINDS = frozenset({"text", "button"})
+# A suspicious e-mail taken in by vigie/phishing/intake.py: its text is the intent payload
+# ``/email_received{"phishing_report":"<id>"}``, never anything of the e-mail itself.
+EMAIL_KIND = "email"
+RASA_KINDS = TEXT_KINDS | {EMAIL_KIND}
+# An e-mail file stored before anything else (its payload: file_id, file_name, file_size),
+# prepared by the chat's worker; what it answers when preparing fails.
+EMAIL_FILE_KIND = "email_file"
+EMAIL_FAILED_KIND = "email_failed"
+# The user id of a message made for a stored item, known by its pseudonymous sender only.
+UNKNOWN_USER = 0
+MEGABYTE = 1024 * 1024
+PURGE_INTERVAL_SECONDS = 3600.0
+
+
+class DeliveryError(Exception):
+    """A reply could not be delivered; ``permanent`` when retrying is useless."""
+
+    def __init__(self, code: str, *, permanent: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.permanent = permanent
+
+
+class Delivery(Protocol):
+    """Shows messages to the user of a chat (Telegram, terminal…)."""
+
+    async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None: ...
+
+
+@dataclass
+class Incoming:
+    """One message as received by a front end, before anything is stored."""
+
+    chat_id: int
+    user_id: int
+    kind: str
+    text: str = ""
+    update_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+Prepare = Callable[[InboxItem], Awaitable[Incoming]]
+"""Turns a stored "email_file" item into the message for Rasa (kind "email", the intent
+payload as text) or into a refusal the pipeline answers itself (only kind and text count)."""
+
+
+class Pipeline:
+    """Inbox-backed, per-chat ordered handling of user messages."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        channel: str,
+        inbox: Inbox,
+        turns: TurnLog,
+        rasa: RasaClient,
+        delivery: Delivery,
+        after_turn: Callable[[], None] | None = None,
+        prepare: Prepare | None = None,
+    ) -> None:
+        self._settings = settings
+        self._channel = channel
+        self._inbox = inbox
+        self._turns = turns
+        self._rasa = rasa
+        self._delivery = delivery
+        self._after_turn = after_turn  # called once Rasa has answered (actions may have written)
+        self._prepare = prepare  # e-mail files: downloaded and taken in by the front end
+        self._secret = settings.pseudonym_secret.get_secret_value().encode()
+        self._contacts = settings.contacts()
+        self._max_mail_mb = Limits().max_bytes // MEGABYTE
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._dirty: set[int] = set()
+        self._down: set[int] = set()
+        self._retry_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- receiving ------------------------------------------------------------------------
+
+    def sender_of(self, user_id: int) -> str:
+        """The pseudonymous id given to Rasa and stored: a keyed hash of the user id."""
+        return pseudonymize(user_id, self._secret)
+
+    async def receive(self, incoming: Incoming) -> None:
+        """Store one incoming message durably, then get it handled in order."""
+        sender = self.sender_of(incoming.user_id)
+        text = incoming.text.strip()
+        if incoming.kind in RASA_KINDS and not text:
+            await self._store_answered(incoming, sender, "empty", texts.EMPTY)
+            return
+        if incoming.kind not in RASA_KINDS and incoming.kind != EMAIL_FILE_KIND:
+            template = texts.UNSUPPORTED.get(incoming.kind, texts.UNSUPPORTED["other"])
+            await self._store_answered(
+                incoming, sender, incoming.kind, template, limit=self._max_mail_mb
+            )
+            return
+        if incoming.kind == "text" and len(text) > self._settings.max_message_chars:
+            await self._store_answered(
+                incoming,
+                sender,
+                "too_long",
+                texts.TOO_LONG,
+                limit=self._settings.max_message_chars,
+            )
+            return
+        redaction = redact(text) if incoming.kind == "text" else None
+        stored_text = redaction.text if redaction else text
+        item = await self._inbox.add(
+            channel=self._channel,
+            chat_id=incoming.chat_id,
+            sender=sender,
+            kind=incoming.kind,
+            text=stored_text,
+            update_id=incoming.update_id,
+            payload=incoming.payload,
+        )
+        if item is None:
+            logger.info("Duplicate update %s ignored", incoming.update_id)
+            return
+        if redaction and redaction.found:
+            what = texts.REDACTED_KINDS.get(redaction.found[0], texts.REDACTED_DEFAULT)
+            await self._safe_deliver(
+                incoming.chat_id,
+                [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
+            )
+        if incoming.chat_id in self._down:
+            await self._send_degraded(item)
+        self.kick(incoming.chat_id)
+
+    async def _store_answered(
+        self, incoming: Incoming, sender: str, kind: str, template: str, **extra: object
+    ) -> None:
+        """Keep a trace of a message Rasa cannot take, and answer it directly."""
+        item = await self._inbox.add(
+            channel=self._channel,
+            chat_id=incoming.chat_id,
+            sender=sender,
+            kind=kind,
+            text="",
+            update_id=incoming.update_id,
+            payload=incoming.payload,
+        )
+        if item is None:
+            return
+        reply = OutgoingMessage(texts.fill(template, self._contacts, **extra))
+        try:
+            await self._delivery.deliver(incoming.chat_id, [reply])
+        except DeliveryError as exc:
+            await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
+            return
+        await self._inbox.mark_done(item.id)
+        await self._record_answer(item.id, sender, reply)
+
+    async def _record_answer(self, item_id: int, sender: str, reply: OutgoingMessage) -> None:
+        """Log the turn of a message the pipeline answered itself."""
+        await self._turns.record(
+            channel=self._channel,
+            sender=sender,
+            text_in="",
+            text_out=reply.plain_text(),
+            intent=None,
+            confidence=None,
+            article_id=None,
+            inbox_id=item_id,
+        )
+
+    # -- handling -------------------------------------------------------------------------
+
+    def kick(self, chat_id: int) -> None:
+        """Make sure a worker handles the pending messages of this chat."""
+        if self._closing:
+            return
+        self._dirty.add(chat_id)
+        worker = self._workers.get(chat_id)
+        if worker is None or worker.done():
+            self._workers[chat_id] = asyncio.create_task(self._work(chat_id))
+
+    async def _work(self, chat_id: int) -> None:
+        try:
+            while True:
+                self._dirty.discard(chat_id)
+                item = await self._inbox.next_pending(chat_id)
+                if item is None:
+                    if chat_id in self._dirty:
+                        continue
+                    return
+                if not await self._handle(item):
+                    return  # retried later by the retry loop, order kept
+        except Exception:
+            logger.exception("Worker of a chat failed")
+        finally:
+            if self._workers.get(chat_id) is asyncio.current_task():
+                del self._workers[chat_id]
+
+    async def _handle(self, item: InboxItem) -> bool:
+        """Handle one stored message; False when it must wait for a later retry."""
+        if item.kind == EMAIL_FILE_KIND:
+            incoming = await self._prepared(item)
+            if incoming.kind != EMAIL_KIND:
+                return await self._refuse(item, incoming.kind)
+            await self._inbox.set_prepared(item.id, EMAIL_KIND, incoming.text)
+            item.kind, item.text, item.payload = EMAIL_KIND, incoming.text, {}
+        try:
+            reply = await self._rasa.send(item.sender, item.text, {"channel": self._channel})
+        except RasaUnavailable as exc:
+            logger.warning("Rasa unavailable (%s) for inbox item %s", exc.code, item.id)
+            self._down.add(item.chat_id)
+            await self._send_degraded(item, exc.code)
+            return False
+        self._down.discard(item.chat_id)
+        if self._after_turn is not None:
+            try:
+                self._after_turn()
+            except Exception:
+                logger.exception("After-turn hook failed")
+        try:
+            await self._delivery.deliver(item.chat_id, reply.messages)
+        except DeliveryError as exc:
+            if exc.permanent:
+                logger.warning("Reply to inbox item %s undeliverable: %s", item.id, exc.code)
+                await self._inbox.mark_failed(item.id, exc.code)
+                return True
+            await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
+            return False
+        await self._inbox.mark_done(item.id)
+        await self._turns.record(
+            channel=self._channel,
+            sender=item.sender,
+            text_in=item.text,
+            text_out="\n\n".join(m.plain_text() for m in reply.messages),
+            intent=reply.response_key or reply.intent,
+            confidence=reply.confidence,
+            article_id=reply.articles[0] if reply.articles else None,
+            inbox_id=item.id,
+            latency_ms=int((datetime.now(UTC) - item.received_at).total_seconds() * 1000),
+        )
+        return True
+
+    async def _prepared(self, item: InboxItem) -> Incoming:
+        """The e-mail file taken in by the front end, or the refusal to answer (never raises)."""
+        failed = Incoming(item.chat_id, UNKNOWN_USER, EMAIL_FAILED_KIND, update_id=item.update_id)
+        if self._prepare is None:
+            logger.error("Inbox item %s: no preparer for %s", item.id, item.kind)
+            return failed
+        try:
+            incoming = await self._prepare(item)
+        except Exception as exc:
+            logger.error("Inbox item %s not prepared: %s", item.id, type(exc).__name__)
+            return failed
+        if incoming.kind == EMAIL_KIND and not incoming.text.strip():
+            return failed
+        return incoming
+
+    async def _refuse(self, item: InboxItem, kind: str) -> bool:
+        """Answer a prepared item with its French refusal; False when it must be retried."""
+        if kind not in texts.UNSUPPORTED:
+            kind = EMAIL_FAILED_KIND
+        reply = OutgoingMessage(
+            texts.fill(texts.UNSUPPORTED[kind], self._contacts, limit=self._max_mail_mb)
+        )
+        try:
+            await self._delivery.deliver(item.chat_id, [reply])
+        except DeliveryError as exc:
+            if exc.permanent:
+                await self._inbox.mark_failed(item.id, exc.code)
+                return True
+            await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
+            return False  # prepared again at the retry (a report is never made twice)
+        await self._inbox.set_prepared(item.id, kind, "")
+        await self._inbox.mark_done(item.id)
+        await self._record_answer(item.id, item.sender, reply)
+        return True
+
+    async def _send_degraded(self, item: InboxItem, code: str = "queued") -> None:
+        degraded_sent = item.degraded_sent
+        if not degraded_sent:
+            degraded_sent = await self._safe_deliver(
+                item.chat_id, [OutgoingMessage(texts.fill(texts.DEGRADED, self._contacts))]
+            )
+        await self._inbox.record_failure(item.id, code, degraded_sent=degraded_sent)
+
+    async def _safe_deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> bool:
+        try:
+            await self._delivery.deliver(chat_id, messages)
+        except DeliveryError as exc:
+            logger.warning("Notice not delivered: %s", exc.code)
+            return False
+        return True
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Kick every chat that has pending messages (at start, then periodically)."""
+        for chat_id in await self._inbox.pending_chats():
+            self.kick(chat_id)
+
+    def start(self) -> None:
+        """Handle what was left pending, then retry periodically."""
+        self._retry_task = asyncio.create_task(self._retry_loop())
+
+    async def _retry_loop(self) -> None:
+        next_purge = 0.0
+        while not self._closing:
+            try:
+                await self.recover()
+                if time.monotonic() >= next_purge:
+                    await self.purge_expired()
+                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+            except Exception:
+                logger.exception("Inbox recovery or purge failed")
+            await asyncio.sleep(self._settings.retry_interval_seconds)
+
+    async def purge_expired(self) -> None:
+        """Delete turns and handled inbox items older than the retention period."""
+        before = datetime.now(UTC) - timedelta(days=self._settings.retention_days)
+        turns = await self._turns.purge_older_than(before)
+        items = await self._inbox.purge_done_before(before)
+        if turns or items:
+            logger.info("Retention: %s turns and %s inbox items deleted", turns, items)
+
+    async def idle(self, timeout: float = 30.0) -> None:
+        """Wait until no worker runs (for the terminal chat and tests)."""
+        deadline = time.monotonic() + timeout
+        while self._workers:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            await asyncio.wait(list(self._workers.values()), timeout=remaining)
+
+    async def aclose(self) -> None:
+        """Stop the workers; what they had not finished stays pending in the inbox."""
+        self._closing = True
+        tasks = [t for t in (self._retry_task, *self._workers.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

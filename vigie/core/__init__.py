@@ -1,0 +1,1 @@
+"""Shared foundations: settings, clock, typography, messages, callback codec, pseudonyms, hours, redaction."""

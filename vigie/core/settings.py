@@ -1,0 +1,117 @@
+"""Typed settings, read once from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Everything that varies by deployment. Secrets are ``SecretStr`` and never logged."""
+
+    model_config = SettingsConfigDict(
+        env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret_token: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+    # Internal services (loopback only)
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_port: int = 5005
+    rasa_enable_api: bool = False
+    actions_port: int = 5055
+    rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    rasa_retries: int = Field(default=2, ge=0, le=5)
+    retry_interval_seconds: float = Field(default=5.0, gt=0)
+
+    # Data
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'vigie.db'}"
+    knowledge_dir: Path = ROOT / "knowledge"
+    models_dir: Path = ROOT / "models"
+    retention_days: int = Field(default=365, ge=1)
+    pseudonym_secret: SecretStr = SecretStr("")
+    max_message_chars: int = Field(default=2000, ge=100, le=4096)
+
+    # The provider and the facility (filled into the knowledge base and the texts)
+    provider_name: str = "votre prestataire informatique"
+    provider_hotline: str = "le numéro de l’assistance affiché au poste de soins"
+    provider_oncall: str = "le numéro d’astreinte affiché au poste de soins"
+    helpdesk_email: str = "l’adresse de l’assistance de votre prestataire"
+    dpo_contact: str = "le délégué à la protection des données (DPO) de l’établissement"
+    referent_contact: str = "la direction ou le référent cyber de l’établissement"
+
+    # Tickets: technicians, the provider's hours, the outbox
+    provider_hours: str = "lun-ven 08:30-18:00"
+    technicians_chat_id: int | None = None
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # A row still failing temporarily this long after it was written is marked failed.
+    outbox_give_up_hours: float = Field(default=48.0, gt=0)
+
+    # E-mail to the provider's helpdesk (enabled when SMTP_HOST and HELPDESK_MAIL_TO are set)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "vigie@localhost"
+    helpdesk_mail_to: str | None = None
+    helpdesk_reply_to: str | None = None
+
+    # Suspicious e-mails: the facilities' and the provider's own domains, added to the default
+    # trusted list (lookalikes of them are flagged). Comma-separated in the environment.
+    mail_trusted_domains: Annotated[list[str], NoDecode] = []
+    # Reports of suspicious e-mails: reports sharing a sender domain, a link host, a subject
+    # or an attachment within this window form one campaign; the original files are kept this
+    # many days (the reports themselves RETENTION_DAYS); technicians get a report once the
+    # person said what they did, or after this many minutes; a person asked for an e-mail has
+    # this many minutes to send it.
+    phishing_campaign_window_hours: float = Field(default=72.0, gt=0)
+    phishing_keep_days: int = Field(default=30, ge=1)
+    phishing_notify_after_minutes: float = Field(default=10.0, gt=0)
+    phishing_expect_minutes: float = Field(default=30.0, gt=0)
+
+    @field_validator("mail_trusted_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [str(item).strip().lower() for item in value if str(item).strip()]
+        return value
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether tickets are also sent by e-mail to the provider's helpdesk."""
+        return bool(self.smtp_host and self.helpdesk_mail_to)
+
+    def contacts(self) -> dict[str, str]:
+        """Deployment-specific contacts, as placeholders for articles and texts."""
+        return {
+            "provider_name": self.provider_name,
+            "provider_hotline": self.provider_hotline,
+            "provider_oncall": self.provider_oncall,
+            "helpdesk_email": self.helpdesk_email,
+            "dpo_contact": self.dpo_contact,
+            "referent_contact": self.referent_contact,
+        }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use (never at import time)."""
+    return Settings()

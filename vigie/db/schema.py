@@ -1,0 +1,25 @@
+"""Every feature's tables on one metadata, for Alembic and the migration tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from vigie.conversation import models as conversation_models
+from vigie.db.base import Base
+from vigie.outbox import models as outbox_models
+from vigie.people import models as people_models
+from vigie.phishing import models as phishing_models
+from vigie.tickets import models as ticket_models
+
+FEATURE_MODELS = (
+    conversation_models,
+    people_models,
+    ticket_models,
+    outbox_models,
+    phishing_models,
+)
+
+
+def metadata() -> MetaData:
+    """The metadata holding every table (the feature modules above are imported)."""
+    return Base.metadata

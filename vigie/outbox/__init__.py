@@ -1,0 +1,1 @@
+"""Outbox: notifications stored with the change they report, sent by the dispatcher."""

@@ -1,0 +1,352 @@
+"""Sends the transactional outbox: ticket notifications (Telegram) and helpdesk e-mails.
+
+Rows are written by the ticket service in the same transaction as the ticket change (by this
+process or by the action server). One task per channel served (Telegram and e-mail for the
+Telegram bot; the terminal chat and e-mail for the local chat of ``make run`` without a
+token; the two never run together) sends that channel's due rows, oldest first, and marks
+each sent right after it was accepted (at least once, with a one-write window, like the
+inbox): a slow or unreachable SMTP server never delays a notification in the chat.
+
+Temporary errors are retried with exponential backoff (2, 4, 8… s, at most 5 min) until
+``outbox_give_up_hours`` have passed since the row was written; only a permanent error
+(blocked bot, refused recipient or message) fails a row at once. A row waiting for its retry
+holds back the later rows of the same destination (:meth:`Outbox.due`), so they arrive in
+order; other destinations are not delayed. Once an hour the first task also applies the
+retention period: old sent and failed rows, and tickets closed before it, are deleted.
+
+Suspicious e-mail reports: a row whose payload has a ``document`` sends the reported e-mail's
+original file to the technicians (read from the report when it is sent; once purged, the
+caption goes alone, saying so). When the last row of a batch (a warning sent to the staff) is
+sent or failed, the domain queues its summary for the technicians. The first task
+also releases, at most every 30 s, the reports whose reporter never said what they did, and
+purges the originals and reports with the retention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from vigie.conversation.pipeline import Delivery, DeliveryError
+from vigie.core.channels import CHAT_CHANNELS
+from vigie.core.messages import OutgoingMessage
+from vigie.core.settings import Settings
+from vigie.outbox.mailer import MailError, build_email, send_email
+from vigie.outbox.models import OUTBOX_CHANNELS, OutboxMessage
+from vigie.outbox.store import PENDING, Outbox
+from vigie.phishing import desk_texts as phishing_desk_texts
+from vigie.phishing.service import PhishingService
+from vigie.tickets.service import TicketService
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 20
+MAX_RETRY_DELAY_SECONDS = 300.0
+# Stopping waits for the row in flight: a Telegram send (its own timeouts, the rate
+# limiter) or an SMTP exchange of at most ~a dozen socket operations, each bounded by
+# ``smtp_timeout_seconds``. Only past this generous bound is the task cancelled.
+CLOSE_GRACE_SECONDS = 60.0
+SMTP_OPERATIONS_BOUND = 15
+CHANNELS = ("telegram", "email")  # what the Telegram bot serves
+TERMINAL_CHANNELS = ("terminal", "email")  # what the local terminal chat serves
+PURGE_INTERVAL_SECONDS = 3600.0
+RELEASE_INTERVAL_SECONDS = 30.0  # reports left without an answer go to the technicians
+_CODE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds before the next try of a row that has failed ``failures`` times (2, 4, 8…
+    at most 5 min)."""
+    return min(2.0 ** min(max(failures, 0), 16), MAX_RETRY_DELAY_SECONDS)
+
+
+def _code(raw: str) -> str:
+    """An error code fit for ``last_error``: a short identifier, never free text."""
+    return _CODE.sub("_", raw)[:64] or "error"
+
+
+class OutboxDelivery(Delivery, Protocol):
+    """What the dispatcher needs of a front end: messages, and files for the technicians."""
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: OutgoingMessage
+    ) -> None: ...
+
+
+class _Failure(Exception):
+    def __init__(self, code: str, *, permanent: bool) -> None:
+        super().__init__(code)
+        self.code = _code(code)
+        self.permanent = permanent
+
+
+class Dispatcher:
+    """Background tasks sending the due outbox rows; ``kick()`` wakes them at once."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        delivery: OutboxDelivery,
+        settings: Settings,
+        channels: Sequence[str] = CHANNELS,
+        tickets: TicketService | None = None,
+        *,
+        phishing: PhishingService | None = None,
+    ) -> None:
+        unknown = set(channels) - set(OUTBOX_CHANNELS)
+        if not channels or unknown:
+            raise ValueError(f"channels must be some of {OUTBOX_CHANNELS}")
+        self._outbox = outbox
+        self._delivery = delivery  # shows the rows of the chat channels served
+        self._settings = settings
+        # For the retention of closed tickets (same database as the outbox).
+        self._tickets = tickets or TicketService(outbox.sessionmaker, settings)
+        self._phishing = phishing or PhishingService(outbox.sessionmaker, settings)
+        # Batches whose last row went but whose summary is not queued yet (retried if the
+        # database failed meanwhile).
+        self._batches: set[str] = set()
+        self._channels = tuple(dict.fromkeys(channels))
+        self._wakes = {channel: asyncio.Event() for channel in self._channels}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+
+    def start(self) -> None:
+        """Start one sending task per channel (each sends what was left pending at once)."""
+        if not self._tasks:
+            self._closing = False
+            self._tasks = [
+                asyncio.create_task(self._run(channel), name=f"outbox-{channel}")
+                for channel in self._channels
+            ]
+
+    def kick(self) -> None:
+        """Something was written to the outbox: look at it now rather than at the next poll."""
+        for wake in self._wakes.values():
+            wake.set()
+
+    def close_timeout(self) -> float:
+        """How long :meth:`aclose` waits for the rows in flight before cancelling."""
+        return CLOSE_GRACE_SECONDS + SMTP_OPERATIONS_BOUND * self._settings.smtp_timeout_seconds
+
+    async def aclose(self) -> None:
+        """Take no new row, wait until the rows in flight are sent and marked, then return.
+
+        A task is not cancelled while its row is in flight (an SMTP send runs in a thread and
+        cannot be stopped: cancelling between the send and its marking would send the row
+        again after a restart), unless it is still busy after :meth:`close_timeout`: a send
+        hung past every timeout, the only case left for a duplicate.
+        """
+        tasks, self._tasks = self._tasks, []
+        if not tasks:
+            return
+        self._closing = True
+        self.kick()
+        done, busy = await asyncio.wait(tasks, timeout=self.close_timeout())
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                logger.error("Outbox task ended with %s", type(task.exception()).__name__)
+        if busy:
+            logger.error(
+                "Outbox: %s task(s) still sending after %s s, cancelled",
+                len(busy),
+                self.close_timeout(),
+            )
+            for task in busy:
+                task.cancel()
+            for task in busy:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _run(self, channel: str) -> None:
+        wake = self._wakes[channel]
+        next_purge = next_release = 0.0
+        while not self._closing:
+            wake.clear()
+            try:
+                await self.send_due(channel)
+                housekeeper = not self._closing and channel == self._channels[0]
+                if housekeeper and time.monotonic() >= next_release:
+                    await self.release_stale_reports()
+                    await self.finish_batches()
+                    next_release = time.monotonic() + RELEASE_INTERVAL_SECONDS
+                if housekeeper and time.monotonic() >= next_purge:
+                    await self.purge_expired()
+                    await self.purge_reports()
+                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+            except Exception:
+                logger.exception("Outbox dispatch failed (%s)", channel)
+            if self._closing:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
+
+    async def purge_expired(self) -> tuple[int, int]:
+        """Apply the retention period: delete the sent and failed rows older than it (they
+        hold texts) and the tickets closed before it, with their timelines.
+
+        Returns (outbox rows deleted, tickets deleted).
+        """
+        before = datetime.now(UTC) - timedelta(days=self._settings.retention_days)
+        rows = await self._outbox.purge_sent_before(before)
+        tickets = await self._tickets.purge_closed_before(before)
+        if rows or tickets:
+            logger.info("Retention: %s outbox rows and %s closed tickets deleted", rows, tickets)
+        return rows, tickets
+
+    async def purge_reports(self) -> tuple[int, int]:
+        """Suspicious e-mail reports: drop the originals kept past their delay and the
+        reports past the retention period. Returns (originals dropped, reports deleted)."""
+        originals, reports = await self._phishing.purge()
+        if originals or reports:
+            logger.info("Retention: %s report originals and %s reports deleted", originals, reports)
+        return originals, reports
+
+    async def release_stale_reports(self) -> int:
+        """Send the technicians the reports whose reporter never said what they did."""
+        released = await self._phishing.release_stale()
+        if released:
+            logger.info("%s suspicious e-mail report(s) released without an answer", released)
+            self.kick()
+        return released
+
+    async def finish_batches(self) -> int:
+        """For each batch whose last row went, have the domain queue its summary (once);
+        returns how many summaries were queued. A batch whose check fails stays for later."""
+        queued = 0
+        for batch in sorted(self._batches):
+            try:
+                counts = await self._outbox.batch_counts(batch)
+                if counts.get(PENDING, 0) == 0 and await self._phishing.batch_done(batch):
+                    queued += 1
+            except Exception:
+                logger.exception("Outbox batch check failed")
+                continue
+            self._batches.discard(batch)
+        if queued:
+            self.kick()
+        return queued
+
+    async def send_due(self, channel: str | None = None) -> int:
+        """Send every row due now of the channels served (of ``channel`` only, when given);
+        returns how many rows were tried."""
+        if channel is None:
+            return sum([await self._send_due(served) for served in self._channels])
+        return await self._send_due(channel) if channel in self._channels else 0
+
+    async def _send_due(self, channel: str) -> int:
+        # ``due`` gives the oldest pending row of each destination: once it is sent, the
+        # next one of that destination comes in the following batch.
+        tried: set[int] = set()
+        while not self._closing:
+            due = await self._outbox.due(limit=BATCH_SIZE, channel=channel)
+            rows = [row for row in due if row.id not in tried]
+            if not rows:
+                break
+            for row in rows:
+                if self._closing:
+                    break
+                tried.add(row.id)
+                await self._send_one(row)
+        return len(tried)
+
+    async def _send_one(self, row: OutboxMessage) -> None:
+        """Send one row and record the outcome."""
+        try:
+            if row.channel in CHAT_CHANNELS:
+                await self._send_chat(row)
+            elif row.channel == "email":
+                await self._send_email(row)
+            else:
+                raise _Failure("unknown_channel", permanent=True)
+        except _Failure as failure:
+            await self._record_failure(row, failure)
+            return
+        except Exception as exc:
+            logger.exception("Outbox row %s: unexpected error", row.id)
+            await self._record_failure(row, _Failure(type(exc).__name__, permanent=False))
+            return
+        await self._outbox.mark_sent(row.id)
+        await self._row_done(row)
+
+    async def _row_done(self, row: OutboxMessage) -> None:
+        """A row was sent or failed for good: was it the last of its batch?"""
+        if row.batch:
+            self._batches.add(row.batch)
+            await self.finish_batches()
+
+    async def _record_failure(self, row: OutboxMessage, failure: _Failure) -> None:
+        attempts = row.attempts + 1
+        age = datetime.now(UTC) - row.created_at
+        give_up = timedelta(hours=self._settings.outbox_give_up_hours)
+        if failure.permanent or age >= give_up:
+            logger.warning(
+                "Outbox row %s (%s) failed after %s attempt(s) in %.1f h (%s): %s",
+                row.id,
+                row.channel,
+                attempts,
+                age.total_seconds() / 3600,
+                "permanent error" if failure.permanent else "gave up",
+                failure.code,
+            )
+            await self._outbox.mark_failed(row.id, failure.code)
+            await self._row_done(row)
+            return
+        delay = retry_delay(attempts)
+        logger.info(
+            "Outbox row %s (%s) will be retried in %s s: %s",
+            row.id,
+            row.channel,
+            delay,
+            failure.code,
+        )
+        await self._outbox.mark_retry(row.id, failure.code, delay)
+
+    async def _send_chat(self, row: OutboxMessage) -> None:
+        message = OutgoingMessage.from_rasa({"custom": row.payload})
+        if message is None:
+            raise _Failure("bad_payload", permanent=True)
+        try:
+            chat_id = int(row.destination)
+        except ValueError:
+            raise _Failure("bad_destination", permanent=True) from None
+        try:
+            if "document" in row.payload:
+                await self._send_document(chat_id, row.payload["document"], message)
+            else:
+                await self._delivery.deliver(chat_id, [message])
+        except DeliveryError as exc:
+            raise _Failure(exc.code, permanent=exc.permanent) from exc
+
+    async def _send_document(self, chat_id: int, document: Any, caption: OutgoingMessage) -> None:
+        """The original file of a report, with its caption; the caption alone (saying so)
+        once the original was purged."""
+        if not isinstance(document, dict):
+            raise _Failure("bad_payload", permanent=True)
+        try:
+            report_id = int(document["report_id"])
+        except (KeyError, TypeError, ValueError):
+            raise _Failure("bad_payload", permanent=True) from None
+        original = await self._phishing.original(report_id)
+        if original is None:
+            notice = phishing_desk_texts.caption_without_file(caption.html)
+            await self._delivery.deliver(chat_id, [OutgoingMessage(notice, caption.buttons)])
+            return
+        stored_name, data = original
+        # The neutral name chosen by the domain (``signalement-<id>.eml``), else the stored one.
+        filename = str(document.get("filename") or stored_name)
+        await self._delivery.send_document(chat_id, filename, data, caption)
+
+    async def _send_email(self, row: OutboxMessage) -> None:
+        if not self._settings.smtp_host:  # retried: it goes once SMTP_HOST is set
+            raise _Failure("mail_disabled", permanent=False)
+        try:
+            email = build_email(dict(row.payload), self._settings, to=row.destination or None)
+            await send_email(email, self._settings)
+        except MailError as exc:
+            raise _Failure(exc.code, permanent=exc.permanent) from exc

@@ -1,0 +1,1 @@
+"""People: facilities, invitations, staff and technicians, roles and jobs."""

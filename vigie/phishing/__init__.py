@@ -1,0 +1,1 @@
+"""Suspicious e-mails: analysis (mailcheck), intake, campaigns, reports, form, texts, desk."""

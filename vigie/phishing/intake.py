@@ -1,0 +1,211 @@
+"""Suspicious e-mails taken in by a front end, before the pipeline and its redaction.
+
+A front end hands over an ``.eml`` file or a pasted/forwarded text; the intake analyses it in a
+thread (the deployment's trusted domains, the analyser's limits), stores the report with
+``PhishingService.submit`` and returns the message to feed the pipeline: of kind "email", whose
+text is the intent payload ``/email_received{"phishing_report":"<id>"}``. Nothing of the e-mail
+goes into the inbox or the turns. When something goes wrong, the returned message is of a kind
+the pipeline answers itself in French (``vigie/conversation/texts.py``, ``UNSUPPORTED``).
+
+Telegram's files are stored in the inbox first and taken in by the chat's worker (the pipeline's
+``prepare``), which knows the person by their pseudonym only: ``file`` takes ``sender`` instead
+of ``user_id`` there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable
+
+from vigie.conversation.pipeline import EMAIL_FAILED_KIND, EMAIL_KIND, UNKNOWN_USER, Incoming
+from vigie.core.settings import Settings
+from vigie.phishing.mailcheck import (
+    Limits,
+    analyse,
+    analyse_text,
+    looks_like_email,
+    trusted_domains,
+)
+from vigie.phishing.mailcheck.pasted import MAX_TEXT_CHARS, has_address, has_link
+from vigie.phishing.service import PhishingService
+
+__all__ = [
+    "EMAIL_INTENT",
+    "FAILED",
+    "MSG_FILE",
+    "PHOTO",
+    "TOO_BIG",
+    "UNREADABLE",
+    "Intake",
+    "email_received",
+    "file_kind",
+]
+
+logger = logging.getLogger(__name__)
+
+EMAIL_INTENT = "/email_received"
+# Kinds of the messages the pipeline answers itself (texts.UNSUPPORTED).
+TOO_BIG = "email_too_big"
+MSG_FILE = "email_msg"
+PHOTO = "email_photo"
+UNREADABLE = "email_unreadable"
+FAILED = EMAIL_FAILED_KIND
+
+EML_TYPES = frozenset({"message/rfc822"})
+MSG_TYPES = frozenset({"application/vnd.ms-outlook", "application/x-msg"})
+MAX_FILENAME_CHARS = 200
+PASTED_FILENAME = "texte-colle.txt"
+FORWARDED_FILENAME = "message-transfere.txt"
+_UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+def email_received(report_id: int) -> str:
+    """The intent payload that tells Rasa a report was stored."""
+    payload = json.dumps({"phishing_report": str(report_id)}, separators=(",", ":"))
+    return f"{EMAIL_INTENT}{payload}"
+
+
+def file_kind(filename: str, mime_type: str) -> str:
+    """ "eml" for a saved e-mail, "msg" for Outlook's own format, else "other"."""
+    name, mime = filename.strip().lower(), mime_type.strip().lower()
+    if name.endswith(".eml") or mime in EML_TYPES:
+        return "eml"
+    if name.endswith(".msg") or mime in MSG_TYPES:
+        return "msg"
+    return "other"
+
+
+def safe_filename(filename: str, default: str = "message.eml") -> str:
+    """The file's own name, without folders or control characters, bounded."""
+    name = _UNSAFE_FILENAME.sub("_", filename.strip()).strip("._ ")
+    return name[-MAX_FILENAME_CHARS:] if name else default
+
+
+class Intake:
+    """Analyses and stores what a person sends as a suspicious e-mail, for one front end."""
+
+    def __init__(
+        self,
+        phishing: PhishingService,
+        settings: Settings,
+        *,
+        channel: str,
+        sender_of: Callable[[int], str],
+        limits: Limits | None = None,
+    ) -> None:
+        self._phishing = phishing
+        self._channel = channel
+        self._sender_of = sender_of
+        self._trusted = trusted_domains(settings.mail_trusted_domains)
+        self.limits = limits or Limits()
+
+    @property
+    def max_bytes(self) -> int:
+        """The largest file taken (checked before downloading it)."""
+        return self.limits.max_bytes
+
+    async def wants(self, user_id: int, text: str) -> bool:
+        """Whether a written message is a suspicious e-mail: it looks like one, or it holds a
+        link or an address while Vigie is waiting for an e-mail from this person."""
+        if looks_like_email(text):
+            return True
+        if not (has_link(text) or has_address(text)):
+            return False
+        return await self.expecting(user_id)
+
+    async def expecting(self, user_id: int) -> bool:
+        """Whether Vigie asked this person for an e-mail (and is still waiting for it)."""
+        try:
+            return await self._phishing.expecting(self._sender_of(user_id))
+        except Exception as exc:
+            logger.warning("Expected e-mail not checked: %s", type(exc).__name__)
+            return False
+
+    def refusal(
+        self, chat_id: int, user_id: int, kind: str, update_id: int | None = None
+    ) -> Incoming:
+        """A message the pipeline answers itself (too big, .msg, photo, unreadable…)."""
+        return Incoming(chat_id=chat_id, user_id=user_id, kind=kind, update_id=update_id)
+
+    def _update_key(self, update_id: int | None) -> str | None:
+        """What makes a redelivered update give back the same report."""
+        return f"{self._channel}:{update_id}" if update_id is not None else None
+
+    async def file(
+        self,
+        *,
+        chat_id: int,
+        data: bytes,
+        filename: str,
+        update_id: int | None = None,
+        user_id: int | None = None,
+        sender: str | None = None,
+    ) -> Incoming:
+        """Take in an ``.eml`` file sent by ``user_id``, or by the person whose pseudonym is
+        ``sender`` (a file stored in the inbox before it was downloaded)."""
+        if sender is None:
+            if user_id is None:
+                raise TypeError("file() needs user_id or sender")
+            sender = self._sender_of(user_id)
+        user_id = UNKNOWN_USER if user_id is None else user_id
+        if len(data) > self.max_bytes:
+            return self.refusal(chat_id, user_id, TOO_BIG, update_id)
+        if not data.strip():
+            return self.refusal(chat_id, user_id, UNREADABLE, update_id)
+        name = safe_filename(filename)
+        try:
+            analysis = await asyncio.to_thread(
+                analyse, data, trusted=self._trusted, limits=self.limits
+            )
+            report = await self._phishing.submit(
+                sender=sender,
+                channel=self._channel,
+                chat_id=chat_id,
+                data=data,
+                source="eml",
+                filename=name,
+                analysis=analysis,
+                update_key=self._update_key(update_id),
+            )
+        except Exception as exc:  # the person still gets the reflexes (texts: email_failed)
+            logger.error("E-mail report not taken in: %s", type(exc).__name__)
+            return self.refusal(chat_id, user_id, FAILED, update_id)
+        logger.info("E-mail report %s taken in (file, %s bytes)", report.id, len(data))
+        return Incoming(chat_id, user_id, EMAIL_KIND, email_received(report.id), update_id)
+
+    async def text(
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        update_id: int | None = None,
+        forwarded: bool = False,
+    ) -> Incoming:
+        """Take in a pasted or forwarded e-mail text."""
+        text = text[:MAX_TEXT_CHARS]
+        if not text.strip():
+            return self.refusal(chat_id, user_id, UNREADABLE, update_id)
+        data = text.encode("utf-8", errors="replace")
+        try:
+            analysis = await asyncio.to_thread(
+                analyse_text, text, trusted=self._trusted, limits=self.limits
+            )
+            report = await self._phishing.submit(
+                sender=self._sender_of(user_id),
+                channel=self._channel,
+                chat_id=chat_id,
+                data=data,
+                source="text",
+                filename=FORWARDED_FILENAME if forwarded else PASTED_FILENAME,
+                analysis=analysis,
+                update_key=self._update_key(update_id),
+            )
+        except Exception as exc:
+            logger.error("E-mail report not taken in: %s", type(exc).__name__)
+            return self.refusal(chat_id, user_id, FAILED, update_id)
+        logger.info("E-mail report %s taken in (text, %s chars)", report.id, len(text))
+        return Incoming(chat_id, user_id, EMAIL_KIND, email_received(report.id), update_id)

@@ -1,0 +1,1 @@
+"""Tickets: vocabulary, form, service, notifications, texts and the technicians' desk."""

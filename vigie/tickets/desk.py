@@ -1,0 +1,410 @@
+"""The ticket desk of the Telegram front end: registration, technicians' commands and buttons.
+
+Handled here, never by Rasa: ``/start CODE`` (joining a facility, then the job question),
+``/tickets`` and ``/ticket REF`` (technicians only), the ``v:…`` buttons of notifications and
+of the registration, and the technician's reply typed after Répondre / Demander une précision.
+The buttons of suspicious e-mail reports (``v:ph:…``) and ``/campagnes`` are handled by the
+phishing desk (:mod:`vigie.phishing.desk`).
+
+The desk does not talk to Telegram: each method returns a :class:`DeskReply` that the
+Application shows. The reply being typed is remembered in memory only, for 15 minutes: after a
+restart the technician simply presses the button again.
+
+In the technicians' group chat (any chat whose id is not the user's own), only the
+technicians' buttons work, and the reply is awaited as a *reply to the prompt*: the prompt asks
+for one (Telegram's ForceReply, for that technician only) and the front end reports its message
+id with :meth:`Desk.prompt_sent`. This is what reaches a bot in privacy mode, and it keeps the
+colleagues' chatter, or another technician's message, from ever being taken as the reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.conversation import texts
+from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.redaction import redact
+from vigie.core.settings import Settings
+from vigie.people.directory import Directory, DirectoryError, InvitationError, PersonView
+from vigie.phishing.service import PhishingService
+from vigie.tickets import texts as ticket_texts
+from vigie.tickets.service import TicketError, TicketService, TicketView
+
+if TYPE_CHECKING:
+    from vigie.phishing.desk import PhishingDesk
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PREFIX = "v:"
+PHISHING_ACTION = "ph"  # ``v:ph:…``: the buttons of suspicious e-mail reports
+PENDING_REPLY_SECONDS = 15 * 60
+MAX_CODE_LENGTH = 64
+MAX_LISTED_BUTTONS = 30
+TECHNICIAN_ROLES = frozenset({"technician", "admin"})
+# Roles that may register outside Telegram (the local terminal chat): technicians work from
+# Telegram only, where their notifications are sent.
+STAFF_ROLES = frozenset({"staff", "referent"})
+TECHNICIAN_ACTIONS = frozenset({"take", "reply", "ask", "resolve", "show"})
+STAFF_ACTIONS = frozenset({"fixed", "notfixed"})
+CLOSED_STATUSES = frozenset({"closed"})
+
+
+class Kickable(Protocol):
+    """What the desk needs of the outbox dispatcher."""
+
+    def kick(self) -> None: ...
+
+
+@dataclass
+class DeskReply:
+    """What the front end shows after a desk action."""
+
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    toast: str | None = None  # short answer to a button press
+    close_buttons: bool = False  # remove the keyboard of the pressed message
+    then_menu: bool = False  # then show the usual menu (``/help`` through the pipeline)
+    # The last message asks the technician for a reply (group chats): send it with a selective
+    # ForceReply, then report its message id with ``Desk.prompt_sent``.
+    force_reply: bool = False
+
+
+@dataclass(frozen=True)
+class _PendingReply:
+    ticket_id: int
+    reference: str
+    ask: bool
+    expires_at: float
+    name: str  # the technician's display name, for the group's messages
+    prompt_id: int | None = None  # group chats: the prompt the reply must answer
+
+
+def _in_group(chat_id: int, user_id: int) -> bool:
+    """Whether the chat is a group (a private chat's id is the user's id)."""
+    return chat_id != user_id
+
+
+def _sessionmaker_of(tickets: TicketService) -> async_sessionmaker[AsyncSession]:
+    """The sessions of the ticket service (the phishing reports live in the same database)."""
+    return tickets._sessionmaker  # TicketService has no public accessor yet
+
+
+def is_desk_callback(data: str) -> bool:
+    """Whether a button's callback data belongs to the desk (never sent to Rasa)."""
+    return data.startswith(CALLBACK_PREFIX)
+
+
+def technician_buttons(view: TicketView) -> tuple[Button, ...]:
+    """The technician's buttons under a ticket (none once it is closed)."""
+    if view.status in CLOSED_STATUSES:
+        return ()
+    return ticket_texts.technician_buttons(view.id)
+
+
+def list_button(view: TicketView) -> Button:
+    """A button of the ``/tickets`` list, opening the ticket."""
+    urgency = ticket_texts.label(ticket_texts.URGENCY_LABELS, view.urgency)
+    marker = ticket_texts.URGENCY_MARKERS.get(view.urgency, "")
+    title = f"{marker}{view.reference} · {urgency} · {view.facility_name}"
+    return Button(title[:64], f"v:show:{view.id}")
+
+
+class Desk:
+    """Registration and ticket handling on the Telegram side."""
+
+    def __init__(
+        self,
+        *,
+        directory: Directory,
+        tickets: TicketService,
+        settings: Settings,
+        dispatcher: Kickable,
+        sender_of: Callable[[int], str],
+        reply_timeout: float = PENDING_REPLY_SECONDS,
+        phishing: PhishingService | None = None,
+    ) -> None:
+        # Imported here: the phishing desk builds on this module's DeskReply.
+        from vigie.phishing.desk import PhishingDesk
+
+        self._directory = directory
+        self._reply_timeout = reply_timeout
+        self._tickets = tickets
+        self._settings = settings
+        self._dispatcher = dispatcher
+        self._sender_of = sender_of
+        self._contacts = settings.contacts()
+        self._pending: dict[tuple[int, int], _PendingReply] = {}
+        # Suspicious e-mail reports: same database as the tickets.
+        self._phishing: PhishingDesk = PhishingDesk(
+            phishing=phishing or PhishingService(_sessionmaker_of(tickets), settings),
+            dispatcher=dispatcher,
+            sender_of=sender_of,
+        )
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _say(self, template: str, buttons: tuple[Button, ...] = (), **extra: object) -> DeskReply:
+        return DeskReply([self._message(template, buttons, **extra)])
+
+    def _message(
+        self, template: str, buttons: tuple[Button, ...] = (), **extra: object
+    ) -> OutgoingMessage:
+        return OutgoingMessage(texts.fill(template, self._contacts, **extra), buttons)
+
+    async def _technician(self, user_id: int) -> PersonView | None:
+        person = await self._directory.person_by_sender(self._sender_of(user_id))
+        if person is None or not person.active or person.role not in TECHNICIAN_ROLES:
+            return None
+        return person
+
+    def _refused(self, error: TicketError, reference: str | None) -> DeskReply:
+        if error.code == "not_allowed":
+            return self._say(texts.TECHNICIANS_ONLY)
+        if error.code == "bad_state" and reference:
+            return self._say(texts.TICKET_BAD_STATE, reference=reference)
+        return self._say(texts.TICKET_NOT_FOUND)
+
+    # -- registration --------------------------------------------------------------------
+
+    async def register(
+        self,
+        chat_id: int,
+        user_id: int,
+        code: str,
+        first_name: str | None = None,
+        *,
+        channel: str = "telegram",
+    ) -> DeskReply:
+        """``/start CODE``: join the invitation's facility (or the technicians, whose first
+        name signs their messages to staff). Outside Telegram (``channel="terminal"``) only
+        staff and referent codes are accepted."""
+        code = code.strip()
+        if not code or len(code) > MAX_CODE_LENGTH:
+            return self._say(texts.INVITATION_ERRORS["unknown"])
+        try:
+            person = await self._directory.redeem_invitation(
+                code,
+                channel=channel,
+                chat_id=chat_id,
+                sender=self._sender_of(user_id),
+                name=first_name,
+                roles=None if channel == "telegram" else STAFF_ROLES,
+            )
+        except InvitationError as exc:
+            logger.info("Invitation refused: %s", exc.reason)
+            template = texts.INVITATION_ERRORS.get(exc.reason, texts.INVITATION_ERRORS["unknown"])
+            return self._say(template)
+        logger.info("Person %s registered with role %s (%s)", person.id, person.role, channel)
+        if person.role in TECHNICIAN_ROLES:
+            return self._say(texts.REGISTERED_TECHNICIAN)
+        buttons = tuple(Button(title, f"v:job:{job}") for title, job in texts.JOB_BUTTONS)
+        return DeskReply(
+            [
+                self._message(texts.WELCOME),
+                self._message(texts.PRIVACY, retention_days=self._settings.retention_days),
+                self._message(texts.REGISTERED, buttons, facility=person.facility_name or ""),
+            ]
+        )
+
+    async def _choose_job(self, user_id: int, job: str) -> DeskReply:
+        try:
+            await self._directory.set_job(self._sender_of(user_id), job)
+        except DirectoryError:  # not registered (any more)
+            return DeskReply([self._message(texts.NOT_REGISTERED)], close_buttons=True)
+        except ValueError:  # not a job
+            return DeskReply(toast=texts.BUTTON_EXPIRED)
+        label = {code: title for title, code in texts.JOB_BUTTONS}.get(job, job)
+        return DeskReply(
+            [self._message(texts.JOB_CHOSEN, job=label)], close_buttons=True, then_menu=True
+        )
+
+    # -- technicians' commands -----------------------------------------------------------
+
+    async def list_tickets(self, user_id: int) -> DeskReply:
+        """``/tickets``: the open tickets, most urgent first, each with a button."""
+        if await self._technician(user_id) is None:
+            return self._say(texts.TECHNICIANS_ONLY)
+        views = await self._tickets.list_open()
+        if not views:
+            return self._say(texts.NO_OPEN_TICKETS)
+        buttons = tuple(list_button(view) for view in views[:MAX_LISTED_BUTTONS])
+        return DeskReply([OutgoingMessage(ticket_texts.technician_ticket_list(views), buttons)])
+
+    async def show_ticket(self, user_id: int, reference: str) -> DeskReply:
+        """``/ticket REF``: one ticket with its timeline and the technician's buttons."""
+        if await self._technician(user_id) is None:
+            return self._say(texts.TECHNICIANS_ONLY)
+        reference = reference.strip().upper()
+        if not reference:
+            return self._say(texts.TICKET_USAGE)
+        view = await self._tickets.get(reference[:32])
+        if view is None:
+            return self._say(texts.TICKET_UNKNOWN, reference=reference[:32])
+        return await self._ticket_card(view)
+
+    async def _ticket_card(self, view: TicketView) -> DeskReply:
+        events = await self._tickets.timeline(view.id)
+        body = ticket_texts.ticket_detail(view, events)
+        return DeskReply([OutgoingMessage(body, technician_buttons(view))])
+
+    async def list_campaigns(self, user_id: int) -> DeskReply:
+        """``/campagnes``: the recent suspicious e-mail campaigns (technicians only)."""
+        return await self._phishing.list_campaigns(user_id)
+
+    # -- buttons ---------------------------------------------------------------------------
+
+    async def callback(self, chat_id: int, user_id: int, data: str) -> DeskReply:
+        """A ``v:ACTION:ARG`` button pressed by ``user_id`` in ``chat_id``."""
+        _, _, rest = data.partition(CALLBACK_PREFIX)
+        action, _, argument = rest.partition(":")
+        if action == PHISHING_ACTION:  # technicians' buttons, private or group
+            return await self._phishing.callback(chat_id, user_id, data)
+        group = _in_group(chat_id, user_id)
+        if group and action not in TECHNICIAN_ACTIONS:
+            return DeskReply(toast=texts.GROUP_BUTTON_UNAVAILABLE)
+        if action == "job":
+            return await self._choose_job(user_id, argument)
+        try:
+            ticket_id = int(argument)
+        except ValueError:
+            return DeskReply(toast=texts.BUTTON_EXPIRED)
+        if action in STAFF_ACTIONS:
+            return await self._staff_answer(user_id, ticket_id, fixed=action == "fixed")
+        if action not in TECHNICIAN_ACTIONS:
+            return DeskReply(toast=texts.BUTTON_EXPIRED)
+        technician = await self._technician(user_id)
+        if technician is None:
+            return DeskReply(toast=texts.TECHNICIANS_ONLY)
+        view = await self._tickets.get(ticket_id)
+        if view is None:
+            return DeskReply(toast=texts.TICKET_NOT_FOUND)
+        if action == "show":
+            return await self._ticket_card(view)
+        name = technician.name or texts.TECHNICIAN_FALLBACK_NAME
+        if action in ("reply", "ask"):
+            pending = _PendingReply(
+                view.id,
+                view.reference,
+                action == "ask",
+                time.monotonic() + self._reply_timeout,
+                name,
+            )
+            self._pending[(chat_id, user_id)] = pending
+            return self._prompt(pending, user_id, group=group)
+        sender = self._sender_of(user_id)
+        try:
+            if action == "take":
+                view = await self._tickets.take(sender, view.id)
+            else:
+                view = await self._tickets.resolve(sender, view.id)
+        except TicketError as exc:
+            return self._refused(exc, view.reference)
+        self._dispatcher.kick()
+        if group:
+            template = texts.TAKEN_GROUP if action == "take" else texts.RESOLVED_GROUP
+        else:
+            template = texts.TAKEN if action == "take" else texts.RESOLVED
+        return self._say(template, reference=view.reference, name=name)
+
+    def _prompt(self, pending: _PendingReply, user_id: int, *, group: bool) -> DeskReply:
+        """Ask the technician to write the reply (in a group: as a reply to this prompt)."""
+        if not group:
+            template = texts.WRITE_QUESTION if pending.ask else texts.WRITE_REPLY
+            return self._say(template, reference=pending.reference)
+        template = texts.WRITE_QUESTION_GROUP if pending.ask else texts.WRITE_REPLY_GROUP
+        message = self._message(
+            template, reference=pending.reference, name=pending.name, user_id=user_id
+        )
+        return DeskReply([message], force_reply=True)
+
+    def prompt_sent(self, chat_id: int, user_id: int, message_id: int) -> None:
+        """The front end sent the group prompt of ``user_id``: their reply must answer it."""
+        pending = self._pending_reply(chat_id, user_id)
+        if pending is not None:
+            self._pending[(chat_id, user_id)] = replace(pending, prompt_id=message_id)
+
+    async def _staff_answer(self, user_id: int, ticket_id: int, *, fixed: bool) -> DeskReply:
+        """The requester's answer to "Est-ce réglé ?"; anyone else learns nothing."""
+        sender = self._sender_of(user_id)
+        try:
+            if fixed:
+                view = await self._tickets.confirm_fixed(sender, ticket_id)
+            else:
+                view = await self._tickets.reopen(sender, ticket_id)
+        except TicketError as exc:
+            logger.info("Staff answer refused: %s", exc.code)
+            return DeskReply(toast=texts.STAFF_REFUSED)
+        self._dispatcher.kick()
+        if fixed:
+            return DeskReply([ticket_texts.staff_confirmed_reply(view)], close_buttons=True)
+        return DeskReply([ticket_texts.staff_reopened_reply(view)], close_buttons=True)
+
+    # -- the technician's reply ------------------------------------------------------------
+
+    def _pending_reply(self, chat_id: int, user_id: int) -> _PendingReply | None:
+        now = time.monotonic()
+        for key in [k for k, p in self._pending.items() if p.expires_at <= now]:
+            del self._pending[key]
+        return self._pending.get((chat_id, user_id))
+
+    def _forget(self, chat_id: int, user_id: int, pending: _PendingReply) -> None:
+        """Drop ``pending``, unless a newer button press replaced it meanwhile."""
+        if self._pending.get((chat_id, user_id)) is pending:
+            del self._pending[(chat_id, user_id)]
+
+    async def cancel(self, chat_id: int, user_id: int) -> DeskReply | None:
+        """``/annuler``: forget the reply being typed; None when there was none."""
+        pending = self._pending_reply(chat_id, user_id)
+        if pending is None:
+            return None
+        del self._pending[(chat_id, user_id)]
+        return self._say(texts.REPLY_CANCELLED, reference=pending.reference)
+
+    async def text(
+        self, chat_id: int, user_id: int, text: str, *, reply_to: int | None = None
+    ) -> DeskReply | None:
+        """A written message: the awaited technician's reply, or None (for the pipeline).
+
+        In a private chat the next message is the reply; in a group, only a message replying
+        (``reply_to``: the replied message's id) to this technician's own prompt.
+        """
+        pending = self._pending_reply(chat_id, user_id)
+        if pending is None:
+            return None
+        group = _in_group(chat_id, user_id)
+        if group and (pending.prompt_id is None or reply_to != pending.prompt_id):
+            return None
+        text = text.strip()
+        if not text:
+            return self._prompt(pending, user_id, group=group)
+        if len(text) > self._settings.max_message_chars:
+            return self._say(texts.REPLY_TOO_LONG, limit=self._settings.max_message_chars)
+        redaction = redact(text)
+        try:
+            view = await self._tickets.technician_message(
+                self._sender_of(user_id), pending.ticket_id, redaction.text, ask=pending.ask
+            )
+        except TicketError as exc:  # refused for good: the reply cannot go
+            self._forget(chat_id, user_id, pending)
+            return self._refused(exc, pending.reference)
+        # Only now: on another error (the database…) the reply is still awaited, and the
+        # technician, told that it failed, simply sends it again.
+        self._forget(chat_id, user_id, pending)
+        self._dispatcher.kick()
+        if group:
+            template = texts.QUESTION_SENT_GROUP if pending.ask else texts.REPLY_SENT_GROUP
+        else:
+            template = texts.QUESTION_SENT if pending.ask else texts.REPLY_SENT
+        reply = self._say(template, reference=view.reference, name=pending.name)
+        if redaction.found:
+            what = texts.REDACTED_KINDS.get(redaction.found[0], texts.REDACTED_DEFAULT)
+            reply.messages.append(self._message(texts.REPLY_REDACTED, what=what))
+        return reply
+
+
+__all__ = ["CALLBACK_PREFIX", "Desk", "DeskReply", "is_desk_callback", "technician_buttons"]
