@@ -7,6 +7,7 @@ import io
 import struct
 import zipfile
 import zlib
+from functools import cache
 
 from scripts.mailgen.heldout_mime import Person, stream
 
@@ -150,7 +151,8 @@ def zip_stored(files: list[tuple[str, bytes]]) -> bytes:
     return buf.getvalue()
 
 
-def _crc_table() -> list[int]:
+@cache
+def crc_table() -> list[int]:
     table = []
     for n in range(256):
         c = n
@@ -160,14 +162,11 @@ def _crc_table() -> list[int]:
     return table
 
 
-CRC_TABLE = _crc_table()
-
-
 def zip_encrypted(files: list[tuple[str, bytes]], password: str, seed: str) -> bytes:
     """A zip whose entries are encrypted with the traditional PKWARE cipher (ZipCrypto)."""
 
     def crc_byte(crc: int, b: int) -> int:
-        return (crc >> 8) ^ CRC_TABLE[(crc ^ b) & 0xFF]
+        return (crc >> 8) ^ crc_table()[(crc ^ b) & 0xFF]
 
     dos_time = (ZIP_TIME[3] << 11) | (ZIP_TIME[4] << 5) | (ZIP_TIME[5] // 2)
     dos_date = ((ZIP_TIME[0] - 1980) << 9) | (ZIP_TIME[1] << 5) | ZIP_TIME[2]
