@@ -1,0 +1,358 @@
+"""Held-out set: the attachments (PDF, JPEG, PNG, zip, ISO image, calendar invitation)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import zipfile
+import zlib
+from functools import cache
+
+from scripts.mailgen.heldout_mime import Person, stream
+
+# --- Attachments -------------------------------------------------------------------------
+
+ZIP_TIME = (2026, 5, 4, 16, 42, 10)
+
+
+def pdf(
+    lines: list[str], *, producer: str = "Microsoft® Word pour Microsoft 365", title: str = ""
+) -> bytes:
+    """A small valid one-page PDF showing ``lines`` (Helvetica, WinAnsi)."""
+
+    def esc(s: str) -> bytes:
+        raw = s.encode("cp1252", "replace")
+        return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    ops = [b"BT /F1 11 Tf 14 TL 60 780 Td"]
+    for i, line in enumerate(lines):
+        size = b"/F2 14 Tf " if i == 0 else (b"/F1 11 Tf " if i == 1 else b"")
+        ops.append(size + b"(" + esc(line) + b") Tj T*")
+    ops.append(b"ET")
+    stream_data = zlib.compress(b"\n".join(ops), 9)
+    info = (
+        b"<< /Producer (" + esc(producer) + b") /Title (" + esc(title or lines[0]) + b")"
+        b" /CreationDate (D:20260504101500+02'00') >>"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
+        b"/Resources << /Font << /F1 4 0 R /F2 6 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length "
+        + str(len(stream_data)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + stream_data
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+        info,
+    ]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += str(i).encode() + b" 0 obj\n" + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (
+        b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R /Info 7 0 R >>\n"
+        b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
+    )
+    return bytes(out)
+
+
+JPEG_CORE = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////"
+    "////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA="
+)
+
+
+def jpeg(seed: str, camera: str, size: int = 24_000) -> bytes:
+    """A JPEG-shaped photo: SOI, an APP1 block naming the camera, filler APP2 data, a 1x1 image."""
+    exif = (
+        b"Exif\x00\x00MM\x00*\x00\x00\x00\x08"
+        + camera.encode()
+        + b"\x00"
+        + b"2026:05:04 14:22:33\x00"
+    )
+    app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+    filler = b""
+    remaining = size
+    n = 0
+    while remaining > 0:
+        chunk = stream(f"{seed}/jpeg/{n}", min(remaining, 60_000))
+        filler += b"\xff\xe2" + struct.pack(">H", len(chunk) + 2) + chunk
+        remaining -= len(chunk)
+        n += 1
+    body = JPEG_CORE[2:]
+    if not body.endswith(b"\xff\xd9"):
+        body += b"\xff\xd9"
+    return b"\xff\xd8" + app1 + filler + body
+
+
+def png(width: int, height: int, rows: list[bytes]) -> bytes:
+    """An 8-bit greyscale PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    raw = b"".join(b"\x00" + r for r in rows)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def qr_like(seed: str, modules: int = 29, scale: int = 6) -> bytes:
+    """A QR-code-shaped PNG (three finder patterns, modules from the seed; never decoded)."""
+    bits = stream(f"{seed}/qr", modules * modules)
+    grid = [[bits[y * modules + x] & 1 for x in range(modules)] for y in range(modules)]
+    for ox, oy in ((0, 0), (modules - 7, 0), (0, modules - 7)):
+        for y in range(7):
+            for x in range(7):
+                edge = x in (0, 6) or y in (0, 6)
+                core = 2 <= x <= 4 and 2 <= y <= 4
+                grid[oy + y][ox + x] = 1 if edge or core else 0
+        for i in range(-1, 8):
+            for x, y in ((ox + i, oy - 1), (ox + i, oy + 7), (ox - 1, oy + i), (ox + 7, oy + i)):
+                if 0 <= x < modules and 0 <= y < modules:
+                    grid[y][x] = 0
+    quiet = 4
+    size = (modules + 2 * quiet) * scale
+    rows = []
+    for py in range(size):
+        my = py // scale - quiet
+        row = bytearray()
+        for px in range(size):
+            mx = px // scale - quiet
+            dark = 0 <= mx < modules and 0 <= my < modules and grid[my][mx]
+            row.append(0 if dark else 255)
+        rows.append(bytes(row))
+    return png(size, size, rows)
+
+
+def zip_stored(files: list[tuple[str, bytes]]) -> bytes:
+    """A zip (stored) with fixed timestamps."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.create_system = 0
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+@cache
+def crc_table() -> list[int]:
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (0xEDB88320 ^ (c >> 1)) if c & 1 else (c >> 1)
+        table.append(c)
+    return table
+
+
+def zip_encrypted(files: list[tuple[str, bytes]], password: str, seed: str) -> bytes:
+    """A zip whose entries are encrypted with the traditional PKWARE cipher (ZipCrypto)."""
+
+    def crc_byte(crc: int, b: int) -> int:
+        return (crc >> 8) ^ crc_table()[(crc ^ b) & 0xFF]
+
+    dos_time = (ZIP_TIME[3] << 11) | (ZIP_TIME[4] << 5) | (ZIP_TIME[5] // 2)
+    dos_date = ((ZIP_TIME[0] - 1980) << 9) | (ZIP_TIME[1] << 5) | ZIP_TIME[2]
+    out = bytearray()
+    central = bytearray()
+    for index, (name, data) in enumerate(files):
+        keys = [0x12345678, 0x23456789, 0x34567890]
+
+        def update(b: int, keys: list[int] = keys) -> None:
+            keys[0] = crc_byte(keys[0], b)
+            keys[1] = ((keys[1] + (keys[0] & 0xFF)) * 134775813 + 1) & 0xFFFFFFFF
+            keys[2] = crc_byte(keys[2], keys[1] >> 24)
+
+        def cipher(b: int, keys: list[int] = keys) -> int:
+            t = (keys[2] | 2) & 0xFFFF
+            c = b ^ (((t * (t ^ 1)) >> 8) & 0xFF)
+            update(b)
+            return c
+
+        for ch in password.encode():
+            update(ch)
+        crc = zlib.crc32(data) & 0xFFFFFFFF
+        header = stream(f"{seed}/zipcrypto/{index}", 11) + bytes([crc >> 24])
+        encrypted = bytes(cipher(b) for b in header + data)
+        fname = name.encode("cp437")
+        local = struct.pack(
+            "<IHHHHHIIIHH",
+            0x04034B50,
+            20,
+            0x0001,
+            0,
+            dos_time,
+            dos_date,
+            crc,
+            len(encrypted),
+            len(data),
+            len(fname),
+            0,
+        )
+        offset = len(out)
+        out += local + fname + encrypted
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0x0001,
+                0,
+                dos_time,
+                dos_date,
+                crc,
+                len(encrypted),
+                len(data),
+                len(fname),
+                0,
+                0,
+                0,
+                0,
+                0o644 << 16,
+                offset,
+            )
+            + fname
+        )
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(files), len(files), len(central), len(out), 0
+    )
+    return bytes(out + central + end)
+
+
+EXE_STUB = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8"
+    + b"\x00" * 43
+    + b"\x80\x00\x00\x00\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21"
+    + b"This program cannot be run in DOS mode.\r\r\n$"
+    + b"\x00" * 7
+    + b"PE\x00\x00\x4c\x01\x03\x00"
+    + b"\x00" * 120
+)
+
+
+def iso_image(volume: str, filename: str, payload: bytes) -> bytes:
+    """An ISO 9660-shaped image: 16 empty sectors, a primary volume descriptor, the terminator,
+    a root directory record naming ``filename`` and the payload."""
+    sector = 2048
+    pvd = bytearray(sector)
+    pvd[0:8] = b"\x01CD001\x01\x00"
+    pvd[8:40] = b"WIN32".ljust(32)
+    pvd[40:72] = volume.encode().ljust(32)
+    pvd[80:88] = struct.pack("<I", 20) + struct.pack(">I", 20)
+    term = bytearray(sector)
+    term[0:7] = b"\xffCD001\x01"
+    ident = filename.upper().encode() + b";1"
+    record = bytearray(33 + len(ident))
+    record[0] = len(record)
+    record[2:10] = struct.pack("<I", 19) + struct.pack(">I", 19)
+    record[10:18] = struct.pack("<I", len(payload)) + struct.pack(">I", len(payload))
+    record[18:25] = bytes([126, 5, 4, 16, 42, 10, 8])
+    record[32] = len(ident)
+    record[33:] = ident
+    root = bytes(record).ljust(sector, b"\x00")
+    data = payload.ljust(((len(payload) + sector - 1) // sector) * sector, b"\x00")
+    return b"\x00" * (16 * sector) + bytes(pvd) + bytes(term) + root + data
+
+
+def ics(
+    *,
+    prodid: str,
+    uid: str,
+    stamp: str,
+    start: str,
+    end: str,
+    summary: str,
+    organizer: Person,
+    attendees: list[Person],
+    location: str,
+    description: str = "",
+) -> str:
+    """A METHOD:REQUEST invitation (times in Europe/Paris)."""
+
+    def fold_ics(line: str) -> str:
+        raw = line.encode()
+        if len(raw) <= 74:
+            return line
+        out, cur = [], ""
+        for ch in line:
+            if len((cur + ch).encode()) > 73:
+                out.append(cur)
+                cur = ch
+            else:
+                cur += ch
+        out.append(cur)
+        return "\r\n ".join(out)
+
+    lines = [
+        "BEGIN:VCALENDAR",
+        f"PRODID:{prodid}",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        "METHOD:REQUEST",
+        "BEGIN:VTIMEZONE",
+        "TZID:Europe/Paris",
+        "BEGIN:DAYLIGHT",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "TZNAME:CEST",
+        "DTSTART:19700329T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "END:DAYLIGHT",
+        "BEGIN:STANDARD",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "TZNAME:CET",
+        "DTSTART:19701025T030000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+        "BEGIN:VEVENT",
+        f"DTSTART;TZID=Europe/Paris:{start}",
+        f"DTEND;TZID=Europe/Paris:{end}",
+        f"DTSTAMP:{stamp}",
+        f"ORGANIZER;CN={organizer.name}:mailto:{organizer.email}",
+        f"UID:{uid}",
+    ]
+    for a in attendees:
+        lines.append(
+            f"ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN={a.name};X-NUM-GUESTS=0:mailto:{a.email}"
+        )
+    if description:
+        lines.append(
+            "DESCRIPTION:"
+            + description.replace("\\", "\\\\")
+            .replace(",", "\\,")
+            .replace(";", "\\;")
+            .replace("\n", "\\n")
+        )
+    lines += [
+        "LOCATION:" + location.replace(",", "\\,"),
+        "SEQUENCE:0",
+        "STATUS:CONFIRMED",
+        "SUMMARY:" + summary.replace(",", "\\,"),
+        "TRANSP:OPAQUE",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(fold_ics(line) for line in lines) + "\r\n"
+
+
+# --- Trace: who sent, who received -------------------------------------------------------
