@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.terminal import TERMINAL_CHAT_ID, TERMINAL_USER_ID, TerminalDelivery, chat, to_incoming
+from tests.auxil.paths import EMAILS
 from tests.auxil.toggle_proxy import free_port
 from vigie.conversation.models import InboxItem
 from vigie.core.messages import Button, OutgoingMessage
@@ -234,8 +235,6 @@ async def test_the_telegram_dispatcher_leaves_the_terminal_rows(
 
 
 # -- Suspicious e-mails: /mail CHEMIN.eml -------------------------------------------------------
-
-EMAILS = Path(__file__).resolve().parent.parent / "data" / "emails"
 
 
 async def test_a_saved_email_is_submitted_with_the_mail_command(

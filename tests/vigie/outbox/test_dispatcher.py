@@ -10,13 +10,13 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.auxil.paths import EMAILS
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from vigie.conversation.pipeline import DeliveryError
@@ -624,8 +624,6 @@ async def test_close_waits_for_the_smtp_send_in_flight_and_its_marking(
 
 
 # -- Suspicious e-mail reports: the original file, staff warnings --------------------------
-
-EMAILS = Path(__file__).resolve().parents[1] / "data" / "emails"
 PARCEL = EMAILS / "phishing" / "colis_chronopost_short.eml"
 REPORTERS = (1401, 1402, 1403)  # staff of two facilities (Telegram chats)
 UNREACHABLE = 1404  # a staff member who blocked the bot

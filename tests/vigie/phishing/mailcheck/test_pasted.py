@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auxil.paths import EMAILS
 from vigie.phishing.mailcheck import analyse, analyse_text, looks_like_email, trusted_domains
 from vigie.phishing.mailcheck.parse import html_text_and_links, parse_eml
 from vigie.phishing.mailcheck.pasted import (
@@ -25,7 +26,6 @@ from vigie.phishing.mailcheck.pasted import (
     text_to_eml,
 )
 
-EMAILS = Path(__file__).resolve().parent.parent / "data" / "emails"
 TRUSTED = trusted_domains(["ehpad-lestilleuls.fr"])
 
 FAKE_AMELI = """\

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.auxil.paths import EMAILS
 from vigie.conversation import texts
 from vigie.core.messages import OutgoingMessage
 from vigie.core.pseudonym import pseudonymize
@@ -27,7 +28,6 @@ from vigie.tickets.desk import Desk, DeskReply
 from vigie.tickets.service import TicketService
 
 SECRET = b"phishdesk-test-secret"
-EMAILS = Path(__file__).resolve().parents[1] / "data" / "emails"
 PARCEL = EMAILS / "phishing" / "colis_chronopost_short.eml"
 MAILBOX = EMAILS / "phishing" / "quota_outlook_mini.eml"
 TECH, OTHER_TECH = 201, 202

@@ -24,6 +24,7 @@ from telegram.ext import Application
 
 from bot.telegram_app import TelegramDelivery, VigieBot, build_application
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser, text_link
+from tests.auxil.paths import EMAILS
 from vigie.conversation.models import InboxItem, Turn
 from vigie.conversation.pipeline import DeliveryError, Pipeline
 from vigie.conversation.rasa_client import WEBHOOK_PATH
@@ -37,7 +38,6 @@ from vigie.phishing.service import PhishingService
 
 SECRET = "intake-test-secret"
 GROUP = -1001234567890
-EMAILS = Path(__file__).resolve().parent.parent / "data" / "emails"
 PHISHING_EML = EMAILS / "phishing" / "ameli_attestation_spoofed.eml"
 DEGRADED = "bien enregistré"
 

@@ -1,7 +1,7 @@
 """The pipeline with a real SQLite inbox and a real Rasa client facing a closed port.
 
 E-mail files are prepared by a preparer the test gives (the Telegram bot's own, which
-downloads the file, is tested in tests/bot/test_intake.py)."""
+downloads the file, is tested in tests/bot/test_telegram_intake.py)."""
 
 from __future__ import annotations
 

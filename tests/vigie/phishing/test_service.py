@@ -7,13 +7,13 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.auxil.paths import EMAILS
 from vigie.core.settings import Settings
 from vigie.db.base import utcnow
 from vigie.outbox.models import OutboxMessage
@@ -31,7 +31,6 @@ from vigie.phishing.service import (
     normalise_subject,
 )
 
-EMAILS = Path(__file__).resolve().parent.parent / "data" / "emails"
 #: What a deployment puts in MAIL_TRUSTED_DOMAINS (see tests/data/emails/README.md).
 OWN_DOMAINS = ["ehpad-lestilleuls.fr", "fam-horizon.org", "axion-si.fr", "logisoins.fr"]
 GROUP_CHAT = -1009876543210
