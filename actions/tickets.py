@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.people.directory import Directory
 from vigie.tickets import form as ticket_form
 from vigie.tickets import texts as ticket_texts
+from vigie.tickets.reference import find_reference
 from vigie.tickets.service import (
     TicketDraft,
     TicketError,
@@ -60,7 +60,6 @@ FOLLOWUP_SLOTS = ("followup_ref", "followup_text", "form_cancelled")
 BASE_SLOTS = ["problem", "device", "scope", "care_impact"]
 CHOICE_ENTITY = "choice"
 REF_ENTITY = "ticket_ref"
-REFERENCE_RE = re.compile(r"\bVIG[-\s]?(\d{4})[-\s]?(\d{1,6})\b", re.IGNORECASE)
 MAX_TICKETS_SHOWN = 5
 SIDE_QUESTION_CONFIDENCE = 0.5
 PROBLEM_QUESTION_CONFIDENCE = 0.6
@@ -128,14 +127,6 @@ def _entity(tracker: Tracker, name: str) -> str | None:
             if isinstance(value, str) and value:
                 return value
     return None
-
-
-def find_reference(text: str) -> str | None:
-    """A ticket reference written by the person, normalised (``VIG-2026-00042``)."""
-    match = REFERENCE_RE.search(text or "")
-    if match is None:
-        return None
-    return f"VIG-{match.group(1)}-{int(match.group(2)):05d}"
 
 
 def _add_info_button(reference: str) -> Button:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import re
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -21,12 +20,11 @@ from email.utils import formatdate
 from typing import Any
 
 from vigie.core.settings import Settings
+from vigie.tickets.reference import reference_in_subject
 
-__all__ = ["MailError", "build_email", "reference_from_subject", "send_email"]
+__all__ = ["MailError", "build_email", "send_email"]
 
 logger = logging.getLogger(__name__)
-
-_REFERENCE = re.compile(r"\[(VIG-\d{4}-\d{5,})\]")
 
 
 class MailError(Exception):
@@ -39,12 +37,6 @@ class MailError(Exception):
 
     def __repr__(self) -> str:
         return f"MailError({self.code!r}, permanent={self.permanent})"
-
-
-def reference_from_subject(subject: str) -> str | None:
-    """The ticket reference in ``"[VIG-2026-00042] …"``, or None."""
-    match = _REFERENCE.search(subject)
-    return match.group(1) if match else None
 
 
 def _single_line(value: str) -> str:
@@ -94,7 +86,7 @@ def build_email(
     if reference_ids:
         message["References"] = " ".join(reference_ids)
     message["Auto-Submitted"] = "auto-generated"
-    reference = reference_from_subject(subject)
+    reference = reference_in_subject(subject)
     if reference:
         message["X-Vigie-Reference"] = reference
     message.set_content(body, subtype="plain", charset="utf-8")

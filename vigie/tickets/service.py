@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -31,6 +30,7 @@ from vigie.people.directory import technician_chats
 from vigie.people.models import Facility, Person
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.models import Ticket, TicketEvent
+from vigie.tickets.reference import format_reference, normalize_reference
 from vigie.tickets.vocabulary import CARE_IMPACTS, DEVICES, SCOPES, TICKET_STATUSES, URGENCIES
 
 logger = logging.getLogger(__name__)
@@ -50,8 +50,6 @@ MAX_PROBLEM_CHARS = 4000
 MAX_MESSAGE_CHARS = 4000
 # Key of the PostgreSQL advisory lock serialising the numbering of tickets ("VI" + year).
 _ADVISORY_LOCK_KEY = 0x5649
-
-_REFERENCE_RE = re.compile(r"VIG[-\s_]?(\d{4})[-\s_]?(\d{1,6})", re.IGNORECASE)
 
 TicketErrorCode = Literal["not_registered", "not_found", "not_allowed", "bad_state"]
 
@@ -118,18 +116,6 @@ def derive_urgency(device: str, scope: str, care_impact: str) -> str:
     if device in ("care_software", "network") and scope == "service":
         return "normal"
     return "low"
-
-
-def normalize_reference(value: str) -> str | None:
-    """``"vig 2026 42"`` → ``"VIG-2026-00042"``; None when it is not a reference."""
-    match = _REFERENCE_RE.fullmatch(value.strip())
-    if not match:
-        return None
-    return format_reference(int(match.group(1)), int(match.group(2)))
-
-
-def format_reference(year: int, number: int) -> str:
-    return f"VIG-{year}-{number:05d}"
 
 
 def _check_draft(draft: TicketDraft) -> TicketDraft:

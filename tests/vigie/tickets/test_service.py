@@ -21,7 +21,6 @@ from vigie.tickets.service import (
     TicketError,
     TicketService,
     derive_urgency,
-    normalize_reference,
 )
 
 STAFF_CHAT = 1001
@@ -118,14 +117,6 @@ def telegram_to(rows: list[OutboxMessage]) -> dict[str, dict[str, Any]]:
 )
 def test_derive_urgency(device: str, scope: str, care: str, expected: str) -> None:
     assert derive_urgency(device, scope, care) == expected
-
-
-def test_normalize_reference() -> None:
-    assert normalize_reference("vig-2026-42") == "VIG-2026-00042"
-    assert normalize_reference(" VIG 2026 00042 ") == "VIG-2026-00042"
-    assert normalize_reference("VIG-2026-00042") == "VIG-2026-00042"
-    assert normalize_reference("2026-42") is None
-    assert normalize_reference("VIG-26-1") is None
 
 
 async def test_create_writes_ticket_event_and_notifications(world: World) -> None:
