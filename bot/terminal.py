@@ -26,6 +26,7 @@ from vigie.conversation import texts
 from vigie.conversation.pipeline import Incoming, Pipeline
 from vigie.core.messages import Button, OutgoingMessage, html_to_plain
 from vigie.core.settings import Settings
+from vigie.core.typography import NBSP
 from vigie.outbox.dispatcher import TERMINAL_CHANNELS, Dispatcher
 from vigie.phishing.intake import MSG_FILE, TOO_BIG, Intake, file_kind
 from vigie.tickets.desk import Desk, DeskReply, is_desk_callback
@@ -38,7 +39,6 @@ TERMINAL_USER_ID = 1
 PROMPT = "\nVous › "
 TECHNICIAN_COMMANDS = frozenset({"/tickets", "/ticket", "/campagnes"})
 MAIL_COMMAND = "/mail"
-NBSP = "\u00a0"
 
 
 class TerminalDelivery:

@@ -30,16 +30,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vigie.core.hours import parse_hours
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
+from vigie.core.typography import NBSP, truncate
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.outbox.store import FAILED, PENDING, Outbox
 from vigie.people.directory import Directory, FacilityView, InvitationView
 from vigie.tickets import texts
 from vigie.tickets.service import TicketError, TicketService, TicketView
+from vigie.tickets.vocabulary import TICKET_STATUSES
 
 __all__ = ["main"]
 
 ADMIN_TIMEZONE = "Europe/Paris"
-TICKET_STATUSES = ("new", "in_progress", "waiting", "resolved", "closed", "reopened")
+PROBLEM_COLUMN_CHARS = 60  # problem texts in tables
 INVITATION_ROLES = ("staff", "referent", "technician")
 # Default (uses, days) of a new code. A technician's code opens every facility's tickets: one
 # use, two days, unless the admin asks for more.
@@ -62,7 +64,6 @@ EXPORT_FIELDS = (
     "problem",
 )
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
-_NBSP = "\u00a0"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -110,16 +111,11 @@ def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=out)
 
 
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 async def _facility(ctx: Context, id_or_name: str) -> FacilityView:
     facility = await ctx.directory.get_facility(id_or_name)
     if facility is None:
         raise CliError(
-            f"établissement inconnu{_NBSP}: {id_or_name!r} (voir « vigie facilities list »)"
+            f"établissement inconnu{NBSP}: {id_or_name!r} (voir « vigie facilities list »)"
         )
     return facility
 
@@ -137,10 +133,10 @@ async def facilities_add(ctx: Context, args: argparse.Namespace) -> None:
         referent_contact=args.referent,
     )
     print(
-        f"Établissement créé{_NBSP}: n° {facility.id} — {facility.name} ({facility.town})",
+        f"Établissement créé{NBSP}: n° {facility.id} — {facility.name} ({facility.town})",
         file=ctx.out,
     )
-    print(f"Horaires{_NBSP}: {parse_hours(facility.hours).describe()}", file=ctx.out)
+    print(f"Horaires{NBSP}: {parse_hours(facility.hours).describe()}", file=ctx.out)
 
 
 async def facilities_list(ctx: Context, args: argparse.Namespace) -> None:
@@ -164,13 +160,13 @@ async def facilities_list(ctx: Context, args: argparse.Namespace) -> None:
 async def invitations_create(ctx: Context, args: argparse.Namespace) -> None:
     if args.role == "technician" and args.facility is not None:
         raise UsageError(
-            f"un code technicien n’est lié à aucun établissement{_NBSP}: retirez --facility"
+            f"un code technicien n’est lié à aucun établissement{NBSP}: retirez --facility"
         )
     if args.role != "technician" and args.facility is None:
         raise UsageError(f"--facility est obligatoire pour le rôle {args.role}")
     bot = args.bot_username.lstrip("@") if args.bot_username else None
     if bot is not None and not _BOT_USERNAME.fullmatch(bot):
-        raise UsageError(f"nom de bot invalide{_NBSP}: {args.bot_username!r}")
+        raise UsageError(f"nom de bot invalide{NBSP}: {args.bot_username!r}")
     facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
     default_uses, default_days = INVITATION_DEFAULTS.get(args.role, STAFF_INVITATION_DEFAULTS)
     invitation = await ctx.directory.create_invitation(
@@ -180,16 +176,14 @@ async def invitations_create(ctx: Context, args: argparse.Namespace) -> None:
         valid_days=args.days if args.days is not None else default_days,
     )
     where = f" — {invitation.facility_name}" if invitation.facility_name else ""
-    print(f"Code d’invitation{_NBSP}: {invitation.code}", file=ctx.out)
-    print(f"Rôle{_NBSP}: {ROLE_LABELS.get(invitation.role, invitation.role)}{where}", file=ctx.out)
+    print(f"Code d’invitation{NBSP}: {invitation.code}", file=ctx.out)
+    print(f"Rôle{NBSP}: {ROLE_LABELS.get(invitation.role, invitation.role)}{where}", file=ctx.out)
     print(
         f"Valable jusqu’au {_local(invitation.expires_at)}, "
         f"{invitation.max_uses} utilisation(s) au plus",
         file=ctx.out,
     )
-    print(
-        f"Lien{_NBSP}: https://t.me/{bot or '<nom_du_bot>'}?start={invitation.code}", file=ctx.out
-    )
+    print(f"Lien{NBSP}: https://t.me/{bot or '<nom_du_bot>'}?start={invitation.code}", file=ctx.out)
     if bot is None:
         print(
             "(remplacez <nom_du_bot> par le nom du bot, ou utilisez --bot-username)", file=ctx.out
@@ -229,7 +223,7 @@ async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
 
 async def invitations_revoke(ctx: Context, args: argparse.Namespace) -> None:
     await ctx.directory.revoke_invitation(args.code)
-    print(f"Code révoqué{_NBSP}: {args.code.strip().upper()}", file=ctx.out)
+    print(f"Code révoqué{NBSP}: {args.code.strip().upper()}", file=ctx.out)
 
 
 # --- Technicians -------------------------------------------------------------------------
@@ -239,7 +233,7 @@ async def technicians_add(ctx: Context, args: argparse.Namespace) -> None:
     secret = ctx.settings.pseudonym_secret.get_secret_value()
     if not secret:
         raise CliError(
-            f"PSEUDONYM_SECRET est vide{_NBSP}: renseignez-le dans .env (le même que celui du bot)"
+            f"PSEUDONYM_SECRET est vide{NBSP}: renseignez-le dans .env (le même que celui du bot)"
         )
     if args.telegram_id <= 0:
         raise UsageError("--telegram-id doit être l’identifiant Telegram (un nombre positif)")
@@ -248,13 +242,13 @@ async def technicians_add(ctx: Context, args: argparse.Namespace) -> None:
         chat_id=args.telegram_id,
         sender=pseudonymize(args.telegram_id, secret.encode()),
     )
-    print(f"Technicien ajouté{_NBSP}: n° {person.id} — {person.name}", file=ctx.out)
+    print(f"Technicien ajouté{NBSP}: n° {person.id} — {person.name}", file=ctx.out)
 
 
 async def technicians_remove(ctx: Context, args: argparse.Namespace) -> None:
     person = await ctx.directory.remove_technician(args.technician)
     print(
-        f"Technicien retiré{_NBSP}: n° {person.id} — {person.name} "
+        f"Technicien retiré{NBSP}: n° {person.id} — {person.name} "
         "(il ne recevra plus les demandes et aucun code ne le réactivera)",
         file=ctx.out,
     )
@@ -267,9 +261,9 @@ async def technicians_remove(ctx: Context, args: argparse.Namespace) -> None:
     ]
     if codes:
         print(
-            f"Attention{_NBSP}: {len(codes)} code(s) technicien encore valable(s) "
-            f"({', '.join(codes)}){_NBSP}: qui en reçoit un devient technicien. Pour révoquer un "
-            f"code{_NBSP}: vigie invitations revoke CODE",
+            f"Attention{NBSP}: {len(codes)} code(s) technicien encore valable(s) "
+            f"({', '.join(codes)}){NBSP}: qui en reçoit un devient technicien. Pour révoquer un "
+            f"code{NBSP}: vigie invitations revoke CODE",
             file=ctx.out,
         )
 
@@ -310,7 +304,7 @@ async def tickets_list(ctx: Context, args: argparse.Namespace) -> None:
                 t.urgency,
                 t.status,
                 t.assignee_name or "—",
-                _short(t.problem),
+                truncate(t.problem, PROBLEM_COLUMN_CHARS),
             ]
             for t in tickets
         ],
@@ -321,31 +315,31 @@ async def tickets_show(ctx: Context, args: argparse.Namespace) -> None:
     service = ctx.tickets
     ticket = await service.get(args.reference.strip().upper())
     if ticket is None:
-        raise CliError(f"demande inconnue{_NBSP}: {args.reference!r}")
+        raise CliError(f"demande inconnue{NBSP}: {args.reference!r}")
     tz = ticket.facility_timezone
     lines = [
         f"{ticket.reference} — {ticket.facility_name}",
-        f"Statut{_NBSP}: {texts.label(texts.TECHNICIAN_STATUS_LABELS, ticket.status)}"
+        f"Statut{NBSP}: {texts.label(texts.TECHNICIAN_STATUS_LABELS, ticket.status)}"
         f" ({ticket.status})",
-        f"Urgence{_NBSP}: {texts.label(texts.URGENCY_LABELS, ticket.urgency)}",
-        f"Matériel{_NBSP}: {texts.label(texts.DEVICE_LABELS, ticket.device)}",
-        f"Personnes touchées{_NBSP}: {texts.label(texts.SCOPE_LABELS_THIRD_PERSON, ticket.scope)}",
-        f"Les soins peuvent continuer{_NBSP}: "
+        f"Urgence{NBSP}: {texts.label(texts.URGENCY_LABELS, ticket.urgency)}",
+        f"Matériel{NBSP}: {texts.label(texts.DEVICE_LABELS, ticket.device)}",
+        f"Personnes touchées{NBSP}: {texts.label(texts.SCOPE_LABELS_THIRD_PERSON, ticket.scope)}",
+        f"Les soins peuvent continuer{NBSP}: "
         f"{texts.label(texts.CARE_IMPACT_LABELS, ticket.care_impact)}",
-        f"Métier du demandeur{_NBSP}: {texts.label(texts.JOB_LABELS, ticket.requester_job)}",
-        f"Technicien{_NBSP}: {ticket.assignee_name or '—'}",
+        f"Métier du demandeur{NBSP}: {texts.label(texts.JOB_LABELS, ticket.requester_job)}",
+        f"Technicien{NBSP}: {ticket.assignee_name or '—'}",
         f"Créée le {_local(ticket.created_at, tz)}, mise à jour le {_local(ticket.updated_at, tz)}",
         "",
-        f"Problème{_NBSP}:",
+        f"Problème{NBSP}:",
         ticket.problem,
         "",
-        f"Historique{_NBSP}:",
+        f"Historique{NBSP}:",
     ]
     for line in lines:
         print(line, file=ctx.out)
     for event in await service.timeline(ticket.id):
         action = texts.label(texts.EVENT_LABELS, event.kind)
-        text = f"{_NBSP}: {event.text}" if event.text else ""
+        text = f"{NBSP}: {event.text}" if event.text else ""
         print(f"  {_local(event.at, tz)}  {event.actor_label} {action}{text}", file=ctx.out)
 
 
@@ -383,7 +377,7 @@ async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
         encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
         args.output.write_text(buffer.getvalue(), encoding=encoding, newline="")
     except OSError as exc:
-        raise CliError(f"impossible d’écrire {args.output}{_NBSP}: {exc.strerror}") from exc
+        raise CliError(f"impossible d’écrire {args.output}{NBSP}: {exc.strerror}") from exc
     print(f"{len(rows)} demande(s) exportée(s) dans {args.output}", file=sys.stderr)
 
 
@@ -400,9 +394,9 @@ async def _warn_if_nobody_is_notified(ctx: Context) -> None:
     technicians = await ctx.directory.list_technicians(active_only=True)
     if not any(person.channel == "telegram" for person in technicians):
         print(
-            f"Attention{_NBSP}: aucun technicien actif et TECHNICIANS_CHAT_ID vide{_NBSP}: "
+            f"Attention{NBSP}: aucun technicien actif et TECHNICIANS_CHAT_ID vide{NBSP}: "
             "les nouvelles demandes ne sont notifiées à personne dans Telegram "
-            f"(voir «{_NBSP}vigie technicians add{_NBSP}»).",
+            f"(voir «{NBSP}vigie technicians add{NBSP}»).",
             file=sys.stderr,
         )
 
@@ -443,10 +437,10 @@ async def outbox_retry(ctx: Context, args: argparse.Namespace) -> None:
         if count == 0:
             raise CliError(
                 f"aucun message en échec n° {args.id} "
-                f"(voir «{_NBSP}vigie outbox list --status failed{_NBSP}»)"
+                f"(voir «{NBSP}vigie outbox list --status failed{NBSP}»)"
             )
     print(
-        f"{count} message(s) remis en attente{_NBSP}: le bot les envoie à son prochain passage.",
+        f"{count} message(s) remis en attente{NBSP}: le bot les envoie à son prochain passage.",
         file=ctx.out,
     )
 
@@ -458,9 +452,9 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"nombre entier attendu{_NBSP}: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"nombre entier attendu{NBSP}: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"doit être au moins 1{_NBSP}: {text!r}")
+        raise argparse.ArgumentTypeError(f"doit être au moins 1{NBSP}: {text!r}")
     return value
 
 
@@ -469,7 +463,7 @@ def _telegram_id(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"identifiant Telegram numérique attendu{_NBSP}: {text!r}"
+            f"identifiant Telegram numérique attendu{NBSP}: {text!r}"
         ) from None
 
 
@@ -573,7 +567,7 @@ async def _run(handler: Command, args: argparse.Namespace, url: str, settings: S
 
 
 def _error(message: str) -> None:
-    print(f"vigie{_NBSP}: erreur{_NBSP}: {message}", file=sys.stderr)
+    print(f"vigie{NBSP}: erreur{NBSP}: {message}", file=sys.stderr)
 
 
 def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> int:
@@ -584,18 +578,18 @@ def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> in
         with path.open("rb") as handle:
             data = handle.read()
     except OSError as exc:
-        _error(f"fichier illisible{_NBSP}: {path} ({exc.strerror or type(exc).__name__})")
+        _error(f"fichier illisible{NBSP}: {path} ({exc.strerror or type(exc).__name__})")
         return 1
     result = analyse(data, trusted=trusted_domains(settings.mail_trusted_domains))
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return 0
-    lines = [f"Verdict{_NBSP}: {result.label_fr} (score {result.score})", result.summary_fr]
+    lines = [f"Verdict{NBSP}: {result.label_fr} (score {result.score})", result.summary_fr]
     if result.truncated:
-        lines.append(f"Attention{_NBSP}: analyse partielle (message trop gros ou trop complexe).")
-    lines += ["", f"Raisons{_NBSP}:", *(f"  – {reason}" for reason in result.reasons)]
+        lines.append(f"Attention{NBSP}: analyse partielle (message trop gros ou trop complexe).")
+    lines += ["", f"Raisons{NBSP}:", *(f"  – {reason}" for reason in result.reasons)]
     if result.indicators:
-        lines += ["", f"Indicateurs{_NBSP}:", *(f"  – {item}" for item in result.indicators)]
+        lines += ["", f"Indicateurs{NBSP}:", *(f"  – {item}" for item in result.indicators)]
     print("\n".join(lines))
     return 0
 
@@ -611,7 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as exc:
         fields = ", ".join(str(error["loc"][0]).upper() for error in exc.errors() if error["loc"])
-        _error(f"configuration invalide (.env ou environnement){_NBSP}: {fields}")
+        _error(f"configuration invalide (.env ou environnement){NBSP}: {fields}")
         return 1
     if args.group == "analyse-mail":
         return analyse_mail(args.mail_file, settings, as_json=args.json)

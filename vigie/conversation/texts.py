@@ -5,10 +5,9 @@ Placeholders in braces are filled from the settings' contacts, already escaped f
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
-NBSP = "\u00a0"
+from vigie.core import typography
 
 WELCOME = (
     "<b>Bonjour, je suis Vigie.</b>\n"
@@ -261,6 +260,5 @@ TERMINAL_BYE = "À bientôt{nbsp}!"
 
 
 def fill(template: str, contacts: Mapping[str, str], **extra: object) -> str:
-    """Fill a template's placeholders; every value is HTML-escaped."""
-    values = {key: html.escape(str(value)) for key, value in {**contacts, **extra}.items()}
-    return template.format(nbsp=NBSP, **values)
+    """A template with the contacts and ``extra`` filled in, every value HTML-escaped."""
+    return typography.fill(template, {**contacts, **extra})

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from vigie.core.typography import NNBSP
+
 __all__ = ["Schedule", "french_datetime", "parse_hours", "zone"]
 
 DAY_CODES = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
@@ -38,7 +40,6 @@ _DAY_INDEX = {code: index for index, code in enumerate(DAY_CODES)} | {
 _ALWAYS = {"24/7", "7j/7 24h/24", "24h/24 7j/7", "7/7 24/24", "24h/24", "7j/7 24h/24."}
 _TIME = re.compile(r"^(\d{1,2})(?:[:h](\d{2})?)?$")
 _MINUTES_PER_DAY = 24 * 60
-_NNBSP = "\u202f"
 
 Range = tuple[int, int]  # minutes since local midnight: [start, end)
 
@@ -240,4 +241,4 @@ class Schedule:
             else:
                 times = _join([f"de {_french_time(s)} à {_french_time(e)}" for s, e in ranges])
             parts.append(f"{_describe_days(days)} {times}")
-        return f"{_NNBSP}; ".join(parts)
+        return f"{NNBSP}; ".join(parts)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.typography import french_typography
 from vigie.knowledge.loader import Article, KnowledgeBase
 
 #: Telegram's maximum length of one message.
@@ -21,15 +22,11 @@ TELEGRAM_LIMIT = 4096
 #: Length used for articles: under Telegram's limit, with room to spare.
 ARTICLE_LIMIT = 4000
 
-_NBSP = "\u00a0"
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*")
 _HEADING_RE = re.compile(r"^#{1,6}\s+(.*?)\s*$")
 _BULLET_RE = re.compile(r"^[-*]\s+(.*)$")
 _NUMBERED_RE = re.compile(r"^(\d{1,3})[.)]\s+(.*)$")
-_SPACE_BEFORE_PUNCT_RE = re.compile(r"[ \t\u00a0\u202f]+([:;?!»])")
-_AFTER_OPENING_QUOTE_RE = re.compile(r"«[ \t\u00a0\u202f]*")
-_APOSTROPHE_RE = re.compile(r"(?<=\w)'(?=\w)")
 _TOKEN_RE = re.compile(r"<[^<>]*>|&#?[0-9A-Za-z]+;|[\s\S]")
 _OPEN_TAG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?>")
 _CLOSE_TAG_RE = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)\s*>")
@@ -38,18 +35,6 @@ _CLOSE_TAG_RE = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)\s*>")
 def faq_payload(article_id: str) -> str:
     """The payload of a button that opens an article: ``/faq{"article":"mfa"}``."""
     return "/faq" + json.dumps({"article": article_id}, separators=(",", ":"))
-
-
-def french_typography(text: str) -> str:
-    """No-break space before ``: ; ? !`` and inside « », typographic apostrophe.
-
-    Only spaces that are already there become no-break spaces (so ``https://`` and
-    ``?page=2`` are left alone); guillemets always get one.
-    """
-    text = _SPACE_BEFORE_PUNCT_RE.sub(_NBSP + r"\1", text)
-    text = _AFTER_OPENING_QUOTE_RE.sub("«" + _NBSP, text)
-    text = re.sub(r"(?<=[^\s\u00a0])»", _NBSP + "»", text)
-    return _APOSTROPHE_RE.sub("’", text)
 
 
 def render_inline(text: str, contacts: Mapping[str, str]) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from vigie.core.messages import Button, OutgoingMessage
+from vigie.core.typography import french_typography
 from vigie.knowledge.loader import KnowledgeBase
-from vigie.knowledge.render import faq_payload, french_typography, markdown_to_html
+from vigie.knowledge.render import faq_payload, markdown_to_html
 
 # --- Help menu ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.core.hours import parse_hours
+from vigie.core.typography import NBSP
 from vigie.db.base import utcnow
 from vigie.db.engine import execute_write
 from vigie.people.models import Facility, Invitation, Person
@@ -29,7 +30,6 @@ DEFAULT_HOURS = "lun-ven 08:30-18:00"
 #: Invitation codes: no 0/O/1/I/L, so that a code read aloud or copied by hand is unambiguous.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
-NBSP = "\u00a0"  # before « : » in French messages
 # Roles whose name is shown to staff ("Paul, technicien"); staff never have a name stored.
 NAMED_ROLES = ("technician", "admin")
 NAME_MAX_CHARS = 100

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from vigie.core.messages import Button, OutgoingMessage
-from vigie.knowledge.render import french_typography
+from vigie.core.typography import NBSP, fill, french_typography, truncate
 from vigie.phishing.mailcheck.defang import defang_domain
 
 if TYPE_CHECKING:
     from vigie.phishing.service import CampaignView, ReportView
 
-NBSP = "\u00a0"
 #: Longest subject shown (in technicians' messages as in staff notices).
 SUBJECT_CHARS = 120
 #: Indicators shown in a technician's report, and the longest one.
@@ -146,14 +145,8 @@ def _esc(value: object) -> str:
 
 
 def _fill(template: str, **values: str) -> str:
-    """French typography on the template only, then the (already escaped) values."""
-    return french_typography(template).format(**values)
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` on one line, cut to ``limit`` characters with an ellipsis when cut."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """:func:`vigie.core.typography.fill` with values that are already escaped HTML."""
+    return fill(template, values, escape=False)
 
 
 def subject_html(subject: str) -> str:

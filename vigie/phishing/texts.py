@@ -17,11 +17,10 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from vigie.core.messages import Button, OutgoingMessage
-from vigie.knowledge.render import french_typography
+from vigie.core.typography import NBSP, french_typography, truncate
 from vigie.knowledge.texts import render_text
 from vigie.phishing.mailcheck.texts import VERDICT_LABELS
 
-NBSP = "\u00a0"
 #: Longest subject shown in the verdict.
 SUBJECT_PREVIEW_CHARS = 120
 
@@ -204,11 +203,6 @@ def _esc(value: object) -> str:
     return html.escape(str(value))
 
 
-def _preview(text: str, limit: int = SUBJECT_PREVIEW_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def message(template: str, contacts: Mapping[str, str]) -> OutgoingMessage:
     """One template as a message without buttons."""
     return OutgoingMessage(render_text(template, contacts))
@@ -227,7 +221,7 @@ def verdict_message(
         verdict = "douteux"
     title = f"{VERDICT_MARKERS[verdict]} <b>{_esc(VERDICT_LABELS[verdict])}</b>"
     if subject.strip():
-        title += f" — mail «{NBSP}{_esc(_preview(subject))}{NBSP}»"
+        title += f" — mail «{NBSP}{_esc(truncate(subject, SUBJECT_PREVIEW_CHARS))}{NBSP}»"
     parts = [title]
     if reasons:
         parts.append("\n".join(f"• {_esc(reason)}" for reason in reasons))

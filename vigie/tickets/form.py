@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from vigie.core.typography import truncate
+
 PROBLEM_MIN_CHARS = 3
 PROBLEM_MAX_CHARS = 1500
 
@@ -182,6 +184,4 @@ def parse_problem(text: str) -> str | None:
         return None  # a button of another message, not a description
     if len(re.sub(r"[^\w]", "", cleaned)) < PROBLEM_MIN_CHARS:
         return None
-    if len(cleaned) > PROBLEM_MAX_CHARS:
-        cleaned = cleaned[: PROBLEM_MAX_CHARS - 1].rstrip() + "…"
-    return cleaned
+    return truncate(cleaned, PROBLEM_MAX_CHARS)

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from vigie.core.messages import Button, OutgoingMessage
-from vigie.knowledge.render import french_typography
+from vigie.core.typography import NBSP, fill, french_typography, truncate
 
 if TYPE_CHECKING:
     from vigie.tickets.service import EventView, TicketView
 
-NBSP = "\u00a0"
 #: Longest problem text shown in a Telegram notification.
 PROBLEM_PREVIEW_CHARS = 1500
 
@@ -158,14 +157,8 @@ def _esc(value: object) -> str:
 
 
 def _fill(template: str, **values: str) -> str:
-    """French typography on the template only, then the (already escaped) values."""
-    return french_typography(template).format(**values)
-
-
-def truncate(text: str, limit: int = PROBLEM_PREVIEW_CHARS) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """:func:`vigie.core.typography.fill` with values that are already escaped HTML."""
+    return fill(template, values, escape=False)
 
 
 def local_short(at: datetime, tz_name: str) -> str:
@@ -212,7 +205,7 @@ def technician_new_ticket(view: TicketView) -> OutgoingMessage:
         ),
         "",
         _fill("<b>Problème :</b>"),
-        _esc(truncate(view.problem)),
+        _esc(truncate(view.problem, PROBLEM_PREVIEW_CHARS, one_line=False)),
     ]
     return OutgoingMessage("\n".join(lines), technician_buttons(view.id))
 
@@ -222,7 +215,7 @@ def technician_staff_info(view: TicketView, text: str) -> OutgoingMessage:
     html_text = "\n".join(
         [
             _fill("Nouvelle information sur {ref} ({f}) :", ref=_ref(view), f=_facility_line(view)),
-            _esc(truncate(text)),
+            _esc(truncate(text, PROBLEM_PREVIEW_CHARS, one_line=False)),
         ]
     )
     return OutgoingMessage(
@@ -287,7 +280,7 @@ def staff_technician_message(view: TicketView, text: str, *, ask: bool) -> Outgo
             ref=_ref(view),
         )
         tail = ""
-    lines = [head, "", _esc(truncate(text, 3000))]
+    lines = [head, "", _esc(truncate(text, 3000, one_line=False))]
     if tail:
         lines += ["", tail]
     return OutgoingMessage("\n".join(lines), (add_info_button(view.reference),))
@@ -357,7 +350,7 @@ def event_line(event: EventView, tz_name: str) -> str:
         what=_esc(what),
     )
     if event.text:
-        line += f"\n    <i>{_esc(truncate(event.text, 800))}</i>"
+        line += f"\n    <i>{_esc(truncate(event.text, 800, one_line=False))}</i>"
     return line
 
 
@@ -379,7 +372,7 @@ def ticket_detail(view: TicketView, events: Iterable[EventView]) -> str:
         _fill("Technicien : {t}", t=_esc(view.assignee_name) if view.assignee_name else "personne"),
         "",
         _fill("<b>Problème :</b>"),
-        _esc(truncate(view.problem)),
+        _esc(truncate(view.problem, PROBLEM_PREVIEW_CHARS, one_line=False)),
         "",
         _fill("<b>Historique :</b>"),
     ]

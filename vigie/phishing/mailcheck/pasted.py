@@ -21,6 +21,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 
+from vigie.core.typography import NBSP
 from vigie.phishing.mailcheck.limits import Limits
 from vigie.phishing.mailcheck.texts import NO_SIGNAL
 from vigie.phishing.mailcheck.trusted import DEFAULT_TRUSTED_DOMAINS
@@ -82,16 +83,15 @@ _INBOX_SUFFIX = re.compile(r"(?i)[ \t]+(?:bo[iî]te de r[ée]ception|inbox|exter
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
-NB = "\u00a0"
 # A paste shows neither the attachments nor where a link really leads: said with a reassuring
 # verdict, so that nobody takes it for more than it is.
 PASTED_NO_SIGNAL = (
     "Aucun des signes habituels d’hameçonnage n’a été repéré dans le texte copié, mais un "
-    f"copier-coller ne montre ni les pièces jointes ni la vraie adresse des liens{NB}: en cas de "
+    f"copier-coller ne montre ni les pièces jointes ni la vraie adresse des liens{NBSP}: en cas de "
     "doute, transférez le mail en pièce jointe."
 )
 PASTED_LIMITS = (
-    f"Un copier-coller ne montre ni les pièces jointes ni la vraie adresse des liens{NB}: en cas "
+    f"Un copier-coller ne montre ni les pièces jointes ni la vraie adresse des liens{NBSP}: en cas "
     "de doute, transférez le mail en pièce jointe."
 )
 

@@ -6,9 +6,10 @@ apostrophe ’.
 
 from __future__ import annotations
 
+from vigie.core.typography import NBSP, truncate
+
 __all__ = ["LOOKALIKE_KINDS", "SIGNALS", "VERDICT_LABELS", "VERDICT_SUMMARIES", "explain", "quote"]
 
-NB = "\u00a0"
 
 VERDICT_LABELS: dict[str, str] = {
     "dangereux": "Dangereux",
@@ -18,15 +19,15 @@ VERDICT_LABELS: dict[str, str] = {
 
 VERDICT_SUMMARIES: dict[str, str] = {
     "dangereux": (
-        f"Ce message présente des signes nets d’hameçonnage{NB}: ne cliquez sur aucun lien, "
+        f"Ce message présente des signes nets d’hameçonnage{NBSP}: ne cliquez sur aucun lien, "
         "n’ouvrez pas les pièces jointes et ne répondez pas."
     ),
     "douteux": (
-        f"Ce message présente des signes suspects{NB}: ne cliquez pas et ne répondez pas avant "
+        f"Ce message présente des signes suspects{NBSP}: ne cliquez pas et ne répondez pas avant "
         "d’avoir vérifié auprès de l’expéditeur par un autre moyen (son numéro habituel)."
     ),
     "sans_danger": (
-        f"Aucun signe net d’hameçonnage n’a été trouvé, mais restez prudent{NB}: en cas de doute, "
+        f"Aucun signe net d’hameçonnage n’a été trouvé, mais restez prudent{NBSP}: en cas de doute, "
         "vérifiez auprès de l’expéditeur par un autre moyen, et ne saisissez jamais un mot de "
         "passe ou un code sur une page ouverte depuis un e-mail."
     ),
@@ -63,16 +64,16 @@ SIGNALS: dict[str, str] = {
     ),
     "auth_fail": (
         f"Le serveur de réception signale un échec d’authentification de l’expéditeur "
-        f"({{details}}){NB}: l’adresse a pu être usurpée."
+        f"({{details}}){NBSP}: l’adresse a pu être usurpée."
     ),
     "lookalike_sender": "L’adresse d’envoi utilise le domaine {host}, qui imite {target} ({kind}).",
     "lookalike_link": "Un lien mène vers {host}, qui imite {target} ({kind}).",
     "link_mismatch": "Un lien affiche {shown} mais mène en réalité vers {real}.",
     "link_userinfo": (
-        f"Un lien cache sa vraie destination derrière un «{NB}@{NB}»{NB}: il mène vers {{real}}."
+        f"Un lien cache sa vraie destination derrière un «{NBSP}@{NBSP}»{NBSP}: il mène vers {{real}}."
     ),
     "url_shortener": (
-        f"Un lien passe par un raccourcisseur d’adresse ({{host}}){NB}: sa vraie destination est "
+        f"Un lien passe par un raccourcisseur d’adresse ({{host}}){NBSP}: sa vraie destination est "
         "cachée."
     ),
     "ip_link": "Un lien mène directement vers une adresse IP ({host}) et non vers un nom de site.",
@@ -82,16 +83,16 @@ SIGNALS: dict[str, str] = {
     ),
     "script_link": "Un lien contient du code ou une page cachée ({scheme}).",
     "html_form": (
-        f"Le message contient un formulaire à remplir{NB}: un vrai organisme ne fait jamais "
+        f"Le message contient un formulaire à remplir{NBSP}: un vrai organisme ne fait jamais "
         "saisir d’informations dans un e-mail."
     ),
     "html_script": "Le message contient du code (script) caché.",
     "attachment_executable": (
-        f"La pièce jointe {{name}} est un programme ou un script{NB}: l’ouvrir peut installer un "
+        f"La pièce jointe {{name}} est un programme ou un script{NBSP}: l’ouvrir peut installer un "
         "logiciel malveillant."
     ),
     "attachment_disguised": (
-        f"La pièce jointe {{name}} n’est pas ce que son nom annonce{NB}: c’est en réalité un "
+        f"La pièce jointe {{name}} n’est pas ce que son nom annonce{NBSP}: c’est en réalité un "
         "fichier {kind}."
     ),
     "attachment_double_extension": (
@@ -106,10 +107,10 @@ SIGNALS: dict[str, str] = {
         "programme malveillant."
     ),
     "attachment_shortcut": (
-        f"La pièce jointe {{name}} est un raccourci{NB}: l’ouvrir peut lancer un programme."
+        f"La pièce jointe {{name}} est un raccourci{NBSP}: l’ouvrir peut lancer un programme."
     ),
     "attachment_html": (
-        f"La pièce jointe {{name}} est une page web{NB}: elle peut afficher une fausse page de "
+        f"La pièce jointe {{name}} est une page web{NBSP}: elle peut afficher une fausse page de "
         "connexion."
     ),
     "attachment_archive_risky": "L’archive {name} contient un fichier dangereux ({inner}).",
@@ -118,13 +119,13 @@ SIGNALS: dict[str, str] = {
         "l’examiner."
     ),
     "attachment_archive": (
-        f"La pièce jointe {{name}} est une archive{NB}: son contenu n’a pas pu être examiné."
+        f"La pièce jointe {{name}} est une archive{NBSP}: son contenu n’a pas pu être examiné."
     ),
     "attachment_active_pdf": (
         "Le PDF {name} contient du code ou des actions qui se lancent à l’ouverture."
     ),
     "pressure": (
-        f"Le message met la pression ({{terms}}){NB}: c’est la méthode habituelle pour pousser "
+        f"Le message met la pression ({{terms}}){NBSP}: c’est la méthode habituelle pour pousser "
         "à agir sans réfléchir."
     ),
     "credentials_request": (
@@ -135,17 +136,17 @@ SIGNALS: dict[str, str] = {
         "Le message demande de vérifier, confirmer ou réactiver un compte ou des informations."
     ),
     "payment_change": (
-        f"Le message annonce un changement de coordonnées bancaires (RIB){NB}: à vérifier "
+        f"Le message annonce un changement de coordonnées bancaires (RIB){NBSP}: à vérifier "
         "toujours par téléphone, au numéro habituel."
     ),
     "payment_request": "Le message demande un paiement, des frais ou un virement.",
     "ceo_fraud": (
-        f"Le message demande un virement ou des cartes cadeaux en toute discrétion{NB}: c’est la "
-        f"méthode de la «{NB}fraude au président{NB}»."
+        f"Le message demande un virement ou des cartes cadeaux en toute discrétion{NBSP}: c’est la "
+        f"méthode de la «{NBSP}fraude au président{NBSP}»."
     ),
     "secrecy_request": (
-        f"Le message demande de la discrétion et évite le téléphone{NB}: c’est l’entrée en "
-        f"matière de la «{NB}fraude au président{NB}»."
+        f"Le message demande de la discrétion et évite le téléphone{NBSP}: c’est l’entrée en "
+        f"matière de la «{NBSP}fraude au président{NBSP}»."
     ),
     "refund_lure": (
         "Le message promet un remboursement ou une somme à récupérer, appât classique des faux "
@@ -158,11 +159,11 @@ SIGNALS: dict[str, str] = {
     ),
     "bad_sender": "L’adresse de l’expéditeur est absente ou mal formée.",
     "too_large": (
-        f"Le message est trop volumineux pour être analysé en entier (plus de {{mb}}{NB}Mo){NB}: "
+        f"Le message est trop volumineux pour être analysé en entier (plus de {{mb}}{NBSP}Mo){NBSP}: "
         "seuls les en-têtes ont été examinés."
     ),
     "incomplete": (
-        f"Le message est d’une complexité anormale ({{what}}){NB}: l’analyse est partielle."
+        f"Le message est d’une complexité anormale ({{what}}){NBSP}: l’analyse est partielle."
     ),
 }
 
@@ -177,10 +178,7 @@ INCOMPLETE_REASONS: dict[str, str] = {
 
 def quote(text: str, max_chars: int = 80) -> str:
     """« text » with French no-break spaces, shortened."""
-    text = " ".join(text.split())
-    if len(text) > max_chars:
-        text = text[: max_chars - 1] + "…"
-    return f"«{NB}{text}{NB}»"
+    return f"«{NBSP}{truncate(text, max_chars)}{NBSP}»"
 
 
 def explain(code: str, **values: str) -> str:
