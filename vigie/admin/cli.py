@@ -34,6 +34,7 @@ from vigie.core.typography import NBSP, truncate
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.outbox.store import FAILED, PENDING, Outbox
 from vigie.people.directory import Directory, FacilityView, InvitationView
+from vigie.people.roles import DESK_ROLES, INVITATION_ROLES
 from vigie.tickets import texts
 from vigie.tickets.service import TicketError, TicketService, TicketView
 from vigie.tickets.vocabulary import TICKET_STATUSES
@@ -42,12 +43,10 @@ __all__ = ["main"]
 
 ADMIN_TIMEZONE = "Europe/Paris"
 PROBLEM_COLUMN_CHARS = 60  # problem texts in tables
-INVITATION_ROLES = ("staff", "referent", "technician")
 # Default (uses, days) of a new code. A technician's code opens every facility's tickets: one
 # use, two days, unless the admin asks for more.
 INVITATION_DEFAULTS = {"technician": (1, 2), "admin": (1, 2)}
 STAFF_INVITATION_DEFAULTS = (50, 30)
-TECHNICIAN_CODE_ROLES = ("technician", "admin")
 ROLE_LABELS = texts.ROLE_LABELS
 EXPORT_FIELDS = (
     "reference",
@@ -257,7 +256,7 @@ async def technicians_remove(ctx: Context, args: argparse.Namespace) -> None:
     codes = [
         inv.code
         for inv in await ctx.directory.list_invitations()
-        if inv.role in TECHNICIAN_CODE_ROLES and _invitation_state(inv, now) == "actif"
+        if inv.role in DESK_ROLES and _invitation_state(inv, now) == "actif"
     ]
     if codes:
         print(

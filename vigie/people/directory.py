@@ -23,7 +23,7 @@ from vigie.core.typography import NBSP
 from vigie.db.base import utcnow
 from vigie.db.engine import execute_write
 from vigie.people.models import Facility, Invitation, Person
-from vigie.people.roles import JOBS, ROLES
+from vigie.people.roles import DESK_ROLES, JOBS, ROLES, STAFF_ROLES, is_technician
 
 #: Default contract hours of a new facility (same as ``Settings.provider_hours``).
 DEFAULT_HOURS = "lun-ven 08:30-18:00"
@@ -31,7 +31,6 @@ DEFAULT_HOURS = "lun-ven 08:30-18:00"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 # Roles whose name is shown to staff ("Paul, technicien"); staff never have a name stored.
-NAMED_ROLES = ("technician", "admin")
 NAME_MAX_CHARS = 100
 
 _FINESS_RE = re.compile(r"(?:\d{2}|2[AB])\d{7}")
@@ -270,7 +269,7 @@ class Directory:
         """A new code; staff and referent codes need a facility."""
         if role not in ROLES:
             raise DirectoryError(f"rôle inconnu {role!r} (au choix{NBSP}: {', '.join(ROLES)})")
-        if role in ("staff", "referent") and facility_id is None:
+        if role in STAFF_ROLES and facility_id is None:
             raise DirectoryError(f"une invitation {role} doit désigner un établissement")
         if max_uses < 1:
             raise DirectoryError("le nombre d’utilisations (max_uses) doit être d’au moins 1")
@@ -399,9 +398,9 @@ class Directory:
             person.facility_id = invitation.facility_id
             person.role = invitation.role
             person.active = True
-            if invitation.role in NAMED_ROLES and not person.name and name and name.strip():
+            if invitation.role in DESK_ROLES and not person.name and name and name.strip():
                 person.name = " ".join(name.split())[:NAME_MAX_CHARS]
-            elif invitation.role not in NAMED_ROLES:
+            elif invitation.role not in DESK_ROLES:
                 person.name = None
             await session.commit()
             return await self._view(session, person)
@@ -419,6 +418,10 @@ class Directory:
             person.job = job
             await session.commit()
             return await self._view(session, person)
+
+    async def is_technician(self, sender: str) -> bool:
+        """Whether ``sender`` is an active member of the provider's desk."""
+        return is_technician(await self.person_by_sender(sender))
 
     async def person_by_sender(self, sender: str) -> PersonView | None:
         async with self._sessionmaker() as session:

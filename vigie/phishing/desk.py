@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from vigie.conversation import texts
 from vigie.core.messages import OutgoingMessage
+from vigie.people.directory import Directory
 from vigie.phishing import desk_texts
 from vigie.phishing.service import PhishingError, PhishingService
 from vigie.tickets.desk import DeskReply, Kickable
@@ -52,13 +53,15 @@ class PhishingDesk:
         phishing: PhishingService,
         dispatcher: Kickable,
         sender_of: Callable[[int], str],
+        directory: Directory,
     ) -> None:
         self._phishing = phishing
+        self._directory = directory
         self._dispatcher = dispatcher
         self._sender_of = sender_of
 
     async def _is_technician(self, user_id: int) -> bool:
-        return await self._phishing.is_technician(self._sender_of(user_id))
+        return await self._directory.is_technician(self._sender_of(user_id))
 
     async def _refused(self, error: PhishingError, campaign_id: int) -> DeskReply:
         """A refusal of the domain as a clear answer (the pressed choice is closed when it

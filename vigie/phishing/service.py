@@ -46,6 +46,7 @@ from vigie.outbox.models import OutboxMessage
 from vigie.outbox.store import Outbox
 from vigie.people.directory import technician_chats
 from vigie.people.models import Facility, Person
+from vigie.people.roles import STAFF_ROLES, is_technician
 from vigie.phishing import desk_texts as texts
 from vigie.phishing.mailcheck.signals import FREE_HOSTING, SHORTENERS, TRACKERS
 from vigie.phishing.mailcheck.trusted import FREEMAIL_DOMAINS, TrustedDomains, belongs_to
@@ -56,9 +57,7 @@ from vigie.phishing.vocabulary import MAIL_ACTIONS, REPORT_SOURCES, TECH_VERDICT
 logger = logging.getLogger(__name__)
 
 #: Roles that may judge a campaign and warn the staff.
-DESK_ROLES: tuple[str, ...] = ("technician", "admin")
 #: Roles warned by « Prévenir le personnel ».
-WARNED_ROLES: tuple[str, ...] = ("staff", "referent")
 #: Signals meaning the e-mail asks for money or bank details / for credentials or a code.
 PAYMENT_SIGNALS = frozenset({"payment_change", "payment_request", "ceo_fraud"})
 CREDENTIAL_SIGNALS = frozenset({"credentials_request", "account_check", "html_form"})
@@ -494,12 +493,6 @@ class PhishingService:
                 limit=limit,
             )
 
-    async def is_technician(self, sender: str) -> bool:
-        """Whether ``sender`` may judge campaigns and warn the staff."""
-        async with self._sessionmaker() as session:
-            person = await session.scalar(select(Person).where(Person.sender == sender))
-            return person is not None and person.active and person.role in DESK_ROLES
-
     # --- Warning the staff -------------------------------------------------------------------
 
     async def warn_targets(self, campaign_id: int) -> dict[str, tuple[int, int]]:
@@ -719,7 +712,7 @@ class PhishingService:
     @staticmethod
     async def _technician(session: AsyncSession, sender: str) -> Person:
         person = await session.scalar(select(Person).where(Person.sender == sender))
-        if person is None or not person.active or person.role not in DESK_ROLES:
+        if not is_technician(person):
             raise PhishingError("not_technician")
         return person
 
@@ -913,7 +906,7 @@ def _warned_people(facility_ids: Sequence[int] | None) -> list[ColumnElement[boo
     """Conditions on ``people`` of a staff warning (``None``: every facility)."""
     conditions: list[ColumnElement[bool]] = [
         Person.active.is_(True),
-        Person.role.in_(WARNED_ROLES),
+        Person.role.in_(STAFF_ROLES),
         Person.channel.in_(CHAT_CHANNELS),
         Person.facility_id.is_not(None),
     ]

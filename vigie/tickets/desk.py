@@ -32,6 +32,7 @@ from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
 from vigie.people.directory import Directory, DirectoryError, InvitationError, PersonView
+from vigie.people.roles import DESK_ROLES, STAFF_ROLES, is_technician
 from vigie.phishing.service import PhishingService
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.service import TicketError, TicketService, TicketView
@@ -46,10 +47,8 @@ PHISHING_ACTION = "ph"  # ``v:ph:…``: the buttons of suspicious e-mail reports
 PENDING_REPLY_SECONDS = 15 * 60
 MAX_CODE_LENGTH = 64
 MAX_LISTED_BUTTONS = 30
-TECHNICIAN_ROLES = frozenset({"technician", "admin"})
 # Roles that may register outside Telegram (the local terminal chat): technicians work from
 # Telegram only, where their notifications are sent.
-STAFF_ROLES = frozenset({"staff", "referent"})
 TECHNICIAN_ACTIONS = frozenset({"take", "reply", "ask", "resolve", "show"})
 STAFF_ACTIONS = frozenset({"fixed", "notfixed"})
 CLOSED_STATUSES = frozenset({"closed"})
@@ -144,6 +143,7 @@ class Desk:
             phishing=phishing or PhishingService(_sessionmaker_of(tickets), settings),
             dispatcher=dispatcher,
             sender_of=sender_of,
+            directory=self._directory,
         )
 
     # -- helpers -------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class Desk:
 
     async def _technician(self, user_id: int) -> PersonView | None:
         person = await self._directory.person_by_sender(self._sender_of(user_id))
-        if person is None or not person.active or person.role not in TECHNICIAN_ROLES:
+        if not is_technician(person):
             return None
         return person
 
@@ -200,7 +200,7 @@ class Desk:
             template = texts.INVITATION_ERRORS.get(exc.reason, texts.INVITATION_ERRORS["unknown"])
             return self._say(template)
         logger.info("Person %s registered with role %s (%s)", person.id, person.role, channel)
-        if person.role in TECHNICIAN_ROLES:
+        if person.role in DESK_ROLES:
             return self._say(texts.REGISTERED_TECHNICIAN)
         buttons = tuple(Button(title, f"v:job:{job}") for title, job in texts.JOB_BUTTONS)
         return DeskReply(

@@ -28,6 +28,7 @@ from vigie.db.base import utcnow
 from vigie.outbox.store import Outbox
 from vigie.people.directory import technician_chats
 from vigie.people.models import Facility, Person
+from vigie.people.roles import DESK_ROLES, is_technician
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.models import Ticket, TicketEvent
 from vigie.tickets.reference import format_reference, normalize_reference
@@ -44,8 +45,6 @@ URGENCY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 TECHNICIAN_MESSAGE_KINDS: tuple[str, ...] = ("technician_message", "info_requested")
 
 CREATE_ATTEMPTS = 5
-# Roles that may take, answer and resolve tickets (admins too; only technicians are notified).
-DESK_ROLES: tuple[str, ...] = ("technician", "admin")
 MAX_PROBLEM_CHARS = 4000
 MAX_MESSAGE_CHARS = 4000
 # Key of the PostgreSQL advisory lock serialising the numbering of tickets ("VI" + year).
@@ -480,12 +479,6 @@ class TicketService:
                 order=(_urgency_order().desc(), Ticket.created_at, Ticket.id),
             )
 
-    async def is_technician(self, sender: str) -> bool:
-        """Whether ``sender`` is an active technician."""
-        async with self._sessionmaker() as session:
-            person = await self._person(session, sender)
-            return person is not None and person.role in DESK_ROLES and person.active
-
     # --- Reading ---------------------------------------------------------------------------------
 
     async def get(self, reference_or_id: str | int) -> TicketView | None:
@@ -591,7 +584,7 @@ class TicketService:
         self, session: AsyncSession, sender: str, ticket_id: int
     ) -> tuple[Person, Ticket]:
         person = await self._person(session, sender)
-        if person is None or person.role not in DESK_ROLES or not person.active:
+        if not is_technician(person):
             raise TicketError("not_allowed")
         ticket = await session.scalar(
             select(Ticket).where(Ticket.id == ticket_id).with_for_update()
