@@ -8,7 +8,8 @@ listen on 127.0.0.1 only.
 """
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -24,12 +25,10 @@ class VigieInput(InputChannel):
     """REST-like channel answering with the bot messages and the NLU result."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "vigie"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("vigie_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
@@ -43,7 +42,7 @@ class VigieInput(InputChannel):
             text = body.get("message")
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, 400)
-            metadata: Optional[Dict[Text, Any]] = body.get("metadata")
+            metadata: dict[str, Any] | None = body.get("metadata")
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text[:MAX_TEXT_CHARS],
@@ -56,7 +55,7 @@ class VigieInput(InputChannel):
             try:
                 if agent is None or agent.processor is None:
                     await on_new_message(message)
-                    parse: Dict[Text, Any] = {}
+                    parse: dict[str, Any] = {}
                 else:
                     parse = await _handle(agent, message)
             except Exception:  # the text is deliberately not logged
@@ -67,7 +66,7 @@ class VigieInput(InputChannel):
         return bp
 
 
-async def _handle(agent: Any, message: UserMessage) -> Dict[Text, Any]:
+async def _handle(agent: Any, message: UserMessage) -> dict[str, Any]:
     """What ``Agent.handle_message`` does (Rasa 3.6.21), keeping the tracker at hand.
 
     Reading the parse data from the tracker we already hold spares a second retrieval of
@@ -83,7 +82,7 @@ async def _handle(agent: Any, message: UserMessage) -> Dict[Text, Any]:
     return tracker.latest_message.parse_data if tracker.latest_message else {}
 
 
-def _summary(parse: Dict[Text, Any]) -> Dict[Text, Any]:
+def _summary(parse: dict[str, Any]) -> dict[str, Any]:
     """Intent, confidence and retrieval response key of a parse result."""
     intent = parse.get("intent") or {}
     selector = (parse.get("response_selector") or {}).get("faq") or {}
