@@ -161,11 +161,10 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         best_intent = retrieval if best.startswith(prefix) else best
         confidence = float(probabilities[order[0]])
         intents[best_intent] = confidence
-        ranking = sorted(
-            ({"name": n, "confidence": c} for n, c in intents.items()),
-            key=lambda item: item["confidence"],
-            reverse=True,
-        )[: self._config["ranking_length"]]
+        ranking = [
+            {"name": n, "confidence": c}
+            for n, c in sorted(intents.items(), key=lambda item: item[1], reverse=True)
+        ][: self._config["ranking_length"]]
         message.set(INTENT, {"name": best_intent, "confidence": confidence}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         articles = [
