@@ -52,11 +52,12 @@ validate: setup ## Check the Rasa training data (no warnings allowed)
 run: setup $(MODEL) ## Start Vigie (terminal chat without TELEGRAM_BOT_TOKEN)
 	@$(PY) -m bot run
 
-lint: $(VENV)/.done ## ruff (lint + format check) and mypy
+lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check) and mypy
 	@echo "==> Lint"
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
+	@$(VENV)/bin/mypy --config-file mypy-rasa.ini --python-executable $(RASA_VENV)/bin/python
 
 test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
 	@echo "==> Tests"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import joblib
 import numpy as np
@@ -38,7 +38,7 @@ MODEL_FILE = "flat_classifier.joblib"
 RESPONSE_SELECTOR = "response_selector"
 
 
-def normalise(text: Text) -> Text:
+def normalise(text: str) -> str:
     """Lower case, no accents, straight apostrophes, at most two repeated letters."""
     text = text.lower().replace("\u2019", "'").replace("\u00a0", " ")
     text = unicodedata.normalize("NFKD", text)
@@ -46,14 +46,12 @@ def normalise(text: Text) -> Text:
     return re.sub(r"(.)\1{2,}", r"\1\1", text)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FlatIntentClassifier(GraphComponent, IntentClassifier):
     """Intents and retrieval sub-intents from one logistic regression."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "retrieval_intent": "faq",
             "C": 20.0,
@@ -65,10 +63,10 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[Any] = None,
+        model: Any | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -78,22 +76,22 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "FlatIntentClassifier":
+    ) -> FlatIntentClassifier:
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "FlatIntentClassifier":
+    ) -> FlatIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / MODEL_FILE)
@@ -112,16 +110,23 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         word_low, word_high = self._config["word_ngram_range"]
         features = make_union(
             TfidfVectorizer(
-                preprocessor=normalise, analyzer="char_wb",
-                ngram_range=(low, high), sublinear_tf=True,
+                preprocessor=normalise,
+                analyzer="char_wb",
+                ngram_range=(low, high),
+                sublinear_tf=True,
             ),
             TfidfVectorizer(
-                preprocessor=normalise, analyzer="word", ngram_range=(word_low, word_high),
-                sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                preprocessor=normalise,
+                analyzer="word",
+                ngram_range=(word_low, word_high),
+                sublinear_tf=True,
+                token_pattern=r"(?u)\b\w+\b",
             ),
         )
         classifier = LogisticRegression(
-            C=self._config["C"], max_iter=5000, class_weight="balanced",
+            C=self._config["C"],
+            max_iter=5000,
+            class_weight="balanced",
             random_state=self._config["random_seed"],
         )
         self._model = make_pipeline(features, classifier)
@@ -130,7 +135,7 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
             joblib.dump(self._model, directory / MODEL_FILE)
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if self._model is None or not text:
@@ -145,8 +150,8 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         prefix = retrieval + "/"
         order = np.argsort(probabilities)[::-1]
         # Intent level: faq's confidence is the sum over its sub-intents.
-        intents: Dict[Text, float] = {}
-        for label, probability in zip(labels, probabilities):
+        intents: dict[str, float] = {}
+        for label, probability in zip(labels, probabilities, strict=True):
             name = retrieval if label.startswith(prefix) else label
             intents[name] = intents.get(name, 0.0) + float(probability)
         # The decision is the likeliest of the 41 labels, and its confidence is that
@@ -156,11 +161,10 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         best_intent = retrieval if best.startswith(prefix) else best
         confidence = float(probabilities[order[0]])
         intents[best_intent] = confidence
-        ranking = sorted(
-            ({"name": n, "confidence": c} for n, c in intents.items()),
-            key=lambda item: item["confidence"],
-            reverse=True,
-        )[: self._config["ranking_length"]]
+        ranking = [
+            {"name": n, "confidence": c}
+            for n, c in sorted(intents.items(), key=lambda item: item[1], reverse=True)
+        ][: self._config["ranking_length"]]
         message.set(INTENT, {"name": best_intent, "confidence": confidence}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         articles = [

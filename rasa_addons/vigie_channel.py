@@ -8,9 +8,12 @@ listen on 127.0.0.1 only.
 """
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.processor import MessageProcessor
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -24,26 +27,25 @@ class VigieInput(InputChannel):
     """REST-like channel answering with the bot messages and the NLU result."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "vigie"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("vigie_webhook", __name__)
 
-        @bp.route("/", methods=["GET"])
+        # Sanic 21.12 wraps Blueprint.route untyped (sanic.blueprints.lazy).
+        @bp.route("/", methods=["GET"])  # type: ignore[untyped-decorator]
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @bp.route("/webhook", methods=["POST"])
+        @bp.route("/webhook", methods=["POST"])  # type: ignore[untyped-decorator]
         async def receive(request: Request) -> HTTPResponse:
             body = request.json if isinstance(request.json, dict) else {}
             sender = body.get("sender")
             text = body.get("message")
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, 400)
-            metadata: Optional[Dict[Text, Any]] = body.get("metadata")
+            metadata: dict[str, Any] | None = body.get("metadata")
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text[:MAX_TEXT_CHARS],
@@ -52,13 +54,13 @@ class VigieInput(InputChannel):
                 input_channel=self.name(),
                 metadata=metadata,
             )
-            agent = getattr(request.app.ctx, "agent", None)
+            agent: Agent | None = getattr(request.app.ctx, "agent", None)
             try:
                 if agent is None or agent.processor is None:
                     await on_new_message(message)
-                    parse: Dict[Text, Any] = {}
+                    parse: Mapping[str, Any] = {}
                 else:
-                    parse = await _handle(agent, message)
+                    parse = await _handle(agent, agent.processor, message)
             except Exception:  # the text is deliberately not logged
                 logger.exception("Vigie channel: message handling failed")
                 return response.json({"error": "message handling failed"}, 500)
@@ -67,13 +69,14 @@ class VigieInput(InputChannel):
         return bp
 
 
-async def _handle(agent: Any, message: UserMessage) -> Dict[Text, Any]:
+async def _handle(
+    agent: Agent, processor: MessageProcessor, message: UserMessage
+) -> Mapping[str, Any]:
     """What ``Agent.handle_message`` does (Rasa 3.6.21), keeping the tracker at hand.
 
     Reading the parse data from the tracker we already hold spares a second retrieval of
     the whole conversation from the tracker store.
     """
-    processor = agent.processor
     async with agent.lock_store.lock(message.sender_id):
         tracker = await processor.log_message(message, should_save_tracker=False)
         tracker = await processor.run_action_extract_slots(message.output_channel, tracker)
@@ -83,7 +86,7 @@ async def _handle(agent: Any, message: UserMessage) -> Dict[Text, Any]:
     return tracker.latest_message.parse_data if tracker.latest_message else {}
 
 
-def _summary(parse: Dict[Text, Any]) -> Dict[Text, Any]:
+def _summary(parse: Mapping[str, Any]) -> dict[str, Any]:
     """Intent, confidence and retrieval response key of a parse result."""
     intent = parse.get("intent") or {}
     selector = (parse.get("response_selector") or {}).get("faq") or {}
