@@ -35,6 +35,7 @@ from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.outbox.store import FAILED, PENDING, Outbox
 from vigie.people.directory import Directory, FacilityView, InvitationView
 from vigie.people.roles import DESK_ROLES, INVITATION_ROLES
+from vigie.people.texts import JOB_LABELS, ROLE_LABELS
 from vigie.tickets import texts
 from vigie.tickets.service import TicketError, TicketService, TicketView
 from vigie.tickets.vocabulary import TICKET_STATUSES
@@ -47,7 +48,6 @@ PROBLEM_COLUMN_CHARS = 60  # problem texts in tables
 # use, two days, unless the admin asks for more.
 INVITATION_DEFAULTS = {"technician": (1, 2), "admin": (1, 2)}
 STAFF_INVITATION_DEFAULTS = (50, 30)
-ROLE_LABELS = texts.ROLE_LABELS
 EXPORT_FIELDS = (
     "reference",
     "created_at",
@@ -325,7 +325,7 @@ async def tickets_show(ctx: Context, args: argparse.Namespace) -> None:
         f"Personnes touchées{NBSP}: {texts.label(texts.SCOPE_LABELS_THIRD_PERSON, ticket.scope)}",
         f"Les soins peuvent continuer{NBSP}: "
         f"{texts.label(texts.CARE_IMPACT_LABELS, ticket.care_impact)}",
-        f"Métier du demandeur{NBSP}: {texts.label(texts.JOB_LABELS, ticket.requester_job)}",
+        f"Métier du demandeur{NBSP}: {texts.label(JOB_LABELS, ticket.requester_job)}",
         f"Technicien{NBSP}: {ticket.assignee_name or '—'}",
         f"Créée le {_local(ticket.created_at, tz)}, mise à jour le {_local(ticket.updated_at, tz)}",
         "",

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, fill, french_typography, truncate
+from vigie.people.texts import JOB_LABELS
 from vigie.phishing.mailcheck.defang import defang_domain
 
 if TYPE_CHECKING:
@@ -58,12 +59,6 @@ MAIL_ACTION_LABELS: dict[str, str] = {
     "replied": "a répondu à l’expéditeur",
 }
 NO_ACTION_LABEL = "non précisé (pas de réponse)"
-JOB_LABELS: dict[str, str] = {
-    "care": "soins",
-    "admin": "administratif",
-    "management": "direction",
-    "other": "autre",
-}
 SOURCE_LABELS: dict[str, str] = {"eml": "fichier e-mail", "text": "texte copié-collé"}
 WARN_SCOPE_LABELS: dict[str, str] = {
     "facilities": "les établissements concernés",

@@ -12,16 +12,18 @@ import unicodedata
 from collections.abc import Sequence
 
 from vigie.core.typography import truncate
+from vigie.tickets.vocabulary import (
+    CARE_IMPACTS,
+    CONFIRMATIONS,
+    DEVICES,
+    FIELDS,
+    SCOPES,
+    URGENCIES,
+)
 
 PROBLEM_MIN_CHARS = 3
 PROBLEM_MAX_CHARS = 1500
 
-DEVICES = ("workstation", "printer", "care_software", "email", "phone", "network", "other")
-SCOPES = ("me", "service", "facility")
-CARE_IMPACTS = ("yes", "degraded", "no")
-URGENCIES = ("low", "normal", "high", "critical")
-FIELDS = ("problem", "device", "scope", "care_impact", "urgency")
-CONFIRMATIONS = ("confirm", "modify")
 
 # Keyword lists are accent-folded and lower case; the first match in list order wins.
 _DEVICE_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, fill, french_typography, truncate
+from vigie.people.texts import JOB_LABELS
 
 if TYPE_CHECKING:
     from vigie.tickets.service import EventView, TicketView
@@ -27,18 +28,6 @@ PROBLEM_PREVIEW_CHARS = 1500
 
 # --- Labels of the codes ------------------------------------------------------------------
 
-ROLE_LABELS: dict[str, str] = {
-    "staff": "personnel",
-    "referent": "référent",
-    "technician": "technicien",
-    "admin": "administrateur",
-}
-JOB_LABELS: dict[str, str] = {
-    "care": "soins",
-    "admin": "administratif",
-    "management": "direction",
-    "other": "autre",
-}
 DEVICE_LABELS: dict[str, str] = {
     "workstation": "poste",
     "printer": "imprimante",

@@ -197,11 +197,12 @@ def test_message_ids() -> None:
 
 def test_labels_cover_every_code() -> None:
     from vigie.people import roles
+    from vigie.people import texts as people_texts
     from vigie.tickets import vocabulary
 
     for codes, labels in (
-        (roles.ROLES, tt.ROLE_LABELS),
-        (roles.JOBS, tt.JOB_LABELS),
+        (roles.ROLES, people_texts.ROLE_LABELS),
+        (roles.JOBS, people_texts.JOB_LABELS),
         (vocabulary.DEVICES, tt.DEVICE_LABELS),
         (vocabulary.SCOPES, tt.SCOPE_LABELS),
         (vocabulary.CARE_IMPACTS, tt.CARE_IMPACT_LABELS),
