@@ -49,7 +49,12 @@ from vigie.people.models import Facility, Person
 from vigie.people.roles import STAFF_ROLES, is_technician
 from vigie.phishing import desk_texts as texts
 from vigie.phishing.mailcheck.signals import FREE_HOSTING, SHORTENERS, TRACKERS
-from vigie.phishing.mailcheck.trusted import FREEMAIL_DOMAINS, TrustedDomains, belongs_to
+from vigie.phishing.mailcheck.trusted import (
+    FREEMAIL_DOMAINS,
+    TrustedDomains,
+    belongs_to,
+    clean_host,
+)
 from vigie.phishing.mailcheck.verdict import Analysis, trusted_domains
 from vigie.phishing.models import PhishingCampaign, PhishingExpectation, PhishingKey, PhishingReport
 from vigie.phishing.vocabulary import MAIL_ACTIONS, REPORT_SOURCES, TECH_VERDICTS, WARN_SCOPES
@@ -152,13 +157,9 @@ def normalise_subject(subject: str) -> str | None:
     return value[:MAX_KEY_CHARS]
 
 
-def _clean_host(host: str) -> str:
-    return host.strip().strip(".").lower()
-
-
 def sender_domain_key(domain: str, trusted: TrustedDomains) -> str | None:
     """The sender's domain, unless it is a free-mail provider's or a trusted one."""
-    cleaned = _clean_host(domain)
+    cleaned = clean_host(domain)
     if not cleaned or "." not in cleaned or len(cleaned) > MAX_KEY_CHARS:
         return None
     if belongs_to(cleaned, FREEMAIL_DOMAINS) or trusted.is_trusted(cleaned):
@@ -169,7 +170,7 @@ def sender_domain_key(domain: str, trusted: TrustedDomains) -> str | None:
 def link_host_key(host: str, trusted: TrustedDomains) -> str | None:
     """A link's host, unless trusted, a shortener, a click tracker or a shared hosting
     platform's own name (``docs.google.com``; an attacker's ``x.web.app`` is kept)."""
-    cleaned = _clean_host(host)
+    cleaned = clean_host(host)
     if not cleaned or len(cleaned) > MAX_KEY_CHARS or trusted.is_trusted(cleaned):
         return None
     if belongs_to(cleaned, SHORTENERS) or belongs_to(cleaned, TRACKERS):

@@ -773,3 +773,15 @@ async def test_purge_drops_originals_then_reports(world: World) -> None:
     assert await count(sm, PhishingReport) == 0
     assert await count(sm, PhishingKey) == 0
     assert await count(sm, PhishingCampaign) == 0
+
+
+def test_grouping_keys_read_punycode_like_the_analyser() -> None:
+    """One host cleaning for the analyser and the campaign keys: a punycode domain and its
+    Unicode spelling are the same campaign key."""
+    from vigie.phishing.mailcheck.trusted import TrustedDomains
+    from vigie.phishing.service import link_host_key, sender_domain_key
+
+    trusted = TrustedDomains(["ehpad.example"])
+    assert sender_domain_key("xn--amli-cpa.fr.", trusted) == "améli.fr"
+    assert sender_domain_key("AMÉLI.fr", trusted) == "améli.fr"
+    assert link_host_key("connexion.xn--amli-cpa.fr", trusted) == "connexion.améli.fr"

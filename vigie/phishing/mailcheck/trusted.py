@@ -323,7 +323,8 @@ def normalise_words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _clean_host(host: str) -> str:
+def clean_host(host: str) -> str:
+    """A host name as compared everywhere: trimmed, lower case, punycode labels decoded."""
     host = host.strip().strip(".").lower()
     if "xn--" in host:
         labels = []
@@ -338,7 +339,7 @@ def _clean_host(host: str) -> str:
 
 def registrable_domain(host: str) -> str:
     """The part of a host name an organisation registers (``a.b.ameli.fr`` → ``ameli.fr``)."""
-    host = _clean_host(host)
+    host = clean_host(host)
     labels = [label for label in host.split(".") if label]
     if len(labels) <= 2:
         return ".".join(labels)
@@ -360,7 +361,7 @@ def _suffix_and_label(domain: str) -> tuple[str, str]:
 
 def belongs_to(host: str, domains: Iterable[str]) -> bool:
     """Whether ``host`` is one of ``domains`` or a subdomain of one."""
-    host = _clean_host(host)
+    host = clean_host(host)
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
@@ -416,7 +417,7 @@ class Lookalike:
 def lookalike(host: str, trusted: Collection[str]) -> Lookalike | None:
     """The trusted domain ``host`` imitates, if any (a trusted host imitates nothing)."""
     raw = host.strip().strip(".").lower()
-    clean = _clean_host(raw)
+    clean = clean_host(raw)
     if not clean or host_is_ip(clean) or belongs_to(clean, trusted):
         return None
     if registrable_domain(clean) in FREEMAIL_DOMAINS:  # outlook.fr, live.fr: real, not imitations
@@ -467,7 +468,7 @@ class TrustedDomains:
     """The trusted domains in use: the defaults plus the deployment's own."""
 
     def __init__(self, domains: Iterable[str]) -> None:
-        cleaned = {_clean_host(d) for d in domains if d and d.strip()}
+        cleaned = {clean_host(d) for d in domains if d and d.strip()}
         self.domains: frozenset[str] = frozenset(d for d in cleaned if d)
         brands: dict[str, tuple[str, ...]] = dict(BRANDS)
         for domain in self.domains:
