@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 
 from vigie.conversation import texts
+from vigie.core.callbacks import Callback
 from vigie.core.messages import OutgoingMessage
 from vigie.people.directory import Directory
 from vigie.phishing import desk_texts
@@ -31,13 +32,7 @@ from vigie.tickets.desk import DeskReply, Kickable
 
 logger = logging.getLogger(__name__)
 
-PREFIX = desk_texts.CALLBACK_PREFIX  # "v:ph:"
 MAX_LISTED_CAMPAIGNS = 10
-
-
-def is_phishing_callback(data: str) -> bool:
-    """Whether a button's callback data belongs to the phishing desk."""
-    return data.startswith(PREFIX)
 
 
 def _campaign_id(value: str) -> int | None:
@@ -82,9 +77,9 @@ class PhishingDesk:
 
     # -- buttons ---------------------------------------------------------------------------
 
-    async def callback(self, chat_id: int, user_id: int, data: str) -> DeskReply:
+    async def callback(self, chat_id: int, user_id: int, pressed: Callback) -> DeskReply:
         """A ``v:ph:…`` button pressed by ``user_id`` in ``chat_id`` (private or group)."""
-        action, *arguments = data.removeprefix(PREFIX).split(":")
+        action, *arguments = pressed.arguments or ("",)
         if not await self._is_technician(user_id):
             return DeskReply(toast=texts.TECHNICIANS_ONLY)
         if action == "x" and not arguments:
@@ -144,4 +139,4 @@ class PhishingDesk:
         return DeskReply([desk_texts.campaign_list(campaigns)])
 
 
-__all__ = ["PREFIX", "PhishingDesk", "is_phishing_callback"]
+__all__ = ["PhishingDesk"]

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from vigie.core import callbacks
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, fill, french_typography, truncate
 from vigie.people.texts import JOB_LABELS
@@ -67,12 +68,13 @@ WARN_SCOPE_LABELS: dict[str, str] = {
 
 # --- Buttons (callback data of the desk, at most 64 bytes) ---------------------------------
 
-CALLBACK_PREFIX = "v:ph:"
+#: The action of every suspicious e-mail button: ``v:ph:<step>:…`` (vigie/core/callbacks.py).
+PHISHING_ACTION = "ph"
 #: ``v:ph:v:<campaign>:<code>``: the technicians' verdict.
 VERDICT_CODES: dict[str, str] = {"p": "phishing", "s": "spam", "l": "legit"}
 #: ``v:ph:ws:<campaign>:<code>``: who to warn.
 SCOPE_CODES: dict[str, str] = {"f": "facilities", "a": "all"}
-CANCEL_PAYLOAD = "v:ph:x"
+CANCEL_PAYLOAD = callbacks.encode(PHISHING_ACTION, "x")
 
 PHISHING_LABEL = "Hameçonnage"
 SPAM_LABEL = "Spam"
@@ -109,17 +111,17 @@ def _code_for(table: dict[str, str], value: str) -> str:
 
 def verdict_payload(campaign_id: int, verdict: str) -> str:
     """``v:ph:v:3:p`` for « Hameçonnage » on campaign 3."""
-    return f"{CALLBACK_PREFIX}v:{campaign_id}:{_code_for(VERDICT_CODES, verdict)}"
+    return callbacks.encode(PHISHING_ACTION, "v", campaign_id, _code_for(VERDICT_CODES, verdict))
 
 
 def warn_payload(campaign_id: int) -> str:
     """``v:ph:w:3``: « Prévenir le personnel » (then the choice of scope)."""
-    return f"{CALLBACK_PREFIX}w:{campaign_id}"
+    return callbacks.encode(PHISHING_ACTION, "w", campaign_id)
 
 
 def warn_scope_payload(campaign_id: int, scope: str) -> str:
     """``v:ph:ws:3:f`` (the campaign's facilities) or ``v:ph:ws:3:a`` (all)."""
-    return f"{CALLBACK_PREFIX}ws:{campaign_id}:{_code_for(SCOPE_CODES, scope)}"
+    return callbacks.encode(PHISHING_ACTION, "ws", campaign_id, _code_for(SCOPE_CODES, scope))
 
 
 def report_buttons(campaign_id: int) -> tuple[Button, ...]:

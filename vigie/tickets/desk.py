@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation import texts
+from vigie.core import callbacks
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
 from vigie.people.directory import Directory, DirectoryError, InvitationError, PersonView
 from vigie.people.roles import DESK_ROLES, STAFF_ROLES, is_technician
+from vigie.phishing.desk_texts import PHISHING_ACTION
 from vigie.phishing.service import PhishingService
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.service import TicketError, TicketService, TicketView
@@ -42,8 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CALLBACK_PREFIX = "v:"
-PHISHING_ACTION = "ph"  # ``v:ph:…``: the buttons of suspicious e-mail reports
 PENDING_REPLY_SECONDS = 15 * 60
 MAX_CODE_LENGTH = 64
 MAX_LISTED_BUTTONS = 30
@@ -95,7 +95,7 @@ def _sessionmaker_of(tickets: TicketService) -> async_sessionmaker[AsyncSession]
 
 def is_desk_callback(data: str) -> bool:
     """Whether a button's callback data belongs to the desk (never sent to Rasa)."""
-    return data.startswith(CALLBACK_PREFIX)
+    return callbacks.is_ours(data)
 
 
 def technician_buttons(view: TicketView) -> tuple[Button, ...]:
@@ -110,7 +110,7 @@ def list_button(view: TicketView) -> Button:
     urgency = ticket_texts.label(ticket_texts.URGENCY_LABELS, view.urgency)
     marker = ticket_texts.URGENCY_MARKERS.get(view.urgency, "")
     title = f"{marker}{view.reference} · {urgency} · {view.facility_name}"
-    return Button(title[:64], f"v:show:{view.id}")
+    return Button(title[:64], callbacks.encode("show", view.id))
 
 
 class Desk:
@@ -202,7 +202,9 @@ class Desk:
         logger.info("Person %s registered with role %s (%s)", person.id, person.role, channel)
         if person.role in DESK_ROLES:
             return self._say(texts.REGISTERED_TECHNICIAN)
-        buttons = tuple(Button(title, f"v:job:{job}") for title, job in texts.JOB_BUTTONS)
+        buttons = tuple(
+            Button(title, callbacks.encode("job", job)) for title, job in texts.JOB_BUTTONS
+        )
         return DeskReply(
             [
                 self._message(texts.WELCOME),
@@ -260,10 +262,12 @@ class Desk:
 
     async def callback(self, chat_id: int, user_id: int, data: str) -> DeskReply:
         """A ``v:ACTION:ARG`` button pressed by ``user_id`` in ``chat_id``."""
-        _, _, rest = data.partition(CALLBACK_PREFIX)
-        action, _, argument = rest.partition(":")
+        pressed = callbacks.decode(data)
+        if pressed is None:
+            return DeskReply(toast=texts.BUTTON_EXPIRED)
+        action, argument = pressed.action, pressed.argument
         if action == PHISHING_ACTION:  # technicians' buttons, private or group
-            return await self._phishing.callback(chat_id, user_id, data)
+            return await self._phishing.callback(chat_id, user_id, pressed)
         group = _in_group(chat_id, user_id)
         if group and action not in TECHNICIAN_ACTIONS:
             return DeskReply(toast=texts.GROUP_BUTTON_UNAVAILABLE)
@@ -407,4 +411,4 @@ class Desk:
         return reply
 
 
-__all__ = ["CALLBACK_PREFIX", "Desk", "DeskReply", "is_desk_callback", "technician_buttons"]
+__all__ = ["Desk", "DeskReply", "is_desk_callback", "technician_buttons"]

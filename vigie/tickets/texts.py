@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from vigie.core import callbacks
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, fill, french_typography, truncate
 from vigie.people.texts import JOB_LABELS
@@ -120,17 +121,17 @@ def add_info_payload(reference: str) -> str:
 
 def technician_buttons(ticket_id: int) -> tuple[Button, ...]:
     return (
-        Button(TAKE_LABEL, f"v:take:{ticket_id}"),
-        Button(REPLY_LABEL, f"v:reply:{ticket_id}"),
-        Button(ASK_LABEL, f"v:ask:{ticket_id}"),
-        Button(RESOLVE_LABEL, f"v:resolve:{ticket_id}"),
+        Button(TAKE_LABEL, callbacks.encode("take", ticket_id)),
+        Button(REPLY_LABEL, callbacks.encode("reply", ticket_id)),
+        Button(ASK_LABEL, callbacks.encode("ask", ticket_id)),
+        Button(RESOLVE_LABEL, callbacks.encode("resolve", ticket_id)),
     )
 
 
 def staff_confirm_buttons(ticket_id: int) -> tuple[Button, ...]:
     return (
-        Button(FIXED_LABEL, f"v:fixed:{ticket_id}"),
-        Button(NOT_FIXED_LABEL, f"v:notfixed:{ticket_id}"),
+        Button(FIXED_LABEL, callbacks.encode("fixed", ticket_id)),
+        Button(NOT_FIXED_LABEL, callbacks.encode("notfixed", ticket_id)),
     )
 
 
@@ -210,9 +211,9 @@ def technician_staff_info(view: TicketView, text: str) -> OutgoingMessage:
     return OutgoingMessage(
         html_text,
         (
-            Button(REPLY_LABEL, f"v:reply:{view.id}"),
-            Button(ASK_LABEL, f"v:ask:{view.id}"),
-            Button(RESOLVE_LABEL, f"v:resolve:{view.id}"),
+            Button(REPLY_LABEL, callbacks.encode("reply", view.id)),
+            Button(ASK_LABEL, callbacks.encode("ask", view.id)),
+            Button(RESOLVE_LABEL, callbacks.encode("resolve", view.id)),
         ),
     )
 

@@ -263,7 +263,7 @@ def test_payloads_fit_telegram_callback_data() -> None:
         pt.warn_scope_payload(big, "facilities"),
         pt.CANCEL_PAYLOAD,
     ]
-    assert all(len(p.encode()) <= 64 and p.startswith(pt.CALLBACK_PREFIX) for p in payloads)
+    assert all(len(p.encode()) <= 64 and p.startswith("v:ph:") for p in payloads)
     with pytest.raises(ValueError):
         pt.verdict_payload(1, "maybe")
 
