@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.wiring import Services
+from bot.wiring import FrontEnd, Services
 from vigie.conversation import texts
 from vigie.conversation.models import InboxItem
 from vigie.conversation.pipeline import (
@@ -46,6 +46,7 @@ from vigie.conversation.pipeline import (
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.knowledge.render import split_html
+from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
 from vigie.outbox.dispatcher import Dispatcher
 from vigie.phishing.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
 from vigie.tickets.desk import Desk, DeskReply, is_desk_callback
@@ -194,6 +195,7 @@ class VigieBot:
         self.dispatcher: Dispatcher | None = None
         self.desk: Desk | None = None
         self.intake: Intake | None = None
+        self.front: FrontEnd | None = None
         self._bot: Bot | None = None
 
     def _pipeline(self) -> Pipeline:
@@ -216,42 +218,21 @@ class VigieBot:
         self.services = await Services.open(self.settings)
         self._bot = application.bot
         self.delivery = TelegramDelivery(application)
-        self.dispatcher = Dispatcher(
-            self.services.outbox,
-            self.delivery,
-            self.settings,
-            phishing=self.services.phishing,
-        )
-        self.pipeline = Pipeline(
-            settings=self.settings,
+        front = FrontEnd.assemble(
+            self.services,
             channel="telegram",
-            inbox=self.services.inbox,
-            turns=self.services.turns,
-            rasa=self.services.rasa,
             delivery=self.delivery,
-            after_turn=self.dispatcher.kick,  # the actions may have opened a ticket
+            outbox_channels=OUTBOX_CHANNELS,
             prepare=self._prepare,  # e-mail files, downloaded by the chat's worker
         )
-        self.desk = Desk(
-            directory=self.services.directory,
-            tickets=self.services.tickets,
-            settings=self.settings,
-            dispatcher=self.dispatcher,
-            sender_of=self.pipeline.sender_of,
-            phishing=self.services.phishing,
-        )
-        self.intake = Intake(
-            self.services.phishing,
-            self.settings,
-            channel="telegram",
-            sender_of=self.pipeline.sender_of,
-        )
+        self.front = front
+        self.dispatcher, self.pipeline = front.dispatcher, front.pipeline
+        self.desk, self.intake = front.desk, front.intake
         try:
             await application.bot.set_my_commands(COMMANDS)
         except TelegramError as exc:
             logger.warning("Commands not set: %s", type(exc).__name__)
-        self.pipeline.start()
-        self.dispatcher.start()
+        front.start()
 
     async def post_stop(self, application: Application) -> None:  # type: ignore[type-arg]
         """Stop the outbox dispatcher while the bot can still finish the message in flight,

@@ -21,15 +21,15 @@ from collections.abc import Awaitable, Sequence
 from pathlib import Path, PurePath
 from typing import TextIO
 
-from bot.wiring import Services
+from bot.wiring import FrontEnd, Services
 from vigie.conversation import texts
-from vigie.conversation.pipeline import Incoming, Pipeline
+from vigie.conversation.pipeline import Incoming
 from vigie.core.messages import Button, OutgoingMessage, html_to_plain
 from vigie.core.settings import Settings
 from vigie.core.typography import NBSP
-from vigie.outbox.dispatcher import TERMINAL_CHANNELS, Dispatcher
-from vigie.phishing.intake import MSG_FILE, TOO_BIG, Intake, file_kind
-from vigie.tickets.desk import Desk, DeskReply, is_desk_callback
+from vigie.outbox.dispatcher import TERMINAL_CHANNELS
+from vigie.phishing.intake import MSG_FILE, TOO_BIG, file_kind
+from vigie.tickets.desk import DeskReply, is_desk_callback
 
 logger = logging.getLogger(__name__)
 
@@ -143,41 +143,22 @@ class TerminalChat:
     def __init__(self, settings: Settings, services: Services, out: TextIO) -> None:
         self.settings = settings
         self.delivery = TerminalDelivery(out)
-        self.dispatcher = Dispatcher(
-            services.outbox,
-            self.delivery,
-            settings,
-            channels=TERMINAL_CHANNELS,
-            phishing=services.phishing,
-        )
-        self.pipeline = Pipeline(
-            settings=settings,
+        self.front = FrontEnd.assemble(
+            services,
             channel=CHANNEL,
-            inbox=services.inbox,
-            turns=services.turns,
-            rasa=services.rasa,
             delivery=self.delivery,
-            after_turn=self.dispatcher.kick,  # the actions may have opened a ticket
+            outbox_channels=TERMINAL_CHANNELS,
         )
-        self.desk = Desk(
-            directory=services.directory,
-            tickets=services.tickets,
-            settings=settings,
-            dispatcher=self.dispatcher,
-            sender_of=self.pipeline.sender_of,
-            phishing=services.phishing,
-        )
-        self.intake = Intake(
-            services.phishing, settings, channel=CHANNEL, sender_of=self.pipeline.sender_of
-        )
+        self.dispatcher = self.front.dispatcher
+        self.pipeline = self.front.pipeline
+        self.desk = self.front.desk
+        self.intake = self.front.intake
 
     def start(self) -> None:
-        self.pipeline.start()
-        self.dispatcher.start()
+        self.front.start()
 
     async def aclose(self) -> None:
-        await self.dispatcher.aclose()
-        await self.pipeline.aclose()
+        await self.front.aclose()
 
     async def handle(self, line: str) -> bool:
         """Handle one typed line; False to quit."""

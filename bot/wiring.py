@@ -1,22 +1,28 @@
-"""What a front-end process opens once at start and closes at shutdown."""
+"""The one wiring of a front end (Telegram or terminal): what the process opens once at
+start (:class:`Services`) and the parts every front end runs over it (:class:`FrontEnd`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vigie.conversation.inbox import Inbox
+from vigie.conversation.pipeline import Pipeline, Prepare
 from vigie.conversation.rasa_client import RasaClient
 from vigie.conversation.turns import TurnLog
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.outbox.dispatcher import Dispatcher, OutboxDelivery
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
+from vigie.phishing.intake import Intake
 from vigie.phishing.service import PhishingService
+from vigie.tickets.desk import Desk
 from vigie.tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
@@ -76,3 +82,65 @@ class Services:
         """Close the HTTP session and the database engine."""
         await self.http.close()
         await self.engine.dispose()
+
+
+@dataclass
+class FrontEnd:
+    """The parts a front end runs over the services: the outbox dispatcher, the pipeline, the
+    technicians' desk and the e-mail intake, all for one chat channel."""
+
+    dispatcher: Dispatcher
+    pipeline: Pipeline
+    desk: Desk
+    intake: Intake
+
+    @classmethod
+    def assemble(
+        cls,
+        services: Services,
+        *,
+        channel: str,
+        delivery: OutboxDelivery,
+        outbox_channels: Sequence[str],
+        prepare: Prepare | None = None,
+    ) -> FrontEnd:
+        """Wire the parts of ``channel``; ``prepare`` downloads e-mail files (Telegram)."""
+        settings = services.settings
+        dispatcher = Dispatcher(
+            services.outbox,
+            delivery,
+            settings,
+            channels=outbox_channels,
+            phishing=services.phishing,
+        )
+        pipeline = Pipeline(
+            settings=settings,
+            channel=channel,
+            inbox=services.inbox,
+            turns=services.turns,
+            rasa=services.rasa,
+            delivery=delivery,
+            after_turn=dispatcher.kick,  # the actions may have opened a ticket
+            prepare=prepare,
+        )
+        desk = Desk(
+            directory=services.directory,
+            tickets=services.tickets,
+            settings=settings,
+            dispatcher=dispatcher,
+            sender_of=pipeline.sender_of,
+            phishing=services.phishing,
+        )
+        intake = Intake(services.phishing, settings, channel=channel, sender_of=pipeline.sender_of)
+        return cls(dispatcher=dispatcher, pipeline=pipeline, desk=desk, intake=intake)
+
+    def start(self) -> None:
+        """Handle what was left pending, then send the due notifications."""
+        self.pipeline.start()
+        self.dispatcher.start()
+
+    async def aclose(self) -> None:
+        """Stop the dispatcher (the message in flight is finished), then the chats' workers
+        (pending messages stay in the inbox)."""
+        await self.dispatcher.aclose()
+        await self.pipeline.aclose()
