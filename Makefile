@@ -52,11 +52,13 @@ validate: setup ## Check the Rasa training data (no warnings allowed)
 run: setup $(MODEL) ## Start Vigie (terminal chat without TELEGRAM_BOT_TOKEN)
 	@$(PY) -m bot run
 
-lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check) and mypy
+lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check), mypy, import contracts (import-linter)
 	@echo "==> Lint"
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
+	@out=$$(PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | tail -n 1
 	@$(VENV)/bin/mypy --config-file mypy-rasa.ini --python-executable $(RASA_VENV)/bin/python
 
 test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)

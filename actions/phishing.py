@@ -34,8 +34,10 @@ from vigie.core.channels import CHAT_CHANNELS
 from vigie.core.settings import get_settings
 from vigie.phishing import form as phishing_form
 from vigie.phishing import texts as phishing_texts
-from vigie.phishing.service import PhishingService, ReportView
-from vigie.tickets.service import TicketDraft, TicketError, TicketView
+from vigie.phishing.service import PhishingService
+from vigie.phishing.views import ReportView
+from vigie.tickets.service import TicketError
+from vigie.tickets.views import TicketDraft, TicketView
 
 logger = logging.getLogger(__name__)
 

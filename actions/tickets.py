@@ -34,13 +34,8 @@ from vigie.people.directory import Directory
 from vigie.tickets import form as ticket_form
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.reference import find_reference
-from vigie.tickets.service import (
-    TicketDraft,
-    TicketError,
-    TicketService,
-    TicketView,
-    derive_urgency,
-)
+from vigie.tickets.service import TicketError, TicketService, derive_urgency
+from vigie.tickets.views import TicketDraft, TicketView
 
 logger = logging.getLogger(__name__)
 

@@ -43,13 +43,14 @@ from vigie.conversation.pipeline import (
     Incoming,
     Pipeline,
 )
+from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.knowledge.render import split_html
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
 from vigie.outbox.dispatcher import Dispatcher
 from vigie.phishing.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
-from vigie.tickets.desk import Desk, DeskReply, is_desk_callback
+from vigie.tickets.desk import Desk, is_desk_callback
 
 logger = logging.getLogger(__name__)
 

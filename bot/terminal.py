@@ -24,12 +24,13 @@ from typing import TextIO
 from bot.wiring import FrontEnd, Services
 from vigie.conversation import texts
 from vigie.conversation.pipeline import Incoming
+from vigie.core.desk import DeskReply
 from vigie.core.messages import Button, OutgoingMessage, html_to_plain
 from vigie.core.settings import Settings
 from vigie.core.typography import NBSP
 from vigie.outbox.dispatcher import TERMINAL_CHANNELS
 from vigie.phishing.intake import MSG_FILE, TOO_BIG, file_kind
-from vigie.tickets.desk import DeskReply, is_desk_callback
+from vigie.tickets.desk import is_desk_callback
 
 logger = logging.getLogger(__name__)
 

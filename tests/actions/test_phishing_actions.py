@@ -38,7 +38,8 @@ from vigie.people.directory import Directory
 from vigie.phishing import texts as pt
 from vigie.phishing.mailcheck import analyse, trusted_domains
 from vigie.phishing.models import PhishingExpectation, PhishingReport
-from vigie.phishing.service import PhishingService, ReportView
+from vigie.phishing.service import PhishingService
+from vigie.phishing.views import ReportView
 from vigie.tickets.models import Ticket
 
 SENDER = "chat-42"

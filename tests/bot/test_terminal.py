@@ -30,7 +30,8 @@ from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
 from vigie.phishing.intake import email_received
 from vigie.phishing.models import PhishingReport
-from vigie.tickets.service import TicketDraft, TicketService
+from vigie.tickets.service import TicketService
+from vigie.tickets.views import TicketDraft
 
 
 async def test_buttons_become_numbered_choices() -> None:

@@ -14,7 +14,8 @@ from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
-from vigie.tickets.service import TicketDraft, TicketService, TicketView
+from vigie.tickets.service import TicketService
+from vigie.tickets.views import TicketDraft, TicketView
 
 SECRET = b"e2e-test-secret"  # the one tests.e2e.conftest.make_settings gives the bot
 FACILITY = "EHPAD Les Tilleuls"

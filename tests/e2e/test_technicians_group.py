@@ -25,7 +25,8 @@ from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.people.directory import Directory
-from vigie.tickets.service import TicketDraft, TicketService, TicketView
+from vigie.tickets.service import TicketService
+from vigie.tickets.views import TicketDraft, TicketView
 
 SECRET = b"e2e-test-secret"  # the one make_settings gives the bot
 GROUP_ID = -1003600000001

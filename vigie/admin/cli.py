@@ -37,7 +37,8 @@ from vigie.people.directory import Directory, FacilityView, InvitationView
 from vigie.people.roles import DESK_ROLES, INVITATION_ROLES
 from vigie.people.texts import JOB_LABELS, ROLE_LABELS
 from vigie.tickets import texts
-from vigie.tickets.service import TicketError, TicketService, TicketView
+from vigie.tickets.service import TicketError, TicketService
+from vigie.tickets.views import TicketView
 from vigie.tickets.vocabulary import TICKET_STATUSES
 
 __all__ = ["main"]

@@ -24,11 +24,11 @@ from collections.abc import Callable
 
 from vigie.conversation import texts
 from vigie.core.callbacks import Callback
+from vigie.core.desk import DeskReply, Kickable
 from vigie.core.messages import OutgoingMessage
 from vigie.people.directory import Directory
 from vigie.phishing import desk_texts
 from vigie.phishing.service import PhishingError, PhishingService
-from vigie.tickets.desk import DeskReply, Kickable
 
 logger = logging.getLogger(__name__)
 

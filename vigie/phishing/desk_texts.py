@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from vigie.core import callbacks
@@ -21,9 +20,7 @@ from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, fill, french_typography, truncate
 from vigie.people.texts import JOB_LABELS
 from vigie.phishing.mailcheck.defang import defang_domain
-
-if TYPE_CHECKING:
-    from vigie.phishing.service import CampaignView, ReportView
+from vigie.phishing.views import CampaignView, ReportView
 
 #: Longest subject shown (in technicians' messages as in staff notices).
 SUBJECT_CHARS = 120

@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation import texts
 from vigie.core import callbacks
+from vigie.core.desk import DeskReply, Kickable
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
@@ -37,7 +38,8 @@ from vigie.people.roles import DESK_ROLES, STAFF_ROLES, is_technician
 from vigie.phishing.desk_texts import PHISHING_ACTION
 from vigie.phishing.service import PhishingService
 from vigie.tickets import texts as ticket_texts
-from vigie.tickets.service import TicketError, TicketService, TicketView
+from vigie.tickets.service import TicketError, TicketService
+from vigie.tickets.views import TicketView
 
 if TYPE_CHECKING:
     from vigie.phishing.desk import PhishingDesk
@@ -52,25 +54,6 @@ MAX_LISTED_BUTTONS = 30
 TECHNICIAN_ACTIONS = frozenset({"take", "reply", "ask", "resolve", "show"})
 STAFF_ACTIONS = frozenset({"fixed", "notfixed"})
 CLOSED_STATUSES = frozenset({"closed"})
-
-
-class Kickable(Protocol):
-    """What the desk needs of the outbox dispatcher."""
-
-    def kick(self) -> None: ...
-
-
-@dataclass
-class DeskReply:
-    """What the front end shows after a desk action."""
-
-    messages: list[OutgoingMessage] = field(default_factory=list)
-    toast: str | None = None  # short answer to a button press
-    close_buttons: bool = False  # remove the keyboard of the pressed message
-    then_menu: bool = False  # then show the usual menu (``/help`` through the pipeline)
-    # The last message asks the technician for a reply (group chats): send it with a selective
-    # ForceReply, then report its message id with ``Desk.prompt_sent``.
-    force_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +73,7 @@ def _in_group(chat_id: int, user_id: int) -> bool:
 
 def _sessionmaker_of(tickets: TicketService) -> async_sessionmaker[AsyncSession]:
     """The sessions of the ticket service (the phishing reports live in the same database)."""
-    return tickets._sessionmaker  # TicketService has no public accessor yet
+    return tickets.sessionmaker
 
 
 def is_desk_callback(data: str) -> bool:

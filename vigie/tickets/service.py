@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from vigie.people.roles import DESK_ROLES, is_technician
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.models import Ticket, TicketEvent
 from vigie.tickets.reference import format_reference, normalize_reference
+from vigie.tickets.views import EventView, TicketDraft, TicketView
 from vigie.tickets.vocabulary import CARE_IMPACTS, DEVICES, SCOPES, TICKET_STATUSES, URGENCIES
 
 logger = logging.getLogger(__name__)
@@ -59,49 +60,6 @@ class TicketError(Exception):
     def __init__(self, code: TicketErrorCode, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code: TicketErrorCode = code
-
-
-@dataclass(frozen=True)
-class TicketDraft:
-    problem: str
-    device: str
-    scope: str
-    care_impact: str
-    urgency: str | None = None
-
-
-@dataclass(frozen=True)
-class TicketView:
-    id: int
-    reference: str
-    facility_id: int
-    facility_name: str
-    facility_hours: str
-    facility_timezone: str
-    requester_id: int
-    requester_job: str | None
-    problem: str
-    device: str
-    scope: str
-    care_impact: str
-    urgency: str
-    status: str
-    assignee_name: str | None
-    created_at: datetime
-    updated_at: datetime
-    last_technician_message: str | None
-    # Beyond the contract, for the texts (town in notifications, FINESS in the e-mail).
-    facility_town: str = ""
-    facility_finess: str | None = None
-
-
-@dataclass(frozen=True)
-class EventView:
-    at: datetime
-    actor_kind: str
-    actor_label: str
-    kind: str
-    text: str | None
 
 
 def derive_urgency(device: str, scope: str, care_impact: str) -> str:
@@ -148,6 +106,11 @@ class TicketService:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        """The sessions this service works with (the other features share the database)."""
+        return self._sessionmaker
 
     # --- Creation -----------------------------------------------------------------------
 

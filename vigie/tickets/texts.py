@@ -13,16 +13,13 @@ import html
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from vigie.core import callbacks
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, fill, french_typography, truncate
 from vigie.people.texts import JOB_LABELS
-
-if TYPE_CHECKING:
-    from vigie.tickets.service import EventView, TicketView
+from vigie.tickets.views import EventView, TicketView
 
 #: Longest problem text shown in a Telegram notification.
 PROBLEM_PREVIEW_CHARS = 1500

@@ -17,7 +17,8 @@ from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.people.directory import Directory
-from vigie.tickets.service import TicketDraft, TicketService
+from vigie.tickets.service import TicketService
+from vigie.tickets.views import TicketDraft
 
 SECRET = "cli-test-secret"
 

@@ -30,7 +30,8 @@ from vigie.phishing.mailcheck import Limits, analyse, trusted_domains
 from vigie.phishing.models import PhishingReport
 from vigie.phishing.service import PhishingService
 from vigie.tickets.models import Ticket
-from vigie.tickets.service import TicketDraft, TicketService
+from vigie.tickets.service import TicketService
+from vigie.tickets.views import TicketDraft
 
 
 class Transport:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.auxil.paths import EMAILS
 from vigie.conversation import texts
+from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
@@ -23,8 +24,9 @@ from vigie.outbox.dispatcher import Dispatcher
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
 from vigie.phishing.mailcheck import Limits, analyse, trusted_domains
-from vigie.phishing.service import PhishingService, ReportView
-from vigie.tickets.desk import Desk, DeskReply
+from vigie.phishing.service import PhishingService
+from vigie.phishing.views import ReportView
+from vigie.tickets.desk import Desk
 from vigie.tickets.service import TicketService
 
 SECRET = b"phishdesk-test-secret"

@@ -11,7 +11,7 @@ import pytest
 
 from vigie.core.messages import OutgoingMessage, html_to_plain
 from vigie.phishing import desk_texts as pt
-from vigie.phishing.service import CampaignView, ReportView
+from vigie.phishing.views import CampaignView, ReportView
 
 BAD_SPACING = re.compile(r" [:;?!»]|« ")
 HOSTILE_SUBJECT = 'Votre <b>compte</b> & "accès" <script>alert(1)</script> suspendu'

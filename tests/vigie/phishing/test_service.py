@@ -23,13 +23,8 @@ from vigie.people.models import Person
 from vigie.phishing.mailcheck import Analysis, analyse, trusted_domains
 from vigie.phishing.mailcheck.trusted import TrustedDomains
 from vigie.phishing.models import PhishingCampaign, PhishingExpectation, PhishingKey, PhishingReport
-from vigie.phishing.service import (
-    PhishingError,
-    PhishingService,
-    ReportView,
-    campaign_keys,
-    normalise_subject,
-)
+from vigie.phishing.service import PhishingError, PhishingService, campaign_keys, normalise_subject
+from vigie.phishing.views import ReportView
 
 #: What a deployment puts in MAIL_TRUSTED_DOMAINS (see tests/data/emails/README.md).
 OWN_DOMAINS = ["ehpad-lestilleuls.fr", "fam-horizon.org", "axion-si.fr", "logisoins.fr"]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation import texts
+from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
@@ -25,8 +26,9 @@ from vigie.outbox.dispatcher import Dispatcher
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
 from vigie.people.models import Invitation
-from vigie.tickets.desk import Desk, DeskReply
-from vigie.tickets.service import TicketDraft, TicketService, TicketView
+from vigie.tickets.desk import Desk
+from vigie.tickets.service import TicketService
+from vigie.tickets.views import TicketDraft, TicketView
 
 SECRET = b"desk-test-secret"
 STAFF, OTHER_STAFF, TECH, STRANGER = 101, 102, 201, 301

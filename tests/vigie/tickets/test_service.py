@@ -16,12 +16,8 @@ from vigie.core.settings import Settings
 from vigie.outbox.models import OutboxMessage
 from vigie.people.directory import Directory, PersonView
 from vigie.tickets.models import Ticket, TicketEvent
-from vigie.tickets.service import (
-    TicketDraft,
-    TicketError,
-    TicketService,
-    derive_urgency,
-)
+from vigie.tickets.service import TicketError, TicketService, derive_urgency
+from vigie.tickets.views import TicketDraft
 
 STAFF_CHAT = 1001
 OTHER_CHAT = 1002

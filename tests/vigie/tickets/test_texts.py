@@ -12,7 +12,8 @@ import pytest
 
 from vigie.core.messages import OutgoingMessage
 from vigie.tickets import texts as tt
-from vigie.tickets.service import EventView, TicketView, email_message_id
+from vigie.tickets.service import email_message_id
+from vigie.tickets.views import EventView, TicketView
 
 BAD_SPACING = re.compile(r" [:;?!»]|« ")
 
