@@ -50,6 +50,7 @@ from vigie.knowledge.render import split_html
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
 from vigie.outbox.dispatcher import Dispatcher
 from vigie.phishing.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
+from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import Desk, is_desk_callback
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class TelegramDelivery:
                 message.html,
                 parse_mode=ParseMode.HTML,
                 reply_markup=ForceReply(
-                    selective=True, input_field_placeholder=texts.REPLY_PLACEHOLDER
+                    selective=True, input_field_placeholder=ticket_desk_texts.REPLY_PLACEHOLDER
                 ),
                 reply_parameters=(
                     ReplyParameters(reply_to, allow_sending_without_reply=True)
@@ -285,7 +286,7 @@ class VigieBot:
             return await call
         except Exception:
             logger.exception("Desk action failed")
-            return DeskReply([OutgoingMessage(texts.fill(texts.ACTION_FAILED, {}))])
+            return DeskReply([OutgoingMessage(texts.fill(ticket_desk_texts.ACTION_FAILED, {}))])
 
     async def _incoming(self, update: Update, kind: str, text: str = "") -> None:
         chat, user = update.effective_chat, update.effective_user
@@ -505,7 +506,7 @@ class VigieBot:
             if chat.id == self.settings.technicians_chat_id and is_desk_callback(data):
                 await self._desk_button(update, data)
             else:
-                await query.answer(texts.fill(texts.GROUP_BUTTON_UNAVAILABLE, {}))
+                await query.answer(texts.fill(ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE, {}))
             return
         if is_desk_callback(data):
             await self._desk_button(update, data)

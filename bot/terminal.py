@@ -30,6 +30,7 @@ from vigie.core.settings import Settings
 from vigie.core.typography import NBSP
 from vigie.outbox.dispatcher import TERMINAL_CHANNELS
 from vigie.phishing.intake import MSG_FILE, TOO_BIG, file_kind
+from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import is_desk_callback
 
 logger = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ class TerminalChat:
             reply = await call
         except Exception:
             logger.exception("Desk action failed")
-            reply = DeskReply([OutgoingMessage(texts.fill(texts.ACTION_FAILED, {}))])
+            reply = DeskReply([OutgoingMessage(texts.fill(ticket_desk_texts.ACTION_FAILED, {}))])
         await self._show(reply)
 
     async def _show(self, reply: DeskReply) -> None:

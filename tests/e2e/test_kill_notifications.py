@@ -28,11 +28,11 @@ from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import make_settings
 from tests.e2e.helpers import FACILITY, Domain, open_domain, open_ticket, payloads
-from vigie.conversation import texts
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import ROOT, Settings
 from vigie.db.engine import upgrade
 from vigie.outbox.models import OutboxMessage
+from vigie.tickets import desk_texts as ticket_desk_texts
 
 HELPDESK = "support@prestataire.example"
 # Settings that no environment value can bring back to their default None (an empty string
@@ -108,7 +108,7 @@ async def wait_until_up(fake: FakeTelegram, visitor: FakeUser, bot: BotProcess) 
         await fake.wait_for_acknowledged(update["update_id"], timeout=30)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nbot log:\n{bot.tail()}") from None
-    assert messages[-1]["plain_text"] == texts.TECHNICIANS_ONLY
+    assert messages[-1]["plain_text"] == ticket_desk_texts.TECHNICIANS_ONLY
 
 
 async def outbox_rows(domain: Domain, ticket_id: int) -> list[tuple[str, str, str, int]]:

@@ -26,6 +26,7 @@ from vigie.conversation import texts
 from vigie.db.base import utcnow
 from vigie.db.engine import upgrade
 from vigie.people.models import Invitation
+from vigie.tickets import desk_texts as ticket_desk_texts
 
 
 class Chat:
@@ -138,9 +139,9 @@ async def test_ticket_between_staff_and_technician(
 
         # Technicians' commands: refused to staff, shown to the technician.
         fake.send_text(staff, "/tickets")
-        assert await staff_chat.next_text() == texts.TECHNICIANS_ONLY
+        assert await staff_chat.next_text() == ticket_desk_texts.TECHNICIANS_ONLY
         fake.send_text(staff, f"/ticket {view.reference}")
-        assert await staff_chat.next_text() == texts.TECHNICIANS_ONLY
+        assert await staff_chat.next_text() == ticket_desk_texts.TECHNICIANS_ONLY
         fake.send_text(tech, "/tickets")
         listing = await tech_chat.next()
         assert view.reference in listing["plain_text"]
@@ -199,7 +200,7 @@ async def test_invitation_errors_and_technician_code(
         welcome = await chat.next_text()
         assert "technicien" in welcome and "/tickets" in welcome
         fake.send_text(second, "/tickets")
-        assert await chat.next_text() == texts.fill(texts.NO_OPEN_TICKETS, {})
+        assert await chat.next_text() == texts.fill(ticket_desk_texts.NO_OPEN_TICKETS, {})
         await asyncio.sleep(0.5)
         assert chat.count() == chat.seen
     finally:

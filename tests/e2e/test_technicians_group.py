@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 from tests.auxil.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import RunningBot, make_settings
-from vigie.conversation import texts
 from vigie.conversation.models import InboxItem
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.people.directory import Directory
+from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft, TicketView
 
@@ -166,7 +166,7 @@ async def test_ticket_handled_in_the_technicians_group(fake: FakeTelegram, desk:
     # A member who is not a technician is refused politely, and nothing changes.
     fake.press_button(zoe, notice, f"v:take:{view.id}")
     refusal = await answered(fake, 1)
-    assert refusal["text"] == texts.TECHNICIANS_ONLY
+    assert refusal["text"] == ticket_desk_texts.TECHNICIANS_ONLY
     current = await desk.tickets.get(view.id)
     assert current is not None and (current.status, current.assignee_name) == ("new", None)
 
@@ -218,7 +218,7 @@ async def test_ticket_handled_in_the_technicians_group(fake: FakeTelegram, desk:
     card = await group.next_text()
     assert "Historique" in card and "Fermez le logiciel" in card
     fake.send_text(zoe, "/tickets", chat=team)
-    assert await group.next_text() == texts.TECHNICIANS_ONLY
+    assert await group.next_text() == ticket_desk_texts.TECHNICIANS_ONLY
 
     kinds = [e.kind for e in await desk.tickets.timeline(view.id)]
     assert kinds == ["created", "taken", "technician_message"]

@@ -9,6 +9,8 @@ import yaml
 
 from vigie.conversation import texts as bot_texts
 from vigie.core.settings import ROOT, Settings
+from vigie.people import texts as people_texts
+from vigie.tickets import desk_texts as ticket_desk_texts
 
 # A normal space before : ; ? ! » or after « is wrong in French typography.
 BAD_SPACING = re.compile(r" [:;?!»]|« ")
@@ -33,7 +35,8 @@ def test_domain_responses_follow_french_typography(name: str) -> None:
 def bot_templates() -> dict[str, str]:
     found = {
         name: value
-        for name, value in vars(bot_texts).items()
+        for module in (bot_texts, people_texts, ticket_desk_texts)
+        for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str) and name != "NBSP"
     }
     found.update({f"UNSUPPORTED[{k}]": v for k, v in bot_texts.UNSUPPORTED.items()})

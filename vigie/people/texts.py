@@ -1,4 +1,6 @@
-"""What people read about roles and jobs (French labels of the codes in ``roles``)."""
+"""What people read about themselves: role and job labels (the codes are in ``roles``) and
+registration (``/start CODE``). Templates use ``{nbsp}`` and contact placeholders, filled by
+:func:`vigie.conversation.texts.fill`."""
 
 from __future__ import annotations
 
@@ -13,4 +15,50 @@ JOB_LABELS: dict[str, str] = {
     "admin": "administratif",
     "management": "direction",
     "other": "autre",
+}
+
+
+# -- Registration (/start CODE) ----------------------------------------------------------
+
+REGISTERED = (
+    "<b>Bienvenue{nbsp}!</b> Vous êtes inscrit(e) à <b>{facility}</b>.\n"
+    "Pour mieux vous répondre, quel est votre métier{nbsp}?"
+)
+REGISTERED_TECHNICIAN = (
+    "<b>Bienvenue{nbsp}!</b> Vous êtes inscrit(e) comme technicien(ne) de {provider_name}. "
+    "Les nouveaux tickets des établissements arriveront ici, avec des boutons pour les "
+    "prendre en charge, répondre au demandeur et les clore.\n\n"
+    "/tickets{nbsp}: les tickets ouverts, les plus urgents d’abord\n"
+    "/ticket VIG-2026-00042{nbsp}: un ticket et son historique\n"
+    "/campagnes{nbsp}: les mails suspects signalés, regroupés par campagne\n"
+    "/annuler{nbsp}: abandonner une réponse en cours"
+)
+JOB_BUTTONS = (
+    ("Soins", "care"),
+    ("Administratif", "admin"),
+    ("Direction", "management"),
+    ("Autre", "other"),
+)
+JOB_CHOSEN = "C’est noté, votre métier{nbsp}: {job}. Voici ce que je peux faire pour vous{nbsp}:"
+NOT_REGISTERED = (
+    "Vous n’êtes pas encore inscrit(e) auprès d’un établissement. Ouvrez le lien d’invitation "
+    "de votre établissement{nbsp}; pour en obtenir un, contactez {referent_contact}."
+)
+
+_NEW_LINK = (
+    " Pour obtenir un nouveau lien, contactez {referent_contact}. En attendant, vous pouvez "
+    "quand même me poser vos questions."
+)
+INVITATION_ERRORS = {
+    "unknown": "Ce code d’invitation n’est pas valable." + _NEW_LINK,
+    "expired": "Ce lien d’invitation a expiré." + _NEW_LINK,
+    "used_up": "Ce lien d’invitation a déjà servi le nombre de fois prévu." + _NEW_LINK,
+    "revoked": "Ce lien d’invitation a été désactivé." + _NEW_LINK,
+    # A person an admin removed (``vigie technicians remove``): no code brings them back.
+    "removed": "Votre accès à Vigie a été retiré. Adressez-vous à votre prestataire.",
+    # Only in the local terminal chat: technicians' codes are for Telegram.
+    "wrong_role": (
+        "Ce code d’invitation est destiné aux techniciens{nbsp}: utilisez-le dans Telegram. "
+        "Ici, seuls les codes du personnel d’un établissement fonctionnent."
+    ),
 }

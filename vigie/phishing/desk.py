@@ -29,6 +29,7 @@ from vigie.core.messages import OutgoingMessage
 from vigie.people.directory import Directory
 from vigie.phishing import desk_texts
 from vigie.phishing.service import PhishingError, PhishingService
+from vigie.tickets import desk_texts as ticket_desk_texts
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class PhishingDesk:
         can no longer be used)."""
         logger.info("Phishing desk action refused: %s", error.code)
         if error.code == "not_technician":
-            return DeskReply(toast=texts.TECHNICIANS_ONLY)
+            return DeskReply(toast=ticket_desk_texts.TECHNICIANS_ONLY)
         if error.code == "bad_value":
             return DeskReply(toast=texts.BUTTON_EXPIRED)
         if error.code == "already_warned":  # when, and what is left to do
@@ -81,7 +82,7 @@ class PhishingDesk:
         """A ``v:ph:…`` button pressed by ``user_id`` in ``chat_id`` (private or group)."""
         action, *arguments = pressed.arguments or ("",)
         if not await self._is_technician(user_id):
-            return DeskReply(toast=texts.TECHNICIANS_ONLY)
+            return DeskReply(toast=ticket_desk_texts.TECHNICIANS_ONLY)
         if action == "x" and not arguments:
             return DeskReply(toast=desk_texts.warn_cancelled(), close_buttons=True)
         campaign_id = _campaign_id(arguments[0]) if arguments else None
@@ -134,7 +135,7 @@ class PhishingDesk:
     async def list_campaigns(self, user_id: int) -> DeskReply:
         """``/campagnes``: the recent campaigns with their counts, verdict and warning."""
         if not await self._is_technician(user_id):
-            return DeskReply([OutgoingMessage(texts.fill(texts.TECHNICIANS_ONLY, {}))])
+            return DeskReply([OutgoingMessage(texts.fill(ticket_desk_texts.TECHNICIANS_ONLY, {}))])
         campaigns = await self._phishing.recent_campaigns(MAX_LISTED_CAMPAIGNS)
         return DeskReply([desk_texts.campaign_list(campaigns)])
 

@@ -33,10 +33,12 @@ from vigie.core.desk import DeskReply, Kickable
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
+from vigie.people import texts as people_texts
 from vigie.people.directory import Directory, DirectoryError, InvitationError, PersonView
 from vigie.people.roles import DESK_ROLES, STAFF_ROLES, is_technician
 from vigie.phishing.desk_texts import PHISHING_ACTION
 from vigie.phishing.service import PhishingService
+from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.service import TicketError, TicketService
 from vigie.tickets.views import TicketView
@@ -147,10 +149,10 @@ class Desk:
 
     def _refused(self, error: TicketError, reference: str | None) -> DeskReply:
         if error.code == "not_allowed":
-            return self._say(texts.TECHNICIANS_ONLY)
+            return self._say(ticket_desk_texts.TECHNICIANS_ONLY)
         if error.code == "bad_state" and reference:
-            return self._say(texts.TICKET_BAD_STATE, reference=reference)
-        return self._say(texts.TICKET_NOT_FOUND)
+            return self._say(ticket_desk_texts.TICKET_BAD_STATE, reference=reference)
+        return self._say(ticket_desk_texts.TICKET_NOT_FOUND)
 
     # -- registration --------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ class Desk:
         staff and referent codes are accepted."""
         code = code.strip()
         if not code or len(code) > MAX_CODE_LENGTH:
-            return self._say(texts.INVITATION_ERRORS["unknown"])
+            return self._say(people_texts.INVITATION_ERRORS["unknown"])
         try:
             person = await self._directory.redeem_invitation(
                 code,
@@ -180,19 +182,23 @@ class Desk:
             )
         except InvitationError as exc:
             logger.info("Invitation refused: %s", exc.reason)
-            template = texts.INVITATION_ERRORS.get(exc.reason, texts.INVITATION_ERRORS["unknown"])
+            template = people_texts.INVITATION_ERRORS.get(
+                exc.reason, people_texts.INVITATION_ERRORS["unknown"]
+            )
             return self._say(template)
         logger.info("Person %s registered with role %s (%s)", person.id, person.role, channel)
         if person.role in DESK_ROLES:
-            return self._say(texts.REGISTERED_TECHNICIAN)
+            return self._say(people_texts.REGISTERED_TECHNICIAN)
         buttons = tuple(
-            Button(title, callbacks.encode("job", job)) for title, job in texts.JOB_BUTTONS
+            Button(title, callbacks.encode("job", job)) for title, job in people_texts.JOB_BUTTONS
         )
         return DeskReply(
             [
                 self._message(texts.WELCOME),
                 self._message(texts.PRIVACY, retention_days=self._settings.retention_days),
-                self._message(texts.REGISTERED, buttons, facility=person.facility_name or ""),
+                self._message(
+                    people_texts.REGISTERED, buttons, facility=person.facility_name or ""
+                ),
             ]
         )
 
@@ -200,12 +206,12 @@ class Desk:
         try:
             await self._directory.set_job(self._sender_of(user_id), job)
         except DirectoryError:  # not registered (any more)
-            return DeskReply([self._message(texts.NOT_REGISTERED)], close_buttons=True)
+            return DeskReply([self._message(people_texts.NOT_REGISTERED)], close_buttons=True)
         except ValueError:  # not a job
             return DeskReply(toast=texts.BUTTON_EXPIRED)
-        label = {code: title for title, code in texts.JOB_BUTTONS}.get(job, job)
+        label = {code: title for title, code in people_texts.JOB_BUTTONS}.get(job, job)
         return DeskReply(
-            [self._message(texts.JOB_CHOSEN, job=label)], close_buttons=True, then_menu=True
+            [self._message(people_texts.JOB_CHOSEN, job=label)], close_buttons=True, then_menu=True
         )
 
     # -- technicians' commands -----------------------------------------------------------
@@ -213,23 +219,23 @@ class Desk:
     async def list_tickets(self, user_id: int) -> DeskReply:
         """``/tickets``: the open tickets, most urgent first, each with a button."""
         if await self._technician(user_id) is None:
-            return self._say(texts.TECHNICIANS_ONLY)
+            return self._say(ticket_desk_texts.TECHNICIANS_ONLY)
         views = await self._tickets.list_open()
         if not views:
-            return self._say(texts.NO_OPEN_TICKETS)
+            return self._say(ticket_desk_texts.NO_OPEN_TICKETS)
         buttons = tuple(list_button(view) for view in views[:MAX_LISTED_BUTTONS])
         return DeskReply([OutgoingMessage(ticket_texts.technician_ticket_list(views), buttons)])
 
     async def show_ticket(self, user_id: int, reference: str) -> DeskReply:
         """``/ticket REF``: one ticket with its timeline and the technician's buttons."""
         if await self._technician(user_id) is None:
-            return self._say(texts.TECHNICIANS_ONLY)
+            return self._say(ticket_desk_texts.TECHNICIANS_ONLY)
         reference = reference.strip().upper()
         if not reference:
-            return self._say(texts.TICKET_USAGE)
+            return self._say(ticket_desk_texts.TICKET_USAGE)
         view = await self._tickets.get(reference[:32])
         if view is None:
-            return self._say(texts.TICKET_UNKNOWN, reference=reference[:32])
+            return self._say(ticket_desk_texts.TICKET_UNKNOWN, reference=reference[:32])
         return await self._ticket_card(view)
 
     async def _ticket_card(self, view: TicketView) -> DeskReply:
@@ -253,7 +259,7 @@ class Desk:
             return await self._phishing.callback(chat_id, user_id, pressed)
         group = _in_group(chat_id, user_id)
         if group and action not in TECHNICIAN_ACTIONS:
-            return DeskReply(toast=texts.GROUP_BUTTON_UNAVAILABLE)
+            return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
         if action == "job":
             return await self._choose_job(user_id, argument)
         try:
@@ -266,13 +272,13 @@ class Desk:
             return DeskReply(toast=texts.BUTTON_EXPIRED)
         technician = await self._technician(user_id)
         if technician is None:
-            return DeskReply(toast=texts.TECHNICIANS_ONLY)
+            return DeskReply(toast=ticket_desk_texts.TECHNICIANS_ONLY)
         view = await self._tickets.get(ticket_id)
         if view is None:
-            return DeskReply(toast=texts.TICKET_NOT_FOUND)
+            return DeskReply(toast=ticket_desk_texts.TICKET_NOT_FOUND)
         if action == "show":
             return await self._ticket_card(view)
-        name = technician.name or texts.TECHNICIAN_FALLBACK_NAME
+        name = technician.name or ticket_desk_texts.TECHNICIAN_FALLBACK_NAME
         if action in ("reply", "ask"):
             pending = _PendingReply(
                 view.id,
@@ -293,17 +299,27 @@ class Desk:
             return self._refused(exc, view.reference)
         self._dispatcher.kick()
         if group:
-            template = texts.TAKEN_GROUP if action == "take" else texts.RESOLVED_GROUP
+            template = (
+                ticket_desk_texts.TAKEN_GROUP
+                if action == "take"
+                else ticket_desk_texts.RESOLVED_GROUP
+            )
         else:
-            template = texts.TAKEN if action == "take" else texts.RESOLVED
+            template = ticket_desk_texts.TAKEN if action == "take" else ticket_desk_texts.RESOLVED
         return self._say(template, reference=view.reference, name=name)
 
     def _prompt(self, pending: _PendingReply, user_id: int, *, group: bool) -> DeskReply:
         """Ask the technician to write the reply (in a group: as a reply to this prompt)."""
         if not group:
-            template = texts.WRITE_QUESTION if pending.ask else texts.WRITE_REPLY
+            template = (
+                ticket_desk_texts.WRITE_QUESTION if pending.ask else ticket_desk_texts.WRITE_REPLY
+            )
             return self._say(template, reference=pending.reference)
-        template = texts.WRITE_QUESTION_GROUP if pending.ask else texts.WRITE_REPLY_GROUP
+        template = (
+            ticket_desk_texts.WRITE_QUESTION_GROUP
+            if pending.ask
+            else ticket_desk_texts.WRITE_REPLY_GROUP
+        )
         message = self._message(
             template, reference=pending.reference, name=pending.name, user_id=user_id
         )
@@ -325,7 +341,7 @@ class Desk:
                 view = await self._tickets.reopen(sender, ticket_id)
         except TicketError as exc:
             logger.info("Staff answer refused: %s", exc.code)
-            return DeskReply(toast=texts.STAFF_REFUSED)
+            return DeskReply(toast=ticket_desk_texts.STAFF_REFUSED)
         self._dispatcher.kick()
         if fixed:
             return DeskReply([ticket_texts.staff_confirmed_reply(view)], close_buttons=True)
@@ -350,7 +366,7 @@ class Desk:
         if pending is None:
             return None
         del self._pending[(chat_id, user_id)]
-        return self._say(texts.REPLY_CANCELLED, reference=pending.reference)
+        return self._say(ticket_desk_texts.REPLY_CANCELLED, reference=pending.reference)
 
     async def text(
         self, chat_id: int, user_id: int, text: str, *, reply_to: int | None = None
@@ -370,7 +386,9 @@ class Desk:
         if not text:
             return self._prompt(pending, user_id, group=group)
         if len(text) > self._settings.max_message_chars:
-            return self._say(texts.REPLY_TOO_LONG, limit=self._settings.max_message_chars)
+            return self._say(
+                ticket_desk_texts.REPLY_TOO_LONG, limit=self._settings.max_message_chars
+            )
         redaction = redact(text)
         try:
             view = await self._tickets.technician_message(
@@ -384,13 +402,19 @@ class Desk:
         self._forget(chat_id, user_id, pending)
         self._dispatcher.kick()
         if group:
-            template = texts.QUESTION_SENT_GROUP if pending.ask else texts.REPLY_SENT_GROUP
+            template = (
+                ticket_desk_texts.QUESTION_SENT_GROUP
+                if pending.ask
+                else ticket_desk_texts.REPLY_SENT_GROUP
+            )
         else:
-            template = texts.QUESTION_SENT if pending.ask else texts.REPLY_SENT
+            template = (
+                ticket_desk_texts.QUESTION_SENT if pending.ask else ticket_desk_texts.REPLY_SENT
+            )
         reply = self._say(template, reference=view.reference, name=pending.name)
         if redaction.found:
             what = texts.REDACTED_KINDS.get(redaction.found[0], texts.REDACTED_DEFAULT)
-            reply.messages.append(self._message(texts.REPLY_REDACTED, what=what))
+            reply.messages.append(self._message(ticket_desk_texts.REPLY_REDACTED, what=what))
         return reply
 
 

@@ -26,6 +26,7 @@ from vigie.people.directory import Directory
 from vigie.phishing.mailcheck import Limits, analyse, trusted_domains
 from vigie.phishing.service import PhishingService
 from vigie.phishing.views import ReportView
+from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import Desk
 from vigie.tickets.service import TicketService
 
@@ -219,11 +220,16 @@ async def test_buttons_are_refused_to_anyone_but_a_technician(world: World) -> N
     ):
         for user in (ANNE, STRANGER):
             reply = await world.press(user, data)
-            assert reply.toast == texts.TECHNICIANS_ONLY and not reply.messages, (user, data)
+            assert reply.toast == ticket_desk_texts.TECHNICIANS_ONLY and not reply.messages, (
+                user,
+                data,
+            )
         in_group = await world.press(ANNE, data, chat_id=-500)
-        assert in_group.toast == texts.TECHNICIANS_ONLY
+        assert in_group.toast == ticket_desk_texts.TECHNICIANS_ONLY
     await world.directory.remove_technician("Paul")
-    assert (await world.press(TECH, f"v:ph:v:{campaign}:p")).toast == texts.TECHNICIANS_ONLY
+    assert (
+        await world.press(TECH, f"v:ph:v:{campaign}:p")
+    ).toast == ticket_desk_texts.TECHNICIANS_ONLY
     view = await world.phishing.campaign(campaign)
     assert view is not None and (view.verdict, view.warned_at) == (None, None)
     await world.flush()
@@ -355,7 +361,7 @@ async def test_campaigns_command(world: World) -> None:
     await world.press(TECH, f"v:ph:ws:{parcel.campaign_id}:a")
 
     for user in (ANNE, STRANGER):
-        assert plain(await world.desk.list_campaigns(user)) == texts.TECHNICIANS_ONLY
+        assert plain(await world.desk.list_campaigns(user)) == ticket_desk_texts.TECHNICIANS_ONLY
     [listing] = (await world.desk.list_campaigns(TECH)).messages
     lines = listing.plain_text().splitlines()
     assert lines[0] == "Mails suspects signalés récemment\u00a0:"

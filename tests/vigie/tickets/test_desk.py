@@ -24,8 +24,10 @@ from vigie.core.settings import Settings
 from vigie.db.base import utcnow
 from vigie.outbox.dispatcher import Dispatcher
 from vigie.outbox.store import Outbox
+from vigie.people import texts as people_texts
 from vigie.people.directory import Directory
 from vigie.people.models import Invitation
+from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import Desk
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft, TicketView
@@ -184,20 +186,23 @@ async def test_technician_invitation(world: World) -> None:
 async def test_commands_are_for_technicians_only(world: World) -> None:
     view = await world.new_ticket()
     for user in (STAFF, STRANGER):
-        assert plain(await world.desk.list_tickets(user)) == texts.TECHNICIANS_ONLY
-        assert plain(await world.desk.show_ticket(user, view.reference)) == texts.TECHNICIANS_ONLY
+        assert plain(await world.desk.list_tickets(user)) == ticket_desk_texts.TECHNICIANS_ONLY
+        assert (
+            plain(await world.desk.show_ticket(user, view.reference))
+            == ticket_desk_texts.TECHNICIANS_ONLY
+        )
         for action in ("take", "reply", "ask", "resolve", "show"):
             reply = await world.desk.callback(user, user, f"v:{action}:{view.id}")
-            assert reply.toast == texts.TECHNICIANS_ONLY and not reply.messages
+            assert reply.toast == ticket_desk_texts.TECHNICIANS_ONLY and not reply.messages
         assert await world.desk.text(user, user, "un texte") is None  # goes to Rasa
     await world.directory.remove_technician("Paul")
-    assert plain(await world.desk.list_tickets(TECH)) == texts.TECHNICIANS_ONLY
+    assert plain(await world.desk.list_tickets(TECH)) == ticket_desk_texts.TECHNICIANS_ONLY
     unchanged = await world.tickets.get(view.id)
     assert unchanged is not None and unchanged.status == "new"
 
 
 async def test_list_and_show(world: World) -> None:
-    assert plain(await world.desk.list_tickets(TECH)) == texts.NO_OPEN_TICKETS
+    assert plain(await world.desk.list_tickets(TECH)) == ticket_desk_texts.NO_OPEN_TICKETS
     view = await world.new_ticket()
     [listing] = (await world.desk.list_tickets(TECH)).messages
     assert view.reference in listing.plain_text()
@@ -211,9 +216,11 @@ async def test_list_and_show(world: World) -> None:
     shown = await world.desk.callback(TECH, TECH, f"v:show:{view.id}")
     assert shown.messages[0].html == card.html
     assert "VIG-2026-99999" in plain(await world.desk.show_ticket(TECH, "VIG-2026-99999"))
-    assert plain(await world.desk.show_ticket(TECH, " ")) == texts.fill(texts.TICKET_USAGE, {})
+    assert plain(await world.desk.show_ticket(TECH, " ")) == texts.fill(
+        ticket_desk_texts.TICKET_USAGE, {}
+    )
     missing = await world.desk.callback(TECH, TECH, "v:take:99999")
-    assert missing.toast == texts.TICKET_NOT_FOUND
+    assert missing.toast == ticket_desk_texts.TICKET_NOT_FOUND
 
 
 async def test_lifecycle_through_the_desk(world: World) -> None:
@@ -256,9 +263,9 @@ async def test_lifecycle_through_the_desk(world: World) -> None:
     # Someone else answering gets a polite refusal and learns nothing; nothing changes.
     for user in (OTHER_STAFF, STRANGER, TECH):
         refused = await world.desk.callback(user, user, f"v:fixed:{view.id}")
-        assert refused.toast == texts.STAFF_REFUSED and not refused.messages
+        assert refused.toast == ticket_desk_texts.STAFF_REFUSED and not refused.messages
     refused = await world.desk.callback(STAFF, STAFF, "v:fixed:99999")
-    assert refused.toast == texts.STAFF_REFUSED
+    assert refused.toast == ticket_desk_texts.STAFF_REFUSED
 
     told = len(world.transport.to(TECH))
     reopened = await world.desk.callback(STAFF, STAFF, f"v:notfixed:{view.id}")
@@ -336,7 +343,7 @@ async def test_reply_still_awaited_when_it_could_not_be_saved(world: World) -> N
     # Refused for good (no longer a technician): the reply is dropped, not awaited again.
     await desk.callback(TECH, TECH, f"v:reply:{view.id}")
     await world.directory.remove_technician("Paul")
-    assert plain(await desk.text(TECH, TECH, "Encore moi")) == texts.TECHNICIANS_ONLY
+    assert plain(await desk.text(TECH, TECH, "Encore moi")) == ticket_desk_texts.TECHNICIANS_ONLY
     assert await desk.text(TECH, TECH, "Encore moi") is None
 
 
@@ -345,7 +352,7 @@ async def test_a_removed_technician_is_told_their_access_was_withdrawn(world: Wo
     await world.directory.remove_technician("Paul")
     for attempt in (code.code, world.code):
         reply = await world.desk.register(TECH, TECH, attempt)
-        assert plain(reply) == texts.INVITATION_ERRORS["removed"]
-    assert plain(await world.desk.list_tickets(TECH)) == texts.TECHNICIANS_ONLY
+        assert plain(reply) == people_texts.INVITATION_ERRORS["removed"]
+    assert plain(await world.desk.list_tickets(TECH)) == ticket_desk_texts.TECHNICIANS_ONLY
     [stored] = [i for i in await world.directory.list_invitations() if i.code == code.code]
     assert stored.uses == 0

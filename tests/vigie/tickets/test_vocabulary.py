@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from vigie.conversation import texts as conversation_texts
 from vigie.core.settings import ROOT
 from vigie.people import roles
 from vigie.people import texts as people_texts
@@ -76,7 +75,7 @@ def test_every_code_has_a_label(labels: dict[str, str], codes: tuple[str, ...]) 
 
 
 def test_registration_offers_every_job() -> None:
-    assert [code for _, code in conversation_texts.JOB_BUTTONS] == list(roles.JOBS)
+    assert [code for _, code in people_texts.JOB_BUTTONS] == list(roles.JOBS)
 
 
 def test_every_device_code_can_be_typed() -> None:
