@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vigie.core.hours import parse_hours
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
+from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.outbox.store import FAILED, PENDING, Outbox
 from vigie.people.directory import Directory, FacilityView, InvitationView
@@ -212,7 +213,7 @@ async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
     if not invitations:
         print("Aucune invitation.", file=ctx.out)
         return
-    now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
+    now = utcnow().astimezone(ZoneInfo(ADMIN_TIMEZONE))
     rows = [
         [
             inv.code,
@@ -259,7 +260,7 @@ async def technicians_remove(ctx: Context, args: argparse.Namespace) -> None:
         file=ctx.out,
     )
     # Nothing revoked automatically (colleagues may be joining with them): say what is left.
-    now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
+    now = utcnow().astimezone(ZoneInfo(ADMIN_TIMEZONE))
     codes = [
         inv.code
         for inv in await ctx.directory.list_invitations()

@@ -146,10 +146,9 @@ class FakeClock:
         return sum(1 for _, _, waker in self._sleepers if not waker.done())
 
     @property
-    def next_deadline(self) -> float | None:
-        """The monotonic reading at which the next sleeper wakes, None when none sleeps."""
-        pending = [deadline for deadline, _, waker in self._sleepers if not waker.done()]
-        return min(pending, default=None)
+    def deadlines(self) -> list[float]:
+        """The monotonic readings at which the sleepers wake, soonest first."""
+        return sorted(deadline for deadline, _, waker in self._sleepers if not waker.done())
 
     def advance(self, seconds: float) -> None:
         """Move both readings ``seconds`` forward and wake the sleepers now due (they run at
