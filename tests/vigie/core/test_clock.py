@@ -68,14 +68,14 @@ async def test_a_fake_sleep_waits_for_advance_past_its_deadline() -> None:
     sleeper = asyncio.create_task(clock.sleep(10))
     await settle()
     assert not sleeper.done()
-    assert (clock.sleepers, clock.next_deadline) == (1, clock.monotonic() + 10)
+    assert (clock.sleepers, clock.deadlines) == (1, [clock.monotonic() + 10])
     clock.advance(9.999)
     await settle()
     assert not sleeper.done()
     clock.advance(0.001)
     await settle()
     assert sleeper.done() and sleeper.exception() is None
-    assert (clock.sleepers, clock.next_deadline) == (0, None)
+    assert (clock.sleepers, clock.deadlines) == (0, [])
 
 
 async def test_sleepers_wake_in_deadline_order_then_call_order() -> None:
@@ -92,6 +92,7 @@ async def test_sleepers_wake_in_deadline_order_then_call_order() -> None:
     ]
     await settle()
     assert clock.sleepers == 5
+    assert clock.deadlines == [clock.monotonic() + s for s in (1, 1, 2, 3, 60)]
     clock.advance(5)
     await settle()
     assert woken == ["a1", "a2", "b", "c"]
@@ -116,7 +117,7 @@ async def test_a_cancelled_sleeper_is_forgotten() -> None:
     dropped.cancel()
     await settle()
     assert dropped.cancelled()
-    assert (clock.sleepers, clock.next_deadline) == (1, clock.monotonic() + 5)
+    assert (clock.sleepers, clock.deadlines) == (1, [clock.monotonic() + 5])
     clock.advance(5)
     await kept
 
