@@ -11,7 +11,6 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -29,6 +28,7 @@ from actions.actions import (
 from vigie.core.hours import french_datetime, parse_hours
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.settings import get_settings
+from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.people.directory import Directory
 from vigie.tickets import form as ticket_form
@@ -391,7 +391,7 @@ def _after_hours(dispatcher: CollectingDispatcher, view: TicketView) -> None:
     except ValueError:
         logger.warning("Facility %s has unreadable hours", view.facility_id)
         return
-    now = datetime.now(UTC)
+    now = utcnow()
     if schedule.is_open(now, view.facility_timezone):
         return
     opening = schedule.next_opening(now, view.facility_timezone)

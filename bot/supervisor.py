@@ -8,13 +8,13 @@ import logging
 import os
 import signal
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 import aiohttp
 
+from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import ROOT, Settings
 from vigie.knowledge.loader import KnowledgeBase, KnowledgeError
 
@@ -37,6 +37,7 @@ class Service:
     start_timeout: float = 180.0
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
+    clock: Clock = field(default=SYSTEM_CLOCK, repr=False)  # start timeout, polls, stop
 
     async def start(self) -> None:
         """Start the process, its output going to its log file."""
@@ -64,19 +65,19 @@ class Service:
 
     async def wait_healthy(self, session: aiohttp.ClientSession, out: TextIO | None) -> None:
         """Wait until the health URL answers, showing progress every few seconds."""
-        started = time.monotonic()
+        started = self.clock.monotonic()
         last_shown = 0.0
         while True:
             if await self.healthy(session):
                 if out:
-                    out.write(f"  ✓ {self.label} prêt ({time.monotonic() - started:.0f} s)\n")
+                    out.write(f"  ✓ {self.label} prêt ({self.clock.monotonic() - started:.0f} s)\n")
                     out.flush()
                 return
             if self.process is not None and self.process.returncode is not None:
                 raise RuntimeError(
                     f"{self.name} exited with code {self.process.returncode}; see {self.log_path}"
                 )
-            elapsed = time.monotonic() - started
+            elapsed = self.clock.monotonic() - started
             if elapsed > self.start_timeout:
                 raise RuntimeError(
                     f"{self.name} not healthy after {elapsed:.0f} s; see {self.log_path}"
@@ -85,7 +86,7 @@ class Service:
                 out.write(f"  … {self.label} démarre ({elapsed:.0f} s)\n")
                 out.flush()
                 last_shown = elapsed
-            await asyncio.sleep(0.25)
+            await self.clock.sleep(0.25)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM the process group, then SIGKILL after ``timeout``."""
@@ -94,9 +95,12 @@ class Service:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
+        waiter = asyncio.ensure_future(process.wait())
         try:
-            await asyncio.wait_for(process.wait(), timeout)
-        except TimeoutError:
+            _, busy = await wait_tasks({waiter}, timeout, self.clock)
+        finally:
+            waiter.cancel()  # nothing when it is done
+        if busy:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
@@ -180,9 +184,16 @@ def bot_service(log_dir: Path) -> Service:
 class Supervisor:
     """Owns the child processes of one ``make run``."""
 
-    def __init__(self, services: list[Service], out: TextIO | None = sys.stdout) -> None:
+    def __init__(
+        self,
+        services: list[Service],
+        out: TextIO | None = sys.stdout,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.services = services
         self.out = out
+        self.clock = clock  # the watch's period
 
     async def start(self, session: aiohttp.ClientSession) -> None:
         """Start every service, then wait for each to be healthy."""
@@ -212,8 +223,7 @@ class Supervisor:
                 if service.health_url:
                     with contextlib.suppress(RuntimeError):
                         await service.wait_healthy(session, self.out)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
+            await wait_event(stop, 1.0, self.clock)
 
     async def stop(self) -> None:
         """Stop every service, last started first."""

@@ -1,4 +1,5 @@
-"""Shared fixtures: databases and a real SMTP server (``smtp_sink``, tests/auxil/smtp.py).
+"""Shared fixtures: databases, a real SMTP server (``smtp_sink``, tests/auxil/smtp.py) and a
+fake clock (``fake_clock``).
 
 Every test using ``db_url`` runs on SQLite and on PostgreSQL.
 
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.auxil.smtp import SmtpSink
+from vigie.core.clock import FakeClock, set_default_clock
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 
 T = TypeVar("T")
@@ -128,3 +130,15 @@ def smtp_sink() -> Iterator[SmtpSink]:
     """A real SMTP server (aiosmtpd) on a free loopback port, keeping what it accepts."""
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture
+def fake_clock() -> Iterator[FakeClock]:
+    """A clock that moves only when the test advances it; also the default clock of
+    ``utcnow()`` (database timestamps) during the test. Inject it into the components."""
+    clock = FakeClock()
+    previous = set_default_clock(clock)
+    try:
+        yield clock
+    finally:
+        set_default_clock(previous)

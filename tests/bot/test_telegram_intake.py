@@ -356,7 +356,13 @@ async def test_group_files_and_forwards_never_reach_the_intake(world: World) -> 
     await world.fake.wait_for_acknowledged(update["update_id"])
     world.fake.send_text(technician, PASTED_MAIL, chat=team)
     await world.fake.wait_for_acknowledged(update["update_id"] + 1)
-    await asyncio.sleep(0.2)  # let a wrongly routed update reach the database
+    # Updates are handled one at a time: once a later private message is answered, the
+    # group's updates were handled; then no worker is left that could still download a file
+    # or make a report (bounded waits on events, no fixed delay).
+    barrier = world.fake.user(514)
+    world.fake.send_text(barrier, "bonjour")
+    assert DEGRADED in await world.reply(barrier, 1)
+    await world.pipeline().idle()
     assert await world.reports() == [] and world.fake.downloads == []
     assert world.fake.messages_to(GROUP) == []
 

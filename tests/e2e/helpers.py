@@ -1,8 +1,12 @@
 """Shared helpers of the end-to-end ticket tests: the test's own access to the bot's database
-(as the action server and the CLI have), tickets opened directly, the bot's pseudonyms."""
+(as the action server and the CLI have), tickets opened directly, the bot's pseudonyms, and
+:func:`stays_true` for the checks that nothing happens."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,20 @@ from vigie.tickets.views import TicketDraft, TicketView
 SECRET = b"e2e-test-secret"  # the one tests.e2e.conftest.make_settings gives the bot
 FACILITY = "EHPAD Les Tilleuls"
 PROBLEM = "L’imprimante du 2e étage n’imprime plus, le voyant clignote en orange"
+
+
+async def stays_true(
+    check: Callable[[], Awaitable[bool]], within: float, describe: Callable[[], str]
+) -> None:
+    """A check that nothing happens: fail as soon as ``check`` turns false (with the text of
+    ``describe()``), return once it held for ``within`` seconds (a bounded wait on the event,
+    never a blind sleep)."""
+    deadline = time.monotonic() + within
+    while await check():
+        if time.monotonic() >= deadline:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(describe())
 
 
 def sender(user: FakeUser) -> str:

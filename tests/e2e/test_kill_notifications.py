@@ -27,7 +27,7 @@ from tests.auxil.fake_telegram import FakeTelegram, FakeUser
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import make_settings
-from tests.e2e.helpers import FACILITY, Domain, open_domain, open_ticket, payloads
+from tests.e2e.helpers import FACILITY, Domain, open_domain, open_ticket, payloads, stays_true
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import ROOT, Settings
 from vigie.db.engine import upgrade
@@ -166,7 +166,14 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
         view = await open_ticket(domain, staff, "e2e-kill-after-commit")
         expected_rows = [("telegram", str(tech.id)), ("email", HELPDESK)]
         assert [row[:2] for row in await outbox_rows(domain, view.id)] == expected_rows
-        await asyncio.sleep(1.5)
+
+        async def untouched() -> bool:
+            rows = [row[2:] for row in await outbox_rows(domain, view.id)]
+            sent = fake.messages_to(tech.id) or smtp_sink.received()
+            return rows == [("pending", 0)] * 2 and not sent
+
+        # The first bot was never kicked and its next poll is an hour away: nothing goes.
+        await stays_true(untouched, 1.5, lambda: "the first bot sent the rows:\n" + first.tail())
         assert [row[2:] for row in await outbox_rows(domain, view.id)] == [("pending", 0)] * 2
         assert fake.messages_to(tech.id) == [] and smtp_sink.received() == []
         await first.kill()
@@ -201,7 +208,12 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
         third = BotProcess(settings, tmp_path / "bot-3.log")
         bots.append(third)
         await wait_until_up(fake, visitor, third)
-        await asyncio.sleep(2.5)  # the start pass and a couple of polls
+
+        async def nothing_again() -> bool:
+            return len(fake.messages_to(tech.id)) == 1 and smtp_sink.subjects() == [subject]
+
+        # The start pass and a couple of polls (1 s) send nothing again.
+        await stays_true(nothing_again, 2.5, lambda: "sent again:\n" + third.tail())
         assert await third.terminate() == 0, third.tail()
         assert len(fake.messages_to(tech.id)) == 1
         assert smtp_sink.subjects() == [subject]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import ToggleProxy
 from tests.e2e.conftest import HOTLINE, RunningBot, Stack, make_settings
+from tests.e2e.helpers import stays_true
 from vigie.core.settings import ROOT
 from vigie.knowledge.loader import KnowledgeBase
 
@@ -38,7 +38,12 @@ async def test_rasa_down_then_back(
         messages = await fake.wait_for_messages(user.id, 4, timeout=30)
         assert messages[2]["plain_text"].startswith(KB.get("password_strength").title)
         assert messages[3]["plain_text"].startswith(KB.get("lock_screen").title)
-        await asyncio.sleep(2)  # several retry periods: nothing is sent twice
+
+        async def four() -> bool:
+            return len(fake.messages_to(user.id)) == 4
+
+        # Several retry periods (0.5 s): nothing is sent twice.
+        await stays_true(four, 2.0, lambda: f"sent twice: {fake.messages_to(user.id)!r}")
         assert len(fake.messages_to(user.id)) == 4
     finally:
         await running.stop()
@@ -87,7 +92,12 @@ async def test_bot_killed_after_receiving_answers_once_after_restart(
         second = _bot_process(fake, proxy.url, db, log)
         messages = await fake.wait_for_messages(user.id, 2, timeout=60)
         assert messages[1]["plain_text"].startswith(KB.get("password_strength").title)
-        await asyncio.sleep(3)  # time for a duplicate to show up, if any
+
+        async def two() -> bool:
+            return len(fake.messages_to(user.id)) == 2
+
+        # Time for a duplicate to show up, if any (the bot retries every 0.5 s).
+        await stays_true(two, 3.0, lambda: "sent twice:\n" + log.read_text()[-2000:])
         assert len(fake.messages_to(user.id)) == 2, log.read_text()[-2000:]
     finally:
         for process in (first, second):

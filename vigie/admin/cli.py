@@ -31,6 +31,7 @@ from vigie.core.hours import parse_hours
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
 from vigie.core.typography import NBSP, truncate
+from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.outbox.store import FAILED, PENDING, Outbox
 from vigie.people.directory import Directory, FacilityView, InvitationView
@@ -206,7 +207,7 @@ async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
     if not invitations:
         print("Aucune invitation.", file=ctx.out)
         return
-    now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
+    now = utcnow().astimezone(ZoneInfo(ADMIN_TIMEZONE))
     rows = [
         [
             inv.code,
@@ -253,7 +254,7 @@ async def technicians_remove(ctx: Context, args: argparse.Namespace) -> None:
         file=ctx.out,
     )
     # Nothing revoked automatically (colleagues may be joining with them): say what is left.
-    now = datetime.now(ZoneInfo(ADMIN_TIMEZONE))
+    now = utcnow().astimezone(ZoneInfo(ADMIN_TIMEZONE))
     codes = [
         inv.code
         for inv in await ctx.directory.list_invitations()

@@ -16,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 from vigie.conversation import texts
@@ -27,6 +26,7 @@ from vigie.conversation.inbox import Inbox
 from vigie.conversation.models import InboxItem
 from vigie.conversation.rasa_client import RasaClient, RasaUnavailable
 from vigie.conversation.turns import TurnLog
+from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_tasks
 from vigie.core.messages import OutgoingMessage
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.redaction import redact
@@ -96,8 +96,10 @@ class Pipeline:
         delivery: Delivery,
         after_turn: Callable[[], None] | None = None,
         prepare: Prepare | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._settings = settings
+        self._clock = clock  # retry loop, purge interval, latencies, retention
         self._channel = channel
         self._inbox = inbox
         self._turns = turns
@@ -271,7 +273,7 @@ class Pipeline:
             confidence=reply.confidence,
             article_id=reply.articles[0] if reply.articles else None,
             inbox_id=item.id,
-            latency_ms=int((datetime.now(UTC) - item.received_at).total_seconds() * 1000),
+            latency_ms=int((self._clock.now() - item.received_at).total_seconds() * 1000),
         )
         return True
 
@@ -342,16 +344,16 @@ class Pipeline:
         while not self._closing:
             try:
                 await self.recover()
-                if time.monotonic() >= next_purge:
+                if self._clock.monotonic() >= next_purge:
                     await self.purge_expired()
-                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+                    next_purge = self._clock.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
                 logger.exception("Inbox recovery or purge failed")
-            await asyncio.sleep(self._settings.retry_interval_seconds)
+            await self._clock.sleep(self._settings.retry_interval_seconds)
 
     async def purge_expired(self) -> None:
         """Delete turns and handled inbox items older than the retention period."""
-        before = datetime.now(UTC) - timedelta(days=self._settings.retention_days)
+        before = self._clock.now() - timedelta(days=self._settings.retention_days)
         turns = await self._turns.purge_older_than(before)
         items = await self._inbox.purge_done_before(before)
         if turns or items:
@@ -359,12 +361,12 @@ class Pipeline:
 
     async def idle(self, timeout: float = 30.0) -> None:
         """Wait until no worker runs (for the terminal chat and tests)."""
-        deadline = time.monotonic() + timeout
+        deadline = self._clock.monotonic() + timeout
         while self._workers:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self._clock.monotonic()
             if remaining <= 0:
                 return
-            await asyncio.wait(list(self._workers.values()), timeout=remaining)
+            await wait_tasks(list(self._workers.values()), remaining, self._clock)
 
     async def aclose(self) -> None:
         """Stop the workers; what they had not finished stays pending in the inbox."""

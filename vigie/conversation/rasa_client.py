@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
+from vigie.core.clock import SYSTEM_CLOCK, Clock
 from vigie.core.messages import OutgoingMessage
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,10 @@ class RasaClient:
         timeout: float = 10.0,
         retries: int = 2,
         retry_delay: float = 0.3,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._session = session
+        self._clock = clock  # the pause between retries
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 3.0))
         self._retries = retries
@@ -61,7 +63,7 @@ class RasaClient:
         last = "unknown"
         for attempt in range(self._retries + 1):
             if attempt:
-                await asyncio.sleep(self._retry_delay * attempt)
+                await self._clock.sleep(self._retry_delay * attempt)
             try:
                 async with self._session.post(
                     self._base_url + WEBHOOK_PATH, json=body, timeout=self._timeout

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from vigie.core.clock import default_clock
+
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,8 +36,9 @@ BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware UTC, of the default clock
+    (:func:`vigie.core.clock.default_clock`): the real time, unless a test replaced it."""
+    return default_clock().now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

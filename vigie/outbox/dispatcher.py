@@ -28,13 +28,13 @@ import asyncio
 import contextlib
 import logging
 import re
-import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 from vigie.conversation.pipeline import Delivery, DeliveryError
 from vigie.core.channels import CHAT_CHANNELS
+from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.mailer import MailError, build_email, send_email
@@ -98,6 +98,7 @@ class Dispatcher:
         tickets: TicketService | None = None,
         *,
         phishing: PhishingService | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         unknown = set(channels) - set(OUTBOX_CHANNELS)
         if not channels or unknown:
@@ -105,6 +106,7 @@ class Dispatcher:
         self._outbox = outbox
         self._delivery = delivery  # shows the rows of the chat channels served
         self._settings = settings
+        self._clock = clock  # polls, housekeeping intervals, retention and give-up ages
         # For the retention of closed tickets (same database as the outbox).
         self._tickets = tickets or TicketService(outbox.sessionmaker, settings)
         self._phishing = phishing or PhishingService(outbox.sessionmaker, settings)
@@ -147,7 +149,7 @@ class Dispatcher:
             return
         self._closing = True
         self.kick()
-        done, busy = await asyncio.wait(tasks, timeout=self.close_timeout())
+        done, busy = await wait_tasks(tasks, self.close_timeout(), self._clock)
         for task in done:
             if not task.cancelled() and task.exception() is not None:
                 logger.error("Outbox task ended with %s", type(task.exception()).__name__)
@@ -171,20 +173,19 @@ class Dispatcher:
             try:
                 await self.send_due(channel)
                 housekeeper = not self._closing and channel == self._channels[0]
-                if housekeeper and time.monotonic() >= next_release:
+                if housekeeper and self._clock.monotonic() >= next_release:
                     await self.release_stale_reports()
                     await self.finish_batches()
-                    next_release = time.monotonic() + RELEASE_INTERVAL_SECONDS
-                if housekeeper and time.monotonic() >= next_purge:
+                    next_release = self._clock.monotonic() + RELEASE_INTERVAL_SECONDS
+                if housekeeper and self._clock.monotonic() >= next_purge:
                     await self.purge_expired()
                     await self.purge_reports()
-                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+                    next_purge = self._clock.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
                 logger.exception("Outbox dispatch failed (%s)", channel)
             if self._closing:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
+            await wait_event(wake, self._settings.outbox_poll_seconds, self._clock)
 
     async def purge_expired(self) -> tuple[int, int]:
         """Apply the retention period: delete the sent and failed rows older than it (they
@@ -192,7 +193,7 @@ class Dispatcher:
 
         Returns (outbox rows deleted, tickets deleted).
         """
-        before = datetime.now(UTC) - timedelta(days=self._settings.retention_days)
+        before = self._clock.now() - timedelta(days=self._settings.retention_days)
         rows = await self._outbox.purge_sent_before(before)
         tickets = await self._tickets.purge_closed_before(before)
         if rows or tickets:
@@ -282,7 +283,7 @@ class Dispatcher:
 
     async def _record_failure(self, row: OutboxMessage, failure: _Failure) -> None:
         attempts = row.attempts + 1
-        age = datetime.now(UTC) - row.created_at
+        age = self._clock.now() - row.created_at
         give_up = timedelta(hours=self._settings.outbox_give_up_hours)
         if failure.permanent or age >= give_up:
             logger.warning(

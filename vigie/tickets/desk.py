@@ -20,7 +20,6 @@ colleagues' chatter, or another technician's message, from ever being taken as t
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation import texts
 from vigie.core import callbacks
+from vigie.core.clock import SYSTEM_CLOCK, Clock
 from vigie.core.desk import DeskReply, Kickable
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.redaction import redact
@@ -111,12 +111,14 @@ class Desk:
         sender_of: Callable[[int], str],
         reply_timeout: float = PENDING_REPLY_SECONDS,
         phishing: PhishingService | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         # Imported here: the phishing desk builds on this module's DeskReply.
         from vigie.phishing.desk import PhishingDesk
 
         self._directory = directory
         self._reply_timeout = reply_timeout
+        self._clock = clock  # expiry of the replies being typed
         self._tickets = tickets
         self._settings = settings
         self._dispatcher = dispatcher
@@ -284,7 +286,7 @@ class Desk:
                 view.id,
                 view.reference,
                 action == "ask",
-                time.monotonic() + self._reply_timeout,
+                self._clock.monotonic() + self._reply_timeout,
                 name,
             )
             self._pending[(chat_id, user_id)] = pending
@@ -350,7 +352,7 @@ class Desk:
     # -- the technician's reply ------------------------------------------------------------
 
     def _pending_reply(self, chat_id: int, user_id: int) -> _PendingReply | None:
-        now = time.monotonic()
+        now = self._clock.monotonic()
         for key in [k for k, p in self._pending.items() if p.expires_at <= now]:
             del self._pending[key]
         return self._pending.get((chat_id, user_id))

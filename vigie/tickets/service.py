@@ -7,7 +7,6 @@ here are already redacted by the caller.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from vigie.core.channels import CHAT_CHANNELS
+from vigie.core.clock import SYSTEM_CLOCK, Clock
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.db.base import utcnow
@@ -103,9 +103,16 @@ def _urgency_order() -> ColumnElement[int]:
 class TicketService:
     """Tickets and their notifications."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
+        self._clock = clock  # the pause before retrying a numbering conflict
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -136,7 +143,7 @@ class TicketService:
             if existing is not None:
                 return existing, False
             logger.info("ticket number conflict, retrying (attempt %s)", attempt + 1)
-            await asyncio.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+            await self._clock.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
         raise RuntimeError("could not allocate a ticket number")
 
     async def _create_once(

@@ -20,6 +20,7 @@ from tests.auxil.paths import EMAILS
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from vigie.conversation.pipeline import DeliveryError
+from vigie.core.clock import SYSTEM_CLOCK, Clock, FakeClock
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.dispatcher import Dispatcher, retry_delay
@@ -41,13 +42,14 @@ class Transport:
         self.sent: list[tuple[int, OutgoingMessage]] = []
         self.documents: list[tuple[int, str, bytes, OutgoingMessage]] = []
         self.failures: dict[int, list[Exception]] = {}
-        self.delay = 0.0
+        self.delay = 0.0  # seconds of ``clock`` a delivery takes
+        self.clock: Clock = SYSTEM_CLOCK
         self.started = asyncio.Event()
 
     async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None:
         self.started.set()
         if self.delay:
-            await asyncio.sleep(self.delay)
+            await self.clock.sleep(self.delay)
         queue = self.failures.get(chat_id)
         if queue:
             raise queue.pop(0)
@@ -106,6 +108,16 @@ async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0)
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+def sleeping(clock: FakeClock, *deadlines: float) -> Callable[[], Awaitable[bool]]:
+    """A check for :func:`wait_until`: tasks sleep on ``clock`` until each of ``deadlines``."""
+
+    async def check() -> bool:
+        pending = clock.deadlines
+        return all(pending.count(d) >= deadlines.count(d) for d in deadlines)
+
+    return check
+
+
 async def row(outbox: Outbox, row_id: int) -> Any:
     found = await outbox.get(row_id)
     assert found is not None
@@ -153,10 +165,10 @@ async def test_due_rows_are_sent_in_order_once(
 
 
 async def test_temporary_failure_holds_back_its_destination_only(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], fake_clock: FakeClock
 ) -> None:
     outbox, transport = Outbox(sessionmaker), Transport()
-    dispatcher = Dispatcher(outbox, transport, make_settings())
+    dispatcher = Dispatcher(outbox, transport, make_settings(), clock=fake_clock)
     transport.failures[601] = [DeliveryError("TimedOut")]
     first, second, other = await add_rows(
         sessionmaker,
@@ -164,7 +176,7 @@ async def test_temporary_failure_holds_back_its_destination_only(
         ("telegram", "601", notice("deux")),
         ("telegram", "602", notice("autre")),
     )
-    before = datetime.now(UTC)
+    before = fake_clock.now()
     await dispatcher.send_due()
     # The failing chat's later row waits for it; the other chat is served.
     assert transport.texts() == [(602, "autre")]
@@ -177,7 +189,9 @@ async def test_temporary_failure_holds_back_its_destination_only(
 
     assert await dispatcher.send_due() == 0  # the first row is not due yet: nothing goes
     assert len(transport.sent) == 1
-    await asyncio.sleep(retry_delay(1) + 0.2)
+    fake_clock.advance(retry_delay(1) - 0.5)
+    assert await dispatcher.send_due() == 0  # half a second early: still not due
+    fake_clock.advance(0.5)
     await dispatcher.send_due()
     assert transport.texts()[1:] == [(601, "un"), (601, "deux")]
     assert (await row(outbox, first)).status == "sent"
@@ -317,20 +331,25 @@ async def test_temporary_failures_are_retried_until_the_give_up_delay(
 
 
 async def test_kick_wakes_the_running_dispatcher_and_close_finishes_the_send(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], fake_clock: FakeClock
 ) -> None:
     outbox, transport = Outbox(sessionmaker), Transport()
-    dispatcher = Dispatcher(outbox, transport, make_settings(outbox_poll_seconds=30.0))
+    transport.clock = fake_clock
+    settings = make_settings(outbox_poll_seconds=30.0)
+    dispatcher = Dispatcher(outbox, transport, settings, clock=fake_clock)
     dispatcher.start()
     try:
-        await asyncio.sleep(0.2)  # the first pass found nothing; the next poll is in 30 s
+        # The first pass found nothing: both tasks wait for the next poll, in 30 s (which
+        # never comes: the fake clock does not move until the end).
+        poll = fake_clock.monotonic() + 30.0
+        await wait_until(sleeping(fake_clock, poll, poll))
         [first] = await add_rows(sessionmaker, ("telegram", "901", notice("vite")))
         dispatcher.kick()
 
         async def delivered() -> bool:
             return bool(transport.sent)
 
-        await wait_until(delivered)  # well before the 30 s poll
+        await wait_until(delivered)  # woken by the kick, not by the 30 s poll
 
         async def marked() -> bool:
             return bool((await row(outbox, first)).status == "sent")
@@ -343,6 +362,12 @@ async def test_kick_wakes_the_running_dispatcher_and_close_finishes_the_send(
         [second] = await add_rows(sessionmaker, ("telegram", "901", notice("lent")))
         dispatcher.kick()
         await asyncio.wait_for(transport.started.wait(), 5)
+        closing = asyncio.create_task(dispatcher.aclose())
+        bound = fake_clock.monotonic() + dispatcher.close_timeout()
+        await wait_until(sleeping(fake_clock, bound))  # aclose waits for the row in flight
+        assert not closing.done()
+        fake_clock.advance(transport.delay)
+        await closing
     finally:
         await dispatcher.aclose()
     assert transport.texts() == [(901, "vite"), (901, "lent")]
@@ -559,19 +584,24 @@ async def test_sent_rows_and_closed_tickets_are_purged_after_the_retention_perio
 
 
 async def test_close_takes_no_new_row_and_waits_for_the_one_in_flight(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], fake_clock: FakeClock
 ) -> None:
     outbox, transport = Outbox(sessionmaker), Transport()
-    transport.delay = 0.8
+    transport.delay, transport.clock = 0.8, fake_clock
     slow, later = await add_rows(
         sessionmaker,
         ("telegram", "921", notice("en cours d’envoi")),
         ("telegram", "922", notice("pas encore pris")),
     )
-    dispatcher = Dispatcher(outbox, transport, make_settings())
+    dispatcher = Dispatcher(outbox, transport, make_settings(), clock=fake_clock)
     dispatcher.start()
     await asyncio.wait_for(transport.started.wait(), 5)
-    await dispatcher.aclose()
+    closing = asyncio.create_task(dispatcher.aclose())
+    bound = fake_clock.monotonic() + dispatcher.close_timeout()
+    await wait_until(sleeping(fake_clock, bound))  # aclose waits for the row in flight
+    assert not closing.done()
+    fake_clock.advance(transport.delay)
+    await closing
     # Returned only once the row in flight was sent AND marked; the next one was not taken.
     assert transport.texts() == [(921, "en cours d’envoi")]
     assert (await row(outbox, slow)).status == "sent"
@@ -579,26 +609,28 @@ async def test_close_takes_no_new_row_and_waits_for_the_one_in_flight(
     assert (later_row.status, later_row.attempts) == ("pending", 0)
 
 
-class SlowSink(SmtpSink):
-    """Takes ``delay`` seconds to accept a message; ``data_started`` is set when it begins."""
+class HoldingSink(SmtpSink):
+    """Accepts a message only once ``release`` is set; ``data_started`` is set when it
+    receives one."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.delay = delay
         self.data_started = threading.Event()
+        self.release = threading.Event()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.data_started.set()
-        await asyncio.sleep(self.delay)  # the server's own event loop, in its thread
+        # The server's own event loop, in its thread: wait for the release without blocking it.
+        await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
         return await super().handle_DATA(server, session, envelope)
 
 
 async def test_close_waits_for_the_smtp_send_in_flight_and_its_marking(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], fake_clock: FakeClock
 ) -> None:
     """An SMTP send runs in a thread that cannot be cancelled: stopping in the middle would
     leave the e-mail sent but pending, sent again after a restart."""
-    with SlowSink(delay=1.5) as sink:
+    with HoldingSink() as sink:
         settings = make_settings(
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
@@ -609,14 +641,17 @@ async def test_close_waits_for_the_smtp_send_in_flight_and_its_marking(
         [mail_id] = await add_rows(
             sessionmaker, ("email", "support@prestataire.example", mail_payload("VIG-2026-00047"))
         )
-        dispatcher = Dispatcher(outbox, transport, settings)
+        dispatcher = Dispatcher(outbox, transport, settings, clock=fake_clock)
         # A bound well above the slowest exchange the SMTP timeouts allow.
         assert dispatcher.close_timeout() >= 10 * settings.smtp_timeout_seconds
         dispatcher.start()
         assert await asyncio.to_thread(sink.data_started.wait, 10)
-        started = time.monotonic()
-        await dispatcher.aclose()
-        assert time.monotonic() - started >= 1.0  # it waited for the server's answer
+        closing = asyncio.create_task(dispatcher.aclose())
+        bound = fake_clock.monotonic() + dispatcher.close_timeout()
+        await wait_until(sleeping(fake_clock, bound))
+        assert not closing.done()  # it waits for the server's answer
+        sink.release.set()
+        await closing
         assert len(sink.received()) == 1
         assert (await row(outbox, mail_id)).status == "sent"
         # Restarted: nothing is sent twice.

@@ -5,9 +5,8 @@ Notifications go through the real outbox and dispatcher to a recording transport
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation import texts
+from vigie.core.clock import FakeClock
 from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.pseudonym import pseudonymize
@@ -28,7 +28,7 @@ from vigie.people import texts as people_texts
 from vigie.people.directory import Directory
 from vigie.people.models import Invitation
 from vigie.tickets import desk_texts as ticket_desk_texts
-from vigie.tickets.desk import Desk
+from vigie.tickets.desk import PENDING_REPLY_SECONDS, Desk
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft, TicketView
 
@@ -63,6 +63,7 @@ class World:
     desk: Desk
     sessionmaker: async_sessionmaker[AsyncSession]
     code: str
+    clock: FakeClock = field(default_factory=FakeClock)  # the desk's: replies expire on it
 
     async def flush(self) -> None:
         """What the running dispatcher does when kicked."""
@@ -89,19 +90,28 @@ async def world(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator
     outbox = Outbox(sessionmaker)
     transport = Transport()
     dispatcher = Dispatcher(outbox, transport, settings)
+    clock = FakeClock()
     desk = Desk(
         directory=directory,
         tickets=tickets,
         settings=settings,
         dispatcher=dispatcher,
         sender_of=sender,
-        reply_timeout=0.3,
+        clock=clock,  # the default 15-minute wait for a reply, on a clock the tests advance
     )
     facility = await directory.create_facility("EHPAD Les Tilleuls", "Rennes")
     invitation = await directory.create_invitation(facility_id=facility.id, role="staff")
     await directory.add_technician(name="Paul", chat_id=TECH, sender=sender(TECH))
     world = World(
-        directory, tickets, outbox, dispatcher, transport, desk, sessionmaker, invitation.code
+        directory,
+        tickets,
+        outbox,
+        dispatcher,
+        transport,
+        desk,
+        sessionmaker,
+        invitation.code,
+        clock,
     )
     reply = await desk.register(STAFF, STAFF, invitation.code)
     assert "EHPAD Les Tilleuls" in reply.messages[-1].plain_text()
@@ -298,7 +308,9 @@ async def test_pending_reply_cancel_expiry_and_limits(world: World) -> None:
     assert "trop long" in plain(too_long)
     # Still waiting for the reply; in another chat (a group) the same person is not.
     assert await world.desk.text(-500, TECH, "dans le groupe") is None
-    await asyncio.sleep(0.4)  # reply_timeout is 0.3 s here
+    world.clock.advance(PENDING_REPLY_SECONDS - 1)  # a second left: still awaited
+    assert "trop long" in plain(await world.desk.text(TECH, TECH, "x" * 2001))
+    world.clock.advance(1)  # the reply is no longer awaited
     assert await world.desk.text(TECH, TECH, "trop tard") is None
     events = [e.kind for e in await world.tickets.timeline(view.id)]
     assert events == ["created"]
@@ -312,7 +324,7 @@ async def test_reply_still_awaited_when_it_could_not_be_saved(world: World) -> N
         settings=Settings(_env_file=None),  # type: ignore[call-arg]
         dispatcher=world.dispatcher,
         sender_of=sender,
-    )  # the default 15-minute wait: renaming tables may take longer than the fixture's 0.3 s
+    )  # its own desk, on the real clock, with the default 15-minute wait
     view = await world.new_ticket()
     await desk.callback(TECH, TECH, f"v:reply:{view.id}")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+
+from vigie.core.clock import SYSTEM_CLOCK, Clock
 
 __all__ = ["Deadline", "Limits"]
 
@@ -26,14 +27,15 @@ class Limits:
 class Deadline:
     """The processing-time budget: checked between steps, never interrupts a step."""
 
-    def __init__(self, seconds: float) -> None:
-        self.started = time.monotonic()
+    def __init__(self, seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._clock = clock
+        self.started = clock.monotonic()
         self.ends = self.started + seconds
 
     def expired(self, share: float = 1.0) -> bool:
         """Whether ``share`` of the budget is spent (parsing stops early to leave time for the
         signals)."""
-        return time.monotonic() >= self.started + (self.ends - self.started) * share
+        return self._clock.monotonic() >= self.started + (self.ends - self.started) * share
 
     def elapsed_ms(self) -> float:
-        return (time.monotonic() - self.started) * 1000.0
+        return (self._clock.monotonic() - self.started) * 1000.0
