@@ -240,17 +240,13 @@ class VigieBot:
         """Stop the outbox dispatcher while the bot can still finish the message in flight,
         then the chats' workers: a file being downloaded stays in the inbox, to be downloaded
         again after the restart (never answered as unreadable because the bot is closing)."""
-        if self.dispatcher is not None:
-            await self.dispatcher.aclose()
-        if self.pipeline is not None:
-            await self.pipeline.aclose()
+        if self.front is not None:
+            await self.front.aclose()
 
     async def post_shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
         """Stop the workers (pending messages stay in the inbox) and close everything."""
-        if self.dispatcher is not None:
-            await self.dispatcher.aclose()
-        if self.pipeline is not None:
-            await self.pipeline.aclose()
+        if self.front is not None:
+            await self.front.aclose()
         if self.services is not None:
             await self.services.aclose()
 

@@ -17,6 +17,7 @@ from vigie.conversation.rasa_client import RasaClient
 from vigie.conversation.turns import TurnLog
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.housekeeping import Housekeeping
 from vigie.outbox.dispatcher import Dispatcher, OutboxDelivery
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
@@ -87,12 +88,13 @@ class Services:
 @dataclass
 class FrontEnd:
     """The parts a front end runs over the services: the outbox dispatcher, the pipeline, the
-    technicians' desk and the e-mail intake, all for one chat channel."""
+    technicians' desk, the e-mail intake, all for one chat channel, and the periodic jobs."""
 
     dispatcher: Dispatcher
     pipeline: Pipeline
     desk: Desk
     intake: Intake
+    housekeeping: Housekeeping
 
     @classmethod
     def assemble(
@@ -132,15 +134,30 @@ class FrontEnd:
             phishing=services.phishing,
         )
         intake = Intake(services.phishing, settings, channel=channel, sender_of=pipeline.sender_of)
-        return cls(dispatcher=dispatcher, pipeline=pipeline, desk=desk, intake=intake)
+        housekeeping = Housekeeping(
+            outbox=services.outbox,
+            tickets=services.tickets,
+            phishing=services.phishing,
+            settings=settings,
+            kick=dispatcher.kick,
+        )
+        return cls(
+            dispatcher=dispatcher,
+            pipeline=pipeline,
+            desk=desk,
+            intake=intake,
+            housekeeping=housekeeping,
+        )
 
     def start(self) -> None:
-        """Handle what was left pending, then send the due notifications."""
+        """Handle what was left pending, send the due notifications, run the periodic jobs."""
         self.pipeline.start()
         self.dispatcher.start()
+        self.housekeeping.start()
 
     async def aclose(self) -> None:
         """Stop the dispatcher (the message in flight is finished), then the chats' workers
         (pending messages stay in the inbox)."""
+        await self.housekeeping.aclose()
         await self.dispatcher.aclose()
         await self.pipeline.aclose()

@@ -11,15 +11,14 @@ Temporary errors are retried with exponential backoff (2, 4, 8… s, at most 5 m
 ``outbox_give_up_hours`` have passed since the row was written; only a permanent error
 (blocked bot, refused recipient or message) fails a row at once. A row waiting for its retry
 holds back the later rows of the same destination (:meth:`Outbox.due`), so they arrive in
-order; other destinations are not delayed. Once an hour the first task also applies the
-retention period: old sent and failed rows, and tickets closed before it, are deleted.
+order; other destinations are not delayed. Retention and the other periodic jobs are
+:mod:`vigie.housekeeping`'s.
 
 Suspicious e-mail reports: a row whose payload has a ``document`` sends the reported e-mail's
 original file to the technicians (read from the report when it is sent; once purged, the
 caption goes alone, saying so). When the last row of a batch (a warning sent to the staff) is
-sent or failed, the domain queues its summary for the technicians. The first task
-also releases, at most every 30 s, the reports whose reporter never said what they did, and
-purges the originals and reports with the retention.
+sent or failed, the domain queues its summary for the technicians (a check that failed is
+retried with the next rows).
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from vigie.outbox.models import OUTBOX_CHANNELS, OutboxMessage
 from vigie.outbox.store import PENDING, Outbox
 from vigie.phishing import desk_texts as phishing_desk_texts
 from vigie.phishing.service import PhishingService
-from vigie.tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +53,6 @@ CLOSE_GRACE_SECONDS = 60.0
 SMTP_OPERATIONS_BOUND = 15
 CHANNELS = ("telegram", "email")  # what the Telegram bot serves
 TERMINAL_CHANNELS = ("terminal", "email")  # what the local terminal chat serves
-PURGE_INTERVAL_SECONDS = 3600.0
-RELEASE_INTERVAL_SECONDS = 30.0  # reports left without an answer go to the technicians
 _CODE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
@@ -95,7 +91,6 @@ class Dispatcher:
         delivery: OutboxDelivery,
         settings: Settings,
         channels: Sequence[str] = CHANNELS,
-        tickets: TicketService | None = None,
         *,
         phishing: PhishingService | None = None,
         clock: Clock = SYSTEM_CLOCK,
@@ -106,9 +101,7 @@ class Dispatcher:
         self._outbox = outbox
         self._delivery = delivery  # shows the rows of the chat channels served
         self._settings = settings
-        self._clock = clock  # polls, housekeeping intervals, retention and give-up ages
-        # For the retention of closed tickets (same database as the outbox).
-        self._tickets = tickets or TicketService(outbox.sessionmaker, settings)
+        self._clock = clock  # polls and give-up ages
         self._phishing = phishing or PhishingService(outbox.sessionmaker, settings)
         # Batches whose last row went but whose summary is not queued yet (retried if the
         # database failed meanwhile).
@@ -167,54 +160,17 @@ class Dispatcher:
 
     async def _run(self, channel: str) -> None:
         wake = self._wakes[channel]
-        next_purge = next_release = 0.0
         while not self._closing:
             wake.clear()
             try:
                 await self.send_due(channel)
-                housekeeper = not self._closing and channel == self._channels[0]
-                if housekeeper and self._clock.monotonic() >= next_release:
-                    await self.release_stale_reports()
-                    await self.finish_batches()
-                    next_release = self._clock.monotonic() + RELEASE_INTERVAL_SECONDS
-                if housekeeper and self._clock.monotonic() >= next_purge:
-                    await self.purge_expired()
-                    await self.purge_reports()
-                    next_purge = self._clock.monotonic() + PURGE_INTERVAL_SECONDS
+                if not self._closing and channel == self._channels[0] and self._batches:
+                    await self.finish_batches()  # a check that failed earlier
             except Exception:
                 logger.exception("Outbox dispatch failed (%s)", channel)
             if self._closing:
                 return
             await wait_event(wake, self._settings.outbox_poll_seconds, self._clock)
-
-    async def purge_expired(self) -> tuple[int, int]:
-        """Apply the retention period: delete the sent and failed rows older than it (they
-        hold texts) and the tickets closed before it, with their timelines.
-
-        Returns (outbox rows deleted, tickets deleted).
-        """
-        before = self._clock.now() - timedelta(days=self._settings.retention_days)
-        rows = await self._outbox.purge_sent_before(before)
-        tickets = await self._tickets.purge_closed_before(before)
-        if rows or tickets:
-            logger.info("Retention: %s outbox rows and %s closed tickets deleted", rows, tickets)
-        return rows, tickets
-
-    async def purge_reports(self) -> tuple[int, int]:
-        """Suspicious e-mail reports: drop the originals kept past their delay and the
-        reports past the retention period. Returns (originals dropped, reports deleted)."""
-        originals, reports = await self._phishing.purge()
-        if originals or reports:
-            logger.info("Retention: %s report originals and %s reports deleted", originals, reports)
-        return originals, reports
-
-    async def release_stale_reports(self) -> int:
-        """Send the technicians the reports whose reporter never said what they did."""
-        released = await self._phishing.release_stale()
-        if released:
-            logger.info("%s suspicious e-mail report(s) released without an answer", released)
-            self.kick()
-        return released
 
     async def finish_batches(self) -> int:
         """For each batch whose last row went, have the domain queue its summary (once);

@@ -23,6 +23,7 @@ from vigie.conversation.pipeline import DeliveryError
 from vigie.core.clock import SYSTEM_CLOCK, Clock, FakeClock
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.settings import Settings
+from vigie.housekeeping import Housekeeping
 from vigie.outbox.dispatcher import Dispatcher, retry_delay
 from vigie.outbox.models import OutboxMessage
 from vigie.outbox.store import Outbox
@@ -560,8 +561,13 @@ async def test_sent_rows_and_closed_tickets_are_purged_after_the_retention_perio
         assert ticket is not None
         ticket.closed_at = datetime.now(UTC) - timedelta(days=31)
         await session.commit()
-    outbox, transport = Outbox(sessionmaker), Transport()
-    dispatcher = Dispatcher(outbox, transport, settings)
+    outbox = Outbox(sessionmaker)
+    housekeeping = Housekeeping(
+        outbox=outbox,
+        tickets=service,
+        phishing=PhishingService(sessionmaker, settings),
+        settings=settings,
+    )
     old_id, recent_id, pending_id = await add_rows(
         sessionmaker,
         ("telegram", "1004", notice("ancien")),
@@ -575,9 +581,9 @@ async def test_sent_rows_and_closed_tickets_are_purged_after_the_retention_perio
         assert found is not None
         found.created_at = datetime.now(UTC) - timedelta(days=31)
         await session.commit()
-    assert await dispatcher.purge_expired() == (1, 1)
+    assert await housekeeping.purge_expired() == (1, 1)
     assert await service.get(ticket_id) is None
-    assert await dispatcher.purge_expired() == (0, 0)
+    assert await housekeeping.purge_expired() == (0, 0)
     assert await outbox.get(old_id) is None
     assert (await row(outbox, recent_id)).status == "sent"
     assert (await row(outbox, pending_id)).status == "pending"
@@ -812,7 +818,7 @@ async def test_a_warning_whose_last_row_fails_for_good_still_gets_its_summary(
     assert "reçue par 3 personnes sur 4" in summary
 
 
-async def test_the_running_dispatcher_releases_unanswered_reports_and_purges_originals(
+async def test_running_housekeeping_releases_unanswered_reports_and_purges_originals(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     settings = make_settings(phishing_notify_after_minutes=10, phishing_keep_days=30)
@@ -831,7 +837,15 @@ async def test_the_running_dispatcher_releases_unanswered_reports_and_purges_ori
     for entry in await outbox.entries(("pending",)):
         await outbox.mark_sent(entry.id)
     dispatcher = Dispatcher(outbox, transport, settings, phishing=service)
+    housekeeping = Housekeeping(
+        outbox=outbox,
+        tickets=TicketService(sessionmaker, settings),
+        phishing=service,
+        settings=settings,
+        kick=dispatcher.kick,
+    )
     dispatcher.start()
+    housekeeping.start()
     try:
 
         async def released() -> bool:
@@ -839,6 +853,7 @@ async def test_the_running_dispatcher_releases_unanswered_reports_and_purges_ori
 
         await wait_until(released)
     finally:
+        await housekeeping.aclose()
         await dispatcher.aclose()
     [(_, filename, sent, _)] = transport.documents
     assert (filename, sent) == (f"signalement-{silent}.eml", data)

@@ -1,0 +1,113 @@
+"""Periodic jobs, out of the paths that send and answer: retention and the release of
+suspicious e-mail reports.
+
+- Every ``RELEASE_INTERVAL_SECONDS``: the reports whose reporter never said what they did
+  go to the technicians (their notifications are written to the outbox; ``kick`` wakes the
+  dispatcher).
+- Every ``PURGE_INTERVAL_SECONDS``: the retention period is applied: old sent and failed
+  outbox rows, the tickets closed before it (with their timelines), the originals of reports
+  kept past their delay and the reports past the retention.
+
+One process runs them (the front end that runs the outbox dispatcher); each job is safe to
+run twice. The inbox and the turn log are purged by the conversation pipeline, which owns
+them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from vigie.core.clock import SYSTEM_CLOCK, Clock
+from vigie.core.settings import Settings
+from vigie.outbox.store import Outbox
+from vigie.phishing.service import PhishingService
+from vigie.tickets.service import TicketService
+
+logger = logging.getLogger(__name__)
+
+PURGE_INTERVAL_SECONDS = 3600.0
+RELEASE_INTERVAL_SECONDS = 30.0  # reports left without an answer go to the technicians
+
+
+class Housekeeping:
+    """The periodic jobs of one process, in one background task."""
+
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        tickets: TicketService,
+        phishing: PhishingService,
+        settings: Settings,
+        kick: Callable[[], None] = lambda: None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self._outbox = outbox
+        self._tickets = tickets
+        self._phishing = phishing
+        self._settings = settings
+        self._kick = kick  # something was written to the outbox
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the jobs now, then at their intervals, until :meth:`aclose`."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="housekeeping")
+
+    async def aclose(self) -> None:
+        """Stop between two jobs (a job in progress is a database transaction)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        next_purge = next_release = self._clock.monotonic()
+        while True:
+            now = self._clock.monotonic()
+            try:
+                if now >= next_release:
+                    await self.release_stale_reports()
+                    next_release = now + RELEASE_INTERVAL_SECONDS
+                if now >= next_purge:
+                    await self.purge_expired()
+                    await self.purge_reports()
+                    next_purge = now + PURGE_INTERVAL_SECONDS
+            except Exception:
+                logger.exception("Housekeeping job failed")
+            await self._clock.sleep(max(0.0, min(next_release, next_purge) - now))
+
+    async def purge_expired(self) -> tuple[int, int]:
+        """Apply the retention period: delete the sent and failed outbox rows older than it
+        (they hold texts) and the tickets closed before it, with their timelines.
+
+        Returns (outbox rows deleted, tickets deleted).
+        """
+        before = self._clock.now() - timedelta(days=self._settings.retention_days)
+        rows = await self._outbox.purge_sent_before(before)
+        tickets = await self._tickets.purge_closed_before(before)
+        if rows or tickets:
+            logger.info("Retention: %s outbox rows and %s closed tickets deleted", rows, tickets)
+        return rows, tickets
+
+    async def purge_reports(self) -> tuple[int, int]:
+        """Suspicious e-mail reports: drop the originals kept past their delay and the
+        reports past the retention period. Returns (originals dropped, reports deleted)."""
+        originals, reports = await self._phishing.purge()
+        if originals or reports:
+            logger.info("Retention: %s report originals and %s reports deleted", originals, reports)
+        return originals, reports
+
+    async def release_stale_reports(self) -> int:
+        """Send the technicians the reports whose reporter never said what they did."""
+        released = await self._phishing.release_stale()
+        if released:
+            logger.info("%s suspicious e-mail report(s) released without an answer", released)
+            self._kick()
+        return released
