@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(supervisor.run(settings))
     if args.command == "telegram":
-        from bot import telegram_app
+        from bot.telegram import app as telegram_app
 
         telegram_app.run(settings)
         return 0

@@ -22,7 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.telegram_app import TelegramDelivery, VigieBot, build_application
+from bot.telegram.app import build_application
+from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.handlers import VigieBot
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser, text_link
 from tests.auxil.paths import EMAILS
 from vigie.conversation.models import InboxItem, Turn

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.supervisor import actions_service, rasa_service
-from bot.telegram_app import build_application
+from bot.telegram.app import build_application
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import ToggleProxy, free_port

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
-from bot.telegram_app import build_application, webhook_options
+from bot.telegram.app import build_application, webhook_options
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import Stack, make_settings

@@ -1,38 +1,26 @@
-"""The python-telegram-bot Application: thin handlers over the shared pipeline."""
+"""The handlers of the Telegram front end: thin, everything goes through the pipeline, the
+desk or the e-mail intake."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Iterator, Sequence
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Awaitable
 
 from telegram import (
     Bot,
     BotCommand,
-    ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-    MessageEntity,
-    ReplyParameters,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
 )
 
+from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.incoming import text_with_links
 from bot.wiring import FrontEnd, Services
 from vigie.conversation import texts
 from vigie.conversation.models import InboxItem
@@ -46,7 +34,6 @@ from vigie.conversation.pipeline import (
 from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
-from vigie.knowledge.render import split_html
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
 from vigie.outbox.dispatcher import Dispatcher
 from vigie.phishing.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
@@ -55,129 +42,12 @@ from vigie.tickets.desk import Desk, is_desk_callback
 
 logger = logging.getLogger(__name__)
 
-CALLBACK_DATA_MAX_BYTES = 64
-CAPTION_MAX_CHARS = 1024
-# A suspicious e-mail's file: one bound for getFile and the download together.
 DOWNLOAD_TIMEOUT_SECONDS = 30.0
-ALLOWED_UPDATES = ["message", "callback_query"]
 COMMANDS = [
     BotCommand("start", "Présentation de Vigie"),
     BotCommand("aide", "Ce que Vigie sait faire"),
     BotCommand("menu", "Le menu des sujets"),
 ]
-
-
-def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
-    """Rasa's buttons as an inline keyboard, one button per row."""
-    rows = [
-        [InlineKeyboardButton(b.title[:64], callback_data=b.payload)]
-        for b in message.buttons
-        if b.payload and len(b.payload.encode()) <= CALLBACK_DATA_MAX_BYTES
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-class TelegramDelivery:
-    """Sends messages with the Application's bot (rate-limited by AIORateLimiter)."""
-
-    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
-        self._application = application
-
-    async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None:
-        bot = self._application.bot
-        with _delivery_errors():
-            for message in messages:
-                chunks = split_html(message.html) or [""]
-                for index, chunk in enumerate(chunks):
-                    last = index == len(chunks) - 1
-                    await bot.send_message(
-                        chat_id,
-                        chunk,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=keyboard(message) if last else None,
-                        disable_web_page_preview=True,
-                    )
-
-    async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: OutgoingMessage
-    ) -> None:
-        """Send a file with its caption (Telegram HTML); a caption too long for Telegram goes
-        first as a message of its own, then the file without caption."""
-        fits = len(caption.plain_text()) <= CAPTION_MAX_CHARS
-        if not fits:
-            await self.deliver(chat_id, [caption])
-        with _delivery_errors():
-            await self._application.bot.send_document(
-                chat_id,
-                InputFile(data, filename=filename, attach=True),
-                caption=caption.html if fits else None,
-                parse_mode=ParseMode.HTML if fits else None,
-                reply_markup=keyboard(caption) if fits else None,
-                disable_content_type_detection=True,
-            )
-
-    async def send_prompt(
-        self, chat_id: int, message: OutgoingMessage, *, reply_to: int | None
-    ) -> int | None:
-        """Send a prompt that opens a reply for the users it mentions (a group's selective
-        ForceReply), as a reply to ``reply_to`` when it still exists; its id, or None."""
-        try:
-            sent = await self._application.bot.send_message(
-                chat_id,
-                message.html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=ForceReply(
-                    selective=True, input_field_placeholder=ticket_desk_texts.REPLY_PLACEHOLDER
-                ),
-                reply_parameters=(
-                    ReplyParameters(reply_to, allow_sending_without_reply=True)
-                    if reply_to is not None
-                    else None
-                ),
-                disable_web_page_preview=True,
-            )
-        except TelegramError as exc:
-            logger.warning("Reply prompt not delivered: %s", type(exc).__name__)
-            return None
-        return int(sent.message_id)
-
-
-@contextlib.contextmanager
-def _delivery_errors() -> Iterator[None]:
-    """Telegram's errors as :class:`DeliveryError` (permanent when retrying is useless)."""
-    try:
-        yield
-    except Forbidden as exc:
-        raise DeliveryError("forbidden", permanent=True) from exc
-    except BadRequest as exc:
-        logger.error("Telegram refused a message: %s", exc.message)
-        raise DeliveryError("bad_request", permanent=True) from exc
-    except TelegramError as exc:
-        raise DeliveryError(type(exc).__name__) from exc
-
-
-def text_with_links(message: Message) -> str:
-    """The message's text where each link hidden behind words shows its target, as mail
-    clients write it in plain text: « ces mots <https://cible> »."""
-    text = message.text or ""
-    links = sorted(
-        (e for e in message.entities or () if e.type == MessageEntity.TEXT_LINK and e.url),
-        key=lambda entity: entity.offset,
-    )
-    if not links:
-        return text
-    encoded = text.encode("utf-16-le")  # entity offsets count UTF-16 code units
-    parts: list[str] = []
-    position = 0
-    for entity in links:
-        end = (entity.offset + entity.length) * 2
-        if end < position:
-            continue
-        parts.append(encoded[position:end].decode("utf-16-le", errors="replace"))
-        parts.append(f" <{entity.url}>")
-        position = end
-    parts.append(encoded[position:].decode("utf-16-le", errors="replace"))
-    return "".join(parts)
 
 
 class VigieBot:
@@ -554,76 +424,3 @@ def _replied_id(update: Update) -> int | None:
     message = update.effective_message
     replied = message.reply_to_message if message is not None else None
     return replied.message_id if replied is not None else None
-
-
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
-    """Build the Application; the database and sessions open in ``post_init``."""
-    token = settings.telegram_bot_token
-    if token is None or not token.get_secret_value():
-        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
-    vigie = VigieBot(settings)
-    application = (
-        Application.builder()
-        .token(token.get_secret_value())
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(vigie.post_init)
-        .post_stop(vigie.post_stop)
-        .post_shutdown(vigie.post_shutdown)
-        .build()
-    )
-    private = filters.ChatType.PRIVATE
-    new = filters.UpdateType.MESSAGE
-    if settings.technicians_chat_id is not None:  # the technicians' group chat
-        group = filters.Chat(chat_id=settings.technicians_chat_id) & ~private
-        application.add_handler(CommandHandler("tickets", vigie.tickets, filters=group))
-        application.add_handler(CommandHandler("campagnes", vigie.campaigns, filters=group))
-        application.add_handler(CommandHandler("ticket", vigie.ticket, filters=group))
-        application.add_handler(CommandHandler("annuler", vigie.cancel, filters=group))
-        application.add_handler(
-            MessageHandler(group & new & filters.TEXT & ~filters.COMMAND, vigie.group_text)
-        )
-    application.add_handler(CommandHandler("start", vigie.start, filters=private))
-    application.add_handler(CommandHandler(["aide", "menu", "help"], vigie.menu, filters=private))
-    application.add_handler(CommandHandler("tickets", vigie.tickets, filters=private))
-    application.add_handler(CommandHandler("campagnes", vigie.campaigns, filters=private))
-    application.add_handler(CommandHandler("ticket", vigie.ticket, filters=private))
-    application.add_handler(CommandHandler("annuler", vigie.cancel, filters=private))
-    # Suspicious e-mails, before the generic handlers (private chats only: a group's files
-    # and forwards never reach the intake).
-    application.add_handler(MessageHandler(private & new & filters.Document.ALL, vigie.document))
-    application.add_handler(MessageHandler(private & new & filters.PHOTO, vigie.photo))
-    application.add_handler(
-        MessageHandler(private & new & filters.FORWARDED & filters.TEXT, vigie.forwarded)
-    )
-    application.add_handler(MessageHandler(private & new & filters.COMMAND, vigie.unknown_command))
-    application.add_handler(MessageHandler(private & new & filters.TEXT, vigie.text))
-    application.add_handler(CallbackQueryHandler(vigie.button))
-    application.add_handler(MessageHandler(private & new, vigie.other))
-    application.add_error_handler(vigie.error)
-    application.bot_data["vigie"] = vigie
-    return application
-
-
-def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Arguments of ``run_webhook``/``start_webhook``: listen address, path, secret token."""
-    if not settings.webhook_url or settings.webhook_secret_token is None:
-        raise RuntimeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN")
-    return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret_token.get_secret_value(),
-        "allowed_updates": ALLOWED_UPDATES,
-    }
-
-
-def run(settings: Settings) -> None:
-    """Run the Telegram front end until stopped (polling, or webhook with a secret token)."""
-    application = build_application(settings)
-    if settings.telegram_mode == "webhook":
-        application.run_webhook(**webhook_options(settings))
-    else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
