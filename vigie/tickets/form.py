@@ -20,6 +20,8 @@ CARE_IMPACTS = ("yes", "degraded", "no")
 URGENCIES = ("low", "normal", "high", "critical")
 FIELDS = ("problem", "device", "scope", "care_impact", "urgency")
 CONFIRMATIONS = ("confirm", "modify")
+#: The form's questions (Rasa slots) before the summary.
+BASE_SLOTS = ("problem", "device", "scope", "care_impact")
 
 # Keyword lists are accent-folded and lower case; the first match in list order wins.
 _DEVICE_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
@@ -76,6 +78,18 @@ _CONFIRM_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
     ("confirm", ("confirm", "oui", "ok", "valid", "envoy", "c est bon", "parfait", "daccord",
                  "d accord", "yes", "ouais", "c bon")),
 )  # fmt: skip
+
+
+def required_slots(confirmation: str | None, field: str | None) -> list[str]:
+    """The form's questions (slots): after « Modifier », which answer to change, and the new
+    urgency when it is the one; the confirmation last."""
+    slots = list(BASE_SLOTS)
+    if confirmation == "modify":
+        slots.append("ticket_field")
+        if field == "urgency":
+            slots.append("ticket_urgency")
+    slots.append("ticket_confirmation")
+    return slots
 
 
 def fold(text: str) -> str:
