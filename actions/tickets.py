@@ -1,8 +1,8 @@
 """Ticket actions: opening a ticket with a form, following one, adding information.
 
-Thin adapters over ``vigie.tickets.service`` and ``vigie.people.directory``; the database is opened on the
-first call, once per action-server process (nothing happens at import time). The sender id
-Rasa gives is the person's pseudonym, which is how people are found in the database.
+Thin adapters over ``vigie.tickets`` (service, form, texts) and ``vigie.people.directory``,
+on the database of :mod:`actions.common`. How a message is read during a form (cancelling,
+emergencies, side questions) is decided by ``vigie.conversation.forms``.
 """
 
 from __future__ import annotations
@@ -10,36 +10,49 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.actions import (
+from actions.common import (
+    CHOICE_ENTITY,
+    CancellableForm,
+    DomainDict,
+    after_hours,
+    contacts,
+    entity,
+    reset_slots,
+    send,
+    show_verdict,
+    store,
+)
+from actions.faq import (
     ActionAnswerFaq,
     ActionHelpMenu,
     ActionIncidentReflexes,
     ActionLostDevice,
     ActionReportPhishing,
 )
-from vigie.core.hours import french_datetime, parse_hours
-from vigie.core.messages import Button, OutgoingMessage
-from vigie.core.settings import get_settings
-from vigie.db.base import utcnow
-from vigie.db.engine import create_engine, make_sessionmaker, upgrade
-from vigie.people.directory import Directory
+from vigie.conversation.forms import (
+    EMAIL_INTENT,
+    PROBLEM_QUESTION_CONFIDENCE,
+    SIDE_QUESTION_CONFIDENCE,
+    URGENT_CONFIDENCE,
+    is_question,
+    is_urgent,
+    side_question,
+)
+from vigie.people.directory import can_open_tickets
 from vigie.tickets import form as ticket_form
 from vigie.tickets import texts as ticket_texts
 from vigie.tickets.reference import find_reference
-from vigie.tickets.service import TicketError, TicketService, derive_urgency
-from vigie.tickets.views import TicketDraft, TicketView
+from vigie.tickets.service import TicketError, draft_urgency
+from vigie.tickets.views import TicketDraft
 
 logger = logging.getLogger(__name__)
-
-DomainDict = dict[str, Any]
 
 FORM_SLOTS = (
     "form_cancelled",
@@ -52,142 +65,56 @@ FORM_SLOTS = (
     "ticket_confirmation",
 )
 FOLLOWUP_SLOTS = ("followup_ref", "followup_text", "form_cancelled")
-BASE_SLOTS = ["problem", "device", "scope", "care_impact"]
-CHOICE_ENTITY = "choice"
 REF_ENTITY = "ticket_ref"
-MAX_TICKETS_SHOWN = 5
-SIDE_QUESTION_CONFIDENCE = 0.5
-PROBLEM_QUESTION_CONFIDENCE = 0.6
-# « Annuler » (button) always cancels a form; a typed message only when it is short and
-# clearly a cancellation (« on arrete les soins » describes a problem, it cancels nothing).
-CANCEL_INTENT = "cancel"
-CANCEL_SHORT_WORDS, CANCEL_SHORT_CONFIDENCE = 2, 0.5
-CANCEL_MAX_WORDS, CANCEL_CONFIDENCE = 6, 0.8
-# An emergency written instead of an answer gets its reflexes first, whatever it contains.
-URGENT_INTENTS = frozenset({"declare_incident", "lost_device"})
-URGENT_CONFIDENCE = 0.6
-# Sent by the bot when a suspicious e-mail was analysed (see actions/phishing.py).
-EMAIL_INTENT = "email_received"
-# A question asked in the middle of the form is answered by the action that answers it
-# outside the form; the form then asks its question again.
-SIDE_ACTIONS: dict[str, type[Action]] = {
-    "faq": ActionAnswerFaq,
-    "declare_incident": ActionIncidentReflexes,
-    "lost_device": ActionLostDevice,
-    "report_phishing": ActionReportPhishing,
-    "help": ActionHelpMenu,
-}
+
+SideAnswer = Callable[[CollectingDispatcher, Tracker, DomainDict], Awaitable[Any]]
 
 
-@dataclass
-class _Store:
-    directory: Directory
-    tickets: TicketService
-    sessions: async_sessionmaker[AsyncSession]
+async def _bot_challenge(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> None:
+    dispatcher.utter_message(response="utter_iamabot")
 
 
-_store: dict[str, _Store] = {}
-_store_lock = asyncio.Lock()
+async def _run(
+    action: type[Action], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> None:
+    result = action().run(dispatcher, tracker, domain)
+    if asyncio.iscoroutine(result):
+        await result
 
 
-async def store() -> _Store:
-    """The database, opened (and migrated) on first use in this process."""
-    async with _store_lock:
-        if "store" not in _store:
-            settings = get_settings()
-            try:
-                await asyncio.to_thread(upgrade, settings.database_url)
-            except Exception:  # the bot migrates too; a failure here must not stop actions
-                logger.exception("Database migration from the action server failed")
-            sessions = make_sessionmaker(create_engine(settings.database_url))
-            _store["store"] = _Store(
-                Directory(sessions), TicketService(sessions, settings), sessions
-            )
-        return _store["store"]
+def _by(action: type[Action]) -> SideAnswer:
+    """Answer with ``action``, as outside the form (its events are not used)."""
+
+    async def answer(
+        dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> None:
+        await _run(action, dispatcher, tracker, domain)
+
+    return answer
 
 
-def _send(dispatcher: CollectingDispatcher, *messages: OutgoingMessage) -> None:
-    for message in messages:
-        dispatcher.utter_message(json_message=message.to_custom())
+async def _verdict(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> None:
+    # An e-mail sent to Vigie during a form: its verdict now (the questions about it would
+    # need the form in progress to stop).
+    await show_verdict(dispatcher, tracker)
 
 
-def _contacts() -> dict[str, str]:
-    return get_settings().contacts()
-
-
-def _entity(tracker: Tracker, name: str) -> str | None:
-    for entity in tracker.latest_message.get("entities") or []:
-        if isinstance(entity, dict) and entity.get("entity") == name:
-            value = entity.get("value")
-            if isinstance(value, str) and value:
-                return value
-    return None
-
-
-def _add_info_button(reference: str) -> Button:
-    payload = '/add_info{"ticket_ref":"' + reference + '"}'
-    return Button(f"Ajouter une information ({reference})", payload)
-
-
-def _reset(names: tuple[str, ...]) -> list[EventType]:
-    return [SlotSet(name, None) for name in names]
-
-
-async def _answer_side_question(
+async def answer_side_question(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     domain: DomainDict,
     threshold: float = SIDE_QUESTION_CONFIDENCE,
 ) -> bool:
-    """Answer a question asked instead of a form answer; True when one was answered."""
-    intent = tracker.latest_message.get("intent") or {}
-    name, confidence = intent.get("name"), intent.get("confidence") or 0.0
-    if name == "bot_challenge" and confidence >= threshold:
-        dispatcher.utter_message(response="utter_iamabot")
-        return True
-    action = SIDE_ACTIONS.get(str(name))
-    if name == "ticket_status":
-        action = ActionTicketStatus
-    elif name == EMAIL_INTENT:
-        # An e-mail sent to Vigie during a form: its verdict now (the questions about it
-        # would need the form in progress to stop). Imported here: actions.phishing uses
-        # this module.
-        from actions.phishing import ActionPhishingVerdict
-
-        action = ActionPhishingVerdict
-    if action is None or confidence < threshold:
+    """Answer a question asked instead of a form answer, as it is answered outside the
+    form; True when one was answered. The form then asks its question again."""
+    name = side_question(tracker.latest_message, threshold)
+    answer = SIDE_ANSWERS.get(name) if name is not None else None
+    if answer is None:
         return False
-    result = action().run(dispatcher, tracker, domain)
-    if asyncio.iscoroutine(result):
-        await result
+    await answer(dispatcher, tracker, domain)
     return True
-
-
-def wants_to_cancel(message: dict[str, Any]) -> bool:
-    """The message cancels the form in progress: the button, or a short clear « annuler »."""
-    intent = message.get("intent") or {}
-    if intent.get("name") != CANCEL_INTENT:
-        return False
-    text = (message.get("text") or "").strip()
-    if text.startswith("/"):
-        return True
-    words = len(text.split())
-    confidence = intent.get("confidence") or 0.0
-    return (words <= CANCEL_SHORT_WORDS and confidence >= CANCEL_SHORT_CONFIDENCE) or (
-        words <= CANCEL_MAX_WORDS and confidence >= CANCEL_CONFIDENCE
-    )
-
-
-def _cancelled() -> list[EventType]:
-    """Stop the form: its submit action then says that nothing was sent."""
-    return [SlotSet("form_cancelled", True), SlotSet("requested_slot", None)]
-
-
-def _is_urgent(tracker: Tracker) -> bool:
-    """The message is an incident or a lost device, recognised with confidence."""
-    intent = tracker.latest_message.get("intent") or {}
-    confidence = intent.get("confidence") or 0.0
-    return intent.get("name") in URGENT_INTENTS and confidence >= URGENT_CONFIDENCE
 
 
 # ----------------------------------------------------------------------- opening a ticket
@@ -206,35 +133,19 @@ class ActionStartTicket(Action):  # type: ignore[misc]
             person = await (await store()).directory.person_by_sender(tracker.sender_id)
         except Exception:
             logger.exception("Directory unavailable")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
             return [SlotSet("ticket_allowed", False)]
-        if person is None or person.facility_id is None or not person.active:
-            dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+        if not can_open_tickets(person):
+            dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
             return [SlotSet("ticket_allowed", False)]
         return [
-            *_reset(FORM_SLOTS),
+            *reset_slots(FORM_SLOTS),
             SlotSet("ticket_draft", uuid.uuid4().hex),
             SlotSet("ticket_allowed", True),
         ]
 
 
-class _CancellableForm:
-    """Mixin of the forms' validation: a clear « annuler » stops the form before any answer
-    is read. A mixin, not an ``Action``: the action server registers every subclass of
-    ``Action``, and this one has no name of its own."""
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if wants_to_cancel(tracker.latest_message):
-            return _cancelled()
-        events: list[EventType] = await super().run(  # type: ignore[misc]
-            dispatcher, tracker, domain
-        )
-        return events
-
-
-class ValidateOpenTicketForm(_CancellableForm, FormValidationAction):  # type: ignore[misc]
+class ValidateOpenTicketForm(CancellableForm, FormValidationAction):  # type: ignore[misc]
     """Understand each answer; answer side questions; handle « Modifier »."""
 
     def name(self) -> str:
@@ -247,13 +158,9 @@ class ValidateOpenTicketForm(_CancellableForm, FormValidationAction):  # type: i
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        slots = list(BASE_SLOTS)
-        if tracker.get_slot("ticket_confirmation") == "modify":
-            slots.append("ticket_field")
-            if tracker.get_slot("ticket_field") == "urgency":
-                slots.append("ticket_urgency")
-        slots.append("ticket_confirmation")
-        return slots
+        return ticket_form.required_slots(
+            tracker.get_slot("ticket_confirmation"), tracker.get_slot("ticket_field")
+        )
 
     async def _choice(
         self,
@@ -265,14 +172,14 @@ class ValidateOpenTicketForm(_CancellableForm, FormValidationAction):  # type: i
     ) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return None  # a slot reset, not an answer: nothing to say
-        button = _entity(tracker, CHOICE_ENTITY)
-        if button is None and _is_urgent(tracker):
-            await _answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
+        button = entity(tracker, CHOICE_ENTITY)
+        if button is None and is_urgent(tracker.latest_message):
+            await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
             return None
         code: str | None = parse(value, button)
         if code is not None:
             return code
-        if not await _answer_side_question(dispatcher, tracker, domain):
+        if not await answer_side_question(dispatcher, tracker, domain):
             dispatcher.utter_message(response="utter_ticket_not_understood")
         return None
 
@@ -282,16 +189,16 @@ class ValidateOpenTicketForm(_CancellableForm, FormValidationAction):  # type: i
         if not isinstance(value, str) or not value.strip():
             return {"problem": None}  # a slot reset, not an answer
         text = value
-        if _is_urgent(tracker):
+        if is_urgent(tracker.latest_message):
             # The reflexes first; the message also describes the problem: keep it.
-            await _answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
+            await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
             return {"problem": ticket_form.parse_problem(text)}
-        if text.rstrip().endswith("?") and await _answer_side_question(
+        if is_question(text) and await answer_side_question(
             dispatcher, tracker, domain, PROBLEM_QUESTION_CONFIDENCE
         ):
             return {"problem": None}
         problem = ticket_form.parse_problem(text)
-        if problem is None and not await _answer_side_question(dispatcher, tracker, domain):
+        if problem is None and not await answer_side_question(dispatcher, tracker, domain):
             dispatcher.utter_message(response="utter_problem_too_short")
         return {"problem": problem}
 
@@ -372,7 +279,7 @@ class ActionAskTicketConfirmation(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         draft = _draft(tracker)
-        urgency = draft.urgency or derive_urgency(draft.device, draft.scope, draft.care_impact)
+        urgency = draft_urgency(draft)
         dispatcher.utter_message(
             response="utter_ticket_summary",
             problem=draft.problem,
@@ -384,25 +291,6 @@ class ActionAskTicketConfirmation(Action):  # type: ignore[misc]
         return []
 
 
-def _after_hours(dispatcher: CollectingDispatcher, view: TicketView) -> None:
-    """Outside the provider's hours: when a technician will read it, and the on-call number."""
-    try:
-        schedule = parse_hours(view.facility_hours)
-    except ValueError:
-        logger.warning("Facility %s has unreadable hours", view.facility_id)
-        return
-    now = utcnow()
-    if schedule.is_open(now, view.facility_timezone):
-        return
-    opening = schedule.next_opening(now, view.facility_timezone)
-    dispatcher.utter_message(
-        response="utter_ticket_after_hours",
-        hours=schedule.describe(),
-        when=french_datetime(opening, view.facility_timezone),
-        oncall=get_settings().provider_oncall,
-    )
-
-
 class ActionCreateTicket(Action):  # type: ignore[misc]
     """Create the confirmed ticket once (the draft id is the idempotency key)."""
 
@@ -412,7 +300,7 @@ class ActionCreateTicket(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reset = [*_reset(FORM_SLOTS), SlotSet("ticket_draft", None)]
+        reset = [*reset_slots(FORM_SLOTS), SlotSet("ticket_draft", None)]
         if tracker.get_slot("form_cancelled"):
             dispatcher.utter_message(response="utter_form_cancelled")
             return reset
@@ -425,15 +313,15 @@ class ActionCreateTicket(Action):  # type: ignore[misc]
             )
         except TicketError as exc:
             logger.info("Ticket refused: %s", exc.code)
-            dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+            dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
             return reset
         except Exception:
             logger.exception("Ticket could not be stored")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
             return reset
         logger.info("Ticket %s %s", view.reference, "created" if created else "already created")
         dispatcher.utter_message(response="utter_ticket_created", reference=view.reference)
-        _after_hours(dispatcher, view)
+        after_hours(dispatcher, view)
         return reset
 
 
@@ -450,14 +338,14 @@ class ActionTicketStatus(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         sender = tracker.sender_id
-        reference = _entity(tracker, REF_ENTITY) or find_reference(
+        reference = entity(tracker, REF_ENTITY) or find_reference(
             tracker.latest_message.get("text") or ""
         )
         try:
             s = await store()
             person = await s.directory.person_by_sender(sender)
-            if person is None or person.facility_id is None or not person.active:
-                dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+            if not can_open_tickets(person):
+                dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
                 return []
             if reference is not None:
                 found = await s.tickets.for_requester(sender, reference)
@@ -471,15 +359,12 @@ class ActionTicketStatus(Action):  # type: ignore[misc]
                 views = await s.tickets.open_for_requester(sender)
         except Exception:
             logger.exception("Tickets unavailable")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
             return []
         if not views:
             dispatcher.utter_message(response="utter_no_open_ticket")
             return []
-        shown = views[:MAX_TICKETS_SHOWN]
-        message = ticket_texts.staff_status_list(shown)
-        buttons = tuple(_add_info_button(v.reference) for v in shown if v.status != "closed")
-        _send(dispatcher, OutgoingMessage(message.html, message.buttons + buttons))
+        send(dispatcher, ticket_texts.staff_status(views))
         return []
 
 
@@ -493,15 +378,15 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         sender = tracker.sender_id
-        denied: list[EventType] = [SlotSet("followup_allowed", False), *_reset(FOLLOWUP_SLOTS)]
-        reference = _entity(tracker, REF_ENTITY) or find_reference(
+        denied: list[EventType] = [SlotSet("followup_allowed", False), *reset_slots(FOLLOWUP_SLOTS)]
+        reference = entity(tracker, REF_ENTITY) or find_reference(
             tracker.latest_message.get("text") or ""
         )
         try:
             s = await store()
             person = await s.directory.person_by_sender(sender)
-            if person is None or person.facility_id is None or not person.active:
-                dispatcher.utter_message(response="utter_ticket_not_registered", **_contacts())
+            if not can_open_tickets(person):
+                dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
                 return denied
             if reference is not None:
                 found = await s.tickets.for_requester(sender, reference)
@@ -510,13 +395,15 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
                         response="utter_ticket_ref_unknown", reference=reference
                     )
                     return denied
-                if found.status == "closed":
+                if not ticket_texts.accepts_info(found):
                     dispatcher.utter_message(response="utter_ticket_closed", reference=reference)
                     return denied
                 chosen = found.reference
             else:
                 views = [
-                    v for v in await s.tickets.open_for_requester(sender) if v.status != "closed"
+                    v
+                    for v in await s.tickets.open_for_requester(sender)
+                    if ticket_texts.accepts_info(v)
                 ]
                 if not views:
                     dispatcher.utter_message(response="utter_no_open_ticket")
@@ -524,16 +411,13 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
                 if len(views) > 1:
                     dispatcher.utter_message(
                         response="utter_choose_ticket",
-                        buttons=[
-                            _add_info_button(v.reference).to_dict()
-                            for v in views[:MAX_TICKETS_SHOWN]
-                        ],
+                        buttons=[b.to_dict() for b in ticket_texts.choose_ticket_buttons(views)],
                     )
                     return denied
                 chosen = views[0].reference
         except Exception:
             logger.exception("Tickets unavailable")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
             return denied
         return [
             SlotSet("followup_text", None),
@@ -542,7 +426,7 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
         ]
 
 
-class ValidateFollowupForm(_CancellableForm, FormValidationAction):  # type: ignore[misc]
+class ValidateFollowupForm(CancellableForm, FormValidationAction):  # type: ignore[misc]
     """The information must say something."""
 
     def name(self) -> str:
@@ -570,7 +454,7 @@ class ActionAddFollowup(Action):  # type: ignore[misc]
     ) -> list[EventType]:
         reference = str(tracker.get_slot("followup_ref") or "")
         text = str(tracker.get_slot("followup_text") or "")
-        reset = _reset(FOLLOWUP_SLOTS)
+        reset = reset_slots(FOLLOWUP_SLOTS)
         if tracker.get_slot("form_cancelled"):
             dispatcher.utter_message(response="utter_form_cancelled")
             return reset
@@ -583,8 +467,20 @@ class ActionAddFollowup(Action):  # type: ignore[misc]
             return reset
         except Exception:
             logger.exception("Follow-up could not be stored")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **_contacts())
+            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
             return reset
         dispatcher.utter_message(response="utter_followup_added", reference=view.reference)
-        _after_hours(dispatcher, view)
+        after_hours(dispatcher, view)
         return reset
+
+
+SIDE_ANSWERS: dict[str, SideAnswer] = {
+    "faq": _by(ActionAnswerFaq),
+    "declare_incident": _by(ActionIncidentReflexes),
+    "lost_device": _by(ActionLostDevice),
+    "report_phishing": _by(ActionReportPhishing),
+    "help": _by(ActionHelpMenu),
+    "bot_challenge": _bot_challenge,
+    "ticket_status": _by(ActionTicketStatus),
+    EMAIL_INTENT: _verdict,
+}

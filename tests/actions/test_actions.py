@@ -11,7 +11,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from actions.actions import (
+from actions.faq import (
     ActionAnswerFaq,
     ActionHelpMenu,
     ActionIncidentReflexes,

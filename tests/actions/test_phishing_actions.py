@@ -19,8 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions import tickets as ticket_actions
-from actions.actions import ActionReportPhishing
+from actions.common import close_store
+from actions.faq import ActionReportPhishing
 from actions.phishing import (
     ActionAskLinkAsked,
     ActionAskMailAction,
@@ -76,7 +76,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
         monkeypatch.setenv(key.upper(), value)
     get_settings.cache_clear()
     get_knowledge_base.cache_clear()
-    ticket_actions._store.clear()
+    await close_store()
     await asyncio.to_thread(upgrade, url)
     engine = create_engine(url)
     sessions = make_sessionmaker(engine)
@@ -89,9 +89,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     await directory.add_technician(name="Paul", chat_id=PAUL_CHAT, sender="u-paul")
     yield World(sessions, PhishingService(sessions, get_settings()))
     await engine.dispose()
-    if "store" in ticket_actions._store:
-        await ticket_actions._store["store"].sessions.kw["bind"].dispose()
-    ticket_actions._store.clear()
+    await close_store()
     get_settings.cache_clear()
     get_knowledge_base.cache_clear()
 
@@ -244,13 +242,13 @@ async def test_the_advice_is_sent_even_without_a_database(
     for key, value in CONTACTS.items():
         monkeypatch.setenv(key.upper(), value)
     get_settings.cache_clear()
-    ticket_actions._store.clear()
+    await close_store()
     try:
         events, sent, _ = await run(
             ActionReportPhishing(), tracker(typed("phishing", "report_phishing", 0.9))
         )
     finally:
-        ticket_actions._store.clear()
+        await close_store()
         get_settings.cache_clear()
     assert events == []
     assert [m.html for m in sent] == [texts.render_text(texts.REPORT_PHISHING, CONTACTS)]

@@ -63,6 +63,11 @@ class PersonView:
     active: bool
 
 
+def can_open_tickets(person: PersonView | None) -> bool:
+    """The person is registered in a facility and active: they can open and follow tickets."""
+    return person is not None and person.facility_id is not None and person.active
+
+
 @dataclass(frozen=True)
 class InvitationView:
     id: int

@@ -12,11 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from vigie.conversation.forms import PROBLEM_QUESTION_CONFIDENCE, is_question
 from vigie.tickets.form import fold
 
 #: Answers to the first question (``clicked_asked`` comes from the second one).
 FORM_ANSWERS: tuple[str, ...] = ("none", "clicked", "credentials", "attachment", "replied")
 YES_NO: tuple[str, ...] = ("yes", "no")
+#: After a click, the form asks whether the page asked for something.
+CLICKED: tuple[str, ...] = ("clicked", "clicked_asked")
+# Questions asked instead of an answer: answered first, then the form asks again.
+QUESTION_INTENTS = frozenset({"faq", "help", "bot_challenge", "ticket_status"})
+# « J’ai reçu un mail bizarre » mid-form would ask for the e-mail again: not an answer.
+NOT_SIDE_INTENTS = frozenset({"report_phishing"})
+#: Longest report id read from a payload (a database id, not a number of any length).
+REPORT_ID_MAX_DIGITS = 18
 
 # Accent-folded regular expressions, matched at the start of a word; most serious first.
 _ACTION_PATTERNS: Sequence[tuple[str, tuple[str, ...]]] = (
@@ -113,3 +122,36 @@ def parse_yes_no(text: str, choice: str | None = None) -> str | None:
     if _any(folded, _NO):
         return "no"
     return None
+
+
+def required_questions(mail_action: str | None) -> list[str]:
+    """The form's questions (slots): the page question only after a click."""
+    if mail_action in CLICKED:
+        return ["mail_action", "link_asked"]
+    return ["mail_action"]
+
+
+def action_after_link(answer: str) -> str:
+    """What the person did, once they said whether the page asked for something."""
+    return "clicked_asked" if answer == "yes" else "clicked"
+
+
+def question_first(text: str, button: str | None, intent: str | None, confidence: float) -> bool:
+    """A typed question (« c’est grave ? ») to answer before reading the text as an answer."""
+    return (
+        button is None
+        and is_question(text)
+        and intent in QUESTION_INTENTS
+        and confidence >= PROBLEM_QUESTION_CONFIDENCE
+    )
+
+
+def may_be_side_question(intent: str | None) -> bool:
+    """An answer not understood may be a question to answer (not « j’ai reçu un mail »)."""
+    return intent not in NOT_SIDE_INTENTS
+
+
+def parse_report_id(value: object) -> int | None:
+    """The report id of a payload or a slot (``"42"``), or ``None``."""
+    text = str(value or "").strip()
+    return int(text) if text.isdecimal() and len(text) <= REPORT_ID_MAX_DIGITS else None

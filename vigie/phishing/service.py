@@ -43,7 +43,7 @@ from vigie.core.settings import Settings
 from vigie.db.base import utcnow
 from vigie.outbox.models import OutboxMessage
 from vigie.outbox.store import Outbox
-from vigie.people.directory import technician_chats
+from vigie.people.directory import PersonView, technician_chats
 from vigie.people.models import Facility, Person
 from vigie.people.roles import STAFF_ROLES, is_technician
 from vigie.phishing import desk_texts as texts
@@ -56,8 +56,10 @@ from vigie.phishing.mailcheck.trusted import (
 )
 from vigie.phishing.mailcheck.verdict import Analysis, trusted_domains
 from vigie.phishing.models import PhishingCampaign, PhishingExpectation, PhishingKey, PhishingReport
+from vigie.phishing.texts import Outcome, ticket_problem
 from vigie.phishing.views import CampaignView, ReportView
 from vigie.phishing.vocabulary import MAIL_ACTIONS, REPORT_SOURCES, TECH_VERDICTS, WARN_SCOPES
+from vigie.tickets.views import TicketDraft
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,57 @@ def campaign_keys(analysis: Analysis, trusted: TrustedDomains) -> list[tuple[str
         if cleaned:
             keys.append(("sha256", cleaned[:MAX_KEY_CHARS]))
     return list(dict.fromkeys(keys))
+
+
+# What each answer of the reporter needs: (urgency, device, care impact) of the urgent ticket.
+URGENT_TICKETS: dict[str, tuple[str, str, str]] = {
+    "credentials": ("critical", "email", "yes"),
+    "clicked_asked": ("high", "email", "yes"),
+    "attachment": ("critical", "workstation", "degraded"),
+    "replied": ("normal", "email", "yes"),  # "high" when the e-mail asks for a payment
+}
+
+
+def ticket_draft(action: str, view: ReportView) -> TicketDraft | None:
+    """The urgent ticket the reporter's answer needs (``mail_action``), or ``None``."""
+    if action not in URGENT_TICKETS:
+        return None
+    urgency, device, care_impact = URGENT_TICKETS[action]
+    if action == "replied" and view.asks_payment:
+        urgency = "high"
+    return TicketDraft(
+        problem=ticket_problem(action, view.id, asks_payment=view.asks_payment),
+        device=device,
+        scope="me",
+        care_impact=care_impact,
+        urgency=urgency,
+    )
+
+
+def ticket_key(report_id: int) -> str:
+    """The idempotency key of the urgent ticket of a report: one ticket per report."""
+    return f"phishing-{report_id}"
+
+
+def reflexes_outcome(view: ReportView, ticket: Outcome | None, recorded: bool) -> Outcome:
+    """What to tell the reporter after their answer: the urgent ticket's outcome when one
+    was needed, else whether the report reached the technicians (only registered reporters'
+    do; ``recorded`` is False when the answer could not be stored)."""
+    outcome: Outcome = "reported" if view.registered else "not_registered"
+    if ticket is not None:
+        outcome = ticket
+    if not recorded and outcome == "reported":
+        outcome = "failed"
+    return outcome
+
+
+def expected_chat(person: PersonView | None, channel: str | None) -> tuple[str, int]:
+    """The channel and chat an expected e-mail will come from: the channel the person writes
+    from (else their own, else Telegram) and their chat id on it (0 when unknown: the bot
+    only needs the sender to know that an e-mail is expected)."""
+    channel = channel or (person.channel if person else "telegram")
+    chat_id = person.chat_id if person is not None and person.channel == channel else 0
+    return channel, chat_id
 
 
 def warn_batch(campaign_id: int) -> str:

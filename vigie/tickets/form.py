@@ -24,6 +24,8 @@ from vigie.tickets.vocabulary import (
 PROBLEM_MIN_CHARS = 3
 PROBLEM_MAX_CHARS = 1500
 
+#: The form's questions (Rasa slots) before the summary.
+BASE_SLOTS = ("problem", "device", "scope", "care_impact")
 
 # Keyword lists are accent-folded and lower case; the first match in list order wins.
 _DEVICE_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
@@ -80,6 +82,18 @@ _CONFIRM_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
     ("confirm", ("confirm", "oui", "ok", "valid", "envoy", "c est bon", "parfait", "daccord",
                  "d accord", "yes", "ouais", "c bon")),
 )  # fmt: skip
+
+
+def required_slots(confirmation: str | None, field: str | None) -> list[str]:
+    """The form's questions (slots): after « Modifier », which answer to change, and the new
+    urgency when it is the one; the confirmation last."""
+    slots = list(BASE_SLOTS)
+    if confirmation == "modify":
+        slots.append("ticket_field")
+        if field == "urgency":
+            slots.append("ticket_urgency")
+    slots.append("ticket_confirmation")
+    return slots
 
 
 def fold(text: str) -> str:

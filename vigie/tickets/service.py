@@ -75,6 +75,11 @@ def derive_urgency(device: str, scope: str, care_impact: str) -> str:
     return "low"
 
 
+def draft_urgency(draft: TicketDraft) -> str:
+    """The urgency of a draft: the one chosen at the summary, else the derived one."""
+    return draft.urgency or derive_urgency(draft.device, draft.scope, draft.care_impact)
+
+
 def _check_draft(draft: TicketDraft) -> TicketDraft:
     if draft.device not in DEVICES:
         raise ValueError(f"unknown device {draft.device!r}")

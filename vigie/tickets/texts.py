@@ -16,6 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from vigie.core import callbacks
+from vigie.core.hours import french_datetime, parse_hours
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, fill, french_typography, truncate
 from vigie.people.texts import JOB_LABELS
@@ -23,6 +24,8 @@ from vigie.tickets.views import EventView, TicketView
 
 #: Longest problem text shown in a Telegram notification.
 PROBLEM_PREVIEW_CHARS = 1500
+#: Most tickets listed to their requester (status, choice of the ticket to add to).
+MAX_TICKETS_SHOWN = 5
 
 # --- Labels of the codes ------------------------------------------------------------------
 
@@ -132,8 +135,11 @@ def staff_confirm_buttons(ticket_id: int) -> tuple[Button, ...]:
     )
 
 
-def add_info_button(reference: str) -> Button:
-    return Button(ADD_INFO_LABEL, add_info_payload(reference))
+def add_info_button(reference: str, *, named: bool = False) -> Button:
+    """« Ajouter une information » for a ticket; ``named`` puts the reference in the label
+    (« Ajouter une information (REF) »), for lists of several tickets."""
+    text = f"{ADD_INFO_LABEL} ({reference})" if named else ADD_INFO_LABEL
+    return Button(text, add_info_payload(reference))
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -396,6 +402,35 @@ def staff_status_list(views: Sequence[TicketView]) -> OutgoingMessage:
             )
         blocks.append("\n".join(block))
     return OutgoingMessage("\n\n".join(blocks))
+
+
+def staff_status(views: Sequence[TicketView]) -> OutgoingMessage:
+    """The requester's tickets (the first ``MAX_TICKETS_SHOWN``), with « Ajouter une
+    information (REF) » for each one that is not closed."""
+    shown = views[:MAX_TICKETS_SHOWN]
+    message = staff_status_list(shown)
+    buttons = tuple(add_info_button(v.reference, named=True) for v in shown if accepts_info(v))
+    return OutgoingMessage(message.html, message.buttons + buttons)
+
+
+def choose_ticket_buttons(views: Sequence[TicketView]) -> list[Button]:
+    """« Ajouter une information (REF) » for each ticket to choose from."""
+    return [add_info_button(v.reference, named=True) for v in views[:MAX_TICKETS_SHOWN]]
+
+
+def accepts_info(view: TicketView) -> bool:
+    """The requester can still add information to the ticket (it is not closed)."""
+    return view.status != "closed"
+
+
+def after_hours(view: TicketView, now: datetime) -> tuple[str, str] | None:
+    """Outside the facility's provider hours: the hours and when a technician will read the
+    ticket (``None`` during the hours). Raises ``ValueError`` for unreadable hours."""
+    schedule = parse_hours(view.facility_hours)
+    if schedule.is_open(now, view.facility_timezone):
+        return None
+    opening = schedule.next_opening(now, view.facility_timezone)
+    return schedule.describe(), french_datetime(opening, view.facility_timezone)
 
 
 # --- The helpdesk e-mail --------------------------------------------------------------------------

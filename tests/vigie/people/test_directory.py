@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.people.directory import CODE_ALPHABET, Directory, DirectoryError, InvitationError
+from vigie.people.directory import (
+    CODE_ALPHABET,
+    Directory,
+    DirectoryError,
+    InvitationError,
+    PersonView,
+    can_open_tickets,
+)
 from vigie.people.models import Invitation
 
 
@@ -272,3 +280,22 @@ async def test_a_removed_technician_cannot_come_back_with_a_code(directory: Dire
         staff_code.code, channel="telegram", chat_id=400, sender="u-400"
     )
     assert (moved.id, moved.role, moved.facility_id) == (paul.id, "staff", facility.id)
+
+
+def test_only_active_people_of_a_facility_can_open_tickets() -> None:
+    person = PersonView(
+        id=1,
+        channel="telegram",
+        chat_id=1001,
+        sender="u-anne",
+        facility_id=3,
+        facility_name="EHPAD",
+        role="staff",
+        job="care",
+        name=None,
+        active=True,
+    )
+    assert can_open_tickets(person)
+    assert not can_open_tickets(None)
+    assert not can_open_tickets(replace(person, facility_id=None))
+    assert not can_open_tickets(replace(person, active=False))

@@ -106,3 +106,47 @@ def test_yes_no_buttons() -> None:
     assert pf.parse_yes_no('/inform{"choice":"yes"}', "yes") == "yes"
     assert pf.parse_yes_no('/inform{"choice":"no"}', "no") == "no"
     assert pf.parse_yes_no('/inform{"choice":"clicked"}', "clicked") is None
+
+
+# --- The form's questions, and questions asked instead of an answer -------------------------
+
+
+def test_the_page_question_comes_only_after_a_click() -> None:
+    assert pf.required_questions(None) == ["mail_action"]
+    assert pf.required_questions("credentials") == ["mail_action"]
+    assert pf.required_questions("clicked") == ["mail_action", "link_asked"]
+    assert pf.required_questions("clicked_asked") == ["mail_action", "link_asked"]
+    assert pf.action_after_link("yes") == "clicked_asked"
+    assert pf.action_after_link("no") == "clicked"
+
+
+@pytest.mark.parametrize(
+    ("text", "button", "intent", "confidence", "first"),
+    [
+        ("c'est quoi un mdp solide ?", None, "faq", 0.6, True),
+        ("vous êtes un robot ?", None, "bot_challenge", 0.9, True),
+        ("c'est quoi un mdp solide ?", None, "faq", 0.59, False),
+        ("c'est quoi un mdp solide", None, "faq", 0.9, False),  # no question mark
+        ("j'ai cliqué, c'est grave ?", None, "report_phishing", 0.9, False),
+        ("/inform ?", "clicked", "faq", 0.9, False),  # a button is an answer
+    ],
+)
+def test_a_typed_question_is_answered_first(
+    text: str, button: str | None, intent: str, confidence: float, first: bool
+) -> None:
+    assert pf.question_first(text, button, intent, confidence) is first
+
+
+def test_a_new_suspicious_mail_is_not_a_side_question() -> None:
+    assert not pf.may_be_side_question("report_phishing")
+    assert pf.may_be_side_question("faq")
+    assert pf.may_be_side_question(None)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("42", 42), (" 7 ", 7), (42, 42), ("x", None), (None, None), ("", None),
+     ("-3", None), ("1" * 18, int("1" * 18)), ("1" * 19, None)],
+)  # fmt: skip
+def test_report_ids_are_short_decimal_numbers(value: object, expected: int | None) -> None:
+    assert pf.parse_report_id(value) == expected

@@ -97,3 +97,20 @@ def test_problem_is_kept_cleaned_and_bounded() -> None:
     assert tf.parse_problem('/inform{"choice":"printer"}') is None
     long = tf.parse_problem("a" * 5000)
     assert long is not None and len(long) == tf.PROBLEM_MAX_CHARS and long.endswith("…")
+
+
+# --- The form's questions -------------------------------------------------------------------
+
+
+def test_required_slots_follow_the_summary_answers() -> None:
+    base = ["problem", "device", "scope", "care_impact"]
+    assert tf.required_slots(None, None) == [*base, "ticket_confirmation"]
+    assert tf.required_slots("confirm", "urgency") == [*base, "ticket_confirmation"]
+    assert tf.required_slots("modify", None) == [*base, "ticket_field", "ticket_confirmation"]
+    assert tf.required_slots("modify", "device") == [*base, "ticket_field", "ticket_confirmation"]
+    assert tf.required_slots("modify", "urgency") == [
+        *base,
+        "ticket_field",
+        "ticket_urgency",
+        "ticket_confirmation",
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from vigie.core.settings import Settings
 from vigie.outbox.models import OutboxMessage
 from vigie.people.directory import Directory, PersonView
 from vigie.tickets.models import Ticket, TicketEvent
-from vigie.tickets.service import TicketError, TicketService, derive_urgency
+from vigie.tickets.service import TicketError, TicketService, derive_urgency, draft_urgency
 from vigie.tickets.views import TicketDraft
 
 STAFF_CHAT = 1001
@@ -639,3 +639,9 @@ async def test_purge_closed_before_deletes_old_closed_tickets_and_their_events(
     assert await service.purge_closed_before(before) == 0
     assert await service.purge_closed_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert await service.get(recent) is None
+
+
+def test_the_summary_urgency_is_the_chosen_one_else_the_derived_one() -> None:
+    draft = TicketDraft("L'imprimante", "printer", "facility", "no")
+    assert draft_urgency(draft) == derive_urgency("printer", "facility", "no") == "critical"
+    assert draft_urgency(replace(draft, urgency="low")) == "low"

@@ -214,3 +214,43 @@ def test_labels_cover_every_code() -> None:
         assert set(labels) == set(codes)
         for value in labels.values():
             assert "'" not in value and not BAD_SPACING.search(value)
+
+
+# --- « Ajouter une information », the requester's list, after hours -------------------------
+
+
+def test_add_info_button_with_or_without_the_reference() -> None:
+    plain = tt.add_info_button("VIG-2026-00042")
+    named = tt.add_info_button("VIG-2026-00042", named=True)
+    assert plain.title == "Ajouter une information"
+    assert named.title == "Ajouter une information (VIG-2026-00042)"
+    assert plain.payload == named.payload == '/add_info{"ticket_ref":"VIG-2026-00042"}'
+
+
+def test_staff_status_lists_five_tickets_with_a_button_for_the_open_ones() -> None:
+    views = [
+        replace(VIEW, reference=f"VIG-2026-{n:05d}", status="closed" if n == 2 else "new")
+        for n in range(1, 8)
+    ]
+    message = tt.staff_status(views)
+    assert message.html == tt.staff_status_list(views[:5]).html
+    assert [b.title for b in message.buttons] == [
+        f"Ajouter une information (VIG-2026-{n:05d})" for n in (1, 3, 4, 5)
+    ]
+    assert [b.title for b in tt.choose_ticket_buttons(views)] == [
+        f"Ajouter une information (VIG-2026-{n:05d})" for n in range(1, 6)
+    ]
+    assert tt.accepts_info(views[0]) and not tt.accepts_info(views[1])
+
+
+def test_after_hours_says_when_a_technician_will_read_it() -> None:
+    monday_noon = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # 12:00 in Paris
+    assert tt.after_hours(VIEW, monday_noon) is None
+    saturday = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
+    closed = tt.after_hours(VIEW, saturday)
+    assert closed is not None
+    hours, when = closed
+    assert "08:30" in hours or "8 h 30" in hours
+    assert "lundi" in when
+    with pytest.raises(ValueError):
+        tt.after_hours(replace(VIEW, facility_hours="n'importe quand"), saturday)

@@ -1,4 +1,5 @@
-"""Vigie's custom actions: thin adapters from Rasa's tracker to the ``vigie`` package.
+"""Questions and advice: FAQ articles, the fallback's suggestions, the help menu, the
+reflexes (incident, lost device, suspicious e-mail).
 
 The action server imports this module at start: nothing is loaded here. The settings and
 the knowledge base are read on the first call, once, through cached getters
@@ -14,9 +15,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import DomainDict, contacts, input_channel, send, store
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import get_settings
 from vigie.knowledge import KnowledgeBase, KnowledgeError, get_knowledge_base, render_article, texts
+from vigie.phishing.service import PhishingService, expected_chat
 
 logger = logging.getLogger(__name__)
 
@@ -25,25 +28,14 @@ FALLBACK_INTENT = "nlu_fallback"
 ARTICLE_ENTITY = "article"
 SUGGESTION_COUNT = 2
 
-DomainDict = dict[str, Any]
 
-
-def _contacts() -> dict[str, str]:
-    return get_settings().contacts()
-
-
-def _knowledge_base() -> KnowledgeBase | None:
+def knowledge_base() -> KnowledgeBase | None:
     """The knowledge base, or ``None`` (logged) if the articles cannot be loaded."""
     try:
         return get_knowledge_base()
     except KnowledgeError:
         logger.exception("The knowledge base cannot be loaded")
         return None
-
-
-def _send(dispatcher: CollectingDispatcher, *messages: OutgoingMessage) -> None:
-    for message in messages:
-        dispatcher.utter_message(json_message=message.to_custom())
 
 
 def requested_article(parse_data: dict[str, Any]) -> str | None:
@@ -96,18 +88,18 @@ class ActionAnswerFaq(Action):  # type: ignore[misc]
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        contacts = _contacts()
-        kb = _knowledge_base()
+        known = contacts()
+        kb = knowledge_base()
         article_id = requested_article(tracker.latest_message)
         if kb is None:
-            _send(dispatcher, texts.advice(texts.KNOWLEDGE_UNAVAILABLE, contacts))
+            send(dispatcher, texts.advice(texts.KNOWLEDGE_UNAVAILABLE, known))
         elif article_id is None or article_id not in kb:
             logger.info("No article for the requested id")
-            message = texts.advice(texts.FAQ_NOT_FOUND, contacts)
-            _send(dispatcher, OutgoingMessage(message.html, (texts.intent_button("help"),)))
+            message = texts.advice(texts.FAQ_NOT_FOUND, known)
+            send(dispatcher, OutgoingMessage(message.html, (texts.intent_button("help"),)))
         else:
             logger.info("Answering with article %s", article_id)
-            _send(dispatcher, *render_article(kb.get(article_id), contacts, kb))
+            send(dispatcher, *render_article(kb.get(article_id), known, kb))
         return []
 
 
@@ -121,8 +113,8 @@ class ActionSuggestTopics(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         topics = candidate_topics(tracker.latest_message)
-        message = texts.suggestions(topics, _contacts(), _knowledge_base(), limit=SUGGESTION_COUNT)
-        _send(dispatcher, message)
+        message = texts.suggestions(topics, contacts(), knowledge_base(), limit=SUGGESTION_COUNT)
+        send(dispatcher, message)
         return [UserUtteranceReverted()]
 
 
@@ -143,8 +135,8 @@ class _AdviceMixin:
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        kb = _knowledge_base() if self.articles else None
-        _send(dispatcher, texts.advice(self.template, _contacts(), kb, self.articles))
+        kb = knowledge_base() if self.articles else None
+        send(dispatcher, texts.advice(self.template, contacts(), kb, self.articles))
         return []
 
 
@@ -157,7 +149,7 @@ class ActionHelpMenu(Action):  # type: ignore[misc]
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        _send(dispatcher, texts.help_menu(_contacts(), _knowledge_base()))
+        send(dispatcher, texts.help_menu(contacts(), knowledge_base()))
         return []
 
 
@@ -181,16 +173,26 @@ class ActionReportPhishing(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        kb = _knowledge_base()
-        _send(
+        kb = knowledge_base()
+        send(
             dispatcher,
-            texts.advice(texts.REPORT_PHISHING, _contacts(), kb, texts.REPORT_PHISHING_ARTICLES),
+            texts.advice(texts.REPORT_PHISHING, contacts(), kb, texts.REPORT_PHISHING_ARTICLES),
         )
-        # Imported here: actions.phishing builds on actions.tickets, which imports this module.
-        from actions.phishing import expect_email
-
         await expect_email(tracker)
         return []
+
+
+async def expect_email(tracker: Tracker) -> None:
+    """Record that the person is about to send the e-mail to check; never raises."""
+    try:
+        s = await store()
+        person = await s.directory.person_by_sender(tracker.sender_id)
+        channel, chat_id = expected_chat(person, input_channel(tracker))
+        await PhishingService(s.sessions, get_settings()).expect(
+            tracker.sender_id, channel, chat_id
+        )
+    except Exception:
+        logger.exception("The expected e-mail could not be recorded")
 
 
 class ActionIncidentReflexes(_AdviceMixin, Action):  # type: ignore[misc]
