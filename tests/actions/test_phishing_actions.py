@@ -3,7 +3,6 @@ SQLite database, reports stored by the real ``PhishingService`` from e-mails of 
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 from collections.abc import AsyncIterator
@@ -29,12 +28,18 @@ from actions.phishing import (
     ValidatePhishingForm,
 )
 from actions.tickets import ValidateOpenTicketForm
+from tests.auxil.actions import (
+    CONTACTS,
+    PAUL_CHAT,
+    SENDER,
+    STAFF_CHAT,
+    STRANGER,
+    action_database,
+)
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import ROOT, get_settings
-from vigie.db.engine import create_engine, make_sessionmaker, upgrade
-from vigie.knowledge import get_knowledge_base, texts
+from vigie.knowledge import texts
 from vigie.outbox.models import OutboxMessage
-from vigie.people.directory import Directory
 from vigie.phishing import texts as pt
 from vigie.phishing.mailcheck import analyse, trusted_domains
 from vigie.phishing.models import PhishingExpectation, PhishingReport
@@ -42,19 +47,8 @@ from vigie.phishing.service import PhishingService
 from vigie.phishing.views import ReportView
 from vigie.tickets.models import Ticket
 
-SENDER = "chat-42"
-STRANGER = "chat-99"
-STAFF_CHAT, PAUL_CHAT = 1001, 2001
 EMAILS = ROOT / "tests" / "data" / "emails"
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-CONTACTS = {
-    "provider_name": "Infogérance <Sud>",
-    "provider_hotline": "04 11 22 33 44",
-    "provider_oncall": "06 55 66 77 88",
-    "helpdesk_email": "aide@infogerance.example",
-    "dpo_contact": "M. Martin (DPO)",
-    "referent_contact": "Mme Durand",
-}
 FORM_SLOTS_RESET = [SlotSet("mail_action", None), SlotSet("link_asked", None)]
 
 
@@ -66,32 +60,9 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    """A database with a facility, a registered staff member (SENDER) and a technician; the
-    actions open the same database through the real settings."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'vigie.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PROVIDER_HOURS", "24/7")
-    monkeypatch.delenv("TECHNICIANS_CHAT_ID", raising=False)
-    for key, value in CONTACTS.items():
-        monkeypatch.setenv(key.upper(), value)
-    get_settings.cache_clear()
-    get_knowledge_base.cache_clear()
-    await close_store()
-    await asyncio.to_thread(upgrade, url)
-    engine = create_engine(url)
-    sessions = make_sessionmaker(engine)
-    directory = Directory(sessions)
-    facility = await directory.create_facility("EHPAD Les Tilleuls", "Rodez", hours="24/7")
-    code = await directory.create_invitation(facility_id=facility.id, role="staff")
-    await directory.redeem_invitation(
-        code.code, channel="telegram", chat_id=STAFF_CHAT, sender=SENDER
-    )
-    await directory.add_technician(name="Paul", chat_id=PAUL_CHAT, sender="u-paul")
-    yield World(sessions, PhishingService(sessions, get_settings()))
-    await engine.dispose()
-    await close_store()
-    get_settings.cache_clear()
-    get_knowledge_base.cache_clear()
+    """The shared action database (tests/auxil/actions.py) and the PhishingService."""
+    async with action_database(tmp_path, monkeypatch) as sessions:
+        yield World(sessions, PhishingService(sessions, get_settings()))
 
 
 async def submit(world: World, name: str, sender: str = SENDER) -> ReportView:

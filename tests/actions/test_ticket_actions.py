@@ -3,7 +3,6 @@ database opened by the actions through the real settings, events compared exactl
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.common import close_store
 from actions.tickets import (
     SIDE_ANSWERS,
     ActionAddFollowup,
@@ -30,30 +28,24 @@ from actions.tickets import (
     ValidateFollowupForm,
     ValidateOpenTicketForm,
 )
+from tests.auxil.actions import (
+    CONTACTS,
+    PAUL_CHAT,
+    SENDER,
+    STRANGER,
+    action_database,
+)
 from vigie.conversation.forms import SIDE_QUESTION_INTENTS
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import ROOT, get_settings
-from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.knowledge import get_knowledge_base, texts
 from vigie.outbox.models import OutboxMessage
-from vigie.people.directory import Directory
 from vigie.tickets import texts as tt
 from vigie.tickets.models import Ticket, TicketEvent
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft, TicketView
 
-SENDER = "chat-42"
-STRANGER = "chat-99"
-STAFF_CHAT, PAUL_CHAT = 1001, 2001
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-CONTACTS = {
-    "provider_name": "Infogérance <Sud>",
-    "provider_hotline": "04 11 22 33 44",
-    "provider_oncall": "06 55 66 77 88",
-    "helpdesk_email": "aide@infogerance.example",
-    "dpo_contact": "M. Martin (DPO)",
-    "referent_contact": "Mme Durand",
-}
 FORM_SLOTS = [
     "form_cancelled",
     "problem",
@@ -91,32 +83,9 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    """A facility open 24/7, a registered staff member (SENDER) and a technician (Paul);
-    the actions open the same database through the real settings."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'vigie.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PROVIDER_HOURS", "24/7")
-    monkeypatch.delenv("TECHNICIANS_CHAT_ID", raising=False)
-    for key, value in CONTACTS.items():
-        monkeypatch.setenv(key.upper(), value)
-    get_settings.cache_clear()
-    get_knowledge_base.cache_clear()
-    await close_store()
-    await asyncio.to_thread(upgrade, url)
-    engine = create_engine(url)
-    sessions = make_sessionmaker(engine)
-    directory = Directory(sessions)
-    facility = await directory.create_facility("EHPAD Les Tilleuls", "Rodez", hours="24/7")
-    code = await directory.create_invitation(facility_id=facility.id, role="staff")
-    await directory.redeem_invitation(
-        code.code, channel="telegram", chat_id=STAFF_CHAT, sender=SENDER
-    )
-    await directory.add_technician(name="Paul", chat_id=PAUL_CHAT, sender="u-paul")
-    yield World(sessions, TicketService(sessions, get_settings()))
-    await engine.dispose()
-    await close_store()
-    get_settings.cache_clear()
-    get_knowledge_base.cache_clear()
+    """The shared action database (tests/auxil/actions.py) and the TicketService."""
+    async with action_database(tmp_path, monkeypatch) as sessions:
+        yield World(sessions, TicketService(sessions, get_settings()))
 
 
 # --- Trackers and messages ---------------------------------------------------------------

@@ -21,7 +21,15 @@ from tests.auxil.fake_telegram import FakeTelegram, FakeUser
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import RunningBot, Stack, make_settings
-from tests.e2e.helpers import FACILITY, PROBLEM, open_domain, open_ticket, payloads, sender
+from tests.e2e.helpers import (
+    FACILITY,
+    PROBLEM,
+    open_domain,
+    open_ticket,
+    payloads,
+    sender,
+    stays_true,
+)
 from vigie.conversation import texts
 from vigie.db.base import utcnow
 from vigie.db.engine import upgrade
@@ -85,8 +93,11 @@ async def test_ticket_between_staff_and_technician(
 
         # A ticket is committed by "the action server": the bot is not told directly.
         view = await open_ticket(domain, staff, "e2e-lifecycle")
-        await asyncio.sleep(0.5)
-        assert tech_chat.count() == 0
+
+        async def no_notice() -> bool:
+            return tech_chat.count() == 0
+
+        await stays_true(no_notice, 0.5, lambda: "the technician was notified without a kick")
 
         fake.press_button(staff, question, "v:job:care")
         assert "votre métier\u00a0: Soins." in await staff_chat.next_text()
@@ -149,8 +160,10 @@ async def test_ticket_between_staff_and_technician(
         card = await tech_chat.next()
         assert "Historique" in card["plain_text"] and "éteignez" in card["plain_text"]
 
-        await asyncio.sleep(1)  # nothing else arrives, nothing is sent twice
-        assert (staff_chat.count(), tech_chat.count()) == (staff_chat.seen, tech_chat.seen)
+        async def nothing_more() -> bool:  # nothing else arrives, nothing is sent twice
+            return (staff_chat.count(), tech_chat.count()) == (staff_chat.seen, tech_chat.seen)
+
+        await stays_true(nothing_more, 1.0, lambda: "an extra message arrived")
         assert len(fake.answered_callbacks) == 6
         assert await domain.outbox.count_pending() == 0
     finally:
@@ -201,8 +214,11 @@ async def test_invitation_errors_and_technician_code(
         assert "technicien" in welcome and "/tickets" in welcome
         fake.send_text(second, "/tickets")
         assert await chat.next_text() == texts.fill(ticket_desk_texts.NO_OPEN_TICKETS, {})
-        await asyncio.sleep(0.5)
-        assert chat.count() == chat.seen
+
+        async def nothing_more() -> bool:
+            return chat.count() == chat.seen
+
+        await stays_true(nothing_more, 0.5, lambda: "an extra message arrived")
     finally:
         await running.stop()
         await engine.dispose()
@@ -245,7 +261,11 @@ async def test_notification_committed_while_the_bot_is_down_arrives_once(
                     if await domain.outbox.count_pending() == 0:
                         break
                     await asyncio.sleep(0.05)
-                await asyncio.sleep(0.5)
+
+                async def once() -> bool:
+                    return len(fake.messages_to(tech.id)) == 1
+
+                await stays_true(once, 0.5, lambda: "the notice was sent twice")
             finally:
                 await running.stop()
             assert len(fake.messages_to(tech.id)) == 1

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from tests.auxil.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import RunningBot, make_settings
+from tests.e2e.helpers import stays_true
 from vigie.conversation.models import InboxItem
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
@@ -60,10 +61,15 @@ class Reader:
         return str((await self.next(timeout))["plain_text"])
 
     async def quiet(self, seconds: float = 0.5) -> None:
-        """Nothing more arrives in this chat within ``seconds``."""
-        await asyncio.sleep(seconds)
-        extra = self.fake.messages_to(self.chat_id)[self.seen :]
-        assert not extra, [m["plain_text"] for m in extra]
+        """Nothing more arrives in this chat within ``seconds`` (fails at the first one)."""
+
+        def extra() -> list[dict[str, Any]]:
+            return self.fake.messages_to(self.chat_id)[self.seen :]
+
+        async def none_yet() -> bool:
+            return not extra()
+
+        await stays_true(none_yet, seconds, lambda: str([m["plain_text"] for m in extra()]))
 
 
 async def answered(fake: FakeTelegram, count: int, timeout: float = 10) -> JSON:

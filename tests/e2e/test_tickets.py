@@ -22,6 +22,7 @@ import pytest_asyncio
 
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
 from tests.e2e.conftest import RunningBot, Stack, make_settings
+from tests.e2e.helpers import stays_true
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import ROOT
 from vigie.db.engine import create_engine, make_sessionmaker
@@ -98,10 +99,15 @@ class Conversation:
                 return message
 
     async def quiet(self, user: FakeUser, seconds: float = 1.0) -> None:
-        """Nothing more arrives for this chat within ``seconds``."""
-        await asyncio.sleep(seconds)
-        extra = self.fake.messages_to(user.id)[self.seen.get(user.id, 0) :]
-        assert not extra, [m["plain_text"] for m in extra]
+        """Nothing more arrives for this chat within ``seconds`` (fails at the first one)."""
+
+        def extra() -> list[dict[str, Any]]:
+            return self.fake.messages_to(user.id)[self.seen.get(user.id, 0) :]
+
+        async def none_yet() -> bool:
+            return not extra()
+
+        await stays_true(none_yet, seconds, lambda: str([m["plain_text"] for m in extra()]))
 
 
 def closed_hours_now() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -12,6 +11,7 @@ from bot.telegram.app import build_application, webhook_options
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import free_port
 from tests.e2e.conftest import Stack, make_settings
+from tests.e2e.helpers import stays_true
 
 SECRET = "s3cret-Token_for-tests"
 
@@ -47,8 +47,11 @@ async def test_webhook_requires_the_secret_token(
                 headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
                 async with session.post(url, json=update, headers=headers) as response:
                     assert response.status == 403
-            await asyncio.sleep(1)
-            assert fake.messages_to(user.id) == []
+
+            async def unanswered() -> bool:
+                return fake.messages_to(user.id) == []
+
+            await stays_true(unanswered, 1.0, lambda: "a refused update was answered")
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
             async with session.post(url, json=update, headers=headers) as response:
                 assert response.status == 200
