@@ -30,7 +30,9 @@ def _database_url() -> str:
     if not url:
         url = config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError("no database URL: use vigie.db.engine.upgrade(url) or `alembic -x url=...`")
+        raise RuntimeError(
+            "no database URL: use vigie.db.engine.upgrade(url) or `alembic -x url=...`"
+        )
     return str(url)
 
 
