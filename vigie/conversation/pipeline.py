@@ -27,11 +27,11 @@ from vigie.conversation.models import InboxItem
 from vigie.conversation.rasa_client import RasaClient, RasaUnavailable
 from vigie.conversation.turns import TurnLog
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_tasks
+from vigie.core.files import MAX_FILE_BYTES, MEGABYTE
 from vigie.core.messages import OutgoingMessage
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
-from vigie.phishing.mailcheck import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ EMAIL_FILE_KIND = "email_file"
 EMAIL_FAILED_KIND = "email_failed"
 # The user id of a message made for a stored item, known by its pseudonymous sender only.
 UNKNOWN_USER = 0
-MEGABYTE = 1024 * 1024
 PURGE_INTERVAL_SECONDS = 3600.0
 
 
@@ -109,7 +108,7 @@ class Pipeline:
         self._prepare = prepare  # e-mail files: downloaded and taken in by the front end
         self._secret = settings.pseudonym_secret.get_secret_value().encode()
         self._contacts = settings.contacts()
-        self._max_mail_mb = Limits().max_bytes // MEGABYTE
+        self._max_mail_mb = MAX_FILE_BYTES // MEGABYTE
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
         self._down: set[int] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vigie.core.clock import SYSTEM_CLOCK, Clock
+from vigie.core.files import MAX_FILE_BYTES
 
 __all__ = ["Deadline", "Limits"]
 
@@ -13,7 +14,7 @@ __all__ = ["Deadline", "Limits"]
 class Limits:
     """Bounds that keep a hostile file from hanging or exhausting the process."""
 
-    max_bytes: int = 10 * 1024 * 1024  # larger files: headers only, verdict at least "douteux"
+    max_bytes: int = MAX_FILE_BYTES  # larger files: headers only, verdict at least "douteux"
     max_depth: int = 8  # MIME nesting
     max_parts: int = 200  # MIME parts walked
     max_header_bytes: int = 64 * 1024  # all top-level headers together
