@@ -14,6 +14,8 @@ from vigie.tickets import desk_texts as ticket_desk_texts
 
 # A normal space before : ; ? ! » or after « is wrong in French typography.
 BAD_SPACING = re.compile(r" [:;?!»]|« ")
+# Two spaces in a row, no-break or not (a template's {nbsp} doubled by the typography).
+DOUBLE_SPACE = re.compile(r"[ \u00a0\u202f]{2}")
 
 
 def domain_responses() -> dict[str, str]:
@@ -60,6 +62,7 @@ def test_front_end_texts_are_filled_and_typographic(name: str) -> None:
     )
     assert "{" not in filled and "}" not in filled
     assert not BAD_SPACING.search(filled), f"{name}: {filled!r}"
+    assert not DOUBLE_SPACE.search(filled), f"{name}: {filled!r}"
 
 
 def test_contacts_are_escaped_in_front_end_texts() -> None:

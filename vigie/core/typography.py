@@ -55,4 +55,5 @@ def fill(template: str, values: Mapping[str, object] | None = None, *, escape: b
     """
     pairs = (values or {}).items()
     filled = {key: html.escape(str(value)) if escape else str(value) for key, value in pairs}
-    return french_typography(template).format_map({"nbsp": NBSP, **filled})
+    # ``{nbsp}`` first, so that typography sees the no-break space already there.
+    return french_typography(template.replace("{nbsp}", NBSP)).format_map(filled)
