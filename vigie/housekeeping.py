@@ -1,12 +1,12 @@
 """Periodic jobs, out of the paths that send and answer: retention and the release of
 suspicious e-mail reports.
 
+- Every ``PURGE_INTERVAL_SECONDS`` (first): the retention period is applied: old sent and
+  failed outbox rows, the tickets closed before it (with their timelines), the originals of
+  reports kept past their delay and the reports past the retention.
 - Every ``RELEASE_INTERVAL_SECONDS``: the reports whose reporter never said what they did
   go to the technicians (their notifications are written to the outbox; ``kick`` wakes the
   dispatcher).
-- Every ``PURGE_INTERVAL_SECONDS``: the retention period is applied: old sent and failed
-  outbox rows, the tickets closed before it (with their timelines), the originals of reports
-  kept past their delay and the reports past the retention.
 
 One process runs them (the front end that runs the outbox dispatcher); each job is safe to
 run twice. The inbox and the turn log are purged by the conversation pipeline, which owns
@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from vigie.core.clock import SYSTEM_CLOCK, Clock
+from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import Settings
 from vigie.outbox.store import Outbox
 from vigie.phishing.service import PhishingService
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 3600.0
 RELEASE_INTERVAL_SECONDS = 30.0  # reports left without an answer go to the technicians
+CLOSE_TIMEOUT_SECONDS = 30.0  # a job is a few database statements
 
 
 class Housekeeping:
@@ -53,35 +54,44 @@ class Housekeeping:
         self._kick = kick  # something was written to the outbox
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     def start(self) -> None:
         """Run the jobs now, then at their intervals, until :meth:`aclose`."""
         if self._task is None:
+            self._stop.clear()
             self._task = asyncio.create_task(self._run(), name="housekeeping")
 
     async def aclose(self) -> None:
-        """Stop between two jobs (a job in progress is a database transaction)."""
+        """Stop once the job in progress (a database transaction) is finished."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stop.set()
+        done, _ = await wait_tasks({task}, CLOSE_TIMEOUT_SECONDS, self._clock)
+        if not done:
+            logger.error("Housekeeping still busy after %s s, cancelled", CLOSE_TIMEOUT_SECONDS)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def _run(self) -> None:
+        # Purges first: what the release then sends is never something the retention drops.
         next_purge = next_release = self._clock.monotonic()
-        while True:
+        while not self._stop.is_set():
             now = self._clock.monotonic()
             try:
-                if now >= next_release:
-                    await self.release_stale_reports()
-                    next_release = now + RELEASE_INTERVAL_SECONDS
                 if now >= next_purge:
                     await self.purge_expired()
                     await self.purge_reports()
                     next_purge = now + PURGE_INTERVAL_SECONDS
+                if now >= next_release and not self._stop.is_set():
+                    await self.release_stale_reports()
+                    next_release = now + RELEASE_INTERVAL_SECONDS
             except Exception:
                 logger.exception("Housekeeping job failed")
-            await self._clock.sleep(max(0.0, min(next_release, next_purge) - now))
+            wait = max(0.0, min(next_release, next_purge) - self._clock.monotonic())
+            await wait_event(self._stop, wait, self._clock)
 
     async def purge_expired(self) -> tuple[int, int]:
         """Apply the retention period: delete the sent and failed outbox rows older than it
