@@ -151,8 +151,7 @@ class TerminalChat:
             delivery=self.delivery,
             outbox_channels=TERMINAL_CHANNELS,
         )
-        self.dispatcher = self.front.dispatcher
-        self.pipeline = self.front.pipeline
+        self.pipeline = self.front.pipeline  # the parts this chat calls most
         self.desk = self.front.desk
         self.intake = self.front.intake
 

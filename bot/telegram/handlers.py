@@ -35,7 +35,6 @@ from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
-from vigie.outbox.dispatcher import Dispatcher
 from vigie.phishing.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
 from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import Desk, is_desk_callback
@@ -62,28 +61,28 @@ class VigieBot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.services: Services | None = None
-        self.pipeline: Pipeline | None = None
         self.delivery: TelegramDelivery | None = None
-        self.dispatcher: Dispatcher | None = None
-        self.desk: Desk | None = None
-        self.intake: Intake | None = None
         self.front: FrontEnd | None = None
         self._bot: Bot | None = None
 
+    @property
+    def pipeline(self) -> Pipeline | None:
+        """The conversation pipeline, once started."""
+        return self.front.pipeline if self.front is not None else None
+
+    def _front(self) -> FrontEnd:
+        if self.front is None:
+            raise RuntimeError("the front end is not started")
+        return self.front
+
     def _pipeline(self) -> Pipeline:
-        if self.pipeline is None:
-            raise RuntimeError("the pipeline is not started")
-        return self.pipeline
+        return self._front().pipeline
 
     def _desk(self) -> Desk:
-        if self.desk is None:
-            raise RuntimeError("the desk is not started")
-        return self.desk
+        return self._front().desk
 
     def _intake(self) -> Intake:
-        if self.intake is None:
-            raise RuntimeError("the intake is not started")
-        return self.intake
+        return self._front().intake
 
     async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         """Open the database and the HTTP session, then handle what was left pending."""
@@ -98,8 +97,6 @@ class VigieBot:
             prepare=self._prepare,  # e-mail files, downloaded by the chat's worker
         )
         self.front = front
-        self.dispatcher, self.pipeline = front.dispatcher, front.pipeline
-        self.desk, self.intake = front.desk, front.intake
         try:
             await application.bot.set_my_commands(COMMANDS)
         except TelegramError as exc:

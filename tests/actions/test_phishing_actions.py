@@ -15,7 +15,6 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.common import close_store
@@ -35,17 +34,17 @@ from tests.auxil.actions import (
     STAFF_CHAT,
     STRANGER,
     action_database,
+    outbox_to,
+    tickets,
 )
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import ROOT, get_settings
 from vigie.knowledge import texts
-from vigie.outbox.models import OutboxMessage
 from vigie.phishing import texts as pt
 from vigie.phishing.mailcheck import analyse, trusted_domains
 from vigie.phishing.models import PhishingExpectation, PhishingReport
 from vigie.phishing.service import PhishingService
 from vigie.phishing.views import ReportView
-from vigie.tickets.models import Ticket
 
 EMAILS = ROOT / "tests" / "data" / "emails"
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -158,21 +157,6 @@ async def stored(world: World, report_id: int) -> PhishingReport:
         report = await session.get(PhishingReport, report_id)
         assert report is not None
         return report
-
-
-async def tickets(world: World) -> list[Ticket]:
-    async with world.sessionmaker() as session:
-        return list(await session.scalars(select(Ticket).order_by(Ticket.id)))
-
-
-async def outbox_to(world: World, destination: int) -> int:
-    async with world.sessionmaker() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.destination == str(destination))
-        )
-        return int(count or 0)
 
 
 # --- action_report_phishing: how to send the e-mail; it is then expected ---------------------
@@ -417,11 +401,11 @@ async def test_no_ticket_when_nothing_was_given(world: World, action: str) -> No
     assert sent == [
         pt.reflexes_message(action, verdict=report.verdict, outcome="reported", contacts=CONTACTS)
     ]
-    assert await tickets(world) == []
+    assert await tickets(world.sessionmaker) == []
     row = await stored(world, report.id)
     assert (row.mail_action, row.ticket_reference) == (action, None)
     assert row.notified_at is not None
-    assert await outbox_to(world, PAUL_CHAT) >= 1  # the technicians' report
+    assert await outbox_to(world.sessionmaker, PAUL_CHAT) >= 1  # the technicians' report
 
 
 @pytest.mark.parametrize(
@@ -440,7 +424,7 @@ async def test_urgent_ticket_with_the_reflexes(
     assert not report.asks_payment
     events, [message], raw = await run(ActionPhishingReflexes(), answered(report.id, action))
     assert events == RESET
-    [ticket] = await tickets(world)
+    [ticket] = await tickets(world.sessionmaker)
     assert (ticket.urgency, ticket.device, ticket.scope) == (urgency, device, "me")
     assert ticket.idempotency_key == f"phishing-{report.id}"
     assert ticket.problem == pt.ticket_problem(action, report.id)
@@ -455,18 +439,18 @@ async def test_urgent_ticket_with_the_reflexes(
     assert (await stored(world, report.id)).ticket_reference == ticket.reference
 
     # Run again (a retried message): the same ticket, nothing new for anyone.
-    before = await outbox_to(world, PAUL_CHAT)
+    before = await outbox_to(world.sessionmaker, PAUL_CHAT)
     _, [again], _ = await run(ActionPhishingReflexes(), answered(report.id, action))
-    assert [t.id for t in await tickets(world)] == [ticket.id]
+    assert [t.id for t in await tickets(world.sessionmaker)] == [ticket.id]
     assert ticket.reference in again.html
-    assert await outbox_to(world, PAUL_CHAT) == before
+    assert await outbox_to(world.sessionmaker, PAUL_CHAT) == before
 
 
 async def test_a_reply_to_a_payment_request_is_a_high_ticket(world: World) -> None:
     report = await submit(world, "phishing/rib_subtle_reply.eml")
     assert report.asks_payment
     await run(ActionPhishingReflexes(), answered(report.id, "replied"))
-    [ticket] = await tickets(world)
+    [ticket] = await tickets(world.sessionmaker)
     assert ticket.urgency == "high"
     assert "RIB" in ticket.problem
 
@@ -485,10 +469,10 @@ async def test_an_unregistered_person_gets_reflexes_oncall_and_how_to_register(
     )
     plain = message.plain_text()
     assert "06 55 66 77 88" in plain and "lien d’inscription" in plain
-    assert await tickets(world) == []
+    assert await tickets(world.sessionmaker) == []
     row = await stored(world, report.id)
     assert row.mail_action == "credentials" and row.notified_at is None
-    assert await outbox_to(world, PAUL_CHAT) == 0
+    assert await outbox_to(world.sessionmaker, PAUL_CHAT) == 0
 
     none = await submit(world, "phishing/colis_dhl_douane.eml", sender=STRANGER)
     _, [calm], _ = await run(ActionPhishingReflexes(), answered(none.id, "none", sender=STRANGER))
@@ -499,7 +483,7 @@ async def test_reflexes_even_when_the_report_is_not_found(world: World) -> None:
     events, [message], _ = await run(ActionPhishingReflexes(), answered(4242, "attachment"))
     assert events == RESET
     assert "câble réseau" in message.html and "Je n’arrive pas à transmettre" in message.html
-    assert await tickets(world) == []
+    assert await tickets(world.sessionmaker) == []
 
 
 async def test_cancelled_form_says_so_and_records_nothing(world: World) -> None:

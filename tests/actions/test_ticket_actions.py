@@ -34,14 +34,15 @@ from tests.auxil.actions import (
     SENDER,
     STRANGER,
     action_database,
+    outbox_to,
+    tickets,
 )
 from vigie.conversation.forms import SIDE_QUESTION_INTENTS
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import ROOT, get_settings
 from vigie.knowledge import get_knowledge_base, texts
-from vigie.outbox.models import OutboxMessage
 from vigie.tickets import texts as tt
-from vigie.tickets.models import Ticket, TicketEvent
+from vigie.tickets.models import TicketEvent
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft, TicketView
 
@@ -180,21 +181,6 @@ async def open_ticket(world: World, key: str = "k1", sender: str = SENDER) -> Ti
     draft = TicketDraft(ANSWERS["problem"], "printer", "service", "degraded")
     view, _ = await world.service.create(sender, draft, idempotency_key=key)
     return view
-
-
-async def tickets(world: World) -> list[Ticket]:
-    async with world.sessionmaker() as session:
-        return list(await session.scalars(select(Ticket).order_by(Ticket.id)))
-
-
-async def outbox_to(world: World, destination: int) -> int:
-    async with world.sessionmaker() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.destination == str(destination))
-        )
-        return int(count or 0)
 
 
 # --- action_start_ticket ------------------------------------------------------------------
@@ -458,7 +444,7 @@ async def test_create_ticket_stores_it_tells_the_reference_and_the_technicians(
 ) -> None:
     events, raw = await run(ActionCreateTicket(), confirmed())
     assert events == FORM_RESET
-    [ticket] = await tickets(world)
+    [ticket] = await tickets(world.sessionmaker)
     assert responses(raw) == [("utter_ticket_created", {"reference": ticket.reference})]
     assert (ticket.problem, ticket.device, ticket.scope, ticket.care_impact) == (
         ANSWERS["problem"],
@@ -467,19 +453,19 @@ async def test_create_ticket_stores_it_tells_the_reference_and_the_technicians(
         "degraded",
     )
     assert (ticket.urgency, ticket.idempotency_key, ticket.status) == ("high", "draft-1", "new")
-    assert await outbox_to(world, PAUL_CHAT) == 1
+    assert await outbox_to(world.sessionmaker, PAUL_CHAT) == 1
 
     # The same draft again (a retried message): the same ticket, nobody told twice.
     events, raw = await run(ActionCreateTicket(), confirmed())
     assert events == FORM_RESET
     assert responses(raw) == [("utter_ticket_created", {"reference": ticket.reference})]
-    assert len(await tickets(world)) == 1
-    assert await outbox_to(world, PAUL_CHAT) == 1
+    assert len(await tickets(world.sessionmaker)) == 1
+    assert await outbox_to(world.sessionmaker, PAUL_CHAT) == 1
 
 
 async def test_create_ticket_with_the_corrected_urgency(world: World) -> None:
     await run(ActionCreateTicket(), confirmed(ticket_urgency="critical"))
-    [ticket] = await tickets(world)
+    [ticket] = await tickets(world.sessionmaker)
     assert (ticket.urgency, ticket.urgency_derived) == ("critical", "high")
 
 
@@ -487,7 +473,7 @@ async def test_a_cancelled_form_creates_nothing(world: World) -> None:
     events, raw = await run(ActionCreateTicket(), confirmed(form_cancelled=True))
     assert events == FORM_RESET
     assert responses(raw) == [("utter_form_cancelled", {})]
-    assert await tickets(world) == []
+    assert await tickets(world.sessionmaker) == []
 
 
 @pytest.mark.parametrize("slots", [{"ticket_confirmation": None}, {"ticket_draft": None}])
@@ -497,7 +483,7 @@ async def test_no_ticket_without_confirmation_and_draft(
     events, raw = await run(ActionCreateTicket(), confirmed(**slots))
     assert events == FORM_RESET
     assert raw == []
-    assert await tickets(world) == []
+    assert await tickets(world.sessionmaker) == []
 
 
 async def test_an_unregistered_person_cannot_create_a_ticket(world: World) -> None:
@@ -506,7 +492,7 @@ async def test_an_unregistered_person_cannot_create_a_ticket(world: World) -> No
     events, raw = await run(ActionCreateTicket(), t)
     assert events == FORM_RESET
     assert responses(raw) == [("utter_ticket_not_registered", CONTACTS)]
-    assert await tickets(world) == []
+    assert await tickets(world.sessionmaker) == []
 
 
 # --- action_ticket_status ------------------------------------------------------------------
@@ -599,7 +585,7 @@ async def test_the_followup_text_must_say_something(world: World) -> None:
 
 async def test_add_followup_to_an_existing_ticket(world: World) -> None:
     view = await open_ticket(world)
-    before = await outbox_to(world, PAUL_CHAT)
+    before = await outbox_to(world.sessionmaker, PAUL_CHAT)
     slots = {"followup_ref": view.reference, "followup_text": "Erreur 42 au démarrage"}
     events, raw = await run(ActionAddFollowup(), tracker(typed("Erreur 42"), slots=slots))
     assert events == FOLLOWUP_RESET
@@ -613,7 +599,7 @@ async def test_add_followup_to_an_existing_ticket(world: World) -> None:
             )
         )
     assert kinds == ["Erreur 42 au démarrage"]
-    assert await outbox_to(world, PAUL_CHAT) == before + 1
+    assert await outbox_to(world.sessionmaker, PAUL_CHAT) == before + 1
 
 
 async def test_add_followup_to_an_unknown_reference(world: World) -> None:

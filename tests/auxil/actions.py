@@ -9,13 +9,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.common import close_store
 from vigie.core.settings import get_settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.knowledge import get_knowledge_base
+from vigie.outbox.models import OutboxMessage
 from vigie.people.directory import Directory
+from vigie.tickets.models import Ticket
 
 SENDER = "chat-42"
 STRANGER = "chat-99"
@@ -62,3 +65,20 @@ async def action_database(
         await close_store()
         get_settings.cache_clear()
         get_knowledge_base.cache_clear()
+
+
+async def tickets(sessions: async_sessionmaker[AsyncSession]) -> list[Ticket]:
+    """Every ticket of the database, oldest first."""
+    async with sessions() as session:
+        return list(await session.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+async def outbox_to(sessions: async_sessionmaker[AsyncSession], destination: int) -> int:
+    """How many notifications were written for chat ``destination``."""
+    async with sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.destination == str(destination))
+        )
+        return int(count or 0)

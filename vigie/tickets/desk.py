@@ -24,8 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from vigie.conversation import texts
 from vigie.core import callbacks
 from vigie.core.clock import SYSTEM_CLOCK, Clock
@@ -71,11 +69,6 @@ class _PendingReply:
 def _in_group(chat_id: int, user_id: int) -> bool:
     """Whether the chat is a group (a private chat's id is the user's id)."""
     return chat_id != user_id
-
-
-def _sessionmaker_of(tickets: TicketService) -> async_sessionmaker[AsyncSession]:
-    """The sessions of the ticket service (the phishing reports live in the same database)."""
-    return tickets.sessionmaker
 
 
 def is_desk_callback(data: str) -> bool:
@@ -127,7 +120,7 @@ class Desk:
         self._pending: dict[tuple[int, int], _PendingReply] = {}
         # Suspicious e-mail reports: same database as the tickets.
         self._phishing: PhishingDesk = PhishingDesk(
-            phishing=phishing or PhishingService(_sessionmaker_of(tickets), settings),
+            phishing=phishing or PhishingService(tickets.sessionmaker, settings),
             dispatcher=dispatcher,
             sender_of=sender_of,
             directory=self._directory,
