@@ -12,6 +12,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vigie.conversation.inbox import Inbox
+from vigie.conversation.outages import Outages
 from vigie.conversation.pipeline import Pipeline, Prepare
 from vigie.conversation.rasa_client import RasaClient
 from vigie.conversation.turns import TurnLog
@@ -38,6 +39,7 @@ class Services:
     engine: AsyncEngine
     inbox: Inbox
     turns: TurnLog
+    outages: Outages
     http: aiohttp.ClientSession
     rasa: RasaClient
     directory: Directory
@@ -71,6 +73,7 @@ class Services:
             engine=engine,
             inbox=Inbox(sessionmaker),
             turns=TurnLog(sessionmaker),
+            outages=Outages(sessionmaker),
             http=http,
             rasa=rasa,
             directory=Directory(sessionmaker),
@@ -120,6 +123,7 @@ class FrontEnd:
             channel=channel,
             inbox=services.inbox,
             turns=services.turns,
+            outages=services.outages,
             rasa=services.rasa,
             delivery=delivery,
             after_turn=dispatcher.kick,  # the actions may have opened a ticket

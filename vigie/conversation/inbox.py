@@ -7,6 +7,7 @@ Each method runs in its own short transaction, and every write is a single state
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
@@ -115,6 +116,40 @@ class Inbox:
         replace the stored ones and its payload is emptied, so that a retry does not prepare
         it again. ``text`` must be safe to store (redacted, or an intent payload)."""
         await self._update(item_id, kind=kind, text=text, payload={})
+
+    async def claim_notice(self, item_id: int) -> bool:
+        """Take the right to send the degraded notice of a pending item; True only for the one
+        caller (worker, receiver, sweep, process) that takes it, so it is sent at most once."""
+        stmt = (
+            update(InboxItem)
+            .where(
+                InboxItem.id == item_id,
+                InboxItem.status == PENDING,
+                InboxItem.degraded_sent.is_(False),
+            )
+            .values(degraded_sent=True)
+        )
+        return await execute_write(self._sessionmaker, stmt) == 1
+
+    async def release_notice(self, item_id: int) -> None:
+        """The claimed notice could not be delivered: a later sweep may try again."""
+        await self._update(item_id, degraded_sent=False)
+
+    async def unnotified(self, channel: str, kinds: Iterable[str]) -> list[InboxItem]:
+        """Pending items of ``channel`` and of these kinds that have had no degraded notice,
+        oldest first."""
+        stmt = (
+            select(InboxItem)
+            .where(
+                InboxItem.channel == channel,
+                InboxItem.status == PENDING,
+                InboxItem.degraded_sent.is_(False),
+                InboxItem.kind.in_(list(kinds)),
+            )
+            .order_by(InboxItem.id)
+        )
+        async with self._sessionmaker() as session:
+            return list((await session.scalars(stmt)).all())
 
     async def mark_done(self, item_id: int) -> None:
         """The item was handled (an answer was sent): status ``done``."""

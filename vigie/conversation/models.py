@@ -1,4 +1,4 @@
-"""The conversation's tables: the durable inbox and the turn log."""
+"""The conversation's tables: the durable inbox, the turn log and the known outages."""
 
 from __future__ import annotations
 
@@ -82,3 +82,18 @@ class Turn(Base):
 
     def __repr__(self) -> str:  # never shows the texts
         return f"Turn(id={self.id!r}, channel={self.channel!r}, intent={self.intent!r})"
+
+
+class Outage(Base):
+    """A service the conversation needs (Rasa, and the action server behind it) known to be
+    down: the row exists from the first failed call to the first successful one. In the
+    database, not in memory, so that a restarted process, or another one, knows it too."""
+
+    __tablename__ = "outages"
+
+    service: Mapped[str] = mapped_column(String(32), primary_key=True)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"Outage(service={self.service!r}, since={self.since!r})"

@@ -2,7 +2,10 @@
 
 Each incoming message is written to the durable inbox *before* it is handled; messages of a
 chat are handled strictly in order; an item is marked done only once its reply is delivered.
-When Rasa does not answer, the user gets a degraded reply at once and the real answer later.
+When Rasa does not answer, the user gets a degraded reply at once and the real answer later:
+whether Rasa is down is kept in the database (``outages``), so every message that waits gets its
+notice, also after a restart of the process and for the messages that arrived before the first
+failed call; a notice is claimed in the inbox before it is sent, so it is sent at most once.
 A suspicious e-mail arrives already taken in by ``vigie/phishing/intake.py`` (kind "email"): only its
 report's intent payload is stored and sent to Rasa, unredacted and without a length check.
 An e-mail file (kind "email_file") is stored first with what is needed to fetch it (its
@@ -24,6 +27,7 @@ from typing import Any, Protocol
 from vigie.conversation import texts
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.models import InboxItem
+from vigie.conversation.outages import RASA, Outages
 from vigie.conversation.rasa_client import RasaClient, RasaUnavailable
 from vigie.conversation.turns import TurnLog
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_tasks
@@ -44,6 +48,8 @@ RASA_KINDS = TEXT_KINDS | {EMAIL_KIND}
 # prepared by the chat's worker; what it answers when preparing fails.
 EMAIL_FILE_KIND = "email_file"
 EMAIL_FAILED_KIND = "email_failed"
+# What waits for Rasa, and so gets the degraded notice while Rasa is down.
+WAITING_KINDS = RASA_KINDS | {EMAIL_FILE_KIND}
 # The user id of a message made for a stored item, known by its pseudonymous sender only.
 UNKNOWN_USER = 0
 PURGE_INTERVAL_SECONDS = 3600.0
@@ -91,6 +97,7 @@ class Pipeline:
         channel: str,
         inbox: Inbox,
         turns: TurnLog,
+        outages: Outages,
         rasa: RasaClient,
         delivery: Delivery,
         after_turn: Callable[[], None] | None = None,
@@ -102,6 +109,7 @@ class Pipeline:
         self._channel = channel
         self._inbox = inbox
         self._turns = turns
+        self._outages = outages
         self._rasa = rasa
         self._delivery = delivery
         self._after_turn = after_turn  # called once Rasa has answered (actions may have written)
@@ -111,8 +119,9 @@ class Pipeline:
         self._max_mail_mb = MAX_FILE_BYTES // MEGABYTE
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
-        self._down: set[int] = set()
         self._retry_task: asyncio.Task[None] | None = None
+        self._sweep_task: asyncio.Task[None] | None = None
+        self._sweep_again = False
         self._closing = False
 
     # -- receiving ------------------------------------------------------------------------
@@ -163,8 +172,8 @@ class Pipeline:
                 incoming.chat_id,
                 [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
             )
-        if incoming.chat_id in self._down:
-            await self._send_degraded(item)
+        if await self._outages.is_down(RASA):
+            await self._notify(item)
         self.kick(incoming.chat_id)
 
     async def _store_answered(
@@ -244,10 +253,15 @@ class Pipeline:
             reply = await self._rasa.send(item.sender, item.text, {"channel": self._channel})
         except RasaUnavailable as exc:
             logger.warning("Rasa unavailable (%s) for inbox item %s", exc.code, item.id)
-            self._down.add(item.chat_id)
-            await self._send_degraded(item, exc.code)
+            if await self._outages.mark_down(RASA, exc.code):
+                logger.warning("Rasa is down: every waiting message gets the degraded notice")
+            await self._notify(item)
+            await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
+            self.sweep()  # the messages that arrived before this failure wait too
             return False
-        self._down.discard(item.chat_id)
+        if await self._outages.mark_up(RASA):
+            logger.info("Rasa answers again: the waiting messages are handled")
+            await self._recover_quietly()  # the other chats' waiting messages
         if self._after_turn is not None:
             try:
                 self._after_turn()
@@ -311,13 +325,40 @@ class Pipeline:
         await self._record_answer(item.id, item.sender, reply)
         return True
 
-    async def _send_degraded(self, item: InboxItem, code: str = "queued") -> None:
-        degraded_sent = item.degraded_sent
-        if not degraded_sent:
-            degraded_sent = await self._safe_deliver(
-                item.chat_id, [OutgoingMessage(texts.fill(texts.DEGRADED, self._contacts))]
-            )
-        await self._inbox.record_failure(item.id, code, degraded_sent=degraded_sent)
+    async def _notify(self, item: InboxItem) -> None:
+        """Send the degraded notice of a waiting item, unless it was sent already (by anyone)."""
+        if not await self._inbox.claim_notice(item.id):
+            return
+        notice = OutgoingMessage(texts.fill(texts.DEGRADED, self._contacts))
+        if not await self._safe_deliver(item.chat_id, [notice]):
+            await self._inbox.release_notice(item.id)
+
+    def sweep(self) -> None:
+        """Get every waiting message of this channel its degraded notice (one sweep at a time;
+        one requested while a sweep runs makes it run again)."""
+        if self._closing:
+            return
+        if self._sweep_task is not None and not self._sweep_task.done():
+            self._sweep_again = True
+            return
+        self._sweep_task = asyncio.create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        try:
+            while True:
+                self._sweep_again = False
+                for item in await self._inbox.unnotified(self._channel, WAITING_KINDS):
+                    await self._notify(item)
+                if not self._sweep_again:
+                    return
+        except Exception:
+            logger.exception("Degraded notices sweep failed")
+
+    async def _recover_quietly(self) -> None:
+        try:
+            await self.recover()
+        except Exception:
+            logger.exception("Inbox recovery failed")
 
     async def _safe_deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> bool:
         try:
@@ -342,13 +383,24 @@ class Pipeline:
         next_purge = 0.0
         while not self._closing:
             try:
-                await self.recover()
+                await self.check_rasa()
                 if self._clock.monotonic() >= next_purge:
                     await self.purge_expired()
                     next_purge = self._clock.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
                 logger.exception("Inbox recovery or purge failed")
             await self._clock.sleep(self._settings.retry_interval_seconds)
+
+    async def check_rasa(self) -> None:
+        """While Rasa is known down, handle nothing but the notices until its health check
+        answers; then (and whenever it is not known down) handle every pending message."""
+        if await self._outages.is_down(RASA):
+            if not await self._rasa.healthy():
+                self.sweep()  # e.g. messages left by a process stopped during the outage
+                return
+            if await self._outages.mark_up(RASA):
+                logger.info("Rasa answers again: the waiting messages are handled")
+        await self.recover()
 
     async def purge_expired(self) -> None:
         """Delete turns and handled inbox items older than the retention period."""
@@ -359,18 +411,25 @@ class Pipeline:
             logger.info("Retention: %s turns and %s inbox items deleted", turns, items)
 
     async def idle(self, timeout: float = 30.0) -> None:
-        """Wait until no worker runs (for the terminal chat and tests)."""
+        """Wait until no worker and no sweep of notices runs (for the terminal chat and tests)."""
         deadline = self._clock.monotonic() + timeout
-        while self._workers:
+        while True:
+            busy = [*self._workers.values()]
+            if self._sweep_task is not None and not self._sweep_task.done():
+                busy.append(self._sweep_task)
             remaining = deadline - self._clock.monotonic()
-            if remaining <= 0:
+            if not busy or remaining <= 0:
                 return
-            await wait_tasks(list(self._workers.values()), remaining, self._clock)
+            await wait_tasks(busy, remaining, self._clock)
 
     async def aclose(self) -> None:
         """Stop the workers; what they had not finished stays pending in the inbox."""
         self._closing = True
-        tasks = [t for t in (self._retry_task, *self._workers.values()) if t is not None]
+        tasks = [
+            t
+            for t in (self._retry_task, self._sweep_task, *self._workers.values())
+            if t is not None
+        ]
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.auxil.toggle_proxy import free_port
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.models import InboxItem, Turn
+from vigie.conversation.outages import Outages
 from vigie.conversation.pipeline import Incoming, Pipeline, Prepare
 from vigie.conversation.rasa_client import RasaClient
 from vigie.conversation.turns import TurnLog
@@ -64,12 +66,15 @@ async def setup(db_url: str) -> AsyncIterator[tuple[Pipeline, Collected, Inbox]]
 
 
 @contextlib.asynccontextmanager
-async def running_pipeline(db_url: str, prepare: Prepare | None = None) -> AsyncIterator[Running]:
-    """The pipeline of :func:`setup`, with ``prepare`` as its preparer of e-mail files."""
+async def running_pipeline(
+    db_url: str, prepare: Prepare | None = None, rasa_url: str | None = None
+) -> AsyncIterator[Running]:
+    """The pipeline of :func:`setup`, with ``prepare`` as its preparer of e-mail files (and
+    Rasa at ``rasa_url``, with a 1 s timeout, when given)."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=db_url,
-        rasa_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        rasa_url=rasa_url or f"http://127.0.0.1:{free_port()}",  # nothing listens there
         pseudonym_secret=SecretStr("unit-secret"),
         provider_hotline="01 23 45 67 89",
         retry_interval_seconds=60,
@@ -86,7 +91,8 @@ async def running_pipeline(db_url: str, prepare: Prepare | None = None) -> Async
             channel="telegram",
             inbox=inbox,
             turns=TurnLog(sessionmaker),
-            rasa=RasaClient(http, settings.rasa_url, timeout=2, retries=0),
+            outages=Outages(sessionmaker),
+            rasa=RasaClient(http, settings.rasa_url, timeout=1 if rasa_url else 2, retries=0),
             delivery=collected,
             prepare=prepare,
         )
@@ -215,8 +221,11 @@ async def test_an_email_file_is_stored_then_prepared_once_even_if_rasa_is_down(
         assert len(prepared) == 1
         first, _ = await running.items(12)
         assert (first.kind, first.text, first.attempts) == ("email", EMAIL_RECEIVED, 2)
-        [(chat_id, degraded)] = running.collected.shown  # one degraded reply, not two
-        assert chat_id == 12 and "enregistré" in degraded
+        # One notice per waiting message (the text arrived before the failure), none again
+        # for the file retried.
+        assert [chat_id for chat_id, _ in running.collected.shown] == [12, 12]
+        assert all("enregistré" in notice for _, notice in running.collected.shown)
+        assert [item.degraded_sent for item in await running.items(12)] == [True, True]
 
 
 @pytest.mark.parametrize(
@@ -261,3 +270,100 @@ async def test_an_email_file_without_a_preparer_gets_the_failure_answer(
     [(chat_id, text)] = collected.shown
     assert chat_id == 14 and "pas pu analyser ce mail" in text
     assert await inbox.count_pending() == 0
+
+
+# -- the outage is known to every process, through the database ---------------------------
+
+
+async def test_the_outage_outlives_the_process_and_warns_at_once(db_url: str) -> None:
+    """A pipeline that never called Rasa (a restarted bot) knows Rasa is down: a new message
+    gets its notice on receipt, and a message left unnotified by the previous process gets its
+    notice from the first check; nothing is sent twice."""
+    async with running_pipeline(db_url) as first:
+        await first.pipeline.receive(Incoming(21, 210, "text", "bonjour", update_id=21))
+        await first.pipeline.idle()
+        assert len(first.collected.shown) == 1
+        assert await Outages(first.sessionmaker).is_down("rasa")
+    # Left by a process killed before its call failed: stored, never notified.
+    async with running_pipeline(db_url) as second:
+        left = await second.inbox.add(
+            channel="telegram", chat_id=22, sender="s", kind="text", text="aide", update_id=22
+        )
+        assert left is not None
+        await second.pipeline.receive(Incoming(23, 230, "text", "mot de passe", update_id=23))
+        assert [chat for chat, _ in second.collected.shown] == [23]  # before any Rasa call
+        await second.pipeline.check_rasa()  # the retry loop's check: Rasa still down
+        await second.pipeline.idle()
+        assert sorted(chat for chat, _ in second.collected.shown) == [22, 23]
+        await second.pipeline.check_rasa()
+        await second.pipeline.idle()
+        assert len(second.collected.shown) == 2
+        assert all("enregistré" in notice for _, notice in second.collected.shown)
+
+
+@contextlib.asynccontextmanager
+async def hanging_server() -> AsyncIterator[str]:
+    """An HTTP server that accepts requests and never answers them (a Rasa stuck)."""
+    release = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(status=503)
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", hang)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        release.set()
+        await runner.cleanup()
+
+
+async def test_messages_waiting_behind_a_stuck_call_are_warned_when_it_fails(
+    db_url: str,
+) -> None:
+    """Messages that arrived before the first failed call (one behind the stuck call of its
+    chat, one of another chat) get their notice as soon as that call times out."""
+    async with hanging_server() as url, running_pipeline(db_url, rasa_url=url) as running:
+        await running.pipeline.receive(Incoming(31, 310, "text", "bonjour", update_id=31))
+        await running.pipeline.receive(Incoming(31, 310, "text", "encore", update_id=32))
+        await running.pipeline.receive(Incoming(32, 320, "text", "salut", update_id=33))
+        assert running.collected.shown == []  # nothing is known yet
+        await running.pipeline.idle(timeout=10)
+        assert sorted(chat for chat, _ in running.collected.shown) == [31, 31, 32]
+        items = [*await running.items(31), *await running.items(32)]
+        assert [item.degraded_sent for item in items] == [True, True, True]
+
+
+async def test_a_notice_is_claimed_once_and_released_when_undelivered(
+    setup: tuple[Pipeline, Collected, Inbox],
+) -> None:
+    _pipeline, _collected, inbox = setup
+    item = await inbox.add(
+        channel="telegram", chat_id=41, sender="s", kind="text", text="x", update_id=41
+    )
+    assert item is not None
+    claims = await asyncio.gather(*(inbox.claim_notice(item.id) for _ in range(5)))
+    assert sorted(claims) == [False, False, False, False, True]
+    assert await inbox.unnotified("telegram", {"text"}) == []
+    await inbox.release_notice(item.id)
+    assert [i.id for i in await inbox.unnotified("telegram", {"text"})] == [item.id]
+    assert await inbox.unnotified("terminal", {"text"}) == []
+    await inbox.mark_done(item.id)
+    assert not await inbox.claim_notice(item.id)  # a handled message needs no notice
+
+
+async def test_outages_keep_their_start_and_end_once(db_url: str) -> None:
+    async with running_pipeline(db_url) as running:
+        outages = Outages(running.sessionmaker)
+        assert not await outages.is_down("rasa") and not await outages.mark_up("rasa")
+        assert await outages.mark_down("rasa", "timeout")
+        since = await outages.down_since("rasa")
+        assert not await outages.mark_down("rasa", "http_502")  # already known: start kept
+        assert await outages.down_since("rasa") == since
+        assert await outages.mark_up("rasa") and not await outages.is_down("rasa")
+        assert not await outages.mark_up("rasa")
