@@ -1,11 +1,14 @@
-"""The python-telegram-bot Application: built with its handlers, run by long polling or by
-webhook."""
+"""The python-telegram-bot Application, built with Vigie's handlers, and the Telegram front end
+of one process (:class:`TelegramBot`): its updates come from Vigie's own polling loop or webhook
+endpoint (``bot/telegram/updates.py``), which confirm them only once stored."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram.ext import (
     AIORateLimiter,
@@ -17,15 +20,15 @@ from telegram.ext import (
 )
 
 from bot.telegram.handlers import VigieBot
+from bot.telegram.updates import POLL_TIMEOUT_SECONDS, Gate, Polling, Webhook
 from vigie.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
-
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
-    """Build the Application; the database and sessions open in ``post_init``."""
+    """Build the Application (without PTB's updater: see ``bot/telegram/updates.py``); the
+    database and sessions open in :meth:`VigieBot.post_init`, called by :class:`TelegramBot`."""
     token = settings.telegram_bot_token
     if token is None or not token.get_secret_value():
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
@@ -36,9 +39,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(vigie.post_init)
-        .post_stop(vigie.post_stop)
-        .post_shutdown(vigie.post_shutdown)
+        .updater(None)
         .build()
     )
     private = filters.ChatType.PRIVATE
@@ -74,24 +75,77 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     return application
 
 
-def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Arguments of ``run_webhook``/``start_webhook``: listen address, path, secret token."""
-    if not settings.webhook_url or settings.webhook_secret_token is None:
-        raise RuntimeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN")
-    return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret_token.get_secret_value(),
-        "allowed_updates": ALLOWED_UPDATES,
-    }
+class TelegramBot:
+    """The Telegram front end of one process: the Application with Vigie's handlers, fed by
+    long polling or by the webhook endpoint (``TELEGRAM_MODE``)."""
+
+    def __init__(self, settings: Settings, *, poll_timeout: float = POLL_TIMEOUT_SECONDS) -> None:
+        self.settings = settings
+        self.application = build_application(settings)
+        self.vigie: VigieBot = self.application.bot_data["vigie"]
+        self._poll_timeout = poll_timeout
+        self._stop = asyncio.Event()
+        self._polling: asyncio.Task[None] | None = None
+        self._webhook: Webhook | None = None
+
+    async def start(self) -> None:
+        """Open everything, handle what was left pending, then take updates."""
+        application = self.application
+        await application.initialize()
+        await self.vigie.post_init(application)
+        await application.start()
+        gate = Gate(self.vigie)
+        if self.settings.telegram_mode == "webhook":
+            self._webhook = Webhook(application.bot, gate, self.settings)
+            await self._webhook.start()
+        else:
+            polling = Polling(application.bot, gate, timeout=self._poll_timeout)
+            self._polling = asyncio.create_task(polling.run(self._stop))
+
+    async def wait(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set (or the polling loop ends on a fatal error, raised here)."""
+        stopped = asyncio.ensure_future(stop.wait())
+        waited: set[asyncio.Future[Any]] = {stopped}
+        if self._polling is not None:
+            waited.add(self._polling)
+        try:
+            await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if self._polling is not None and self._polling.done():
+            self._polling.result()
+
+    async def stop(self) -> None:
+        """Stop taking updates (the one being taken is finished), then the parts and the
+        connections; what was not handled stays pending in the inbox."""
+        self._stop.set()
+        if self._polling is not None:
+            with contextlib.suppress(Exception):
+                await self._polling
+        if self._webhook is not None:
+            await self._webhook.stop()
+        application = self.application
+        if application.running:
+            await application.stop()
+        await self.vigie.post_stop(application)
+        await application.shutdown()
+        await self.vigie.post_shutdown(application)
+
+
+async def serve(settings: Settings) -> None:
+    """Run the Telegram front end until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    bot = TelegramBot(settings)
+    await bot.start()
+    try:
+        await bot.wait(stop)
+    finally:
+        await bot.stop()
 
 
 def run(settings: Settings) -> None:
     """Run the Telegram front end until stopped (polling, or webhook with a secret token)."""
-    application = build_application(settings)
-    if settings.telegram_mode == "webhook":
-        application.run_webhook(**webhook_options(settings))
-    else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    asyncio.run(serve(settings))

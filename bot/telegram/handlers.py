@@ -64,6 +64,8 @@ class VigieBot:
         self.delivery: TelegramDelivery | None = None
         self.front: FrontEnd | None = None
         self._bot: Bot | None = None
+        self._application: Application | None = None  # type: ignore[type-arg]
+        self._errors: dict[int, BaseException] = {}  # update id: what its handler raised
 
     @property
     def pipeline(self) -> Pipeline | None:
@@ -87,6 +89,7 @@ class VigieBot:
     async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         """Open the database and the HTTP session, then handle what was left pending."""
         self.services = await Services.open(self.settings)
+        self._application = application
         self._bot = application.bot
         self.delivery = TelegramDelivery(application)
         front = FrontEnd.assemble(
@@ -412,8 +415,30 @@ class VigieBot:
         await self._incoming(update, kind)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the error's traceback, never the update's content."""
+        """Log the error's traceback, never the update's content; keep it for :meth:`handle`."""
         logger.error("Handler error: %s", type(context.error).__name__, exc_info=context.error)
+        if isinstance(update, Update) and context.error is not None:
+            self._errors[update.update_id] = context.error
+
+    async def handle(self, update: Update) -> BaseException | None:
+        """Run the handlers of ``update`` (they are blocking: once this returns, its message is
+        in the inbox); the error one of them raised, if any."""
+        if self._application is None:
+            raise RuntimeError("the bot is not started")
+        self._errors.pop(update.update_id, None)
+        await self._application.process_update(update)
+        return self._errors.pop(update.update_id, None)
+
+    async def not_taken(self, update: Update) -> None:
+        """Ask the sender of an update that kept failing to send it again."""
+        chat = update.effective_chat
+        if chat is None or self._bot is None:
+            return
+        await self._bot.send_message(
+            chat.id,
+            texts.fill(texts.NOT_TAKEN, self.settings.contacts()),
+            parse_mode=ParseMode.HTML,
+        )
 
 
 def _replied_id(update: Update) -> int | None:

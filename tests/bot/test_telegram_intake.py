@@ -20,11 +20,9 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram.ext import Application
 
-from bot.telegram.app import build_application
+from bot.telegram.app import TelegramBot
 from bot.telegram.delivery import TelegramDelivery
-from bot.telegram.handlers import VigieBot
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser, text_link
 from tests.auxil.paths import EMAILS
 from vigie.conversation.models import InboxItem, Turn
@@ -84,43 +82,26 @@ class RasaDown:
         return web.json_response({"error": "overloaded"}, status=503)
 
 
-async def start_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
-    """The real Application, polling the fake server, as ``run_polling`` starts it."""
-    application = build_application(settings)
-    await application.initialize()
-    assert application.post_init is not None
-    await application.post_init(application)
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    await application.start()
-    return application
-
-
-async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
-    """Stop it as ``run_polling`` does (the updates received are acknowledged)."""
-    assert application.updater is not None
-    await application.updater.stop()
-    await application.stop()
-    if application.post_stop is not None:
-        await application.post_stop(application)
-    await application.shutdown()
-    if application.post_shutdown is not None:
-        await application.post_shutdown(application)
+async def start_bot(settings: Settings) -> TelegramBot:
+    """The real Telegram front end, polling the fake server, as ``python -m bot telegram``
+    starts it (stopped with ``stop()``, which confirms the updates taken)."""
+    front = TelegramBot(settings, poll_timeout=1)
+    await front.start()
+    return front
 
 
 @dataclass
 class World:
     fake: FakeTelegram
-    application: Application  # type: ignore[type-arg]
+    front: TelegramBot
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     phishing: PhishingService
     rasa: RasaDown
 
     def pipeline(self) -> Pipeline:
-        vigie: VigieBot = self.application.bot_data["vigie"]
-        assert vigie.pipeline is not None
-        return vigie.pipeline
+        assert self.front.vigie.pipeline is not None
+        return self.front.vigie.pipeline
 
     async def reports(self) -> list[PhishingReport]:
         async with self.sessionmaker() as session:
@@ -187,7 +168,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     try:
         yield world
     finally:
-        await stop_bot(world.application)  # the one running now (a test may restart it)
+        await world.front.stop()  # the one running now (a test may restart it)
         await fake.stop()
         await rasa.stop()
         await engine.dispose()
@@ -395,9 +376,9 @@ async def test_a_file_in_the_inbox_survives_a_bot_stopped_before_its_download(
     }
     assert world.fake.downloads == [] and await world.reports() == []
 
-    await stop_bot(world.application)  # the download in flight is cut
+    await world.front.stop()  # the download in flight is cut
     assert world.fake.downloads == [] and await world.reports() == []
-    world.application = await start_bot(world.settings)
+    world.front = await start_bot(world.settings)
 
     assert DEGRADED in await world.reply(user, 1)  # Rasa is down, the report is made
     [report] = await world.reports()
@@ -478,7 +459,7 @@ async def _stalled(world: World) -> bool:
 
 
 def _delivery(world: World) -> TelegramDelivery:
-    return TelegramDelivery(world.application)
+    return TelegramDelivery(world.front.application)
 
 
 async def test_a_document_goes_with_its_html_caption_and_buttons(world: World) -> None:

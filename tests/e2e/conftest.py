@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from pydantic import SecretStr
-from telegram.ext import Application
 
 from bot.supervisor import actions_service, rasa_service
-from bot.telegram.app import build_application
+from bot.telegram.app import TelegramBot
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import ToggleProxy, free_port
@@ -131,34 +130,12 @@ def make_settings(
     return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
 
 
-class RunningBot:
-    """The real Application, polling the fake server, started and stopped by the test."""
+class RunningBot(TelegramBot):
+    """The real Telegram front end, polling the fake server with short long-polls, started and
+    stopped by the test."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.application: Application = build_application(settings)  # type: ignore[type-arg]
-
-    async def start(self) -> None:
-        app = self.application
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        await app.start()
-
-    async def stop(self) -> None:
-        app = self.application
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:  # as run_polling does
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        super().__init__(settings, poll_timeout=1)
 
 
 @pytest_asyncio.fixture

@@ -115,6 +115,12 @@ UNSUPPORTED = {
     "other": "Je ne comprends que les messages écrits. Posez-moi votre question avec vos mots.",
 }
 
+# A message whose handling kept failing (not a storage outage: that is waited for).
+NOT_TAKEN = (
+    "Désolé, je n’ai pas pu prendre en compte votre dernier message. Pouvez-vous le "
+    "renvoyer{nbsp}? <b>Si c’est urgent</b>, appelez {provider_name} ({provider_hotline})."
+)
+
 UNKNOWN_COMMAND = (
     "Je ne connais pas cette commande. Les commandes disponibles sont /start, /aide et "
     "/menu{nbsp}; vous pouvez aussi m’écrire simplement votre question."
