@@ -49,6 +49,46 @@ async def test_rasa_down_then_back(
         await running.stop()
 
 
+async def test_a_restarted_bot_knows_rasa_is_down(
+    fake: FakeTelegram, stack: Stack, proxy: ToggleProxy, tmp_path: Path
+) -> None:
+    """The outage is in the database: a bot restarted during it knows it; once Rasa is back, a
+    message answered at once gets no notice, and every message is answered once, in order."""
+    await proxy.down()
+    settings = make_settings(fake, proxy.url, tmp_path / "vigie.db", retry_interval_seconds=60)
+    first = RunningBot(settings)
+    await first.start()
+    user, other = fake.user(2101), fake.user(2102)
+    try:
+        fake.send_text(user, "c koi un bon mdp")
+        [notice] = await fake.wait_for_messages(user.id, 1, timeout=15)
+        assert DEGRADED_MARK in notice["plain_text"]
+    finally:
+        await first.stop()
+    second = RunningBot(settings)
+    await second.start()
+    try:
+        fake.send_text(other, "comment verrouiller mon ordi quand je quitte le poste de soins")
+        [notice] = await fake.wait_for_messages(other.id, 1, timeout=15)
+        assert DEGRADED_MARK in notice["plain_text"]
+        await proxy.up()
+        # With a 60 s retry period, this message's success ends the outage and wakes the chat
+        # left by the first bot.
+        fake.send_text(other, "mon ecran affiche une rançon")
+        others = await fake.wait_for_messages(other.id, 3, timeout=30)
+        assert others[1]["plain_text"].startswith(KB.get("lock_screen").title)
+        assert DEGRADED_MARK not in others[2]["plain_text"]  # the reflexes, no notice first
+        answers = await fake.wait_for_messages(user.id, 2, timeout=30)
+        assert answers[1]["plain_text"].startswith(KB.get("password_strength").title)
+
+        async def once() -> bool:
+            return len(fake.messages_to(user.id)) == 2 and len(fake.messages_to(other.id)) == 3
+
+        await stays_true(once, 2.0, lambda: "an answer or a notice was sent twice")
+    finally:
+        await second.stop()
+
+
 def _bot_process(fake: FakeTelegram, rasa_url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
     settings = make_settings(fake, rasa_url, db)
     env = {

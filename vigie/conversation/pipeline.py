@@ -5,7 +5,8 @@ chat are handled strictly in order; an item is marked done only once its reply i
 When Rasa does not answer, the user gets a degraded reply at once and the real answer later:
 whether Rasa is down is kept in the database (``outages``), so every message that waits gets its
 notice, also after a restart of the process and for the messages that arrived before the first
-failed call; a notice is claimed in the inbox before it is sent, so it is sent at most once.
+failed call (a message received during an outage gets it unless answered within a second); a
+notice is claimed in the inbox before it is sent, so it is sent at most once.
 A suspicious e-mail arrives already taken in by ``vigie/phishing/intake.py`` (kind "email"): only its
 report's intent payload is stored and sent to Rasa, unredacted and without a length check.
 An e-mail file (kind "email_file") is stored first with what is needed to fetch it (its
@@ -50,6 +51,9 @@ EMAIL_FILE_KIND = "email_file"
 EMAIL_FAILED_KIND = "email_failed"
 # What waits for Rasa, and so gets the degraded notice while Rasa is down.
 WAITING_KINDS = RASA_KINDS | {EMAIL_FILE_KIND}
+# A message received while Rasa is known down gets its notice unless it is answered within
+# this delay: Rasa may be back before the outage's end is recorded (at the first success).
+NOTICE_DELAY_SECONDS = 1.0
 # The user id of a message made for a stored item, known by its pseudonymous sender only.
 UNKNOWN_USER = 0
 PURGE_INTERVAL_SECONDS = 3600.0
@@ -122,6 +126,7 @@ class Pipeline:
         self._retry_task: asyncio.Task[None] | None = None
         self._sweep_task: asyncio.Task[None] | None = None
         self._sweep_again = False
+        self._notices: set[asyncio.Task[None]] = set()  # notices after NOTICE_DELAY_SECONDS
         self._closing = False
 
     # -- receiving ------------------------------------------------------------------------
@@ -173,7 +178,7 @@ class Pipeline:
                 [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
             )
         if await self._outages.is_down(RASA):
-            await self._notify(item)
+            self._notify_later(item)
         self.kick(incoming.chat_id)
 
     async def _store_answered(
@@ -333,6 +338,21 @@ class Pipeline:
         if not await self._safe_deliver(item.chat_id, [notice]):
             await self._inbox.release_notice(item.id)
 
+    def _notify_later(self, item: InboxItem) -> None:
+        """The notice of ``item``, unless it is answered within :data:`NOTICE_DELAY_SECONDS`."""
+        if self._closing:
+            return
+        task = asyncio.create_task(self._notify_after_delay(item))
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
+
+    async def _notify_after_delay(self, item: InboxItem) -> None:
+        try:
+            await self._clock.sleep(NOTICE_DELAY_SECONDS)
+            await self._notify(item)  # claimed only while the item is pending
+        except Exception:
+            logger.exception("Degraded notice failed")
+
     def sweep(self) -> None:
         """Get every waiting message of this channel its degraded notice (one sweep at a time;
         one requested while a sweep runs makes it run again)."""
@@ -414,7 +434,7 @@ class Pipeline:
         """Wait until no worker and no sweep of notices runs (for the terminal chat and tests)."""
         deadline = self._clock.monotonic() + timeout
         while True:
-            busy = [*self._workers.values()]
+            busy = [*self._workers.values(), *self._notices]
             if self._sweep_task is not None and not self._sweep_task.done():
                 busy.append(self._sweep_task)
             remaining = deadline - self._clock.monotonic()
@@ -427,7 +447,7 @@ class Pipeline:
         self._closing = True
         tasks = [
             t
-            for t in (self._retry_task, self._sweep_task, *self._workers.values())
+            for t in (self._retry_task, self._sweep_task, *self._workers.values(), *self._notices)
             if t is not None
         ]
         for task in tasks:

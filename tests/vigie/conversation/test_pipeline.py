@@ -276,28 +276,29 @@ async def test_an_email_file_without_a_preparer_gets_the_failure_answer(
 
 
 async def test_the_outage_outlives_the_process_and_warns_at_once(db_url: str) -> None:
-    """A pipeline that never called Rasa (a restarted bot) knows Rasa is down: a new message
-    gets its notice on receipt, and a message left unnotified by the previous process gets its
-    notice from the first check; nothing is sent twice."""
+    """A pipeline that never called Rasa (a restarted bot) knows Rasa is down: a message left
+    unnotified by the previous process gets its notice from the first check, without any call
+    to Rasa; a new message gets its notice; nothing is sent twice."""
     async with running_pipeline(db_url) as first:
         await first.pipeline.receive(Incoming(21, 210, "text", "bonjour", update_id=21))
         await first.pipeline.idle()
         assert len(first.collected.shown) == 1
         assert await Outages(first.sessionmaker).is_down("rasa")
-    # Left by a process killed before its call failed: stored, never notified.
     async with running_pipeline(db_url) as second:
+        # Left by a process killed before its call failed: stored, never notified.
         left = await second.inbox.add(
             channel="telegram", chat_id=22, sender="s", kind="text", text="aide", update_id=22
         )
         assert left is not None
-        await second.pipeline.receive(Incoming(23, 230, "text", "mot de passe", update_id=23))
-        assert [chat for chat, _ in second.collected.shown] == [23]  # before any Rasa call
         await second.pipeline.check_rasa()  # the retry loop's check: Rasa still down
         await second.pipeline.idle()
-        assert sorted(chat for chat, _ in second.collected.shown) == [22, 23]
+        assert [chat for chat, _ in second.collected.shown] == [22]
+        assert [item.attempts for item in await second.items(22)] == [0]  # Rasa not called
+        await second.pipeline.receive(Incoming(23, 230, "text", "mot de passe", update_id=23))
+        await second.pipeline.idle()
         await second.pipeline.check_rasa()
         await second.pipeline.idle()
-        assert len(second.collected.shown) == 2
+        assert [chat for chat, _ in second.collected.shown] == [22, 23]
         assert all("enregistré" in notice for _, notice in second.collected.shown)
 
 
