@@ -1,0 +1,344 @@
+"""The supervisor leaves no orphan and names who holds a port: real processes throughout.
+
+Each test runs the supervisor in its own process (``DRIVER``: the production ``supervise``
+over small real HTTP servers standing in for Rasa and the actions) and signals it as a
+terminal, ``kill`` or a closed window would. The stand-ins start in well under a second, so
+no test needs the real Rasa. Waits are bounded polls; nothing asserts a duration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.processes import port_in_use, process_info
+from tests.auxil.toggle_proxy import free_port
+from vigie.core.settings import ROOT
+from vigie.core.typography import NBSP
+
+# The supervisor as ``python -m bot run`` runs it (logging set up the same way), over the
+# services given as JSON: each an argv with the port Vigie would check.
+DRIVER = """
+import asyncio, json, logging, sys
+from pathlib import Path
+from bot.supervisor import Listen, Service, supervise
+
+config = json.loads(sys.argv[1])
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+services = [
+    Service(
+        s["name"], s["label"], s["argv"], f"http://127.0.0.1:{s['port']}/",
+        Path(config["log_dir"]) / f"{s['name']}.log", start_timeout=30,
+        listen=Listen(s["port"], s["what"], s["setting"]),
+    )
+    for s in config["services"]
+]
+sys.exit(asyncio.run(supervise(
+    services, log_dir=Path(config["log_dir"]), run_dir=Path(config["run_dir"]),
+)))
+"""
+
+LISTENING = "Vigie écoute Telegram. Ctrl-C pour arrêter."
+# A normal space before : ; ? ! » or after « is wrong in French typography.
+BAD_SPACING = re.compile(r" [:;?!»]|« ")
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``condition`` until it is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting after {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+def http_server(port: int) -> list[str]:
+    """A real HTTP server on 127.0.0.1:``port`` (its ``/`` answers 200)."""
+    return [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+
+
+def holders(port: int) -> list[int]:
+    use = port_in_use(port)
+    return [info.pid for info in use.holders] if use else []
+
+
+def gone(pid: int) -> bool:
+    return process_info(pid) is None  # exited (a zombie counts: it holds nothing)
+
+
+@dataclass
+class Run:
+    """One supervisor process, its output in files."""
+
+    process: subprocess.Popen[bytes]
+    out_path: Path
+    err_path: Path
+
+    @property
+    def out(self) -> str:
+        return self.out_path.read_text(encoding="utf-8") if self.out_path.exists() else ""
+
+    @property
+    def err(self) -> str:
+        return self.err_path.read_text(encoding="utf-8")
+
+    def wait_listening(self) -> None:
+        wait_until(
+            lambda: LISTENING in self.out or self.process.poll() is not None, 60, "services up"
+        )
+        assert LISTENING in self.out, self.out + self.err
+
+    def wait_exit(self, timeout: float = 30) -> int:
+        return self.process.wait(timeout=timeout)
+
+
+@dataclass
+class Lab:
+    """Ports, directories and the processes of one test, all stopped at the end."""
+
+    tmp: Path
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    others: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    extra_pids: list[int] = field(default_factory=list)
+
+    def services(self, rasa_argv: list[str] | None = None) -> list[dict[str, object]]:
+        return [
+            {
+                "name": "rasa",
+                "label": "Rasa",
+                "argv": rasa_argv or http_server(self.rasa_port),
+                "port": self.rasa_port,
+                "what": "Rasa",
+                "setting": "RASA_PORT",
+            },
+            {
+                "name": "actions",
+                "label": "Serveur d’actions",
+                "argv": http_server(self.actions_port),
+                "port": self.actions_port,
+                "what": "serveur d’actions",
+                "setting": "ACTIONS_PORT",
+            },
+        ]
+
+    def config(self, services: list[dict[str, object]]) -> str:
+        return json.dumps(
+            {
+                "services": services,
+                "log_dir": str(self.tmp / "log"),
+                "run_dir": str(self.tmp / "run"),
+            }
+        )
+
+    def start(
+        self,
+        services: list[dict[str, object]] | None = None,
+        *,
+        name: str = "run",
+        stdout: int | None = None,
+        process_group: int | None = None,
+    ) -> Run:
+        out_path, err_path = self.tmp / f"{name}.out", self.tmp / f"{name}.err"
+        with out_path.open("wb") as out_file, err_path.open("wb") as err_file:
+            process = subprocess.Popen(
+                [sys.executable, "-c", DRIVER, self.config(services or self.services())],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdin=subprocess.DEVNULL,
+                stdout=out_file if stdout is None else stdout,
+                stderr=err_file,
+                start_new_session=process_group is None,
+                process_group=process_group,
+            )
+        self.others.append(process)
+        return Run(process, out_path, err_path)
+
+    def spawn(self, argv: list[str], **options: object) -> subprocess.Popen[bytes]:
+        defaults: dict[str, object] = {
+            "stdin": subprocess.DEVNULL,
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.DEVNULL,
+            "start_new_session": True,
+        }
+        process = subprocess.Popen(argv, **{**defaults, **options})  # type: ignore[call-overload]
+        self.others.append(process)
+        return process
+
+    def cleanup(self) -> None:
+        pids = [p.pid for p in self.others if p.poll() is None] + self.extra_pids
+        for pid in pids:
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        for process in self.others:
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    lab = Lab(tmp_path)
+    try:
+        yield lab
+    finally:
+        lab.cleanup()
+
+
+def children_of(lab: Lab) -> list[int]:
+    """The pids listening on the two ports once both are up."""
+    wait_until(lambda: holders(lab.rasa_port) and holders(lab.actions_port), 30, "two ports")
+    pids = holders(lab.rasa_port) + holders(lab.actions_port)
+    assert len(pids) == 2
+    return pids
+
+
+def assert_clean(run: Run) -> None:
+    assert "Traceback" not in run.err and "Exception" not in run.err, run.err
+    assert not BAD_SPACING.search(run.out), run.out
+
+
+def test_sigkill_of_the_supervisor_kills_its_children(lab: Lab) -> None:
+    run = lab.start()
+    run.wait_listening()
+    children = children_of(lab)
+
+    os.kill(run.process.pid, signal.SIGKILL)
+
+    wait_until(lambda: all(gone(pid) for pid in children), 10, "children killed")
+    wait_until(lambda: not holders(lab.rasa_port) and not holders(lab.actions_port), 10, "ports")
+
+
+def test_a_grandchild_left_by_a_sigkill_is_stopped_at_the_next_start(lab: Lab) -> None:
+    # The kernel kills the children, not their own children: the record of the process
+    # groups (var/run) lets the next start stop them.
+    shell = ["sh", "-c", " ".join(http_server(lab.rasa_port)) + " & wait"]
+    first = lab.start(lab.services(shell), name="first")
+    first.wait_listening()
+    grandchild, child = children_of(lab)
+    lab.extra_pids.append(grandchild)
+    os.kill(first.process.pid, signal.SIGKILL)
+    wait_until(lambda: gone(child), 10, "the direct child killed")
+    assert not gone(grandchild)  # what PR_SET_PDEATHSIG cannot do
+
+    second = lab.start(name="second")
+    second.wait_listening()
+
+    assert gone(grandchild)
+    assert f"Processus {grandchild} (python -m http.server {lab.rasa_port}" in second.out
+    assert "laissé par un lancement précédent de Vigie" in second.out
+    os.kill(second.process.pid, signal.SIGTERM)
+    assert second.wait_exit() == 0
+    assert_clean(second)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_sighup_and_sigterm_stop_the_children(lab: Lab, signum: signal.Signals) -> None:
+    run = lab.start()
+    run.wait_listening()
+    children = children_of(lab)
+
+    os.kill(run.process.pid, signum)
+
+    assert run.wait_exit() == 0
+    assert all(gone(pid) for pid in children)
+    assert not (lab.tmp / "run" / "supervisor.json").exists()
+    assert run.out.rstrip().endswith("Arrêt de Vigie…")
+    assert_clean(run)
+
+
+def test_ctrl_c_with_the_output_piped_into_a_reader_that_exits_first(lab: Lab) -> None:
+    # `make run | tee run.log`, then Ctrl-C: the whole foreground group gets SIGINT and tee,
+    # gone first, leaves the supervisor writing into a broken pipe.
+    (lab.tmp / "run.log").touch()
+    tee = subprocess.Popen(
+        ["tee", str(lab.tmp / "run.log")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        process_group=0,  # a group of its own, that the supervisor joins (as in a shell)
+    )
+    lab.others.append(tee)
+    assert tee.stdin is not None
+    run = lab.start(stdout=tee.stdin.fileno(), process_group=tee.pid)
+    tee.stdin.close()
+    wait_until(lambda: LISTENING in (lab.tmp / "run.log").read_text(encoding="utf-8"), 60, "up")
+    children = children_of(lab)
+
+    os.kill(tee.pid, signal.SIGINT)
+    tee.wait(timeout=10)
+    os.killpg(tee.pid, signal.SIGINT)  # the group: tee's pid is its id
+
+    assert run.wait_exit() == 0
+    assert all(gone(pid) for pid in children)
+    assert run.err == "", run.err  # no traceback, no « Exception ignored »
+
+
+def test_a_port_taken_by_another_program_is_named_and_nothing_starts(lab: Lab) -> None:
+    other = lab.spawn(http_server(lab.rasa_port), cwd=lab.tmp)
+    wait_until(lambda: holders(lab.rasa_port), 10, "the other program listening")
+
+    run = lab.start()
+
+    assert run.wait_exit() == 1
+    python = Path(sys.executable).name
+    assert run.out == (
+        f"Le port {lab.rasa_port} (Rasa) est déjà pris par le processus {other.pid} "
+        f"({python} -m http.server {lab.rasa_port} --bind 127.0.0.1). Arrêtez-le, ou "
+        "choisissez un autre port avec RASA_PORT dans .env.\n"
+    )
+    assert not (lab.tmp / "log").exists()  # no service was started
+    assert holders(lab.rasa_port) == [other.pid] and not holders(lab.actions_port)
+    assert_clean(run)
+
+
+def test_a_running_supervisor_is_not_disturbed_by_a_second_one(lab: Lab) -> None:
+    first = lab.start(name="first")
+    first.wait_listening()
+    children = children_of(lab)
+
+    second = lab.start(name="second")
+
+    assert second.wait_exit() == 1
+    assert f"Vigie tourne déjà dans ce dossier (processus {first.process.pid}{NBSP}:" in second.out
+    assert children_of(lab) == children and first.process.poll() is None
+    assert_clean(second)
+
+
+def test_a_leftover_action_server_of_this_checkout_is_stopped_and_the_start_goes_on(
+    lab: Lab,
+) -> None:
+    # What the old supervisor left behind: Vigie's real action server, orphaned.
+    argv = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port"]
+    command = " ".join([*argv, str(lab.actions_port)])
+    launcher = lab.spawn(
+        ["sh", "-c", f"{command} >{lab.tmp / 'old-actions.log'} 2>&1 & echo $!"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    assert launcher.stdout is not None
+    leftover = int(launcher.stdout.read())
+    lab.extra_pids.append(leftover)
+    launcher.wait(timeout=10)
+    wait_until(lambda: holders(lab.actions_port) == [leftover], 60, "the old action server")
+
+    run = lab.start()
+    run.wait_listening()
+
+    assert gone(leftover)
+    python = Path(sys.executable).name
+    assert (
+        f"Processus {leftover} ({python} -m rasa_sdk --actions actions --port "
+        f"{lab.actions_port}) laissé par un lancement précédent de Vigie{NBSP}: arrêté."
+    ) in run.out
+    assert holders(lab.actions_port) not in ([], [leftover])
+    os.kill(run.process.pid, signal.SIGINT)
+    assert run.wait_exit() == 0
+    assert_clean(run)
