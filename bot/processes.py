@@ -50,12 +50,9 @@ class ProcessInfo:
 
     @property
     def command(self) -> str:
-        """A short command line: program names without their directories, cut at 60 chars."""
-        words = list(self.argv)
-        for index in (0, 1):
-            if index < len(words) and words[index].startswith("/"):
-                words[index] = Path(words[index]).name
-        return truncate(" ".join(words), 60) or f"[{self.pid}]"
+        """A short command line: absolute paths reduced to their last part, cut at 80 chars."""
+        words = [Path(word).name if word.startswith("/") else word for word in self.argv]
+        return truncate(" ".join(words), 80) or f"[{self.pid}]"
 
 
 def _stat(pid: int) -> tuple[int, int, int] | None:

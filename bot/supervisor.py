@@ -472,7 +472,7 @@ class Supervisor:
 
     async def _stop_leftovers(self, leftovers: list[ProcessInfo]) -> None:
         for info in leftovers:
-            logger.warning("stopping leftover process %s (%s)", info.pid, info.command)
+            logger.info("stopping leftover process %s (%s)", info.pid, info.command)
             say(self.out, _text(LEFTOVER_STOPPED, pid=info.pid, command=info.command))
         await stop_processes(leftovers, STOP_TIMEOUT, self.clock)
 
@@ -531,7 +531,7 @@ class Supervisor:
 
     @staticmethod
     def _port_taken(service: Service, listen: Listen, holder: str, after_death: bool) -> str:
-        logger.error("port %s of %s is taken", listen.port, service.name)
+        logger.info("port %s of %s is taken", listen.port, service.name)
         template = PORT_TAKEN_AFTER_DEATH if after_death else PORT_TAKEN
         return _text(
             template,
@@ -695,6 +695,7 @@ async def _serve(
                 silence(out)  # the terminal is gone
             else:
                 logger.error("terminal chat failed", exc_info=error)
+                supervisor.exit_code = 1
     await watcher
 
 

@@ -129,7 +129,10 @@ def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
 
     def read() -> None:
         while True:
-            line = stdin.readline()
+            try:
+                line = stdin.readline()
+            except (OSError, ValueError):  # the terminal is gone (a closed window: EIO)
+                line = ""
             loop.call_soon_threadsafe(queue.put_nowait, line)
             if not line:
                 return

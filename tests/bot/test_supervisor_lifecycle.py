@@ -8,12 +8,15 @@ no test needs the real Rasa. Waits are bounded polls; nothing asserts a duration
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -148,18 +151,22 @@ class Lab:
         name: str = "run",
         stdout: int | None = None,
         process_group: int | None = None,
+        terminal: int | None = None,
     ) -> Run:
+        """The supervisor, its output in files, or in a pipe, or in ``terminal`` (a pty's
+        slave end, which becomes its controlling terminal as in a shell's window)."""
         out_path, err_path = self.tmp / f"{name}.out", self.tmp / f"{name}.err"
         with out_path.open("wb") as out_file, err_path.open("wb") as err_file:
             process = subprocess.Popen(
                 [sys.executable, "-c", DRIVER, self.config(services or self.services())],
                 cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
-                stdin=subprocess.DEVNULL,
-                stdout=out_file if stdout is None else stdout,
+                stdin=subprocess.DEVNULL if terminal is None else terminal,
+                stdout=terminal or stdout or out_file,
                 stderr=err_file,
                 start_new_session=process_group is None,
                 process_group=process_group,
+                preexec_fn=None if terminal is None else _take_terminal,
             )
         self.others.append(process)
         return Run(process, out_path, err_path)
@@ -240,13 +247,45 @@ def test_a_grandchild_left_by_a_sigkill_is_stopped_at_the_next_start(lab: Lab) -
     assert_clean(second)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
-def test_sighup_and_sigterm_stop_the_children(lab: Lab, signum: signal.Signals) -> None:
+def _take_terminal() -> None:
+    """In the child, after setsid: make its stdin its controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def read_until(fd: int, text: str, timeout: float) -> str:
+    """What a terminal shows, read from its master end until ``text`` appears."""
+    shown = b""
+    deadline = time.monotonic() + timeout
+    while text not in shown.decode("utf-8", errors="replace"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{text!r} not shown after {timeout} s: {shown!r}")
+        if select.select([fd], [], [], 0.1)[0]:
+            shown += os.read(fd, 4096)
+    return shown.decode("utf-8")
+
+
+def test_a_closed_terminal_stops_the_children(lab: Lab) -> None:
+    # The window is closed: the kernel hangs up the terminal, sends SIGHUP to the supervisor
+    # (the session's leader here, as a shell would be), and later writes to it fail (EIO).
+    master, slave = os.openpty()
+    run = lab.start(terminal=slave)
+    os.close(slave)
+    read_until(master, LISTENING, 60)
+    children = children_of(lab)
+
+    os.close(master)
+
+    assert run.wait_exit() == 0
+    assert all(gone(pid) for pid in children)
+    assert run.err == "", run.err
+
+
+def test_sigterm_stops_the_children(lab: Lab) -> None:
     run = lab.start()
     run.wait_listening()
     children = children_of(lab)
 
-    os.kill(run.process.pid, signum)
+    os.kill(run.process.pid, signal.SIGTERM)
 
     assert run.wait_exit() == 0
     assert all(gone(pid) for pid in children)
