@@ -61,6 +61,7 @@ MAX_RESTARTS = 5
 RECORD_NAME = "supervisor.json"  # under var/run: the running supervisor and its children
 
 # What the supervisor says on the terminal: French, typography applied by ``_text``.
+ALERT = "  ! "  # before what goes wrong while Vigie runs (outside the typography)
 STARTING = "Démarrage de Vigie (journaux dans {log_dir})"
 SERVICE_READY = "  ✓ {label} prêt ({seconds} s)"
 SERVICE_STARTING = "  … {label} démarre ({seconds} s)"
@@ -71,10 +72,8 @@ LOCAL_CHAT = "Aucun TELEGRAM_BOT_TOKEN : conversation locale dans ce terminal.\n
 STOPPING = "Arrêt de Vigie…"
 KNOWLEDGE_INVALID = "La base de connaissances est invalide, Vigie ne démarre pas : {error}"
 START_FAILED = "Vigie n’a pas pu démarrer : {error}"
-SERVICE_DIED = "\n  ! {label} s’est arrêté ; redémarrage…"
-GAVE_UP = (
-    "  ! {label} s’est arrêté {count} fois : Vigie s’arrête. Voyez ce qui ne va pas dans {log}."
-)
+SERVICE_DIED = "{label} s’est arrêté ; redémarrage…"
+GAVE_UP = "{label} s’est arrêté {count} fois : Vigie s’arrête. Voyez ce qui ne va pas dans {log}."
 HOLDER = "le processus {pid} ({command})"
 HOLDER_UNKNOWN = (
     "un processus qui n’a pas pu être identifié (sans doute celui d’un autre utilisateur)"
@@ -84,7 +83,7 @@ PORT_TAKEN = (
     "Arrêtez-le, ou choisissez un autre port avec {setting} dans .env."
 )
 PORT_TAKEN_AFTER_DEATH = (
-    "  ! {label} s’est arrêté et son port {port} est maintenant pris par {holder} : "
+    "{label} s’est arrêté et son port {port} est maintenant pris par {holder} : "
     "Vigie s’arrête. Arrêtez ce processus, ou choisissez un autre port avec {setting} dans .env."
 )
 LEFTOVER_STOPPED = (
@@ -592,11 +591,11 @@ class Supervisor:
                         log=service.log_path,
                     )
                 if problem is not None:
-                    say(self.out, problem)
+                    say(self.out, ALERT + problem)
                     self.exit_code = 1
                     stop.set()
                     return
-                say(self.out, _text(SERVICE_DIED, label=service.label))
+                say(self.out, "\n" + ALERT + _text(SERVICE_DIED, label=service.label))
                 service.restarts += 1
                 await service.start()
                 self._save_record()

@@ -14,19 +14,23 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import termios
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from bot import supervisor
 from bot.processes import port_in_use, process_info
 from tests.auxil.toggle_proxy import free_port
-from vigie.core.settings import ROOT
+from vigie.core.settings import ROOT, Settings
 from vigie.core.typography import NBSP
 
 # The supervisor as ``python -m bot run`` runs it (logging set up the same way), over the
@@ -49,6 +53,38 @@ services = [
 sys.exit(asyncio.run(supervise(
     services, log_dir=Path(config["log_dir"]), run_dir=Path(config["run_dir"]),
 )))
+"""
+
+# A service that exits on GET /quit, once another program (its pid written to a file) has
+# taken its port: what the watch must name instead of restarting the service.
+HANDOVER = """
+import http.server, socket, subprocess, sys, threading, time
+port, pid_file, directory = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        if self.path == "/quit":
+            threading.Thread(target=server.shutdown).start()
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+server.serve_forever()
+server.server_close()
+argv = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+other = subprocess.Popen(argv, cwd=directory, start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+open(pid_file, "w").write(str(other.pid))
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            break
+    time.sleep(0.05)
+sys.exit(3)
 """
 
 LISTENING = "Vigie écoute Telegram. Ctrl-C pour arrêter."
@@ -210,7 +246,8 @@ def children_of(lab: Lab) -> list[int]:
 
 def assert_clean(run: Run) -> None:
     assert "Traceback" not in run.err and "Exception" not in run.err, run.err
-    assert not BAD_SPACING.search(run.out), run.out
+    shown = run.out.replace(supervisor.ALERT, "")  # a bullet, not punctuation
+    assert not BAD_SPACING.search(shown), run.out
 
 
 def test_sigkill_of_the_supervisor_kills_its_children(lab: Lab) -> None:
@@ -381,3 +418,67 @@ def test_a_leftover_action_server_of_this_checkout_is_stopped_and_the_start_goes
     os.kill(run.process.pid, signal.SIGINT)
     assert run.wait_exit() == 0
     assert_clean(run)
+
+
+def test_a_service_whose_port_was_taken_meanwhile_is_not_restarted_blindly(lab: Lab) -> None:
+    pid_file = lab.tmp / "other.pid"
+    handover = [sys.executable, "-c", HANDOVER, str(lab.rasa_port), str(pid_file), str(lab.tmp)]
+    run = lab.start(lab.services(handover))
+    run.wait_listening()
+    children = children_of(lab)
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{lab.rasa_port}/quit", timeout=5):
+        pass
+    wait_until(pid_file.exists, 10, "the other program started")
+    other = int(pid_file.read_text())
+    lab.extra_pids.append(other)
+
+    assert run.wait_exit() == 1
+    python = Path(sys.executable).name
+    assert (
+        f"  ! Rasa s’est arrêté et son port {lab.rasa_port} est maintenant pris par le "
+        f"processus {other} ({python} -m http.server {lab.rasa_port} --bind 127.0.0.1){NBSP}: "
+        "Vigie s’arrête."
+    ) in run.out
+    assert "redémarrage" not in run.out
+    assert all(gone(pid) for pid in children) and holders(lab.rasa_port) == [other]
+    assert_clean(run)
+
+
+def test_a_port_is_taken_only_by_a_listener_in_the_way(lab: Lab) -> None:
+    # /proc/net/tcp6 too; a listener on another address does not keep us from 127.0.0.1.
+    with socket.socket(socket.AF_INET6) as loopback6, socket.socket(socket.AF_INET6) as anywhere:
+        loopback6.bind(("::1", lab.rasa_port))
+        loopback6.listen()
+        anywhere.bind(("::", lab.actions_port))
+        anywhere.listen()
+
+        assert port_in_use(lab.rasa_port, "127.0.0.1") is None
+        loopback_use = port_in_use(lab.rasa_port, "::1")
+        assert loopback_use is not None and [p.pid for p in loopback_use.holders] == [os.getpid()]
+        any_use = port_in_use(lab.actions_port, "127.0.0.1")
+        assert any_use is not None and [p.pid for p in any_use.holders] == [os.getpid()]
+    assert port_in_use(lab.actions_port, "127.0.0.1") is None
+
+
+async def test_make_run_checks_the_webhook_port_before_starting_anything(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = lab.spawn(http_server(lab.rasa_port), cwd=lab.tmp)  # rasa_port: any free port
+    wait_until(lambda: holders(lab.rasa_port), 10, "the other program listening")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=SecretStr("123:abc"),
+        telegram_mode="webhook",
+        webhook_port=lab.rasa_port,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+    )
+
+    assert await supervisor.run(settings) == 1
+
+    assert capsys.readouterr().out == (
+        f"Le port {lab.rasa_port} (webhook Telegram) est déjà pris par le processus "
+        f"{other.pid} ({Path(sys.executable).name} -m http.server {lab.rasa_port} --bind "
+        "127.0.0.1). Arrêtez-le, ou choisissez un autre port avec WEBHOOK_PORT dans .env.\n"
+    )
