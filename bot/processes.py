@@ -195,23 +195,35 @@ def group_members(pgrp: int, leader_start: int | None = None) -> list[ProcessInf
 
 async def stop_processes(
     processes: Iterable[ProcessInfo], timeout: float = STOP_TIMEOUT, clock: Clock = SYSTEM_CLOCK
-) -> None:
-    """SIGTERM each process, then SIGKILL those still there after ``timeout``."""
-    pending = list(processes)
-    for info in pending:
+) -> bool:
+    """SIGTERM each process, then SIGKILL those still there after ``timeout``.
+
+    A process leading its group takes its group with it. Returns whether all are gone (False
+    only when a SIGKILL did not land within ``timeout`` either).
+    """
+    pending = {p.pid: p for p in processes}
+    for leader in [p for p in pending.values() if p.pid == p.pgrp]:
+        pending.update({p.pid: p for p in group_members(leader.pid, leader.start)})
+    for info in pending.values():
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(info.pid, signal.SIGTERM)
+    killed = False
     deadline = clock.monotonic() + timeout
-    while pending:
-        pending = [p for p in pending if (now := process_info(p.pid)) and now.start == p.start]
+    while True:
+        pending = {
+            pid: p for pid, p in pending.items() if (now := _stat(pid)) and now[2] == p.start
+        }
         if not pending:
-            return
+            return True
         if clock.monotonic() >= deadline:
-            for info in pending:
-                logger.warning("process %s still there after SIGTERM; SIGKILL", info.pid)
+            if killed:
+                logger.error("processes %s still there after SIGKILL", sorted(pending))
+                return False
+            for pid in pending:
+                logger.warning("process %s still there after SIGTERM; SIGKILL", pid)
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(info.pid, signal.SIGKILL)
-            deadline = float("inf")  # SIGKILL cannot be refused: wait for it to land
+                    os.kill(pid, signal.SIGKILL)
+            killed, deadline = True, clock.monotonic() + timeout
         await clock.sleep(0.05)
 
 
