@@ -482,3 +482,27 @@ async def test_make_run_checks_the_webhook_port_before_starting_anything(
         f"{other.pid} ({Path(sys.executable).name} -m http.server {lab.rasa_port} --bind "
         "127.0.0.1). Arrêtez-le, ou choisissez un autre port avec WEBHOOK_PORT dans .env.\n"
     )
+
+
+def children_pids(parent: int) -> list[int]:
+    return [
+        int(name)
+        for name in os.listdir("/proc")
+        if name.isdigit() and (info := process_info(int(name))) and info.ppid == parent
+    ]
+
+
+def test_ctrl_c_while_a_service_is_starting_stops_at_once(lab: Lab) -> None:
+    # Rasa takes a minute to start: Ctrl-C meanwhile does not wait for it, nor fail the start.
+    never_ready = [sys.executable, "-c", "import time; time.sleep(120)"]
+    run = lab.start(lab.services(never_ready))
+    wait_until(lambda: "Rasa démarre" in run.out, 30, "the start shown")
+    children = children_pids(run.process.pid)
+    assert len(children) == 2  # both started, Rasa's stand-in never ready
+
+    os.killpg(run.process.pid, signal.SIGINT)  # the driver leads its own group
+
+    assert run.wait_exit() == 0
+    assert "n’a pas pu démarrer" not in run.out, run.out
+    assert all(gone(pid) for pid in children)
+    assert_clean(run)
