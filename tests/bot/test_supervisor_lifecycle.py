@@ -149,7 +149,14 @@ class Lab:
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     others: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    extra_pids: list[int] = field(default_factory=list)
+    adopted: dict[int, int] = field(default_factory=dict)  # pid: start time
+
+    def adopt(self, *pids: int) -> None:
+        """Processes to kill at the end if still there (known by pid and start time)."""
+        for pid in pids:
+            info = process_info(pid)
+            if info is not None:
+                self.adopted[pid] = info.start
 
     def services(self, rasa_argv: list[str] | None = None) -> list[dict[str, object]]:
         return [
@@ -219,9 +226,12 @@ class Lab:
         return process
 
     def cleanup(self) -> None:
-        pids = [p.pid for p in self.others if p.poll() is None] + self.extra_pids
-        for pid in pids:
-            if not gone(pid):
+        for process in self.others:
+            if process.poll() is None:
+                process.kill()
+        for pid, start in self.adopted.items():
+            info = process_info(pid)
+            if info is not None and info.start == start:
                 os.kill(pid, signal.SIGKILL)
         for process in self.others:
             process.wait(timeout=10)
@@ -241,6 +251,7 @@ def children_of(lab: Lab) -> list[int]:
     wait_until(lambda: holders(lab.rasa_port) and holders(lab.actions_port), 30, "two ports")
     pids = holders(lab.rasa_port) + holders(lab.actions_port)
     assert len(pids) == 2
+    lab.adopt(*pids)  # killed at the end if the supervisor failed to
     return pids
 
 
@@ -268,7 +279,7 @@ def test_a_grandchild_left_by_a_sigkill_is_stopped_at_the_next_start(lab: Lab) -
     first = lab.start(lab.services(shell), name="first")
     first.wait_listening()
     grandchild, child = children_of(lab)
-    lab.extra_pids.append(grandchild)
+    lab.adopt(grandchild)
     os.kill(first.process.pid, signal.SIGKILL)
     wait_until(lambda: gone(child), 10, "the direct child killed")
     assert not gone(grandchild)  # what PR_SET_PDEATHSIG cannot do
@@ -401,7 +412,7 @@ def test_a_leftover_action_server_of_this_checkout_is_stopped_and_the_start_goes
     )
     assert launcher.stdout is not None
     leftover = int(launcher.stdout.read())
-    lab.extra_pids.append(leftover)
+    lab.adopt(leftover)
     launcher.wait(timeout=10)
     wait_until(lambda: holders(lab.actions_port) == [leftover], 60, "the old action server")
 
@@ -431,7 +442,7 @@ def test_a_service_whose_port_was_taken_meanwhile_is_not_restarted_blindly(lab: 
         pass
     wait_until(pid_file.exists, 10, "the other program started")
     other = int(pid_file.read_text())
-    lab.extra_pids.append(other)
+    lab.adopt(other)
 
     assert run.wait_exit() == 1
     python = Path(sys.executable).name
@@ -498,6 +509,7 @@ def test_ctrl_c_while_a_service_is_starting_stops_at_once(lab: Lab) -> None:
     run = lab.start(lab.services(never_ready))
     wait_until(lambda: "Rasa démarre" in run.out, 30, "the start shown")
     children = children_pids(run.process.pid)
+    lab.adopt(*children)
     assert len(children) == 2  # both started, Rasa's stand-in never ready
 
     os.killpg(run.process.pid, signal.SIGINT)  # the driver leads its own group
