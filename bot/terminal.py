@@ -13,6 +13,7 @@ in a terminal).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import sys
@@ -261,6 +262,7 @@ async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.
             if not line or not await conversation.handle(line):
                 break
     finally:
-        out.write(html_to_plain(texts.fill(texts.TERMINAL_BYE, {})) + "\n")
+        with contextlib.suppress(OSError):  # the terminal may be gone (closed, or a dead pipe)
+            out.write(html_to_plain(texts.fill(texts.TERMINAL_BYE, {})) + "\n")
         await conversation.aclose()
         await services.aclose()
