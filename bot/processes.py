@@ -70,11 +70,11 @@ def _stat(pid: int) -> tuple[int, int, int] | None:
 def process_info(pid: int) -> ProcessInfo | None:
     """The process ``pid``, or None when it is gone or a zombie."""
     stat = _stat(pid)
+    if stat is None:
+        return None
     try:
         raw_argv = (_PROC / str(pid) / "cmdline").read_bytes()
     except OSError:
-        return None
-    if stat is None:
         return None
     try:
         cwd: Path | None = Path(os.readlink(_PROC / str(pid) / "cwd"))
