@@ -519,3 +519,24 @@ def test_ctrl_c_while_a_service_is_starting_stops_at_once(lab: Lab) -> None:
     assert "n’a pas pu démarrer" not in run.out, run.out
     assert all(gone(pid) for pid in children)
     assert_clean(run)
+
+
+def test_a_service_dying_again_and_again_stops_vigie_with_code_1(lab: Lab) -> None:
+    # Answers its health check once, then exits: restarted 5 times, then Vigie gives up.
+    once = (
+        "import http.server, sys\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(200)\n"
+        "        self.end_headers()\n"
+        "    def log_message(self, *args):\n"
+        "        pass\n"
+        f"http.server.HTTPServer(('127.0.0.1', {lab.rasa_port}), H).handle_request()\n"
+        "sys.exit(3)\n"
+    )
+    run = lab.start(lab.services([sys.executable, "-c", once]))
+
+    assert run.wait_exit(60) == 1
+    assert run.out.count(f"  ! Rasa s’est arrêté{NBSP}; redémarrage…") == 5
+    assert f"  ! Rasa s’est arrêté 6 fois{NBSP}: Vigie s’arrête." in run.out
+    assert not holders(lab.actions_port)
