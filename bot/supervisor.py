@@ -558,6 +558,7 @@ class Supervisor:
         self, session: aiohttp.ClientSession, until: asyncio.Event | None = None
     ) -> None:
         """Start every service, then wait for each to be healthy (or for ``until``)."""
+        self._save_record()  # a second supervisor refuses to start from now on
         for service in self.services:
             if until is not None and until.is_set():
                 return
