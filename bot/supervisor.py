@@ -82,9 +82,13 @@ PORT_TAKEN = (
     "Le port {port} ({what}) est déjà pris par {holder}. "
     "Arrêtez-le, ou choisissez un autre port avec {setting} dans .env."
 )
+PORT_TAKEN_UNKNOWN = (
+    "Le port {port} ({what}) est déjà pris par {holder}. "
+    "Libérez ce port, ou choisissez-en un autre avec {setting} dans .env."
+)
 PORT_TAKEN_AFTER_DEATH = (
     "{label} s’est arrêté et son port {port} est maintenant pris par {holder} : "
-    "Vigie s’arrête. Arrêtez ce processus, ou choisissez un autre port avec {setting} dans .env."
+    "Vigie s’arrête. Libérez ce port, ou choisissez-en un autre avec {setting} dans .env."
 )
 LEFTOVER_STOPPED = (
     "Processus {pid} ({command}) laissé par un lancement précédent de Vigie : arrêté."
@@ -508,9 +512,7 @@ class Supervisor:
             if isinstance(verdict, ProcessInfo):
                 return _text(ALREADY_RUNNING, pid=verdict.pid, command=verdict.command)
             if verdict is False:
-                return self._port_taken(
-                    service, listen, _text(HOLDER, pid=info.pid, command=info.command), after_death
-                )
+                return self._port_taken(service, listen, info, after_death)
         if verdicts:
             await self._stop_leftovers([info for info, _ in verdicts])
             deadline = self.clock.monotonic() + STOP_TIMEOUT
@@ -520,24 +522,29 @@ class Supervisor:
                 await self.clock.sleep(0.05)
             if use is None:
                 return None
-        holders = use.holders
-        holder = (
-            _text(HOLDER, pid=holders[0].pid, command=holders[0].command)
-            if holders
-            else _text(HOLDER_UNKNOWN)
-        )
+        holder = use.holders[0] if use.holders else None
         return self._port_taken(service, listen, holder, after_death)
 
     @staticmethod
-    def _port_taken(service: Service, listen: Listen, holder: str, after_death: bool) -> str:
+    def _port_taken(
+        service: Service, listen: Listen, holder: ProcessInfo | None, after_death: bool
+    ) -> str:
+        """What to say when ``service``'s port is taken by ``holder`` (None: unknown)."""
         logger.info("port %s of %s is taken", listen.port, service.name)
-        template = PORT_TAKEN_AFTER_DEATH if after_death else PORT_TAKEN
+        if holder is None:
+            named = _text(HOLDER_UNKNOWN)
+        else:
+            named = _text(HOLDER, pid=holder.pid, command=holder.command)
+        if after_death:
+            template = PORT_TAKEN_AFTER_DEATH
+        else:
+            template = PORT_TAKEN if holder is not None else PORT_TAKEN_UNKNOWN
         return _text(
             template,
             port=listen.port,
             what=listen.what,
             label=service.label,
-            holder=holder,
+            holder=named,
             setting=listen.setting,
         )
 

@@ -449,7 +449,7 @@ def test_a_service_whose_port_was_taken_meanwhile_is_not_restarted_blindly(lab: 
     assert (
         f"  ! Rasa s’est arrêté et son port {lab.rasa_port} est maintenant pris par le "
         f"processus {other} ({python} -m http.server {lab.rasa_port} --bind 127.0.0.1){NBSP}: "
-        "Vigie s’arrête."
+        "Vigie s’arrête. Libérez ce port, ou choisissez-en un autre avec RASA_PORT dans .env."
     ) in run.out
     assert "redémarrage" not in run.out
     assert all(gone(pid) for pid in children) and holders(lab.rasa_port) == [other]
@@ -540,3 +540,25 @@ def test_a_service_dying_again_and_again_stops_vigie_with_code_1(lab: Lab) -> No
     assert run.out.count(f"  ! Rasa s’est arrêté{NBSP}; redémarrage…") == 5
     assert f"  ! Rasa s’est arrêté 6 fois{NBSP}: Vigie s’arrête." in run.out
     assert not holders(lab.actions_port)
+
+
+def test_a_holder_that_cannot_be_identified_is_said_so(lab: Lab) -> None:
+    # A listening socket held by no process's descriptor table, as another user's process
+    # looks to us: its only reference travels in a message between two local sockets.
+    listener = socket.create_server(("127.0.0.1", lab.rasa_port))
+    sender, receiver = socket.socketpair()
+    with sender, receiver:
+        socket.send_fds(sender, [b"x"], [listener.fileno()])
+        listener.close()
+        use = port_in_use(lab.rasa_port)
+        assert use is not None and use.holders == []
+
+        run = lab.start()
+
+        assert run.wait_exit() == 1
+        assert run.out == (
+            f"Le port {lab.rasa_port} (Rasa) est déjà pris par un processus qui n’a pas pu être "
+            "identifié (sans doute celui d’un autre utilisateur). Libérez ce port, ou "
+            "choisissez-en un autre avec RASA_PORT dans .env.\n"
+        )
+    assert_clean(run)
