@@ -487,7 +487,10 @@ async def test_make_run_checks_the_webhook_port_before_starting_anything(
         database_url=f"sqlite+aiosqlite:///{lab.tmp / 'vigie.db'}",
     )
 
-    assert await supervisor.run(settings) == 1
+    try:
+        assert await supervisor.run(settings) == 1
+    finally:  # what building Rasa's command wrote, as `make run` does
+        (ROOT / "var" / "run" / f"endpoints-{settings.actions_port}.yml").unlink(missing_ok=True)
 
     assert capsys.readouterr().out == (
         f"Le port {lab.rasa_port} (webhook Telegram) est déjà pris par le processus "
