@@ -13,6 +13,7 @@ in a terminal).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import sys
@@ -129,7 +130,10 @@ def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
 
     def read() -> None:
         while True:
-            line = stdin.readline()
+            try:
+                line = stdin.readline()
+            except (OSError, ValueError):  # the terminal is gone (a closed window: EIO)
+                line = ""
             loop.call_soon_threadsafe(queue.put_nowait, line)
             if not line:
                 return
@@ -258,6 +262,7 @@ async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.
             if not line or not await conversation.handle(line):
                 break
     finally:
-        out.write(html_to_plain(texts.fill(texts.TERMINAL_BYE, {})) + "\n")
+        with contextlib.suppress(OSError):  # the terminal may be gone (closed, or a dead pipe)
+            out.write(html_to_plain(texts.fill(texts.TERMINAL_BYE, {})) + "\n")
         await conversation.aclose()
         await services.aclose()
