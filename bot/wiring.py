@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.pipeline import Pipeline, Prepare
 from vigie.conversation.rasa_client import RasaClient
+from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
@@ -38,6 +39,7 @@ class Services:
     engine: AsyncEngine
     inbox: Inbox
     turns: TurnLog
+    trackers: TrackerEvents
     http: aiohttp.ClientSession
     rasa: RasaClient
     directory: Directory
@@ -71,6 +73,7 @@ class Services:
             engine=engine,
             inbox=Inbox(sessionmaker),
             turns=TurnLog(sessionmaker),
+            trackers=TrackerEvents(sessionmaker),
             http=http,
             rasa=rasa,
             directory=Directory(sessionmaker),
@@ -124,6 +127,7 @@ class FrontEnd:
             delivery=delivery,
             after_turn=dispatcher.kick,  # the actions may have opened a ticket
             prepare=prepare,
+            trackers=services.trackers,
         )
         desk = Desk(
             directory=services.directory,
