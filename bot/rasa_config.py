@@ -56,22 +56,18 @@ class TrackerStoreConfig:
     sqlite_path: Path | None = None
 
     def yaml(self) -> str:
-        """The section as YAML for Rasa's endpoints file (strings quoted, except the password
-        reference: Rasa expands ``${VAR}`` in plain scalars only)."""
+        """The section as YAML for Rasa's endpoints file: every value quoted (nothing in it is
+        expanded) but the password's reference, which Rasa expands in plain scalars only."""
         lines = ["tracker_store:"]
         for key, value in self.section.items():
             if isinstance(value, Mapping):
                 lines.append(f"  {key}:")
-                lines.extend(f"    {k}: {_scalar(v)}" for k, v in value.items())
+                lines.extend(f"    {k}: {json.dumps(v)}" for k, v in value.items())
+            elif key == "password":
+                lines.append(f"  {key}: {PASSWORD_REFERENCE}")
             else:
-                lines.append(f"  {key}: {_scalar(value)}")
+                lines.append(f"  {key}: {json.dumps(value)}")  # YAML 1.2 double-quoted or int
         return "\n".join(lines) + "\n"
-
-
-def _scalar(value: Scalar) -> str:
-    if value == PASSWORD_REFERENCE or isinstance(value, int):
-        return str(value)
-    return json.dumps(value)  # a YAML 1.2 double-quoted scalar: nothing in it is expanded
 
 
 def tracker_store_config(database_url: str) -> TrackerStoreConfig | None:
