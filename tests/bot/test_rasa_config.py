@@ -141,7 +141,7 @@ def test_rasa_reads_the_postgresql_settings(postgres_url: str, tmp_path: Path) -
 def test_rasa_waits_for_vigies_writes_on_sqlite(tmp_path: Path) -> None:
     """A write of Vigie held longer than sqlite3's default 5 s timeout does not make Rasa's
     save fail with « database is locked »: Rasa waits for it."""
-    path = tmp_path / "vigie.db"
+    path = tmp_path / "données partagées" / "vigie.db"  # quoted, created, read back by Rasa
     url = f"sqlite+aiosqlite:///{path}"
     assert run_rasa_store(url, tmp_path)["connect"]["timeout"] == SQLITE_TIMEOUT_SECONDS
     argv, env = rasa_store_command(
