@@ -49,6 +49,7 @@ from bot.processes import (
     process_info,
     stop_processes,
 )
+from bot.rasa_config import prepare_sqlite_file, tracker_store_config
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import ROOT, Settings
 from vigie.core.typography import french_typography
@@ -270,13 +271,18 @@ class Service:
 
 
 def write_endpoints(settings: Settings, directory: Path) -> Path:
-    """Rasa's endpoints file pointing at the configured action server port."""
+    """Rasa's endpoints file: the action server at the configured port, and Rasa's trackers
+    in Vigie's database (``bot/rasa_config.py``; the password is only referenced, by a
+    variable :func:`rasa_service` gives Rasa). A SQLite file is created in WAL mode first."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"endpoints-{settings.actions_port}.yml"
-    path.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n',
-        encoding="utf-8",
-    )
+    text = f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
+    tracker_store = tracker_store_config(settings.database_url)
+    if tracker_store is not None:
+        if tracker_store.sqlite_path is not None:
+            prepare_sqlite_file(ROOT / tracker_store.sqlite_path)  # Rasa runs in ROOT
+        text += tracker_store.yaml()
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -305,6 +311,9 @@ def rasa_service(settings: Settings, log_dir: Path) -> Service:
         "LOG_LEVEL": "INFO",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
+    tracker_store = tracker_store_config(settings.database_url)
+    if tracker_store is not None:
+        env.update(tracker_store.env)  # the database password, referenced by the file
     return Service(
         "rasa",
         "Rasa (compréhension du français)",

@@ -15,6 +15,7 @@ from vigie.conversation.inbox import Inbox
 from vigie.conversation.outages import Outages
 from vigie.conversation.pipeline import Pipeline, Prepare
 from vigie.conversation.rasa_client import RasaClient
+from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
@@ -40,6 +41,7 @@ class Services:
     inbox: Inbox
     turns: TurnLog
     outages: Outages
+    trackers: TrackerEvents
     http: aiohttp.ClientSession
     rasa: RasaClient
     directory: Directory
@@ -74,6 +76,7 @@ class Services:
             inbox=Inbox(sessionmaker),
             turns=TurnLog(sessionmaker),
             outages=Outages(sessionmaker),
+            trackers=TrackerEvents(sessionmaker),
             http=http,
             rasa=rasa,
             directory=Directory(sessionmaker),
@@ -128,6 +131,7 @@ class FrontEnd:
             delivery=delivery,
             after_turn=dispatcher.kick,  # the actions may have opened a ticket
             prepare=prepare,
+            trackers=services.trackers,
         )
         desk = Desk(
             directory=services.directory,

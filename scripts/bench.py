@@ -26,6 +26,7 @@ from pathlib import Path
 
 import aiohttp
 import yaml
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -194,11 +195,13 @@ def peak_memory_mb(pid: int) -> float:
 
 async def run(seconds: float, database_url: str | None) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-"))
+    database_url = database_url or f"sqlite+aiosqlite:///{work / 'vigie.db'}"
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         rasa_port=free_port(),
         actions_port=free_port(),
         rasa_enable_api=True,
+        database_url=database_url,  # Rasa's trackers too
     )
     services: list[Service] = [actions_service(settings, work), rasa_service(settings, work)]
     fake = FakeTelegram()
@@ -216,7 +219,7 @@ async def run(seconds: float, database_url: str | None) -> dict[str, object]:
                 "TELEGRAM_BASE_URL": fake.base_url,
                 "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
                 "TELEGRAM_MODE": "polling",
-                "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{work / 'vigie.db'}",
+                "DATABASE_URL": database_url,
                 "RASA_URL": rasa_url,
                 "PSEUDONYM_SECRET": "bench-secret",
             }
@@ -260,7 +263,7 @@ async def run(seconds: float, database_url: str | None) -> dict[str, object]:
             expected = sum(len(fake.messages_to(u.id)) for u in telegram.users.values())
             return {
                 "seconds_per_scenario": seconds,
-                "database": "postgresql" if database_url else "sqlite",
+                "database": make_url(database_url).get_backend_name(),
                 "figures": figures,
                 "peak_memory_mib": memory,
                 "replies_received": expected,

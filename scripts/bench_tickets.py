@@ -246,6 +246,7 @@ async def bench_stack(
         _env_file=None,  # type: ignore[call-arg]
         rasa_port=free_port(),
         actions_port=free_port(),
+        database_url=database_url,  # Rasa's trackers too
     )
     services: list[Service] = [actions_service(ports, log_dir), rasa_service(ports, log_dir)]
     fake = FakeTelegram()

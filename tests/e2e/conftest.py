@@ -62,16 +62,18 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Start the real Rasa server and action server, as the supervisor does."""
+    """Start the real Rasa server and action server, as the supervisor does (Rasa keeps its
+    trackers in the session's database)."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'stack.db'}"
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         rasa_port=free_port(),
         actions_port=free_port(),
+        database_url=database_url,  # Rasa's trackers too (its SQL tracker store)
     )
     log_dir = tmp_path_factory.mktemp("logs")
-    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'stack.db'}"
     upgrade(database_url)
     smtp = SmtpSink()
     smtp.start()

@@ -30,6 +30,7 @@ from vigie.conversation.inbox import Inbox
 from vigie.conversation.models import InboxItem
 from vigie.conversation.outages import RASA, Outages
 from vigie.conversation.rasa_client import RasaClient, RasaUnavailable
+from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_tasks
 from vigie.core.files import MAX_FILE_BYTES, MEGABYTE
@@ -106,6 +107,7 @@ class Pipeline:
         delivery: Delivery,
         after_turn: Callable[[], None] | None = None,
         prepare: Prepare | None = None,
+        trackers: TrackerEvents | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._settings = settings
@@ -118,6 +120,7 @@ class Pipeline:
         self._delivery = delivery
         self._after_turn = after_turn  # called once Rasa has answered (actions may have written)
         self._prepare = prepare  # e-mail files: downloaded and taken in by the front end
+        self._trackers = trackers  # Rasa's tracker events, purged like the turns
         self._secret = settings.pseudonym_secret.get_secret_value().encode()
         self._contacts = settings.contacts()
         self._max_mail_mb = MAX_FILE_BYTES // MEGABYTE
@@ -423,12 +426,19 @@ class Pipeline:
         await self.recover()
 
     async def purge_expired(self) -> None:
-        """Delete turns and handled inbox items older than the retention period."""
+        """Delete turns, handled inbox items and Rasa's tracker events older than the
+        retention period."""
         before = self._clock.now() - timedelta(days=self._settings.retention_days)
         turns = await self._turns.purge_older_than(before)
         items = await self._inbox.purge_done_before(before)
-        if turns or items:
-            logger.info("Retention: %s turns and %s inbox items deleted", turns, items)
+        events = await self._trackers.purge_older_than(before) if self._trackers else 0
+        if turns or items or events:
+            logger.info(
+                "Retention: %s turns, %s inbox items and %s tracker events deleted",
+                turns,
+                items,
+                events,
+            )
 
     async def idle(self, timeout: float = 30.0) -> None:
         """Wait until no worker and no sweep of notices runs (for the terminal chat and tests)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from vigie.conversation import models as conversation_models
+from vigie.conversation.trackers import RASA_TABLES
 from vigie.db.base import Base
 from vigie.outbox import models as outbox_models
 from vigie.people import models as people_models
@@ -23,3 +24,9 @@ FEATURE_MODELS = (
 def metadata() -> MetaData:
     """The metadata holding every table (the feature modules above are imported)."""
     return Base.metadata
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's filter of the names it reflects from a database: Rasa's tables (its tracker
+    store's, ``vigie/conversation/trackers.py``) are never compared, created or dropped."""
+    return not (type_ == "table" and name in RASA_TABLES)

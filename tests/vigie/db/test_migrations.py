@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from vigie.db.base import Base
 from vigie.db.engine import alembic_config, create_engine, downgrade, upgrade
+from vigie.db.schema import include_name
 
 
 def revisions() -> list[Script]:
@@ -79,7 +80,12 @@ async def test_models_match_migrations(db_url: str) -> None:
 
     def diff(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": include_name,  # Rasa's tables, as env.py does
+            },
         )
         return list(compare_metadata(context, Base.metadata))
 

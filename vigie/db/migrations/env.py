@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from vigie.db.base import UTCDateTime
 from vigie.db.engine import URL_ATTRIBUTE, ensure_sqlite_directory
-from vigie.db.schema import metadata
+from vigie.db.schema import include_name, metadata
 
 config = context.config
 target_metadata = metadata()
@@ -54,6 +54,7 @@ def run_migrations_offline() -> None:
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,  # Rasa's tables are Rasa's
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -66,6 +67,7 @@ def _run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,  # Rasa's tables are Rasa's
     )
     with context.begin_transaction():
         context.run_migrations()
