@@ -72,6 +72,7 @@ LISTENING = "Vigie écoute Telegram. Ctrl-C pour arrêter."
 LOCAL_CHAT = "Aucun TELEGRAM_BOT_TOKEN : conversation locale dans ce terminal.\n"
 STOPPING = "Arrêt de Vigie…"
 KNOWLEDGE_INVALID = "La base de connaissances est invalide, Vigie ne démarre pas : {error}"
+DATABASE_URL_INVALID = "DATABASE_URL ne convient pas à Rasa, Vigie ne démarre pas : {error}"
 START_FAILED = "Vigie n’a pas pu démarrer : {error}"
 SERVICE_DIED = "{label} s’est arrêté ; redémarrage…"
 GAVE_UP = "{label} s’est arrêté {count} fois : Vigie s’arrête. Voyez ce qui ne va pas dans {log}."
@@ -729,8 +730,13 @@ async def run(settings: Settings) -> int:
         from bot.terminal import chat as terminal_chat
 
         chat = functools.partial(terminal_chat, settings)
+    try:
+        services = vigie_services(settings, log_dir)
+    except ValueError as exc:  # a DATABASE_URL Rasa's tracker store cannot take
+        say(out, _text(DATABASE_URL_INVALID, error=exc))
+        return 1
     return await supervise(
-        vigie_services(settings, log_dir),
+        services,
         log_dir=log_dir,
         run_dir=ROOT / "var" / "run",
         out=out,
