@@ -331,6 +331,8 @@ class FormOutcome:
     """The ticket carries the answers given before the restart."""
     reference: str = ""
     stuck_at: str = ""
+    replies_after_restart: list[str] = field(default_factory=list)
+    """The beginning of each reply to the first answer given after the restart."""
 
 
 @dataclass
@@ -352,8 +354,12 @@ class ChaosReport:
     other_texts: int = 0
     other_samples: list[str] = field(default_factory=list)
     pending_at_healthy: int = 0
+    """Messages sent before Rasa was healthy again and not answered by then."""
+    pending_never_answered: int = 0
     recovery_s: float | None = None
-    """From Rasa healthy again to the last pending answer delivered (None: some never were)."""
+    """From Rasa healthy again to the last pending answer delivered (of those delivered)."""
+    lost_messages: list[dict[str, Any]] = field(default_factory=list)
+    """Each lost message: chat, question, when it was sent (seconds from the first send)."""
     rasa_down_s: float = 0.0
     """From Rasa stopped to Rasa healthy again."""
     random_kills: int = 0
@@ -386,8 +392,13 @@ def floor_failures(report: ChaosReport) -> list[str]:
             f"{report.sent_while_rasa_down} messages sent while Rasa was down without a degraded "
             "reply within 2 s"
         )
-    if report.recovery_s is None or report.recovery_s > 30.0:
+    if report.recovery_s is not None and report.recovery_s > 30.0:
         failures.append(f"recovery {report.recovery_s} s (floor: 30 s)")
+    if report.pending_never_answered:
+        failures.append(
+            f"{report.pending_never_answered} of {report.pending_at_healthy} answers pending "
+            "when Rasa was healthy again never delivered"
+        )
     if report.forms_with_earlier_answers < report.forms:
         failures.append(
             f"{report.forms - report.forms_with_earlier_answers} of {report.forms} interrupted "
@@ -419,7 +430,8 @@ def table(report: ChaosReport) -> str:
         ("Rasa down (stop → healthy)", _seconds(report.rasa_down_s)),
         (
             "recovery (healthy → last answer)",
-            f"{_seconds(report.recovery_s)} ({report.pending_at_healthy} pending at healthy)",
+            f"{_seconds(report.recovery_s)} ({report.pending_at_healthy} pending at healthy, "
+            f"{report.pending_never_answered} never answered)",
         ),
         ("other texts", str(report.other_texts)),
         (
@@ -663,8 +675,12 @@ class Chaos:
         if not outcome.opened:
             return
         timeout = self.config.step_timeout_s
+        seen = cursor[0]
         self.fake.send_text(user, "tout le service")
         care = await self.until(user.id, cursor, "Les soins peuvent-ils continuer", timeout)
+        outcome.replies_after_restart = [
+            (m.get("plain_text") or "")[:80] for m in self.fake.messages_to(user.id)[seen:]
+        ]
         if care is None or "Avec difficulté" not in _buttons(care):
             outcome.stuck_at = "Les soins peuvent-ils continuer (after the restart)"
             return
@@ -800,6 +816,7 @@ class Chaos:
         report.sent = len(self.sends)
         order = {(chat, index): n for n, (chat, index, _) in enumerate(self.sends)}
         healthy, stopped = self.rasa_healthy_at, self.rasa_stopped_at
+        first_sent = self.sends[0][2] if self.sends else 0.0
         last_pending_answer = 0.0
         pending_unanswered = 0
         for chat, items in answers.items():
@@ -831,6 +848,10 @@ class Chaos:
                 count = counts.get(index, 0)
                 report.answered_once += count == 1
                 report.lost += count == 0
+                if count == 0:
+                    report.lost_messages.append(
+                        {"chat": chat, "question": index, "sent_s": round(at - first_sent, 1)}
+                    )
                 report.duplicated += count > 1
                 if healthy is not None and at < healthy:
                     answered = first_answer.get(index)
@@ -840,42 +861,68 @@ class Chaos:
                     elif answered >= healthy:
                         report.pending_at_healthy += 1
                         last_pending_answer = max(last_pending_answer, answered)
-            # Degraded notices: each message sent while Rasa was down takes the first notice
-            # of its chat not taken yet, sent after it.
-            if stopped is None or healthy is None:
-                continue
-            notices = [
-                record["time"]
-                for index, record in items
-                if index is None and (record.get("plain_text") or "").strip() == self.degraded
-            ]
-            taken = 0
-            for sent_chat, index, at in self.sends:
-                if sent_chat != chat or not stopped <= at <= healthy:
-                    continue
-                report.sent_while_rasa_down += 1
-                while taken < len(notices) and notices[taken] < at:
-                    taken += 1
-                answered = first_answer.get(index)
-                if taken < len(notices):
-                    delay = notices[taken] - at
-                    taken += 1
-                elif answered is not None:
-                    delay = answered - at
-                else:
-                    report.missing_notices += 1
-                    continue
-                if answered is not None:
-                    delay = min(delay, answered - at)
-                report.max_notice_delay_s = max(report.max_notice_delay_s or 0.0, delay)
-                report.notified_within_2s += delay <= 2.0
+            if stopped is not None and healthy is not None:
+                self.match_notices(chat, items, first_answer, stopped, healthy)
         if healthy is not None and stopped is not None:
             report.rasa_down_s = round(healthy - stopped, 1)
-            report.recovery_s = (
-                None if pending_unanswered else round(max(0.0, last_pending_answer - healthy), 1)
-            )
+            report.pending_never_answered = pending_unanswered
+            if report.pending_at_healthy > pending_unanswered:
+                report.recovery_s = round(max(0.0, last_pending_answer - healthy), 1)
         if report.max_notice_delay_s is not None:
             report.max_notice_delay_s = round(report.max_notice_delay_s, 1)
+
+    def match_notices(
+        self,
+        chat: int,
+        items: list[tuple[int | None, JSONDict]],
+        first_answer: dict[int, float],
+        stopped: float,
+        healthy: float,
+    ) -> None:
+        """Degraded notices of a chat matched with its messages sent while Rasa was down.
+
+        A notice does not name its message: a message takes first a notice not taken yet
+        within 2 s after it (a chat writes every few seconds, so these windows do not
+        overlap), or its own answer within 2 s; a message left without either then takes
+        the first notice not taken yet after it, for the delay, or is never notified.
+        """
+        report = self.report
+        notices = [
+            record["time"]
+            for index, record in items
+            if index is None and (record.get("plain_text") or "").strip() == self.degraded
+        ]
+        taken = [False] * len(notices)
+        late: list[tuple[int, float]] = []
+        for sent_chat, index, at in self.sends:
+            if sent_chat != chat or not stopped <= at <= healthy:
+                continue
+            report.sent_while_rasa_down += 1
+            answered = first_answer.get(index)
+            found = next(
+                (n for n, t in enumerate(notices) if not taken[n] and at <= t <= at + 2.0), None
+            )
+            if found is not None:
+                taken[found] = True
+                delay = notices[found] - at
+            elif answered is not None and answered - at <= 2.0:
+                delay = answered - at
+            else:
+                late.append((index, at))
+                continue
+            report.notified_within_2s += 1
+            report.max_notice_delay_s = max(report.max_notice_delay_s or 0.0, delay)
+        for index, at in late:
+            found = next((n for n, t in enumerate(notices) if not taken[n] and t >= at), None)
+            answered = first_answer.get(index)
+            delays = [answered - at] if answered is not None else []
+            if found is not None:
+                taken[found] = True
+                delays.append(notices[found] - at)
+            if not delays:
+                report.missing_notices += 1
+                continue
+            report.max_notice_delay_s = max(report.max_notice_delay_s or 0.0, min(delays))
 
     async def run(self) -> ChaosReport:
         started = time.monotonic()
