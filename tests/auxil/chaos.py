@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -163,10 +164,14 @@ class ChaosTelegram(FakeTelegram):
         super().__post_init__()
         self.polls = 0
         self.on_confirm: Callable[[list[int]], None] | None = None
+        self.poll_log: list[dict[str, Any]] = []
+        """Each getUpdates call: when it came and ended, its offset, the updates returned."""
 
     async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
         self.polls += 1
         offset = int(params.get("offset") or 0)
+        entry: dict[str, Any] = {"at": time.time(), "offset": offset}
+        self.poll_log.append(entry)
         hook = self.on_confirm
         if hook is not None and offset > 0 and not self.webhook_url:
             confirmed = [u["update_id"] for u in self._pending if u["update_id"] < offset]
@@ -175,8 +180,15 @@ class ChaosTelegram(FakeTelegram):
                 self._pending = [u for u in self._pending if u["update_id"] >= offset]
                 self.acknowledged_offset = max(self.acknowledged_offset, offset)
                 hook(confirmed)
+                entry.update(end=time.time(), killed_after_confirming=confirmed)
                 return []
-        return await super()._get_updates(params)
+        try:
+            updates = await super()._get_updates(params)
+        except Exception as exc:
+            entry.update(end=time.time(), error=str(exc)[:80])
+            raise
+        entry.update(end=time.time(), returned=[u["update_id"] for u in updates])
+        return updates
 
 
 # --------------------------------------------------------------------------- processes
@@ -498,8 +510,27 @@ class Chaos:
         self.sends: list[tuple[int, int, float]] = []
         self.rasa_stopped_at: float | None = None
         self.rasa_healthy_at: float | None = None
-        self.traffic_done = False
         self.confirm_killed = asyncio.Event()
+        self.events: list[tuple[float, str]] = []
+        """What the harness did, when (wall clock): kills, Rasa stopped and healthy…"""
+
+    def event(self, what: str) -> None:
+        self.events.append((time.time(), what))
+
+    def write_timeline(self) -> None:
+        """The run's timeline next to its logs, to explain its figures."""
+        timeline = {
+            "events": self.events,
+            "sends": self.sends,
+            "polls": self.fake.poll_log,
+            "received": [
+                {"chat": r["chat_id"], "at": r["time"], "text": (r.get("plain_text") or "")[:40]}
+                for r in self.fake.sent
+            ],
+        }
+        path = self.work / "logs" / "timeline.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(timeline, ensure_ascii=False), encoding="utf-8")
 
     def say(self, line: str) -> None:
         if self.out is not None:
@@ -720,6 +751,7 @@ class Chaos:
         assert self.bot is not None
         self.report.confirm_kills += 1
         self.report.updates_confirmed_at_kills += len(confirmed)
+        self.event(f"kill at confirmation of {len(confirmed)} updates")
         self.bot.kill_and_restart()
         self.confirm_killed.set()
 
@@ -734,6 +766,7 @@ class Chaos:
             await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
             await self.bot.wait_polling()
             if kind == "random":
+                self.event("random kill")
                 self.bot.kill_and_restart()
                 self.report.random_kills += 1
                 continue
@@ -742,17 +775,22 @@ class Chaos:
             try:
                 await asyncio.wait_for(self.confirm_killed.wait(), 15.0)
             except TimeoutError:
+                self.event("kill at confirmation not triggered")
                 self.fake.on_confirm = None
                 self.report.confirm_kills_missed += 1
 
     async def outage(self, session: aiohttp.ClientSession) -> None:
         await asyncio.sleep(self.config.outage_at_s)
         self.say("Rasa arrêté")
+        self.event("Rasa stopping")
         await self.stop_rasa()
         self.rasa_stopped_at = time.time()
+        self.event("Rasa stopped")
         await asyncio.sleep(self.config.outage_s)
         self.say("Rasa redémarre")
+        self.event("Rasa starting")
         self.rasa_healthy_at = await self.start_rasa(session)
+        self.event("Rasa healthy")
         self.say(f"Rasa prêt ({self.rasa_healthy_at - self.rasa_stopped_at:.0f} s après l’arrêt)")
 
     async def traffic(self, questions: list[Question]) -> None:
@@ -773,7 +811,6 @@ class Chaos:
             await asyncio.sleep(max(0.0, started + i * period - time.monotonic()))
             self.fake.send_text(user, questions[index].text)
             self.sends.append((user.id, index, time.time()))
-        self.traffic_done = True
 
     def answers(self, questions: list[Question]) -> dict[int, list[tuple[int | None, JSONDict]]]:
         """Per traffic chat, each message received: the question it answers (None: other)."""
@@ -960,6 +997,7 @@ class Chaos:
                 self.analyse(questions)
         finally:
             self.fake.on_confirm = None
+            self.write_timeline()
             await self.stop_stack()
             await self.fake.stop()
         self.report.seconds = round(time.monotonic() - started, 1)
