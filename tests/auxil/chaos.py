@@ -225,9 +225,12 @@ class BotRunner:
         self.process: subprocess.Popen[bytes] | None = None
         self.started_polls = 0
         self.kills = 0
+        self.lives: list[tuple[int, float]] = []
+        """(index in the fake's poll log of its first poll, killed at) of each process."""
 
     def start(self) -> None:
         self.started_polls = self.fake.polls
+        self.lives.append((self.started_polls, float("inf")))
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot", "telegram"],
@@ -244,10 +247,24 @@ class BotRunner:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
             self.kills += 1
+            self.lives[-1] = (self.lives[-1][0], time.time())
 
     def kill_and_restart(self) -> None:
         self.kill()
         self.start()
+
+    def up_since(self, at: float) -> float:
+        """When a bot could first take a message sent at ``at``: then, if a bot was polling,
+        else the first poll of the next bot (infinity if none ever polled)."""
+        for first_poll, killed in self.lives:
+            if first_poll >= len(self.fake.poll_log):
+                continue  # never polled
+            polled = self.fake.poll_log[first_poll]["at"]
+            if polled <= at < killed:
+                return at
+            if polled > at:
+                return float(polled)
+        return float("inf")
 
     def polling(self) -> bool:
         """The current process has called getUpdates at least once since it started."""
@@ -360,6 +377,8 @@ class ChaosReport:
     order_violations: int = 0
     degraded_notices: int = 0
     sent_while_rasa_down: int = 0
+    sent_while_bot_down: int = 0
+    """Of those, sent while no bot was polling (their 2 s run from the next bot's start)."""
     notified_within_2s: int = 0
     missing_notices: int = 0
     max_notice_delay_s: float | None = None
@@ -436,7 +455,8 @@ def table(report: ChaosReport) -> str:
         (
             "sent while Rasa down",
             f"{report.sent_while_rasa_down} (notified within 2 s: {report.notified_within_2s}, "
-            f"never notified: {report.missing_notices})",
+            f"never notified: {report.missing_notices}; {report.sent_while_bot_down} while "
+            "no bot ran)",
         ),
         ("max delay to notice", _seconds(report.max_notice_delay_s)),
         ("Rasa down (stop → healthy)", _seconds(report.rasa_down_s)),
@@ -756,15 +776,28 @@ class Chaos:
         self.confirm_killed.set()
 
     async def kills(self, duration: float) -> None:
-        """The bot SIGKILLed at seeded random moments, half of them when it confirms."""
+        """The bot SIGKILLed at seeded random moments, some when it confirms updates.
+
+        The traffic is cut into as many slots as kills, each kill at a random moment of its
+        slot (in a seeded random order of kinds). A restarted bot takes seconds to start on a
+        busy machine: a kill whose moment comes while the bot is not polling yet happens at
+        a random moment of the next 2 s of the bot's life (not at its very first poll); a
+        kill at confirmation is armed then, and happens at the next confirmation.
+        """
         assert self.bot is not None
         kinds = ["random"] * self.config.random_kills + ["confirm"] * self.config.confirm_kills
         self.rng.shuffle(kinds)
-        moments = sorted(self.rng.uniform(1.0, duration - 1.0) for _ in kinds)
+        slot = duration / max(1, len(kinds))
+        moments = [slot * (n + self.rng.uniform(0.1, 0.9)) for n in range(len(kinds))]
         started = time.monotonic()
         for kind, moment in zip(kinds, moments, strict=True):
             await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
+            late = not self.bot.polling()
             await self.bot.wait_polling()
+            if late:
+                first_poll = self.fake.poll_log[self.bot.started_polls]["at"]
+                kill_at = first_poll + self.rng.uniform(0.0, 2.0)
+                await asyncio.sleep(max(0.0, kill_at - time.time()))
             if kind == "random":
                 self.event("random kill")
                 self.bot.kill_and_restart()
@@ -782,9 +815,11 @@ class Chaos:
     async def outage(self, session: aiohttp.ClientSession) -> None:
         await asyncio.sleep(self.config.outage_at_s)
         self.say("Rasa arrêté")
+        # Down from the stop signal on (a message Rasa still answers meanwhile is answered
+        # within 2 s, which the figures count as a reply in time).
+        self.rasa_stopped_at = time.time()
         self.event("Rasa stopping")
         await self.stop_rasa()
-        self.rasa_stopped_at = time.time()
         self.event("Rasa stopped")
         await asyncio.sleep(self.config.outage_s)
         self.say("Rasa redémarre")
@@ -921,7 +956,9 @@ class Chaos:
         A notice does not name its message: a message takes first a notice not taken yet
         within 2 s after it (a chat writes every few seconds, so these windows do not
         overlap), or its own answer within 2 s; a message left without either then takes
-        the first notice not taken yet after it, for the delay, or is never notified.
+        the first notice not taken yet after it, for the delay, or is never notified. The
+        2 s run from the message, or, when no bot was running then (killed, restarting),
+        from the first poll of the next bot.
         """
         report = self.report
         notices = [
@@ -936,26 +973,30 @@ class Chaos:
                 continue
             report.sent_while_rasa_down += 1
             answered = first_answer.get(index)
+            ready = self.bot.up_since(at) if self.bot is not None else at
+            ready = at if ready == float("inf") else ready
+            report.sent_while_bot_down += ready > at
             found = next(
-                (n for n, t in enumerate(notices) if not taken[n] and at <= t <= at + 2.0), None
+                (n for n, t in enumerate(notices) if not taken[n] and at <= t <= ready + 2.0),
+                None,
             )
             if found is not None:
                 taken[found] = True
-                delay = notices[found] - at
-            elif answered is not None and answered - at <= 2.0:
-                delay = answered - at
+                delay = max(0.0, notices[found] - ready)
+            elif answered is not None and answered - ready <= 2.0:
+                delay = max(0.0, answered - ready)
             else:
-                late.append((index, at))
+                late.append((index, ready))
                 continue
             report.notified_within_2s += 1
             report.max_notice_delay_s = max(report.max_notice_delay_s or 0.0, delay)
-        for index, at in late:
-            found = next((n for n, t in enumerate(notices) if not taken[n] and t >= at), None)
+        for index, ready in late:
+            found = next((n for n, t in enumerate(notices) if not taken[n] and t >= ready), None)
             answered = first_answer.get(index)
-            delays = [answered - at] if answered is not None else []
+            delays = [answered - ready] if answered is not None else []
             if found is not None:
                 taken[found] = True
-                delays.append(notices[found] - at)
+                delays.append(notices[found] - ready)
             if not delays:
                 report.missing_notices += 1
                 continue
