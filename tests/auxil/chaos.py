@@ -396,6 +396,10 @@ class ChaosReport:
     random_kills: int = 0
     confirm_kills: int = 0
     confirm_kills_missed: int = 0
+    last_kill_s: float = 0.0
+    """When the last kill came, from the start of the traffic."""
+    traffic_s: float = 0.0
+    """How long the traffic lasted."""
     updates_confirmed_at_kills: int = 0
     forms: int = 0
     forms_opened: int = 0
@@ -470,7 +474,8 @@ def table(report: ChaosReport) -> str:
             "kills",
             f"{report.random_kills} random, {report.confirm_kills} at confirmation "
             f"({report.updates_confirmed_at_kills} updates confirmed then; "
-            f"{report.confirm_kills_missed} not triggered)",
+            f"{report.confirm_kills_missed} not triggered); last one {report.last_kill_s:.0f} s "
+            f"into the traffic of {report.traffic_s:.0f} s",
         ),
         (
             "interrupted forms",
@@ -532,6 +537,7 @@ class Chaos:
         self.rasa_healthy_at: float | None = None
         self.confirm_killed = asyncio.Event()
         self.events: list[tuple[float, str]] = []
+        self.kills_started = time.monotonic()
         """What the harness did, when (wall clock): kills, Rasa stopped and healthy…"""
 
     def event(self, what: str) -> None:
@@ -772,6 +778,7 @@ class Chaos:
         self.report.confirm_kills += 1
         self.report.updates_confirmed_at_kills += len(confirmed)
         self.event(f"kill at confirmation of {len(confirmed)} updates")
+        self.report.last_kill_s = round(time.monotonic() - self.kills_started, 1)
         self.bot.kill_and_restart()
         self.confirm_killed.set()
 
@@ -780,25 +787,28 @@ class Chaos:
 
         The traffic is cut into as many slots as kills, each kill at a random moment of its
         slot (in a seeded random order of kinds). A restarted bot takes seconds to start on a
-        busy machine: a kill whose moment comes while the bot is not polling yet happens at
-        a random moment of the next 2 s of the bot's life (not at its very first poll); a
-        kill at confirmation is armed then, and happens at the next confirmation.
+        busy machine: a random kill whose moment comes while the bot is not polling yet
+        happens at a random moment of the next 2 s of the bot's life (not at its very first
+        poll); a kill at confirmation is armed as soon as the bot polls, and happens at its
+        next confirmation (not triggered within 15 s: counted apart). Kills that restarts
+        delayed past the traffic go on during the drain (see ``last_kill_s``).
         """
         assert self.bot is not None
         kinds = ["random"] * self.config.random_kills + ["confirm"] * self.config.confirm_kills
         self.rng.shuffle(kinds)
         slot = duration / max(1, len(kinds))
         moments = [slot * (n + self.rng.uniform(0.1, 0.9)) for n in range(len(kinds))]
-        started = time.monotonic()
+        started = self.kills_started = time.monotonic()
         for kind, moment in zip(kinds, moments, strict=True):
             await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
             late = not self.bot.polling()
             await self.bot.wait_polling()
-            if late:
+            if late and kind == "random":
                 first_poll = self.fake.poll_log[self.bot.started_polls]["at"]
                 kill_at = first_poll + self.rng.uniform(0.0, 2.0)
                 await asyncio.sleep(max(0.0, kill_at - time.time()))
             if kind == "random":
+                self.report.last_kill_s = round(time.monotonic() - started, 1)
                 self.event("random kill")
                 self.bot.kill_and_restart()
                 self.report.random_kills += 1
@@ -846,6 +856,7 @@ class Chaos:
             await asyncio.sleep(max(0.0, started + i * period - time.monotonic()))
             self.fake.send_text(user, questions[index].text)
             self.sends.append((user.id, index, time.time()))
+        self.report.traffic_s = round(time.monotonic() - started, 1)
 
     def answers(self, questions: list[Question]) -> dict[int, list[tuple[int | None, JSONDict]]]:
         """Per traffic chat, each message received: the question it answers (None: other)."""
