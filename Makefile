@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run train test lint eval bench validate clean
+.PHONY: help setup run train test lint eval bench chaos validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench: setup $(MODEL) ## End-to-end latency and throughput, ticket notification 
 	@$(PY) scripts/bench.py
 	@$(PY) scripts/bench_tickets.py
 	@$(PY) scripts/bench_phishing.py
+
+chaos: setup $(MODEL) ## Chaos test: the real stack, the bot SIGKILLed, Rasa stopped, on SQLite and PostgreSQL (CHAOS_ARGS="--short --db sqlite --seed 2")
+	@$(PY) scripts/chaos.py $(CHAOS_ARGS)
 
 clean: ## Remove environments, models and local data
 	rm -rf $(VENV) $(RASA_VENV) models var results
