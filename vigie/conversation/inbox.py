@@ -135,6 +135,23 @@ class Inbox:
         """The claimed notice could not be delivered: a later sweep may try again."""
         await self._update(item_id, degraded_sent=False)
 
+    async def waits_behind_failure(self, item: InboxItem) -> bool:
+        """True when an older pending item of the same chat has already failed (or had its
+        degraded notice): ``item`` waits behind it, as long as it takes."""
+        stmt = (
+            select(InboxItem.id)
+            .where(
+                InboxItem.chat_id == item.chat_id,
+                InboxItem.channel == item.channel,
+                InboxItem.status == PENDING,
+                InboxItem.id < item.id,
+                (InboxItem.attempts > 0) | InboxItem.degraded_sent.is_(True),
+            )
+            .limit(1)
+        )
+        async with self._sessionmaker() as session:
+            return (await session.scalars(stmt)).first() is not None
+
     async def unnotified(self, channel: str, kinds: Iterable[str]) -> list[InboxItem]:
         """Pending items of ``channel`` and of these kinds that have had no degraded notice,
         oldest first."""

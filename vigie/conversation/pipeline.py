@@ -5,8 +5,10 @@ chat are handled strictly in order; an item is marked done only once its reply i
 When Rasa does not answer, the user gets a degraded reply at once and the real answer later:
 whether Rasa is down is kept in the database (``outages``), so every message that waits gets its
 notice, also after a restart of the process and for the messages that arrived before the first
-failed call (a message received during an outage gets it unless answered within a second); a
-notice is claimed in the inbox before it is sent, so it is sent at most once.
+failed call. A message received during an outage, or behind a message of its chat that failed
+already, gets it unless answered within a second (Rasa may be back before the end of the
+outage is recorded; the backlog may go fast). A notice is claimed in the inbox before it is
+sent, so it is sent at most once.
 A suspicious e-mail arrives already taken in by ``vigie/phishing/intake.py`` (kind "email"): only its
 report's intent payload is stored and sent to Rasa, unredacted and without a length check.
 An e-mail file (kind "email_file") is stored first with what is needed to fetch it (its
@@ -52,8 +54,9 @@ EMAIL_FILE_KIND = "email_file"
 EMAIL_FAILED_KIND = "email_failed"
 # What waits for Rasa, and so gets the degraded notice while Rasa is down.
 WAITING_KINDS = RASA_KINDS | {EMAIL_FILE_KIND}
-# A message received while Rasa is known down gets its notice unless it is answered within
-# this delay: Rasa may be back before the outage's end is recorded (at the first success).
+# A message received while Rasa is known down, or behind a failed message of its chat, gets its
+# notice unless it is answered within this delay: Rasa may be back before the outage's end is
+# recorded (at the first success), and a short backlog may be answered at once.
 NOTICE_DELAY_SECONDS = 1.0
 # The user id of a message made for a stored item, known by its pseudonymous sender only.
 UNKNOWN_USER = 0
@@ -180,8 +183,8 @@ class Pipeline:
                 incoming.chat_id,
                 [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
             )
-        if await self._outages.is_down(RASA):
-            self._notify_later(item)
+        if await self._outages.is_down(RASA) or await self._inbox.waits_behind_failure(item):
+            self._notify_later(item)  # it waits: told so, unless answered within a second
         self.kick(incoming.chat_id)
 
     async def _store_answered(

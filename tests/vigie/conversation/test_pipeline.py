@@ -67,10 +67,13 @@ async def setup(db_url: str) -> AsyncIterator[tuple[Pipeline, Collected, Inbox]]
 
 @contextlib.asynccontextmanager
 async def running_pipeline(
-    db_url: str, prepare: Prepare | None = None, rasa_url: str | None = None
+    db_url: str,
+    prepare: Prepare | None = None,
+    rasa_url: str | None = None,
+    rasa_timeout: float = 1.0,
 ) -> AsyncIterator[Running]:
     """The pipeline of :func:`setup`, with ``prepare`` as its preparer of e-mail files (and
-    Rasa at ``rasa_url``, with a 1 s timeout, when given)."""
+    Rasa at ``rasa_url``, with ``rasa_timeout``, when given)."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=db_url,
@@ -92,7 +95,9 @@ async def running_pipeline(
             inbox=inbox,
             turns=TurnLog(sessionmaker),
             outages=Outages(sessionmaker),
-            rasa=RasaClient(http, settings.rasa_url, timeout=1 if rasa_url else 2, retries=0),
+            rasa=RasaClient(
+                http, settings.rasa_url, timeout=rasa_timeout if rasa_url else 2, retries=0
+            ),
             delivery=collected,
             prepare=prepare,
         )
@@ -368,3 +373,27 @@ async def test_outages_keep_their_start_and_end_once(db_url: str) -> None:
         assert await outages.down_since("rasa") == since
         assert await outages.mark_up("rasa") and not await outages.is_down("rasa")
         assert not await outages.mark_up("rasa")
+
+
+async def test_a_message_behind_a_failed_one_is_warned_within_a_second(db_url: str) -> None:
+    """The outage is not (or no longer) recorded, but the chat's older message already failed
+    and is still pending: a new message waits behind it, and is told so without waiting for
+    Rasa's timeout (5 s here)."""
+    async with (
+        hanging_server() as url,
+        running_pipeline(db_url, rasa_url=url, rasa_timeout=5.0) as running,
+    ):
+        older = await running.inbox.add(
+            channel="telegram", chat_id=61, sender="s", kind="text", text="aide", update_id=61
+        )
+        assert older is not None
+        await running.inbox.record_failure(older.id, "timeout", degraded_sent=True)
+        await running.pipeline.receive(Incoming(61, 610, "text", "vous êtes là ?", update_id=62))
+        started = asyncio.get_running_loop().time()
+        while not running.collected.shown:
+            assert asyncio.get_running_loop().time() - started < 3, "no notice before timeout"
+            await asyncio.sleep(0.05)
+        [(chat_id, notice)] = running.collected.shown
+        assert chat_id == 61 and "enregistré" in notice
+        await running.pipeline.idle(timeout=10)
+        assert len(running.collected.shown) == 1  # the older one had its notice already
