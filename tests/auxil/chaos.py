@@ -58,6 +58,9 @@ DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SECRET = "chaos-secret"
 PROVIDER = "Infogérance Chaos"
 HOTLINE = "01 23 45 67 89"
+# The floor: a message sent while Rasa is down gets a reply within this many seconds of a
+# bot able to answer it.
+NOTICE_WINDOW_S = 2.0
 # Settings that no environment value can bring back to their default None.
 UNSETTABLE = frozenset({"technicians_chat_id"})
 # Words that make each interrupted form's problem its own (no name, no number: nothing that
@@ -254,16 +257,15 @@ class BotRunner:
         self.start()
 
     def up_since(self, at: float) -> float:
-        """When a bot could first take a message sent at ``at``: then, if a bot was polling,
-        else the first poll of the next bot (infinity if none ever polled)."""
+        """When a bot could first answer a message sent at ``at``: then, if the bot polling
+        then lives 2 s more, else the first poll of the next bot that does (a process killed
+        before its 2 s sends nothing; infinity if none ever does)."""
         for first_poll, killed in self.lives:
             if first_poll >= len(self.fake.poll_log):
                 continue  # never polled
-            polled = self.fake.poll_log[first_poll]["at"]
-            if polled <= at < killed:
-                return at
-            if polled > at:
-                return float(polled)
+            start = max(at, float(self.fake.poll_log[first_poll]["at"]))
+            if killed - start >= NOTICE_WINDOW_S:
+                return start
         return float("inf")
 
     def polling(self) -> bool:
@@ -460,7 +462,7 @@ def table(report: ChaosReport) -> str:
             "sent while Rasa down",
             f"{report.sent_while_rasa_down} (notified within 2 s: {report.notified_within_2s}, "
             f"never notified: {report.missing_notices}; {report.sent_while_bot_down} while "
-            "no bot ran)",
+            "no bot could answer)",
         ),
         ("max delay to notice", _seconds(report.max_notice_delay_s)),
         ("Rasa down (stop → healthy)", _seconds(report.rasa_down_s)),
@@ -968,8 +970,8 @@ class Chaos:
         within 2 s after it (a chat writes every few seconds, so these windows do not
         overlap), or its own answer within 2 s; a message left without either then takes
         the first notice not taken yet after it, for the delay, or is never notified. The
-        2 s run from the message, or, when no bot was running then (killed, restarting),
-        from the first poll of the next bot.
+        2 s run from the message, or, when no bot was running then (killed, restarting) or
+        the bot was killed within 2 s, from the first poll of the next bot.
         """
         report = self.report
         notices = [
@@ -988,13 +990,17 @@ class Chaos:
             ready = at if ready == float("inf") else ready
             report.sent_while_bot_down += ready > at
             found = next(
-                (n for n, t in enumerate(notices) if not taken[n] and at <= t <= ready + 2.0),
+                (
+                    n
+                    for n, t in enumerate(notices)
+                    if not taken[n] and at <= t <= ready + NOTICE_WINDOW_S
+                ),
                 None,
             )
             if found is not None:
                 taken[found] = True
                 delay = max(0.0, notices[found] - ready)
-            elif answered is not None and answered - ready <= 2.0:
+            elif answered is not None and answered - ready <= NOTICE_WINDOW_S:
                 delay = max(0.0, answered - ready)
             else:
                 late.append((index, ready))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import ToggleProxy
 from tests.e2e.conftest import HOTLINE, RunningBot, Stack, make_settings
 from tests.e2e.helpers import stays_true
+from vigie.conversation.outages import Outages
 from vigie.core.settings import ROOT
+from vigie.db.engine import create_engine, make_sessionmaker
 from vigie.knowledge.loader import KnowledgeBase
 
 KB = KnowledgeBase.load(ROOT / "knowledge")
@@ -52,8 +56,9 @@ async def test_rasa_down_then_back(
 async def test_a_restarted_bot_knows_rasa_is_down(
     fake: FakeTelegram, stack: Stack, proxy: ToggleProxy, tmp_path: Path
 ) -> None:
-    """The outage is in the database: a bot restarted during it knows it; once Rasa is back, a
-    message answered at once gets no notice, and every message is answered once, in order."""
+    """The outage is in the database: a bot restarted during it knows it; once Rasa is back,
+    its end is recorded within seconds, a new message gets no notice, and every message is
+    answered once, in order."""
     await proxy.down()
     settings = make_settings(fake, proxy.url, tmp_path / "vigie.db", retry_interval_seconds=60)
     first = RunningBot(settings)
@@ -72,8 +77,17 @@ async def test_a_restarted_bot_knows_rasa_is_down(
         [notice] = await fake.wait_for_messages(other.id, 1, timeout=15)
         assert DEGRADED_MARK in notice["plain_text"]
         await proxy.up()
-        # With a 60 s retry period, this message's success ends the outage and wakes the chat
-        # left by the first bot.
+        # With a 60 s retry period, the end of the outage is recorded by the health check
+        # made every second while Rasa is known down, which wakes the chats left waiting.
+        engine = create_engine(settings.database_url)
+        try:
+            outages = Outages(make_sessionmaker(engine))
+            deadline = time.monotonic() + 10
+            while await outages.is_down("rasa"):
+                assert time.monotonic() < deadline, "the end of the outage was not recorded"
+                await asyncio.sleep(0.1)
+        finally:
+            await engine.dispose()
         fake.send_text(other, "mon ecran affiche une rançon")
         others = await fake.wait_for_messages(other.id, 3, timeout=30)
         assert others[1]["plain_text"].startswith(KB.get("lock_screen").title)

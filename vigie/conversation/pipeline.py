@@ -5,10 +5,11 @@ chat are handled strictly in order; an item is marked done only once its reply i
 When Rasa does not answer, the user gets a degraded reply at once and the real answer later:
 whether Rasa is down is kept in the database (``outages``), so every message that waits gets its
 notice, also after a restart of the process and for the messages that arrived before the first
-failed call. A message received during an outage, or behind a message of its chat that failed
-already, gets it unless answered within a second (Rasa may be back before the end of the
-outage is recorded; the backlog may go fast). A notice is claimed in the inbox before it is
-sent, so it is sent at most once.
+failed call. A message received during an outage gets it at once; one received behind a
+message of its chat that failed already, unless answered within a second (the backlog may go
+fast). While Rasa is down its health is checked every second, so that the end of the outage
+is recorded soon after it is back. A notice is claimed in the inbox before it is sent, so it is
+sent at most once.
 A suspicious e-mail arrives already taken in by ``vigie/phishing/intake.py`` (kind "email"): only its
 report's intent payload is stored and sent to Rasa, unredacted and without a length check.
 An e-mail file (kind "email_file") is stored first with what is needed to fetch it (its
@@ -54,10 +55,12 @@ EMAIL_FILE_KIND = "email_file"
 EMAIL_FAILED_KIND = "email_failed"
 # What waits for Rasa, and so gets the degraded notice while Rasa is down.
 WAITING_KINDS = RASA_KINDS | {EMAIL_FILE_KIND}
-# A message received while Rasa is known down, or behind a failed message of its chat, gets its
-# notice unless it is answered within this delay: Rasa may be back before the outage's end is
-# recorded (at the first success), and a short backlog may be answered at once.
+# A message received behind a failed message of its chat (while no outage is recorded) gets its
+# notice unless it is answered within this delay: a short backlog may be answered at once.
 NOTICE_DELAY_SECONDS = 1.0
+# While Rasa is known down, its health is checked this often (not every retry interval), so
+# that the end of the outage is recorded soon after Rasa is back.
+DOWN_PROBE_SECONDS = 1.0
 # The user id of a message made for a stored item, known by its pseudonymous sender only.
 UNKNOWN_USER = 0
 PURGE_INTERVAL_SECONDS = 3600.0
@@ -183,8 +186,10 @@ class Pipeline:
                 incoming.chat_id,
                 [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
             )
-        if await self._outages.is_down(RASA) or await self._inbox.waits_behind_failure(item):
-            self._notify_later(item)  # it waits: told so, unless answered within a second
+        if await self._outages.is_down(RASA):
+            self._notify_later(item, 0.0)  # it waits: told so at once
+        elif await self._inbox.waits_behind_failure(item):
+            self._notify_later(item, NOTICE_DELAY_SECONDS)  # unless the backlog goes fast
         self.kick(incoming.chat_id)
 
     async def _store_answered(
@@ -344,17 +349,19 @@ class Pipeline:
         if not await self._safe_deliver(item.chat_id, [notice]):
             await self._inbox.release_notice(item.id)
 
-    def _notify_later(self, item: InboxItem) -> None:
-        """The notice of ``item``, unless it is answered within :data:`NOTICE_DELAY_SECONDS`."""
+    def _notify_later(self, item: InboxItem, delay: float) -> None:
+        """The notice of ``item`` in a task of its own, unless it is answered within ``delay``
+        seconds (the receiving of updates does not wait for it)."""
         if self._closing:
             return
-        task = asyncio.create_task(self._notify_after_delay(item))
+        task = asyncio.create_task(self._notify_after_delay(item, delay))
         self._notices.add(task)
         task.add_done_callback(self._notices.discard)
 
-    async def _notify_after_delay(self, item: InboxItem) -> None:
+    async def _notify_after_delay(self, item: InboxItem, delay: float) -> None:
         try:
-            await self._clock.sleep(NOTICE_DELAY_SECONDS)
+            if delay > 0:
+                await self._clock.sleep(delay)
             await self._notify(item)  # claimed only while the item is pending
         except Exception:
             logger.exception("Degraded notice failed")
@@ -408,25 +415,29 @@ class Pipeline:
     async def _retry_loop(self) -> None:
         next_purge = 0.0
         while not self._closing:
+            pause = self._settings.retry_interval_seconds
             try:
-                await self.check_rasa()
+                if not await self.check_rasa():
+                    pause = min(pause, DOWN_PROBE_SECONDS)
                 if self._clock.monotonic() >= next_purge:
                     await self.purge_expired()
                     next_purge = self._clock.monotonic() + PURGE_INTERVAL_SECONDS
             except Exception:
                 logger.exception("Inbox recovery or purge failed")
-            await self._clock.sleep(self._settings.retry_interval_seconds)
+            await self._clock.sleep(pause)
 
-    async def check_rasa(self) -> None:
+    async def check_rasa(self) -> bool:
         """While Rasa is known down, handle nothing but the notices until its health check
-        answers; then (and whenever it is not known down) handle every pending message."""
+        answers; then (and whenever it is not known down) handle every pending message.
+        False while Rasa is still down."""
         if await self._outages.is_down(RASA):
             if not await self._rasa.healthy():
                 self.sweep()  # e.g. messages left by a process stopped during the outage
-                return
+                return False
             if await self._outages.mark_up(RASA):
                 logger.info("Rasa answers again: the waiting messages are handled")
         await self.recover()
+        return True
 
     async def purge_expired(self) -> None:
         """Delete turns, handled inbox items and Rasa's tracker events older than the
