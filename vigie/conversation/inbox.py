@@ -117,23 +117,20 @@ class Inbox:
         it again. ``text`` must be safe to store (redacted, or an intent payload)."""
         await self._update(item_id, kind=kind, text=text, payload={})
 
-    async def claim_notice(self, item_id: int) -> bool:
-        """Take the right to send the degraded notice of a pending item; True only for the one
-        caller (worker, receiver, sweep, process) that takes it, so it is sent at most once."""
-        stmt = (
-            update(InboxItem)
-            .where(
-                InboxItem.id == item_id,
-                InboxItem.status == PENDING,
-                InboxItem.degraded_sent.is_(False),
-            )
-            .values(degraded_sent=True)
+    async def needs_notice(self, item_id: int) -> bool:
+        """True when the item is pending and has not had its degraded notice yet."""
+        stmt = select(InboxItem.id).where(
+            InboxItem.id == item_id,
+            InboxItem.status == PENDING,
+            InboxItem.degraded_sent.is_(False),
         )
-        return await execute_write(self._sessionmaker, stmt) == 1
+        async with self._sessionmaker() as session:
+            return (await session.scalars(stmt)).first() is not None
 
-    async def release_notice(self, item_id: int) -> None:
-        """The claimed notice could not be delivered: a later sweep may try again."""
-        await self._update(item_id, degraded_sent=False)
+    async def mark_notified(self, item_id: int) -> None:
+        """The degraded notice of the item was delivered (recorded after the delivery: a crash
+        in between sends it again, as for answers; never lost)."""
+        await self._update(item_id, degraded_sent=True)
 
     async def waits_behind_failure(self, item: InboxItem) -> bool:
         """True when an older pending item of the same chat has already failed (or had its

@@ -8,8 +8,8 @@ notice, also after a restart of the process and for the messages that arrived be
 failed call. A message received during an outage gets it at once; one received behind a
 message of its chat that failed already, unless answered within a second (the backlog may go
 fast). While Rasa is down its health is checked every second, so that the end of the outage
-is recorded soon after it is back. A notice is claimed in the inbox before it is sent, so it is
-sent at most once.
+is recorded soon after it is back. A notice is recorded in the inbox once delivered (never lost;
+sent again only if the process dies between the two).
 A suspicious e-mail arrives already taken in by ``vigie/phishing/intake.py`` (kind "email"): only its
 report's intent payload is stored and sent to Rasa, unredacted and without a length check.
 An e-mail file (kind "email_file") is stored first with what is needed to fetch it (its
@@ -135,7 +135,8 @@ class Pipeline:
         self._retry_task: asyncio.Task[None] | None = None
         self._sweep_task: asyncio.Task[None] | None = None
         self._sweep_again = False
-        self._notices: set[asyncio.Task[None]] = set()  # notices after NOTICE_DELAY_SECONDS
+        self._notices: set[asyncio.Task[None]] = set()  # notices sent in tasks of their own
+        self._notifying: set[int] = set()  # items whose notice is being sent
         self._closing = False
 
     # -- receiving ------------------------------------------------------------------------
@@ -342,12 +343,19 @@ class Pipeline:
         return True
 
     async def _notify(self, item: InboxItem) -> None:
-        """Send the degraded notice of a waiting item, unless it was sent already (by anyone)."""
-        if not await self._inbox.claim_notice(item.id):
+        """Send the degraded notice of a waiting item, unless it had it already. Recorded once
+        delivered, so that a crash never loses it; one notice at a time per item here."""
+        if item.id in self._notifying:
             return
-        notice = OutgoingMessage(texts.fill(texts.DEGRADED, self._contacts))
-        if not await self._safe_deliver(item.chat_id, [notice]):
-            await self._inbox.release_notice(item.id)
+        self._notifying.add(item.id)
+        try:
+            if not await self._inbox.needs_notice(item.id):
+                return
+            notice = OutgoingMessage(texts.fill(texts.DEGRADED, self._contacts))
+            if await self._safe_deliver(item.chat_id, [notice]):
+                await self._inbox.mark_notified(item.id)
+        finally:
+            self._notifying.discard(item.id)
 
     def _notify_later(self, item: InboxItem, delay: float) -> None:
         """The notice of ``item`` in a task of its own, unless it is answered within ``delay``

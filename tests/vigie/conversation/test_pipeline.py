@@ -345,7 +345,7 @@ async def test_messages_waiting_behind_a_stuck_call_are_warned_when_it_fails(
         assert [item.degraded_sent for item in items] == [True, True, True]
 
 
-async def test_a_notice_is_claimed_once_and_released_when_undelivered(
+async def test_a_notice_is_needed_until_delivered_and_only_while_pending(
     setup: tuple[Pipeline, Collected, Inbox],
 ) -> None:
     _pipeline, _collected, inbox = setup
@@ -353,14 +353,31 @@ async def test_a_notice_is_claimed_once_and_released_when_undelivered(
         channel="telegram", chat_id=41, sender="s", kind="text", text="x", update_id=41
     )
     assert item is not None
-    claims = await asyncio.gather(*(inbox.claim_notice(item.id) for _ in range(5)))
-    assert sorted(claims) == [False, False, False, False, True]
-    assert await inbox.unnotified("telegram", {"text"}) == []
-    await inbox.release_notice(item.id)
+    assert await inbox.needs_notice(item.id)
     assert [i.id for i in await inbox.unnotified("telegram", {"text"})] == [item.id]
     assert await inbox.unnotified("terminal", {"text"}) == []
-    await inbox.mark_done(item.id)
-    assert not await inbox.claim_notice(item.id)  # a handled message needs no notice
+    await inbox.mark_notified(item.id)
+    assert not await inbox.needs_notice(item.id)
+    assert await inbox.unnotified("telegram", {"text"}) == []
+    other = await inbox.add(
+        channel="telegram", chat_id=41, sender="s", kind="text", text="y", update_id=42
+    )
+    assert other is not None
+    await inbox.mark_done(other.id)
+    assert not await inbox.needs_notice(other.id)  # a handled message needs no notice
+
+
+async def test_concurrent_notices_of_one_item_are_sent_once(db_url: str) -> None:
+    """The worker, the sweep and the receiving may all want to warn the same message."""
+    async with running_pipeline(db_url) as running:
+        item = await running.inbox.add(
+            channel="telegram", chat_id=42, sender="s", kind="text", text="x", update_id=43
+        )
+        assert item is not None
+        await asyncio.gather(*(running.pipeline._notify(item) for _ in range(5)))
+        running.pipeline.sweep()
+        await running.pipeline.idle()
+        assert [chat for chat, _ in running.collected.shown] == [42]
 
 
 async def test_outages_keep_their_start_and_end_once(db_url: str) -> None:
