@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from vigie.conversation.models import InboxItem
 from vigie.db.base import utcnow
@@ -148,6 +149,37 @@ class Inbox:
         )
         async with self._sessionmaker() as session:
             return (await session.scalars(stmt)).first() is not None
+
+    async def unnotified_behind_failures(
+        self, channel: str, kinds: Iterable[str]
+    ) -> list[InboxItem]:
+        """Pending items of ``channel`` and of these kinds without a degraded notice that wait
+        behind an older pending item of their chat that already failed or had its notice."""
+        older = aliased(InboxItem)
+        behind = (
+            select(older.id)
+            .where(
+                older.channel == InboxItem.channel,
+                older.chat_id == InboxItem.chat_id,
+                older.status == PENDING,
+                older.id < InboxItem.id,
+                (older.attempts > 0) | older.degraded_sent.is_(True),
+            )
+            .exists()
+        )
+        stmt = (
+            select(InboxItem)
+            .where(
+                InboxItem.channel == channel,
+                InboxItem.status == PENDING,
+                InboxItem.degraded_sent.is_(False),
+                InboxItem.kind.in_(list(kinds)),
+                behind,
+            )
+            .order_by(InboxItem.id)
+        )
+        async with self._sessionmaker() as session:
+            return list((await session.scalars(stmt)).all())
 
     async def unnotified(self, channel: str, kinds: Iterable[str]) -> list[InboxItem]:
         """Pending items of ``channel`` and of these kinds that have had no degraded notice,

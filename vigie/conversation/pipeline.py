@@ -188,7 +188,7 @@ class Pipeline:
                 [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
             )
         if await self._outages.is_down(RASA):
-            self._notify_later(item, 0.0)  # it waits: told so at once
+            await self._notify(item)  # it waits: told so before Telegram is told it is received
         elif await self._inbox.waits_behind_failure(item):
             self._notify_later(item, NOTICE_DELAY_SECONDS)  # unless the backlog goes fast
         self.kick(incoming.chat_id)
@@ -412,9 +412,13 @@ class Pipeline:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def recover(self) -> None:
-        """Kick every chat that has pending messages (at start, then periodically)."""
+        """Kick every chat that has pending messages (at start, then periodically); a message
+        waiting behind a failed one of its chat without a notice (its process died before
+        sending it) gets it unless answered within :data:`NOTICE_DELAY_SECONDS`."""
         for chat_id in await self._inbox.pending_chats():
             self.kick(chat_id)
+        for item in await self._inbox.unnotified_behind_failures(self._channel, WAITING_KINDS):
+            self._notify_later(item, NOTICE_DELAY_SECONDS)
 
     def start(self) -> None:
         """Handle what was left pending, then retry periodically."""

@@ -414,3 +414,33 @@ async def test_a_message_behind_a_failed_one_is_warned_within_a_second(db_url: s
         assert chat_id == 61 and "enregistré" in notice
         await running.pipeline.idle(timeout=10)
         assert len(running.collected.shown) == 1  # the older one had its notice already
+
+
+async def test_messages_behind_a_failure_without_notice_are_found(
+    setup: tuple[Pipeline, Collected, Inbox],
+) -> None:
+    """What ``recover`` warns after a restart: pending, no notice, behind a failed message of
+    the same chat (not of another chat, not behind a handled one)."""
+    _pipeline, _collected, inbox = setup
+
+    async def add(chat_id: int, update_id: int) -> InboxItem:
+        item = await inbox.add(
+            channel="telegram", chat_id=chat_id, sender="s", kind="text", text="x",
+            update_id=update_id,
+        )  # fmt: skip
+        assert item is not None
+        return item
+
+    failed = await add(71, 1)
+    await inbox.record_failure(failed.id, "timeout", degraded_sent=False)
+    behind = await add(71, 2)
+    alone = await add(72, 3)  # its chat has no failure
+    done = await add(73, 4)
+    await inbox.record_failure(done.id, "timeout", degraded_sent=True)
+    await inbox.mark_done(done.id)
+    after_done = await add(73, 5)  # behind a handled message only
+    found = await inbox.unnotified_behind_failures("telegram", {"text"})
+    assert [item.id for item in found] == [behind.id]
+    await inbox.mark_notified(behind.id)
+    assert await inbox.unnotified_behind_failures("telegram", {"text"}) == []
+    assert alone.id != after_done.id
