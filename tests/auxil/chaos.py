@@ -966,9 +966,10 @@ class Chaos:
     ) -> None:
         """Degraded notices of a chat matched with its messages sent while Rasa was down.
 
-        A notice does not name its message: a message takes first a notice not taken yet
-        within 2 s after it (a chat writes every few seconds, so these windows do not
-        overlap), or its own answer within 2 s; a message left without either then takes
+        A notice does not name its message: a message answered within 2 s needs none (and
+        takes none meant for another); otherwise it takes a notice not taken yet within 2 s
+        after it (a chat writes every few seconds, so these windows do not overlap); a
+        message left without either then takes
         the first notice not taken yet after it, for the delay, or is never notified. The
         2 s run from the message, or, when no bot was running then (killed, restarting) or
         the bot was killed within 2 s, from the first poll of the next bot.
@@ -989,22 +990,23 @@ class Chaos:
             ready = self.bot.up_since(at) if self.bot is not None else at
             ready = at if ready == float("inf") else ready
             report.sent_while_bot_down += ready > at
-            found = next(
-                (
-                    n
-                    for n, t in enumerate(notices)
-                    if not taken[n] and at <= t <= ready + NOTICE_WINDOW_S
-                ),
-                None,
-            )
-            if found is not None:
-                taken[found] = True
-                delay = max(0.0, notices[found] - ready)
-            elif answered is not None and answered - ready <= NOTICE_WINDOW_S:
+            if answered is not None and answered - ready <= NOTICE_WINDOW_S:
+                # Answered in time: it needs no notice, and takes none meant for another.
                 delay = max(0.0, answered - ready)
             else:
-                late.append((index, ready))
-                continue
+                found = next(
+                    (
+                        n
+                        for n, t in enumerate(notices)
+                        if not taken[n] and at <= t <= ready + NOTICE_WINDOW_S
+                    ),
+                    None,
+                )
+                if found is None:
+                    late.append((index, ready))
+                    continue
+                taken[found] = True
+                delay = max(0.0, notices[found] - ready)
             report.notified_within_2s += 1
             report.max_notice_delay_s = max(report.max_notice_delay_s or 0.0, delay)
         for index, ready in late:
