@@ -11,14 +11,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from vigie.conversation.models import InboxItem
 from vigie.db.base import utcnow
-from vigie.db.engine import execute_write
+from vigie.db.engine import execute_write, insert_unless_present
 
 PENDING = "pending"
 DONE = "done"
@@ -32,6 +31,19 @@ def _check_error_code(error_code: str) -> str:
     if not _ERROR_CODE.fullmatch(error_code):
         raise ValueError("error_code must be a short identifier ([A-Za-z0-9_.:-], at most 64)")
     return error_code
+
+
+def _failed_before(older: Any, channel: Any, chat_id: Any, item_id: Any) -> Select[Any]:
+    """The pending items (``older``, an alias of the inbox) of the chat that came before
+    ``item_id`` and already failed or had their degraded notice: what a message waits behind.
+    The arguments are values or the columns of the outer query."""
+    return select(older.id).where(
+        older.channel == channel,
+        older.chat_id == chat_id,
+        older.status == PENDING,
+        older.id < item_id,
+        (older.attempts > 0) | older.degraded_sent.is_(True),
+    )
 
 
 class Inbox:
@@ -70,15 +82,8 @@ class Inbox:
             "received_at": utcnow(),
         }
         async with self._sessionmaker() as session:
-            dialect = session.get_bind().dialect.name
-            if dialect == "postgresql":
-                stmt: Any = postgresql.insert(InboxItem).values(values)
-            elif dialect == "sqlite":
-                stmt = sqlite.insert(InboxItem).values(values)
-            else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-                raise NotImplementedError(f"unsupported database dialect: {dialect}")
-            stmt = stmt.on_conflict_do_nothing(
-                index_elements=[InboxItem.channel, InboxItem.update_id]
+            stmt = insert_unless_present(
+                session, InboxItem, values, [InboxItem.channel, InboxItem.update_id]
             ).returning(InboxItem)
             item = (await session.scalars(stmt)).one_or_none()
             await session.commit()
@@ -136,37 +141,20 @@ class Inbox:
     async def waits_behind_failure(self, item: InboxItem) -> bool:
         """True when an older pending item of the same chat has already failed (or had its
         degraded notice): ``item`` waits behind it, as long as it takes."""
-        stmt = (
-            select(InboxItem.id)
-            .where(
-                InboxItem.chat_id == item.chat_id,
-                InboxItem.channel == item.channel,
-                InboxItem.status == PENDING,
-                InboxItem.id < item.id,
-                (InboxItem.attempts > 0) | InboxItem.degraded_sent.is_(True),
-            )
-            .limit(1)
+        stmt = select(
+            _failed_before(aliased(InboxItem), item.channel, item.chat_id, item.id).exists()
         )
         async with self._sessionmaker() as session:
-            return (await session.scalars(stmt)).first() is not None
+            return bool((await session.execute(stmt)).scalar())
 
     async def unnotified_behind_failures(
         self, channel: str, kinds: Iterable[str]
     ) -> list[InboxItem]:
         """Pending items of ``channel`` and of these kinds without a degraded notice that wait
         behind an older pending item of their chat that already failed or had its notice."""
-        older = aliased(InboxItem)
-        behind = (
-            select(older.id)
-            .where(
-                older.channel == InboxItem.channel,
-                older.chat_id == InboxItem.chat_id,
-                older.status == PENDING,
-                older.id < InboxItem.id,
-                (older.attempts > 0) | older.degraded_sent.is_(True),
-            )
-            .exists()
-        )
+        behind = _failed_before(
+            aliased(InboxItem), InboxItem.channel, InboxItem.chat_id, InboxItem.id
+        ).exists()
         stmt = (
             select(InboxItem)
             .where(

@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation.models import Outage
 from vigie.db.base import utcnow
-from vigie.db.engine import execute_write
+from vigie.db.engine import execute_write, insert_unless_present
 
 RASA = "rasa"
 
@@ -35,14 +34,7 @@ class Outages:
         """
         values: dict[str, Any] = {"service": service, "since": utcnow(), "last_error": error_code}
         async with self._sessionmaker() as session:
-            dialect = session.get_bind().dialect.name
-            if dialect == "postgresql":
-                stmt: Any = postgresql.insert(Outage).values(values)
-            elif dialect == "sqlite":
-                stmt = sqlite.insert(Outage).values(values)
-            else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-                raise NotImplementedError(f"unsupported database dialect: {dialect}")
-            stmt = stmt.on_conflict_do_nothing(index_elements=[Outage.service]).returning(
+            stmt = insert_unless_present(session, Outage, values, [Outage.service]).returning(
                 Outage.service
             )
             inserted = (await session.scalars(stmt)).one_or_none()

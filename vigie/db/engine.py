@@ -11,6 +11,7 @@ from typing import Any, cast
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Executable, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -124,3 +125,18 @@ async def execute_write(sessionmaker: async_sessionmaker[AsyncSession], stmt: Ex
         )
         await session.commit()
         return int(result.rowcount)
+
+
+def insert_unless_present(
+    session: AsyncSession, model: Any, values: dict[str, Any], keys: list[Any]
+) -> Any:
+    """``INSERT .. ON CONFLICT (keys) DO NOTHING`` for ``model`` in the session's dialect
+    (SQLite or PostgreSQL): one statement, safe when several writers insert the same key."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(model).values(values)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(model).values(values)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported database dialect: {dialect}")
+    return stmt.on_conflict_do_nothing(index_elements=keys)
