@@ -18,7 +18,7 @@ from vigie.conversation.rasa_client import RasaClient
 from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
 from vigie.core.settings import Settings
-from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.db.engine import create_engine, make_sessionmaker, schema_is_current, upgrade
 from vigie.housekeeping import Housekeeping
 from vigie.outbox.dispatcher import Dispatcher, OutboxDelivery
 from vigie.outbox.store import Outbox
@@ -57,8 +57,11 @@ class Services:
                 "PSEUDONYM_SECRET is empty: set it in the environment or in .env "
                 "(make run creates one)."
             )
-        await asyncio.to_thread(upgrade, settings.database_url)
         engine = create_engine(settings.database_url)
+        if await schema_is_current(engine):
+            logger.info("database schema up to date")
+        else:
+            await asyncio.to_thread(upgrade, settings.database_url)
         sessionmaker = make_sessionmaker(engine)
         http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=64),

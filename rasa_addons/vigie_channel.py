@@ -18,6 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_addons import action_validation
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4096
@@ -29,6 +31,13 @@ class VigieInput(InputChannel):
     @classmethod
     def name(cls) -> str:
         return "vigie"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """The channel, as Rasa builds it from credentials.yml at start; the check of the
+        action server's answers is made cheaper then (``rasa_addons/action_validation.py``)."""
+        action_validation.install()
+        return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("vigie_webhook", __name__)

@@ -23,6 +23,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 import rasa
 from rasa.core import run
+from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.lock_store import LockStore
 from rasa.core.processor import MessageProcessor
@@ -33,6 +34,13 @@ RESTATED: dict[str, Callable[..., Any]] = {
     "rasa.core.agent.Agent.is_ready": Agent.is_ready,
     "rasa.core.processor.MessageProcessor.handle_message": MessageProcessor.handle_message,
     "rasa.core.run.load_agent_on_start": run.load_agent_on_start,
+    # Replaced by rasa_addons/action_validation.py, with the schema it validates against.
+    "rasa.core.actions.action.RemoteAction._validate_action_result": (
+        RemoteAction._validate_action_result
+    ),
+    "rasa.core.actions.action.RemoteAction.action_response_format_spec": (
+        RemoteAction.action_response_format_spec
+    ),
 }
 # Called by the channel's _handle: compared by signature.
 CALLED: dict[str, Callable[..., Any]] = {

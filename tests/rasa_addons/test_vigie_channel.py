@@ -77,6 +77,13 @@ EXPECTED = {
     "rasa.core.processor.MessageProcessor.save_tracker": (
         "(self, tracker: rasa.shared.core.trackers.DialogueStateTracker) -> None"
     ),
+    # Replaced by rasa_addons/action_validation.py (the check of the action server's answers).
+    "rasa.core.actions.action.RemoteAction._validate_action_result": (
+        "2adb9066d6e881c88294466adc12578bca6d6e88dba68f9adc38a46d61d444ac"
+    ),
+    "rasa.core.actions.action.RemoteAction.action_response_format_spec": (
+        "1d269f1ed6242075887ba11173c02aa37fcc347b374fed209fcf3404d89492d3"
+    ),
 }
 
 CONVERSATION = [
@@ -121,6 +128,57 @@ def test_rasa_part_is_unchanged(rasa_parts: dict[str, Any], name: str) -> None:
             f"current source:\n{part['source']}",
             pytrace=False,
         )
+
+
+# Rasa's own check and the one action_validation installs, on answers of the action server
+# (valid ones, and ones Rasa refuses): the same outcome and the same message.
+VALIDATION_CHECK = """
+import json
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa_addons import action_validation
+
+answers = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "s", "value": 1}], "responses": [{"text": "x"}]},
+    {"events": [{"event": "bot", "text": "x"}, {"event": "followup", "name": "a"}]},
+    {},
+    {"events": "not a list"},
+    {"events": [{"event": "no such event"}]},
+    {"events": [{"event": "slot"}]},
+    {"responses": [1]},
+]
+
+def outcomes():
+    action = RemoteAction("action_check", None)
+    found = []
+    for answer in answers:
+        try:
+            found.append(action._validate_action_result(answer))
+        except ValidationError as error:
+            found.append(error.message)
+    return found
+
+before = outcomes()
+original = RemoteAction._validate_action_result
+action_validation.install()
+action_validation.install()
+print(json.dumps({"replaced": RemoteAction._validate_action_result is not original,
+                  "before": before, "after": outcomes()}))
+"""
+
+
+def test_installed_action_validation_decides_as_rasa_does() -> None:
+    result = subprocess.run(
+        [str(RASA_PY), "-c", VALIDATION_CHECK],
+        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replaced"]
+    assert report["after"] == report["before"]
+    assert report["before"][:3] == [True, True, True]
+    assert all(isinstance(outcome, str) for outcome in report["before"][4:])
 
 
 # --- The channel in the real Rasa server --------------------------------------------------

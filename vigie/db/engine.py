@@ -6,15 +6,17 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Executable, event
+from sqlalchemy import Executable, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, CursorResult, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,10 @@ ALEMBIC_INI = PACKAGE_DIR / "alembic.ini"
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The newest migration's revision (tests/vigie/db/test_migrations.py checks it against the
+# scripts): a database already there is not migrated, and a process starts without importing
+# Alembic (half a second of each restart on this machine).
+SCHEMA_HEAD = "0004"
 # Key of ``Config.attributes`` where ``migrations/env.py`` finds the database URL.
 URL_ATTRIBUTE = "database_url"
 
@@ -88,6 +94,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def alembic_config(url: str) -> Config:
     """The Alembic configuration of the package, pointed at ``url`` (any working directory)."""
+    from alembic.config import Config
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes[URL_ATTRIBUTE] = url
@@ -104,13 +111,29 @@ def _in_fresh_thread(function: Callable[[], None]) -> None:
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the schema of ``url`` up to ``revision`` (blocking; see ``asyncio.to_thread``)."""
     ensure_sqlite_directory(url)
+    from alembic import command
+
     config = alembic_config(url)
     logger.info("database upgrade to %s", revision)
     _in_fresh_thread(lambda: command.upgrade(config, revision))
 
 
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when the database of ``engine`` is at :data:`SCHEMA_HEAD` (False when it has no
+    schema yet, or an older or newer one)."""
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            versions = list(result.scalars())
+    except DBAPIError:
+        return False  # no alembic_version table: a new database
+    return versions == [SCHEMA_HEAD]
+
+
 def downgrade(url: str, revision: str = "base") -> None:
     """Migrate the schema of ``url`` down to ``revision`` (blocking)."""
+    from alembic import command
+
     config = alembic_config(url)
     logger.info("database downgrade to %s", revision)
     _in_fresh_thread(lambda: command.downgrade(config, revision))

@@ -15,7 +15,14 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from vigie.db.base import Base
-from vigie.db.engine import alembic_config, create_engine, downgrade, upgrade
+from vigie.db.engine import (
+    SCHEMA_HEAD,
+    alembic_config,
+    create_engine,
+    downgrade,
+    schema_is_current,
+    upgrade,
+)
 from vigie.db.schema import include_name
 
 
@@ -52,6 +59,24 @@ def test_single_head_and_linear_history() -> None:
     assert revisions()[0].revision == "0001"
     for revision in revisions():
         assert not isinstance(revision.down_revision, tuple | list), "merge revisions"
+
+
+def test_schema_head_is_the_newest_revision() -> None:
+    """A process skips the migrations when the database is at SCHEMA_HEAD: it must name the
+    newest script (bump it with every new migration)."""
+    assert revisions()[-1].revision == SCHEMA_HEAD
+
+
+async def test_schema_is_current_only_at_head(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        assert not await schema_is_current(engine)  # a new database: no alembic_version
+        await asyncio.to_thread(upgrade, db_url, revisions()[-2].revision)
+        assert not await schema_is_current(engine)
+        await asyncio.to_thread(upgrade, db_url)
+        assert await schema_is_current(engine)
+    finally:
+        await engine.dispose()
 
 
 async def test_stairway(db_url: str) -> None:
