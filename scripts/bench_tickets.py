@@ -27,23 +27,21 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
-import asyncpg
 from pydantic import SecretStr
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.supervisor import Service, actions_service, rasa_service  # noqa: E402
+from tests.auxil.databases import scratch_postgres  # noqa: E402
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 from tests.auxil.smtp import SmtpSink  # noqa: E402
 from tests.auxil.toggle_proxy import free_port  # noqa: E402
@@ -218,21 +216,8 @@ async def scratch_database(url: str | None, work: Path) -> AsyncIterator[str]:
     if url is None or not url.startswith("postgresql"):
         yield url or f"sqlite+aiosqlite:///{work / 'bench.db'}"
         return
-    admin_dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"vigie_bench_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(admin_dsn, timeout=10)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        connection = await asyncpg.connect(admin_dsn, timeout=10)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+    async with scratch_postgres(url, "vigie_bench") as scratch:
+        yield scratch
 
 
 @contextlib.asynccontextmanager

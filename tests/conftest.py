@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,13 +23,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.auxil.databases import admin_postgres_url, asyncpg_dsn, create_database, drop_database
 from tests.auxil.smtp import SmtpSink
 from vigie.core.clock import FakeClock, set_default_clock
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 
 T = TypeVar("T")
-
-DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 def run_async(function: Callable[[], Awaitable[T]]) -> T:
@@ -43,26 +41,12 @@ def run_async(function: Callable[[], Awaitable[T]]) -> T:
         return executor.submit(asyncio.run, main()).result()
 
 
-def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """SQLAlchemy URL of a fresh PostgreSQL database, dropped after the test session."""
-    admin_url = os.environ.get("VIGIE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    admin_dsn = _asyncpg_dsn(admin_url)
-    name = f"vigie_test_{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        connection = await asyncpg.connect(admin_dsn, timeout=5)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-
+    admin_url = admin_postgres_url()
     try:
-        run_async(create)
+        url = run_async(lambda: create_database(admin_url, "vigie_test"))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         message = (
             f"PostgreSQL unreachable or unusable at {make_url(admin_url)!r} "
@@ -73,23 +57,16 @@ def postgres_url() -> Iterator[str]:
             pytest.skip(message)
         pytest.fail(message, pytrace=False)
 
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
 
-    async def drop() -> None:
-        connection = await asyncpg.connect(admin_dsn, timeout=5)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-    run_async(drop)
+    run_async(lambda: drop_database(admin_url, url))
 
 
 def reset_postgres_schema(url: str) -> None:
     """Empty the database: drop and recreate the ``public`` schema."""
 
     async def reset() -> None:
-        connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
+        connection = await asyncpg.connect(asyncpg_dsn(url), timeout=5)
         try:
             await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         finally:

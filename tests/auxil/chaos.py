@@ -30,19 +30,18 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import yaml
 from pydantic import SecretStr
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from bot.supervisor import Service, actions_service, rasa_service
+from tests.auxil.databases import admin_postgres_url, scratch_postgres
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser, JSONDict, parse_telegram_html
 from tests.auxil.toggle_proxy import free_port
 from vigie.conversation import texts
@@ -54,7 +53,6 @@ from vigie.knowledge.loader import KnowledgeBase
 from vigie.people.directory import Directory
 from vigie.tickets.models import Ticket
 
-DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SECRET = "chaos-secret"
 PROVIDER = "Infogérance Chaos"
 HOTLINE = "01 23 45 67 89"
@@ -302,22 +300,8 @@ async def fresh_database(kind: str, work: Path) -> AsyncIterator[str]:
     if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{work / 'vigie.db'}"
         return
-    admin_url = os.environ.get("VIGIE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"vigie_chaos_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        connection = await asyncpg.connect(dsn, timeout=5)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+    async with scratch_postgres(admin_postgres_url(), "vigie_chaos") as url:
+        yield url
 
 
 # --------------------------------------------------------------------------- the questions
