@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -155,23 +155,16 @@ class Inbox:
         behind = _failed_before(
             aliased(InboxItem), InboxItem.channel, InboxItem.chat_id, InboxItem.id
         ).exists()
-        stmt = (
-            select(InboxItem)
-            .where(
-                InboxItem.channel == channel,
-                InboxItem.status == PENDING,
-                InboxItem.degraded_sent.is_(False),
-                InboxItem.kind.in_(list(kinds)),
-                behind,
-            )
-            .order_by(InboxItem.id)
-        )
-        async with self._sessionmaker() as session:
-            return list((await session.scalars(stmt)).all())
+        return await self._unnotified(channel, kinds, behind)
 
     async def unnotified(self, channel: str, kinds: Iterable[str]) -> list[InboxItem]:
         """Pending items of ``channel`` and of these kinds that have had no degraded notice,
         oldest first."""
+        return await self._unnotified(channel, kinds)
+
+    async def _unnotified(
+        self, channel: str, kinds: Iterable[str], *conditions: ColumnElement[bool]
+    ) -> list[InboxItem]:
         stmt = (
             select(InboxItem)
             .where(
@@ -179,6 +172,7 @@ class Inbox:
                 InboxItem.status == PENDING,
                 InboxItem.degraded_sent.is_(False),
                 InboxItem.kind.in_(list(kinds)),
+                *conditions,
             )
             .order_by(InboxItem.id)
         )
