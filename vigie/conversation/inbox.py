@@ -6,18 +6,19 @@ Each method runs in its own short transaction, and every write is a single state
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from vigie.conversation.models import InboxItem
 from vigie.db.base import utcnow
-from vigie.db.engine import execute_write, insert_unless_present
+from vigie.db.engine import execute_write, insert_unless_present, writer
 
 PENDING = "pending"
 DONE = "done"
@@ -181,7 +182,20 @@ class Inbox:
 
     async def mark_done(self, item_id: int) -> None:
         """The item was handled (an answer was sent): status ``done``."""
-        await self._update(item_id, status=DONE, done_at=utcnow())
+        async with self.marking_done(item_id) as mark:
+            await mark()
+
+    @contextlib.asynccontextmanager
+    async def marking_done(self, item_id: int) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """``mark_done`` for an answer about to be sent, its connection taken now: call it the
+        moment the answer is accepted (see ``vigie.db.engine.writer``)."""
+        async with writer(self._sessionmaker) as write:
+
+            async def mark() -> None:
+                if await write(self._done(item_id)) == 0:
+                    raise LookupError(f"no inbox item with id {item_id}")
+
+            yield mark
 
     async def record_failure(self, item_id: int, error_code: str, *, degraded_sent: bool) -> None:
         """A handling attempt failed; the item stays pending for a retry.
@@ -219,6 +233,12 @@ class Inbox:
             InboxItem.status.in_((DONE, FAILED)), InboxItem.done_at < before
         )
         return await execute_write(self._sessionmaker, stmt)
+
+    @staticmethod
+    def _done(item_id: int) -> Update:
+        return (
+            update(InboxItem).where(InboxItem.id == item_id).values(status=DONE, done_at=utcnow())
+        )
 
     async def _update(self, item_id: int, **values: Any) -> None:
         stmt = update(InboxItem).where(InboxItem.id == item_id).values(**values)

@@ -285,7 +285,9 @@ class Pipeline:
             except Exception:
                 logger.exception("After-turn hook failed")
         try:
-            await self._delivery.deliver(item.chat_id, reply.messages)
+            async with self._inbox.marking_done(item.id) as mark_done:
+                await self._delivery.deliver(item.chat_id, reply.messages)
+                await mark_done()  # at once: a crash before it sends the answer again
         except DeliveryError as exc:
             if exc.permanent:
                 logger.warning("Reply to inbox item %s undeliverable: %s", item.id, exc.code)
@@ -293,7 +295,6 @@ class Pipeline:
                 return True
             await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
             return False
-        await self._inbox.mark_done(item.id)
         await self._turns.record(
             channel=self._channel,
             sender=item.sender,

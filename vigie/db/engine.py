@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,19 +141,37 @@ def downgrade(url: str, revision: str = "base") -> None:
     _in_fresh_thread(lambda: command.downgrade(config, revision))
 
 
-async def execute_write(sessionmaker: async_sessionmaker[AsyncSession], stmt: Executable) -> int:
-    """Run one bulk UPDATE or DELETE, committed by itself; the number of rows hit.
+Write = Callable[[Executable], Awaitable[int]]
+"""Runs one UPDATE or DELETE committed by itself; the number of rows hit."""
+
+
+@contextlib.asynccontextmanager
+async def writer(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[Write]:
+    """A connection taken from the pool (and checked, on PostgreSQL) now, for writes made later
+    each committed by itself.
 
     In autocommit mode one statement is its own transaction, without the round trips of BEGIN
-    and COMMIT: one round trip to PostgreSQL (after the pool's ping), one call to SQLite. The
-    mark of a delivered answer is such a write: the shorter the time between Telegram's
-    acceptance of an answer and its mark, the rarer an answer sent again after a crash.
+    and COMMIT: one round trip to PostgreSQL, one call to SQLite; the connection holds no lock
+    between writes. Taken before an answer is sent, it leaves one statement between Telegram's
+    acceptance of the answer and its mark, rather than a wait for a free connection and its
+    check (under load, most of that time): the shorter that window, the rarer an answer sent
+    again after a crash.
     """
     engine = sessionmaker.kw["bind"]
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        result = await autocommit.execute(stmt)
-        return int(result.rowcount)
+
+        async def write(stmt: Executable) -> int:
+            return int((await autocommit.execute(stmt)).rowcount)
+
+        yield write
+
+
+async def execute_write(sessionmaker: async_sessionmaker[AsyncSession], stmt: Executable) -> int:
+    """Run one bulk UPDATE or DELETE, committed by itself (see :func:`writer`); the number of
+    rows hit."""
+    async with writer(sessionmaker) as write:
+        return await write(stmt)
 
 
 def insert_unless_present(

@@ -211,6 +211,26 @@ async def test_mark_done(sessionmaker: async_sessionmaker[AsyncSession]) -> None
         await inbox.mark_done(item.id + 1000)
 
 
+async def test_marking_done_holds_its_connection_and_writes_only_when_called(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The connection is taken before the answer is sent; nothing is written unless the mark is
+    called, and other writers are not blocked meanwhile (SQLite: no write lock held)."""
+    inbox = Inbox(sessionmaker)
+    sent, failed = await add_text(inbox, 1, "x"), await add_text(inbox, 2, "y")
+    async with inbox.marking_done(sent.id) as mark:
+        await inbox.record_failure(failed.id, "rasa_timeout", degraded_sent=False)
+        await mark()
+    with pytest.raises(RuntimeError):
+        async with inbox.marking_done(failed.id):
+            raise RuntimeError("the answer was not delivered")
+    assert (await inbox.get(sent.id)).status == "done"  # type: ignore[union-attr]
+    assert (await inbox.get(failed.id)).status == "pending"  # type: ignore[union-attr]
+    with pytest.raises(LookupError):
+        async with inbox.marking_done(sent.id + 1000) as mark:
+            await mark()
+
+
 async def test_record_failure_counts_attempts_and_keeps_degraded_flag(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
