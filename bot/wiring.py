@@ -12,6 +12,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vigie.conversation.inbox import Inbox
+from vigie.conversation.journal import SentJournal, journal_path
 from vigie.conversation.outages import Outages
 from vigie.conversation.pipeline import Pipeline, Prepare
 from vigie.conversation.rasa_client import RasaClient
@@ -48,6 +49,7 @@ class Services:
     tickets: TicketService
     outbox: Outbox
     phishing: PhishingService
+    journal: SentJournal
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -63,6 +65,9 @@ class Services:
         else:
             await asyncio.to_thread(upgrade, settings.database_url)
         sessionmaker = make_sessionmaker(engine)
+        inbox = Inbox(sessionmaker)
+        journal = SentJournal(journal_path(settings.sent_journal_dir(), settings.database_url))
+        await journal.open(inbox.mark_sent)  # before anything is handled
         http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=64),
             timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds),
@@ -76,7 +81,7 @@ class Services:
         return cls(
             settings=settings,
             engine=engine,
-            inbox=Inbox(sessionmaker),
+            inbox=inbox,
             turns=TurnLog(sessionmaker),
             outages=Outages(sessionmaker),
             trackers=TrackerEvents(sessionmaker),
@@ -86,10 +91,12 @@ class Services:
             tickets=TicketService(sessionmaker, settings),
             outbox=Outbox(sessionmaker),
             phishing=PhishingService(sessionmaker, settings),
+            journal=journal,
         )
 
     async def aclose(self) -> None:
-        """Close the HTTP session and the database engine."""
+        """Close the HTTP session, the sent journal and the database engine."""
+        await self.journal.aclose(self.inbox.mark_sent)
         await self.http.close()
         await self.engine.dispose()
 
@@ -135,6 +142,7 @@ class FrontEnd:
             after_turn=dispatcher.kick,  # the actions may have opened a ticket
             prepare=prepare,
             trackers=services.trackers,
+            journal=services.journal,
         )
         desk = Desk(
             directory=services.directory,

@@ -505,6 +505,7 @@ class Chaos:
             telegram_bot_token=SecretStr(self.fake.token),
             telegram_mode="polling",
             database_url=database_url,
+            journal_dir=work,
             rasa_port=free_port(),
             actions_port=free_port(),
             pseudonym_secret=SecretStr(SECRET),

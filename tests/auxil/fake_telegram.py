@@ -422,6 +422,9 @@ class FakeTelegram:
     """The next this many file downloads hang until the server stops (a download still in
     flight when the bot dies); they are not in :attr:`downloads`."""
     acknowledged_offset: int = 0
+    before_reply: Callable[[str, JSONDict], Awaitable[None]] | None = None
+    """Awaited with (method, params) once a call succeeded, before the bot gets its answer:
+    what a test does at the moment Telegram has accepted a call."""
     webhook_url: str = ""
     webhook_params: JSONDict = field(default_factory=dict)
     commands: dict[str, list[JSONDict]] = field(default_factory=dict)
@@ -975,6 +978,8 @@ class FakeTelegram:
             if handler is None:
                 raise ApiError(404, "Not Found")
             result = await handler(params)
+            if self.before_reply is not None:
+                await self.before_reply(method, params)
         except ApiError as error:
             return web.json_response(error.payload(), status=error.status)
         return web.json_response({"ok": True, "result": result})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import ToggleProxy
 from tests.e2e.conftest import HOTLINE, RunningBot, Stack, make_settings
 from tests.e2e.helpers import stays_true
+from vigie.conversation.journal import journal_path, read_entries
 from vigie.conversation.outages import Outages
 from vigie.core.settings import ROOT
 from vigie.db.engine import create_engine, make_sessionmaker
@@ -158,3 +160,64 @@ async def test_bot_killed_after_receiving_answers_once_after_restart(
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(timeout=15)
+
+
+async def test_bot_killed_between_an_answer_and_its_mark_never_sends_it_again(
+    fake: FakeTelegram, stack: Stack, tmp_path: Path
+) -> None:
+    """Telegram accepted the answer, the bot wrote it in its sent journal, and dies while its
+    mark waits for the database (held by the test): the next bot marks it from the journal
+    at start, and neither asks Rasa again nor sends the answer twice."""
+    db, log = tmp_path / "vigie.db", tmp_path / "bot.log"
+    journal = journal_path(tmp_path, make_settings(fake, stack.rasa_url, db).database_url)
+    user = fake.user(2003)
+    holder: list[sqlite3.Connection] = []
+
+    async def hold_the_database(method: str, params: dict[str, object]) -> None:
+        to_user = method.lower() == "sendmessage" and str(params.get("chat_id")) == str(user.id)
+        if to_user and not holder:  # the answer is accepted: no write reaches the database now
+            holder.append(sqlite3.connect(db, isolation_level=None, timeout=10))
+            holder[0].execute("BEGIN EXCLUSIVE")
+
+    first = _bot_process(fake, stack.rasa_url, db, log)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        fake.before_reply = hold_the_database
+        fake.send_text(user, "c koi un bon mdp")
+        deadline = time.monotonic() + 90
+        while not read_entries(journal):
+            assert time.monotonic() < deadline, "no entry in the sent journal:\n" + _tail(log)
+            assert first.poll() is None, _tail(log)
+            await asyncio.sleep(0.01)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        answers = len(fake.messages_to(user.id))
+        assert fake.messages_to(user.id)[0]["plain_text"].startswith(
+            KB.get("password_strength").title
+        )
+        fake.before_reply = None
+        holder[0].rollback()
+        holder[0].close()
+
+        second = _bot_process(fake, stack.rasa_url, db, log)
+        fake.send_text(user, "merci")
+        messages = await fake.wait_for_messages(user.id, answers + 1, timeout=90)
+        assert not messages[answers]["plain_text"].startswith(KB.get("password_strength").title)
+
+        async def once() -> bool:
+            return len(fake.messages_to(user.id)) == answers + 1
+
+        await stays_true(once, 2.0, lambda: "sent again:\n" + _tail(log))
+        assert "answers sent before a crash were not marked" in log.read_text()
+    finally:
+        fake.before_reply = None
+        for connection in holder:
+            connection.close()
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=15)
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Update, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -196,6 +196,31 @@ class Inbox:
                     raise LookupError(f"no inbox item with id {item_id}")
 
             yield mark
+
+    async def mark_sent(self, entries: Iterable[tuple[int, int]]) -> int:
+        """Mark done the items of these (item id, chat id) pairs that are still pending: their
+        answers were sent (``vigie.conversation.journal``). The number of items marked."""
+        pairs = sorted(set(entries))
+        marked = 0
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start : start + 500]
+            # Not a tuple IN: SQLite matches no row with a one-pair ``IN (VALUES (?, ?))``.
+            stmt = (
+                update(InboxItem)
+                .where(
+                    InboxItem.id.in_([item_id for item_id, _ in chunk]),
+                    or_(
+                        *(
+                            (InboxItem.id == item_id) & (InboxItem.chat_id == chat_id)
+                            for item_id, chat_id in chunk
+                        )
+                    ),
+                    InboxItem.status == PENDING,
+                )
+                .values(status=DONE, done_at=utcnow())
+            )
+            marked += await execute_write(self._sessionmaker, stmt)
+        return marked
 
     async def record_failure(self, item_id: int, error_code: str, *, degraded_sent: bool) -> None:
         """A handling attempt failed; the item stays pending for a retry.

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from vigie.conversation import texts
 from vigie.conversation.inbox import Inbox
+from vigie.conversation.journal import SentJournal
 from vigie.conversation.models import InboxItem
 from vigie.conversation.outages import RASA, Outages
 from vigie.conversation.rasa_client import RasaClient, RasaUnavailable
@@ -114,6 +115,7 @@ class Pipeline:
         after_turn: Callable[[], None] | None = None,
         prepare: Prepare | None = None,
         trackers: TrackerEvents | None = None,
+        journal: SentJournal | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._settings = settings
@@ -127,6 +129,8 @@ class Pipeline:
         self._after_turn = after_turn  # called once Rasa has answered (actions may have written)
         self._prepare = prepare  # e-mail files: downloaded and taken in by the front end
         self._trackers = trackers  # Rasa's tracker events, purged like the turns
+        self._journal = journal  # answers accepted by Telegram, written before their mark
+        self._compacting: asyncio.Task[None] | None = None
         self._secret = settings.pseudonym_secret.get_secret_value().encode()
         self._contacts = settings.contacts()
         self._max_mail_mb = MAX_FILE_BYTES // MEGABYTE
@@ -214,6 +218,7 @@ class Pipeline:
         except DeliveryError as exc:
             await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
             return
+        self._sent(item)
         await self._inbox.mark_done(item.id)
         await self._record_answer(item.id, sender, reply)
 
@@ -287,7 +292,8 @@ class Pipeline:
         try:
             async with self._inbox.marking_done(item.id) as mark_done:
                 await self._delivery.deliver(item.chat_id, reply.messages)
-                await mark_done()  # at once: a crash before it sends the answer again
+                self._sent(item)  # one write(2): a crash after it never sends the answer again
+                await mark_done()
         except DeliveryError as exc:
             if exc.permanent:
                 logger.warning("Reply to inbox item %s undeliverable: %s", item.id, exc.code)
@@ -338,6 +344,7 @@ class Pipeline:
                 return True
             await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
             return False  # prepared again at the retry (a report is never made twice)
+        self._sent(item)
         await self._inbox.set_prepared(item.id, kind, "")
         await self._inbox.mark_done(item.id)
         await self._record_answer(item.id, item.sender, reply)
@@ -401,6 +408,22 @@ class Pipeline:
             await self.recover()
         except Exception:
             logger.exception("Inbox recovery failed")
+
+    def _sent(self, item: InboxItem) -> None:
+        """The answer of ``item`` was accepted: into the journal before the database (which
+        the caller marks next), and the journal compacted now and then."""
+        if self._journal is None:
+            return
+        self._journal.record(item.id, item.chat_id)
+        if self._journal.full and (self._compacting is None or self._compacting.done()):
+            self._compacting = asyncio.create_task(self._compact())
+
+    async def _compact(self) -> None:
+        assert self._journal is not None
+        try:
+            await self._journal.compact(self._inbox.mark_sent)
+        except Exception:
+            logger.exception("Sent journal compaction failed")
 
     async def _safe_deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> bool:
         try:
@@ -484,7 +507,13 @@ class Pipeline:
         self._closing = True
         tasks = [
             t
-            for t in (self._retry_task, self._sweep_task, *self._workers.values(), *self._notices)
+            for t in (
+                self._retry_task,
+                self._sweep_task,
+                self._compacting,
+                *self._workers.values(),
+                *self._notices,
+            )
             if t is not None
         ]
         for task in tasks:

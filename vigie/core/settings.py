@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'vigie.db'}"
     knowledge_dir: Path = ROOT / "knowledge"
     models_dir: Path = ROOT / "models"
+    # The sent journal (vigie/conversation/journal.py): one small file per database, by
+    # default next to the SQLite file, or in var/ for PostgreSQL.
+    journal_dir: Path | None = None
     retention_days: int = Field(default=365, ge=1)
     pseudonym_secret: SecretStr = SecretStr("")
     max_message_chars: int = Field(default=2000, ge=100, le=4096)
@@ -98,6 +101,15 @@ class Settings(BaseSettings):
     def mail_enabled(self) -> bool:
         """Whether tickets are also sent by e-mail to the provider's helpdesk."""
         return bool(self.smtp_host and self.helpdesk_mail_to)
+
+    def sent_journal_dir(self) -> Path:
+        """Where the sent journal of this database lives (``JOURNAL_DIR`` when set)."""
+        if self.journal_dir is not None:
+            return self.journal_dir
+        prefix, _, path = self.database_url.partition(":///")
+        if prefix.startswith("sqlite") and path and not path.startswith(":memory:"):
+            return Path(path.split("?", 1)[0]).parent
+        return ROOT / "var"
 
     def contacts(self) -> dict[str, str]:
         """Deployment-specific contacts, as placeholders for articles and texts."""

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.auxil.toggle_proxy import free_port
 from vigie.conversation.inbox import Inbox
+from vigie.conversation.journal import SentJournal
 from vigie.conversation.models import InboxItem, Turn
 from vigie.conversation.outages import Outages
 from vigie.conversation.pipeline import Incoming, Pipeline, Prepare
@@ -71,6 +72,7 @@ async def running_pipeline(
     prepare: Prepare | None = None,
     rasa_url: str | None = None,
     rasa_timeout: float = 1.0,
+    journal: SentJournal | None = None,
 ) -> AsyncIterator[Running]:
     """The pipeline of :func:`setup`, with ``prepare`` as its preparer of e-mail files (and
     Rasa at ``rasa_url``, with ``rasa_timeout``, when given)."""
@@ -100,6 +102,7 @@ async def running_pipeline(
             ),
             delivery=collected,
             prepare=prepare,
+            journal=journal,
         )
         yield Running(pipeline, collected, inbox, sessionmaker)
         await pipeline.aclose()
