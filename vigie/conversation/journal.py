@@ -82,7 +82,7 @@ class SentJournal:
         marked = await mark_sent(entries) if entries else 0
         if marked:
             logger.warning(
-                "%s answers sent before a crash were not marked: marked now, not sent again",
+                "Answers sent but not marked before a crash: %s (marked now, not sent again)",
                 marked,
             )
         self._fd = os.open(
