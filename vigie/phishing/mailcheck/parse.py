@@ -77,6 +77,11 @@ class ParsedMail:
     authentication_results: list[str] = field(default_factory=list)
     received_spf: list[str] = field(default_factory=list)
     received: int = 0
+    to_addresses: list[str] = field(default_factory=list)
+    # Mailing-list and bulk-mail headers (RFC 2369, 2919): how legitimate lists and newsletters
+    # announce themselves.
+    list_id: str = ""
+    list_unsubscribe: bool = False
     text: str = ""
     links: list[Link] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
@@ -85,7 +90,8 @@ class ParsedMail:
     oversized: bool = False
     size: int = 0
     parts: int = 0
-    forms: int = 0
+    forms: int = 0  # input fields asking for a secret (password, card number, code)
+    hidden: int = 0  # styles that hide text far out of view (see HIDDEN_STYLE)
     scripts: int = 0
     forwarded: bool = False
 
@@ -112,6 +118,8 @@ class _HtmlScanner(HTMLParser):
         self.links: list[Link] = []
         self.forms = 0
         self.scripts = 0
+        self.hidden = 0  # styles that push text out of view (filter evasion)
+        self._style = False
         self._skip = 0
         self._href: str | None = None
         self._anchor: list[str] = []
@@ -119,10 +127,13 @@ class _HtmlScanner(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
+        if HIDDEN_STYLE.search(values.get("style", "")):
+            self.hidden += 1
         if tag in self._SKIP:
             self._skip += 1
             if tag == "script":
                 self.scripts += 1
+            self._style = tag == "style"
         elif tag in self._BLOCK:
             self.chunks.append("\n")
         elif tag not in self._INLINE:
@@ -134,9 +145,10 @@ class _HtmlScanner(HTMLParser):
         elif tag == "area" and values.get("href"):
             self._add_link(values["href"].strip(), values.get("alt", ""))
         elif tag == "form":
-            self.forms += 1
             if values.get("action"):
                 self._add_link(values["action"].strip(), "")
+        elif tag == "input" and _asks_secret(values):
+            self.forms += 1  # a field for a password, a card number, a code…
         elif tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
             target = re.search(r"(?i)url\s*=\s*['\"]?([^'\" ]+)", values.get("content", ""))
             if target:
@@ -159,6 +171,8 @@ class _HtmlScanner(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._skip:
+            if self._style and HIDDEN_STYLE.search(data[:20000]):
+                self.hidden += 1
             return
         self.chunks.append(data)
         if self._href is not None:
@@ -177,6 +191,30 @@ class _HtmlScanner(HTMLParser):
     def _add_link(self, href: str, text: str) -> None:
         if len(self.links) < self._max_links:
             self.links.append(Link(clean_text(href[:2048]), clean_text(text[:500]), True))
+
+
+# Text pushed thousands of pixels away, or shrunk to nothing: a message padded to fool filters.
+HIDDEN_STYLE = re.compile(
+    r"(?:margin(?:-top|-left)?|height|top|left|text-indent)\s*:\s*-?\d{4,}\s*(?:px|vh|vw|em)|"
+    r"font-size\s*:\s*0(?:px|pt|em)?\s*(?:[;}'\"]|$)",
+    re.IGNORECASE,
+)
+_SECRET_FIELD = re.compile(
+    r"pass|pwd|mdp|mot.?de.?passe|card|carte|cvv|cvc|crypto|iban|otp|pin\b|ssn|secu|"
+    r"expir|code",
+    re.IGNORECASE,
+)
+
+
+def _asks_secret(values: dict[str, str]) -> bool:
+    """An input field for a secret: a password field, or one named for a card, a code…"""
+    kind = values.get("type", "text").lower()
+    if kind == "password":
+        return True
+    if kind not in ("text", "tel", "number", ""):
+        return False
+    named = " ".join(values.get(key, "") for key in ("name", "id", "placeholder", "autocomplete"))
+    return bool(_SECRET_FIELD.search(named))
 
 
 # HTMLParser is quadratic on unterminated constructs ("<a<a<a…", "<!--<!--…", "<![CDATA[…",
@@ -202,7 +240,7 @@ def _sanitise_html(html: str) -> str:
     return _DANGLING_LT.sub("&lt;", _DECLARATION.sub("", "".join(kept)))
 
 
-def html_text_and_links(html: str, max_links: int) -> tuple[str, list[Link], int, int]:
+def html_text_and_links(html: str, max_links: int) -> tuple[str, list[Link], int, int, int]:
     """Visible text, links, number of forms and of scripts of an HTML document."""
     scanner = _HtmlScanner(max_links)
     try:
@@ -212,7 +250,7 @@ def html_text_and_links(html: str, max_links: int) -> tuple[str, list[Link], int
         pass
     text = re.sub(r"[ \t\r\f\v]+", " ", "".join(scanner.chunks))
     text = re.sub(r"\n\s*\n+", "\n", text)
-    return text, scanner.links, scanner.forms, scanner.scripts
+    return text, scanner.links, scanner.forms, scanner.scripts, scanner.hidden
 
 
 def text_links(text: str, max_links: int) -> list[Link]:
@@ -393,14 +431,41 @@ def _addresses(name: str, raw: str, mail: ParsedMail) -> list[tuple[str, str]]:
     return pairs
 
 
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]*@[^<>\s]*)\s*>")
+_BARE_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _lenient_from(raw: str) -> tuple[str, str]:
+    """(display name, address) of a From header the strict parser refuses: the last address
+    in angle brackets (or the last bare one), and the words before it as the display name."""
+    value = str(_header("Subject", raw) or raw)  # encoded words decoded, nothing else
+    value = clean_text(" ".join(value.split()))[:1000]
+    angles = list(_ANGLE_ADDRESS.finditer(value))
+    if angles:
+        match = angles[-1]
+        display = value[: match.start()].strip().strip('"').strip()
+        address = match.group(1).strip().lower()
+    else:
+        bare = _BARE_ADDRESS.findall(value)
+        address = bare[-1].lower() if bare else ""
+        display = value.replace(bare[-1], "") if bare else value
+        display = re.sub(r"<[^<>]*>", "", display).strip().strip('"').strip()
+    if address.startswith("@") or address.endswith("@"):
+        address = ""
+    return display, address
+
+
 def _read_headers(items: list[tuple[str, str]], mail: ParsedMail) -> None:
     for name, value in items:
         key = name.strip().lower()
         raw = value if isinstance(value, str) else str(value)
         if key == "from" and not mail.from_address and not mail.from_display:
             pairs = _addresses("From", raw, mail)
-            if len(pairs) != 1:
+            if len(pairs) != 1 or not pairs[0][1]:
+                # « Service, Client <a@b> » (a comma unquoted) or an empty address: recorded,
+                # then read as a mail client shows it (the last address, the words before).
                 mail.defect("from_count")
+                pairs = [_lenient_from(raw)]
             if pairs:
                 mail.from_display, mail.from_address = pairs[0]
         elif key == "reply-to" and not mail.reply_to:
@@ -412,7 +477,13 @@ def _read_headers(items: list[tuple[str, str]], mail: ParsedMail) -> None:
         elif key == "date" and not mail.date:
             mail.date = clean_text(raw.strip())[:200]
         elif key == "authentication-results" and len(mail.authentication_results) < 20:
-            mail.authentication_results.append(clean_text(" ".join(raw.split()))[:2000])
+            mail.authentication_results.append(_header_str("Authentication-Results", raw)[:2000])
+        elif key == "to" and not mail.to_addresses:
+            mail.to_addresses = [spec for _, spec in _addresses("To", raw, mail) if spec][:10]
+        elif key == "list-id" and not mail.list_id:
+            mail.list_id = _header_str("List-Id", raw)[:300]
+        elif key == "list-unsubscribe":
+            mail.list_unsubscribe = True
         elif key == "received-spf" and len(mail.received_spf) < 20:
             mail.received_spf.append(clean_text(" ".join(raw.split()))[:500])
         elif key == "received":
@@ -503,12 +574,13 @@ def _walk(root: Message, mail: ParsedMail, limits: Limits, deadline: Deadline) -
         if not is_attachment and ctype in ("text/plain", "text/html") and text_budget > 0:
             text = _decode(payload, part, text_budget)
             if ctype == "text/html":
-                text, links, forms, scripts = html_text_and_links(
+                text, links, forms, scripts, hidden = html_text_and_links(
                     text, limits.max_links - len(mail.links)
                 )
                 mail.links.extend(links)
                 mail.forms += forms
                 mail.scripts += scripts
+                mail.hidden += hidden
             else:
                 mail.links.extend(text_links(text, limits.max_links - len(mail.links)))
             text_budget -= len(text)

@@ -6,10 +6,13 @@ outside the message: no DNS, no HTTP, nothing is followed or opened.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from vigie.phishing.mailcheck.defang import defang_domain, defang_email, defang_url
 from vigie.phishing.mailcheck.limits import Deadline, Limits
@@ -20,10 +23,12 @@ from vigie.phishing.mailcheck.trusted import (
     NOTIFICATION_PLATFORMS,
     TrustedDomains,
     belongs_to,
+    clean_host,
     host_is_ip,
     lookalike,
     normalise_words,
     registrable_domain,
+    skeleton_text,
 )
 
 __all__ = ["WEIGHTS", "Signal", "compute_signals"]
@@ -37,21 +42,21 @@ WEIGHTS: dict[str, int] = {
     "reply_to_freemail": 30,
     "return_path_other": 5,
     "auth_dmarc_fail": 40,
-    "auth_spf_fail": 20,
-    "auth_spf_softfail": 10,
-    "auth_dkim_fail": 15,
+    "auth_spf_fail": 30,
+    "auth_spf_softfail": 15,
+    "auth_dkim_fail": 25,
     "auth_max": 50,
     "lookalike_sender": 55,
     "lookalike_link": 50,
     "link_mismatch": 35,
     "link_mismatch_tracker": 10,
     "link_userinfo": 40,
-    "url_shortener": 15,
+    "url_shortener": 20,
     "ip_link": 35,
-    "free_hosting": 20,
+    "free_hosting": 25,
     "script_link": 35,
     "html_form": 30,
-    "html_script": 10,
+    "html_script": 5,
     "attachment_executable": 70,
     "attachment_disguised": 70,
     "attachment_double_extension": 60,
@@ -77,6 +82,26 @@ WEIGHTS: dict[str, int] = {
     "bad_sender": 15,
     "too_large": 25,
     "incomplete": 25,
+    "obfuscated_text": 40,
+    "sender_free_hosting": 40,
+    "redirect_link": 20,
+    "executable_link": 45,
+    "remote_control_request": 45,
+    "account_lure": 25,
+    "prize_lure": 25,
+    "cpf_lure": 35,
+    "recipient_in_subject": 25,
+    "display_name_domain": 30,
+    "suspicious_tld": 30,
+    "suspicious_tld_link": 25,
+    "hidden_text": 30,
+    "scam_offer": 25,
+    "extortion": 50,
+    "bad_sender_malformed": 25,
+    "link_mismatch_unknown": 10,
+    "reply_to_other_bulk": 15,
+    "sender_mismatch": 25,
+    "foreign_lure": 25,
 }
 
 
@@ -110,6 +135,37 @@ FREE_HOSTING = frozenset(
         "dweb.link", "webflow.io", "square.site", "godaddysites.com", "framer.website",
         "mystrikingly.com", "sharepoint-online.net", "dropboxusercontent.com", "codeanyway.com",
         "surge.sh", "replit.app", "repl.co", "formspree.io", "wordpress.com", "site123.me",
+        "run.app", "cloudfunctions.net", "onrender.com", "fly.dev", "railway.app",
+        "azurestaticapps.net", "amplifyapp.com", "s3.amazonaws.com", "b-cdn.net",
+        "ipfs.w3s.link", "w3s.link", "nftstorage.link", "translate.goog", "backblazeb2.com",
+        "firebasestorage.googleapis.com", "web.core.windows.net", "blob.core.windows.net",
+        "cprapid.com", "wcomhost.com", "weeblysite.com", "yolasite.com", "tilda.ws",
+    }
+)  # fmt: skip
+# Where anyone can run a site or send mail from a sub-domain in minutes: never an
+# organisation's own sending domain.
+APP_HOSTING = frozenset(
+    {
+        "web.app", "firebaseapp.com", "run.app", "cloudfunctions.net", "herokuapp.com",
+        "netlify.app", "vercel.app", "pages.dev", "workers.dev", "r2.dev", "glitch.me",
+        "onrender.com", "fly.dev", "railway.app", "azurewebsites.net", "azurestaticapps.net",
+        "amplifyapp.com", "appspot.com", "ngrok.io", "ngrok-free.app", "000webhostapp.com",
+        "replit.app", "repl.co", "surge.sh", "github.io", "blogspot.com", "wixsite.com",
+        "weebly.com", "webflow.io", "cprapid.com", "s3.amazonaws.com", "weeblysite.com",
+    }
+)  # fmt: skip
+# Query parameters that carry the real destination of a redirecting link.
+REDIRECT_KEYS = (
+    "url", "u", "q", "target", "dest", "destination", "redirect", "redirect_uri",
+    "redirect_url", "redir", "adurl", "uddg", "link", "goto", "to", "continue", "next",
+    "returnurl", "return_url", "r", "data", "l",
+)  # fmt: skip
+# Executables, scripts and disk images a link may download (no host-like extension).
+LINK_EXECUTABLE_EXT = frozenset(
+    {
+        "exe", "scr", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta",
+        "ps1", "msi", "msix", "appx", "jar", "apk", "iso", "img", "vhd", "vhdx", "dmg", "lnk",
+        "reg", "cpl", "xll", "msc", "chm",
     }
 )  # fmt: skip
 # E-mail service providers' click-tracking hosts: their links never show their own address.
@@ -127,7 +183,16 @@ TRACKERS = frozenset(
 )  # fmt: skip
 SUSPICIOUS_TLDS = frozenset(
     {"xyz", "top", "icu", "click", "buzz", "live", "shop", "online", "site", "rest", "cyou",
-     "monster", "sbs", "cfd", "quest", "support", "zip", "mov", "tk", "ml", "ga", "cf", "gq"}
+     "monster", "sbs", "cfd", "quest", "support", "zip", "mov", "tk", "ml", "ga", "cf", "gq",
+     "store", "lat", "bond", "autos", "boats", "beauty", "hair", "skin", "makeup", "mom", "lol",
+     "win", "bid", "loan", "work", "party", "date", "review", "country", "kim", "science",
+     "men", "racing", "download", "stream", "gdn", "ru", "su", "cn", "pw", "cc", "ws", "today",
+     "life", "fun", "space", "website", "pics", "wiki", "digital", "asia", "cam", "fit"}
+)  # fmt: skip
+# Second-level "domains" anyone can rent under (CentralNic and the like): ``x.sa.com``.
+PSEUDO_SUFFIXES = frozenset(
+    {"sa.com", "uk.com", "us.com", "br.com", "za.com", "ru.com", "de.com", "eu.com", "jpn.com",
+     "gb.net", "in.net", "cn.com", "ae.org", "us.org", "gr.com", "hu.net", "se.net", "co.com"}
 )  # fmt: skip
 
 EXECUTABLE_EXT = frozenset(
@@ -203,7 +268,7 @@ ACCOUNT_CHECK = re.compile(
     rf"\b(?:{_VERBS})\b.{{0,40}}?\b(?:votre|vos|ton|tes) (?:compte|identite|informations|"
     r"donnees|dossier|adresse (?:e mail|email|mail|electronique)|boite|messagerie|acces)\b"
 )
-NEGATION = re.compile(r"\b(?:jamais|aucune?|personne|ne|n|ni)\b")
+NEGATION = re.compile(r"\b(?:jamais|aucune?|personne|ne|n|ni|never|not|no)\b")
 # « si vous ne confirmez pas votre mot de passe… » is a threat, not a negation.
 CONDITIONAL = re.compile(r"\bsi (?:vous|tu) (?:ne|n)\b")
 PAYMENT_CHANGE = re.compile(
@@ -247,6 +312,147 @@ PARCEL = re.compile(
     r"distribue)|retenue?|bloquee?|echec|adresse (?:incomplete|incorrecte)|en instance|"
     r"reprogramm\w*)\b"
 )
+# English lures (real campaigns reach French mailboxes in English too).
+CREDENTIALS_EN = re.compile(
+    r"\b(?:verify|confirm|update|validate|re ?enter|provide|submit|enter|sign in|log ?in|"
+    r"login|reactivate|restore|unlock|reset)\b.{0,50}?\b(?:password|passcode|credentials|"
+    r"login details|security (?:code|questions?)|card (?:details|number|information)|billing "
+    r"(?:information|details|address)|payment (?:information|details|method)|bank (?:details|"
+    r"account)|social security|ssn)\b"
+)
+ACCOUNT_LURE = re.compile(
+    r"\byour (?:account|mailbox|email|e mail|apple id|password|card|subscription|membership|"
+    r"wallet|profile|access)\b.{0,80}?\b(?:has been |have been |will be |is |was )?"
+    r"(?:suspended|locked|limited|disabled|deactivated|closed|terminated|on hold|restricted|"
+    r"compromised|blocked|expired?|expiring|frozen|flagged|cancelled|canceled)\b|"
+    r"\b(?:unusual|suspicious|unauthori[sz]ed|unrecogni[sz]ed) (?:sign ?in|log ?in|login|"
+    r"activity|access|attempt|transaction|payment)s?\b|\b(?:activite|connexion|transaction|"
+    r"tentative de connexion) (?:inhabituelle|suspecte|non autorisee)\b|"
+    r"\b(?:verify|confirm|validate|update|restore|reactivate|unlock|secure)\b.{0,30}?"
+    r"\b(?:your|the) (?:account|identity|information|details|email|mailbox|profile|apple id|"
+    r"wallet)\b"
+)
+PRIZE = re.compile(
+    r"\byou (?:have |ve )?(?:won\b(?! t\b)|been (?:selected|chosen)\b)|\bclaim (?:your|the) "
+    r"(?:reward|prize|gift|bonus|refund|compensation|package|winnings)\b|\b(?:free|exclusive) "
+    r"(?:gift|reward)\b|\bvous avez (?:ete )?(?:gagne|selectionnee?|tiree? au sort)\b|"
+    r"\bcadeau (?:offert|gratuit|exclusif)\b|\b(?:reclamez|recuperez) (?:votre|vos) "
+    r"(?:cadeau|gain|recompense|lot|prime)\b"
+)
+REFUND_EN = re.compile(
+    r"\brefunds?\b.{0,60}?\b(?:pending|available|approved|processed|waiting|claim|eligible|"
+    r"issued)\b|\btax refund\b|\beligible (?:for|to receive) (?:a |an )?(?:refund|payment|"
+    r"compensation|reimbursement)\b"
+)
+PARCEL_EN = re.compile(
+    r"\b(?:package|parcel|shipment|delivery|order)\b.{0,80}?\b(?:on hold|pending|failed|"
+    r"could not be delivered|unable to (?:be )?deliver\w*|unpaid|customs|suspended|returned|"
+    r"held)\b"
+)
+PAYMENT_EN = re.compile(
+    r"\bpayment (?:is )?(?:due|required|failed|declined|overdue|pending)\b|\boverdue\b|"
+    r"\boutstanding (?:balance|invoice|payment)\b|\b(?:shipping|customs|delivery) (?:fee|"
+    r"charges?)\b"
+)
+PRESSURE_EN: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (label, re.compile(pattern))
+    for label, pattern in (
+        ("urgent", r"\burgent\w*\b"),
+        ("dernier rappel", r"\b(?:final|last) (?:notice|reminder|warning|attempt)\b"),
+        ("délai de 24/48 h", r"\bwithin (?:24|48|72) ?(?:h|hours?|hrs)\b|\b(?:24|48) hours\b"),
+        (
+            "action requise",
+            r"\b(?:action|response|verification) (?:is )?required\b|\bimmediately\b|\bas soon as possible\b",
+        ),
+        ("mot de passe expiré", r"\bpassword (?:will )?(?:expire|expires|expired|expiring)\b"),
+        (
+            "boîte pleine",
+            r"\b(?:mailbox|storage|inbox|quota) (?:is )?(?:full|almost full|exceeded|limit)\b",
+        ),
+    )
+)
+REMOTE_TOOLS = re.compile(
+    r"\b(?:prise en main a distance|controle a distance|remote (?:access|control|desktop|support) "
+    r"(?:tool|software|app\w*)|anydesk|teamviewer|team viewer|supremo|rustdesk|ammyy|ultraviewer|quicksupport|"
+    r"quick support|quick ?assist|logmein|splashtop|screenconnect|connectwise|remote utilities|"
+    r"remotepc|zoho assist|getscreen|aeroadmin|netsupport|dwservice|ultravnc|tightvnc)\b"
+)
+INSTALL = re.compile(r"\b(?:install\w*|telecharg\w*|download\w*|lanc\w*|execut\w*|ouvr\w*|run)\b")
+CODE_READOUT = re.compile(
+    r"\b(?:communiqu\w*|donn\w*|lire|lisez|indiqu\w*|transmet\w*|envoy\w*|dict\w*|read|give|"
+    r"send|tell|provide|share)\b.{0,40}?\b(?:code|identifiant|id|numero|number)\b.{0,20}?"
+    r"\b(?:affiche|qui s affiche|a l ecran|displayed|shown|on (?:your|the) screen)\b"
+)
+CPF = re.compile(
+    r"\b(?:cpf|compte (?:personnel de )?formation|mon compte formation|droits? (?:a la |de )?"
+    r"formation|heures de formation|moncompteformation)\b"
+)
+CPF_HOOK = re.compile(
+    r"\b(?:expir\w*|perd\w*|dernier (?:jour|delai)|avant le|solde|euros?|disponibles?|"
+    r"utilis\w*|credit\w*|montant|financ\w*)\b"
+)
+PRIZE_FR = re.compile(
+    r"\bvous avez ete (?:choisie?s?|selectionnee?s?|tiree?s? au sort)\b|\b(?:reclamer|recuperer|"
+    r"recevoir) (?:votre|vos|un|une) (?:cadeau|recompense|gain|lot|prime|bon d achat|coffret|"
+    r"boite mystere)\b|\bgagne[rz]? (?:un|une|des) \w+|\bcarte cadeau\b|\bbon d achat\b.{0,40}?"
+    r"\b(?:offert|gratuit|pret|gagn\w*)\b|\bmystery box\b|\bboite mystere\b"
+)
+SCAM_OFFER = re.compile(
+    r"\b(?:casino|free spins|freispiele|tours gratuits|jackpot|bonus de bienvenue|"
+    r"welcome bonus|airdrop|staking|bitcoin|crypto ?monnaies?|cryptocurrency|btc|usdt|"
+    r"investissement garanti|guaranteed returns?|rendement garanti|trading bot|personal loans?|"
+    r"pret personnel|credit rapide|perte de poids|weight loss|keto\w*|viagra|cialis|erecti\w*|"
+    r"aphrodisia\w*|inheritance|heritage de|beneficiary|beneficiaire|"
+    r"lottery|loterie|panneaux? solaires? gratuits?|"
+    r"iptv)\b"
+)
+EXTORTION = re.compile(
+    r"\b(?:hacked|piratee?|compromised|infected|spyware|trojan|cheval de troie|webcam|"
+    r"camera|video)\b.{0,300}?\b(?:pay|send|transfer|payer|envoyer|virer|verser)\b.{0,120}?"
+    r"\b(?:bitcoin|btc|usdt|crypto\w*)\b",
+    re.DOTALL,
+)
+HIDDEN_CSS = re.compile(
+    r"(?:margin(?:-top|-left)?|height|top|left|text-indent)\s*:\s*-?\d{4,}\s*(?:px|vh|vw|em)|"
+    r"font-size\s*:\s*0(?:px)?\s*[;}]|display\s*:\s*none[^}]{0,40}}[^{]{400,}",
+    re.IGNORECASE,
+)
+_DISPLAY_DOMAIN = re.compile(
+    r"\b((?:[a-z0-9-]+\.)+(?:com|net|org|fr|to|io|co|us|info|biz|de|uk|eu|app|shop|store|"
+    r"online|site|xyz))\b"
+)
+# The same lures in the other languages of real campaigns (Portuguese, Spanish, German,
+# Dutch, Italian): a few phrases that a legitimate message hardly uses.
+FOREIGN_LURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (label, re.compile(pattern))
+    for label, pattern in (
+        (
+            "mot de passe",
+            r"\b(?:senha|contrasena|passwort|kennwort|wachtwoord|parola d ordine)\b",
+        ),
+        (
+            "compte bloqué",
+            r"\b(?:conta|cuenta|konto|account|rekening)\b.{0,40}?\b(?:bloquead[ao]|suspens[ao]|gesperrt|geblokkeerd|bloccat[oa]|deaktiviert|eingeschrankt)\b",
+        ),
+        (
+            "gain",
+            r"\b(?:parabens|felicidades|gefeliciteerd|herzlichen gluckwunsch|wir gratulieren|congratulazioni|gutschein|cadeaubon|premio|ganhou|gewonnen|gratis\w*)\b",
+        ),
+        (
+            "urgence",
+            r"\b(?:urgente|dringend|onmiddellijk|sofort|imediatamente|inmediatamente|subito|letzte mahnung|ultimo aviso)\b",
+        ),
+        (
+            "vérification",
+            r"\b(?:atualiz\w*|verifiz\w*|bestatig\w*|verifieer\w*|confirme\w*|verifica\w*) (?:seu|sua|su|ihr\w*|uw|il|la) (?:cadastro|dados|datos|konto|daten|account|gegevens|conta|cuenta)\b",
+        ),
+    )
+)
+_ORG_WORDS = re.compile(
+    r"\b(?:team|service|services|support|security|alert|notification|notice|center|centre|"
+    r"club|shop|store|official|customer|deals?|rewards?|partner|network|experts?|insurance|"
+    r"bank|banco|bank|service client|equipe|offre|offres)\b"
+)
 _DOMAIN_IN_TEXT = re.compile(
     r"(?i)(?:https?://)?((?:[a-z0-9\u00a1-\uffff-]+\.)+(?:[a-z]{2,24}|xn--[a-z0-9-]+))(?=[/:?#\s]|$)"
 )
@@ -288,6 +494,65 @@ def _split(link: Link) -> _Url:
     return _Url(link, parts, host)
 
 
+_SCRIPTS_CONFUSED = ("GREEK", "CYRILLIC")
+_WORDS = re.compile(r"\w+")
+
+
+def _disguise(text: str) -> str:
+    """What disguises the letters of ``text`` (a display name, a subject), or ""."""
+    found: list[str] = []
+    if any(0x1D400 <= ord(c) <= 0x1D7FF for c in text):
+        found.append("lettres mathématiques")
+    if any(0xFF21 <= ord(c) <= 0xFF5A or 0x24B6 <= ord(c) <= 0x24E9 or 0x1F130 <= ord(c) <= 0x1F189 for c in text):  # fmt: skip
+        found.append("lettres décoratives")
+    if re.search(r"\w[\u00ad\u034f\u200b-\u200d\u2060-\u2064\ufeff]+\w", text):
+        found.append("caractères invisibles")
+    for word in _WORDS.findall(text):
+        scripts = {
+            unicodedata.name(c, "?").split(" ")[0] for c in word if c.isalpha() and not c.isascii()
+        }
+        if scripts & set(_SCRIPTS_CONFUSED) and skeleton_text(word).isascii():
+            found.append("alphabets mélangés")  # « Αmazοn »: Greek letters read as Latin
+            break
+    return ", ".join(found)
+
+
+def _shares_a_word(display: str, domain: str) -> bool:
+    """Whether a word of the display name (4 letters or more) appears in the domain."""
+    labels = clean_host(domain).replace("-", "").replace(".", " ")
+    words = [w for w in normalise_words(skeleton_text(display)).split() if len(w) >= 4]
+    squeezed = normalise_words(skeleton_text(display)).replace(" ", "")
+    return any(w in labels for w in words) or (len(squeezed) >= 4 and squeezed in labels)
+
+
+def _suspicious_domain(host: str) -> bool:
+    """A host under a top-level domain or a rented pseudo-suffix that fraud favours."""
+    host = clean_host(host)
+    tld = host.rpartition(".")[2]
+    return tld in SUSPICIOUS_TLDS or ".".join(host.split(".")[-2:]) in PSEUDO_SUFFIXES
+
+
+def _redirect_target(parts: SplitResult) -> str:
+    """The destination a redirecting link carries in its query (or path), or ""."""
+    try:
+        query = parse_qs(parts.query, keep_blank_values=False)
+    except ValueError:
+        query = {}
+    lowered = {key.lower(): values for key, values in query.items()}
+    for key in REDIRECT_KEYS:
+        for value in lowered.get(key, []):
+            value = value.strip()
+            if key == "u" and value.startswith("a1"):  # Bing: "a1" + base64url of the URL
+                try:
+                    value = base64.urlsafe_b64decode(value[2:] + "=" * (-len(value[2:]) % 4)).decode()  # fmt: skip
+                except (binascii.Error, UnicodeDecodeError, ValueError):
+                    continue
+            if value.lower().startswith(("http://", "https://")):
+                return value
+    embedded = re.search(r"/(https?(?::|%3a)(?://|%2f%2f)[^\s]+)", parts.path, re.IGNORECASE)
+    return unquote(embedded.group(1)) if embedded else ""
+
+
 class _Collector:
     def __init__(self) -> None:
         self.signals: list[Signal] = []
@@ -315,8 +580,37 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
     domain = _domain(sender)
     if not sender or not domain:
         out.add("bad_sender", "bad_sender")
+    elif "." not in domain or not re.fullmatch(r"[\w.-]+", clean_host(domain)):
+        out.add("bad_sender", "bad_sender", [defang_email(sender)], weight=WEIGHTS["bad_sender_malformed"])  # fmt: skip
+    if domain and _suspicious_domain(domain):
+        out.add("suspicious_tld", "suspicious_tld", [defang_email(sender)], host=defang_domain(domain))  # fmt: skip
+    seen_in = f"{mail.subject} {mail.from_display}".lower()
+    # Lists name themselves in the subject; calendar and sharing platforms name the invitee.
+    platform = belongs_to(domain, NOTIFICATION_PLATFORMS) and authenticated(mail)
+    if (
+        not mail.list_id
+        and not platform
+        and any(a in seen_in for a in mail.to_addresses if "@" in a)
+    ):
+        out.add("recipient_in_subject", "recipient_in_subject")
     display = mail.from_display
     shown = _ADDRESS_IN_TEXT.search(display)
+    named_site = None if shown else _DISPLAY_DOMAIN.search(skeleton_text(display))
+    if (
+        named_site
+        and domain
+        and not _same_org(named_site.group(1), domain)
+        and not _looks_like_file(named_site.group(1))
+        and not any(_same_org(named_site.group(1), u.host) for u in map(_split, mail.links))
+        and not (trusted.is_trusted(named_site.group(1)) and trusted.is_trusted(domain))
+    ):
+        out.add(
+            "display_name_domain",
+            "display_name_domain",
+            [defang_email(sender)],
+            shown=defang_domain(named_site.group(1)),
+            real=defang_domain(domain),
+        )
     if shown and domain and not _same_org(shown.group(1), domain):
         out.add(
             "display_name_address",
@@ -325,10 +619,20 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
             shown=defang_email(shown.group(0).lower()),
             real=defang_email(sender),
         )
-    if display and domain:
-        for brand in trusted.brands_named(display):
+    disguise = _disguise(f"{display}\n{mail.subject}")
+    if disguise:
+        out.add("obfuscated_text", "obfuscated_text", (), what=disguise)
+    if domain and (belongs_to(domain, APP_HOSTING) or registrable_domain(domain) in APP_HOSTING):
+        out.add(
+            "sender_free_hosting",
+            "sender_free_hosting",
+            [defang_email(sender)],
+            domain=defang_domain(domain),
+        )
+    if display:
+        for brand in trusted.brands_named(skeleton_text(display)):
             owners = trusted.brand_domains(brand)
-            if domain in FREEMAIL_DOMAINS or not belongs_to(domain, owners):
+            if not domain or domain in FREEMAIL_DOMAINS or not belongs_to(domain, owners):
                 freemail = domain in FREEMAIL_DOMAINS
                 out.add(
                     "display_name_brand",
@@ -338,10 +642,10 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
                         "display_name_brand_freemail" if freemail else "display_name_brand"
                     ],
                     name=quote(display),
-                    domain=defang_domain(domain),
+                    domain=defang_domain(domain) if domain else "(aucune adresse)",
                 )
                 break
-        if (
+        if domain and (
             domain in FREEMAIL_DOMAINS
             and "display_name_brand" not in out.codes
             and ROLE_WORDS.search(normalise_words(display))
@@ -353,28 +657,53 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
                 name=quote(display),
                 domain=defang_domain(domain),
             )
-    for reply in mail.reply_to:
+    # A mailing list rewrites the sender and points replies to the list or the poster.
+    for reply in [] if mail.list_id else mail.reply_to:
         reply_domain = _domain(reply)
         if domain and reply_domain and not _same_org(reply_domain, domain):
             if _expected_reply_to(mail, domain, reply_domain, trusted):
                 continue
             code = "reply_to_freemail" if reply_domain in FREEMAIL_DOMAINS else "reply_to_other"
+            bulk = code == "reply_to_other" and mail.list_unsubscribe  # a newsletter's replies
             out.add(
                 code,
                 "reply_to_other",
                 [defang_email(reply)],
+                weight=WEIGHTS["reply_to_other_bulk"] if bulk else None,
                 reply=defang_email(reply),
                 domain=defang_domain(domain),
             )
             break
     return_domain = _domain(mail.return_path)
-    if domain and return_domain and not _same_org(return_domain, domain):
+    if domain and return_domain and not _same_org(return_domain, domain) and not mail.list_id:
         out.add(
             "return_path_other",
             "return_path_other",
             [defang_email(mail.return_path)],
             domain=defang_domain(return_domain),
         )
+    if (
+        domain
+        and display
+        and not shown
+        and "display_name_brand" not in out.codes
+        and domain not in FREEMAIL_DOMAINS
+        and not mail.list_id
+        and _ORG_WORDS.search(normalise_words(skeleton_text(display)))
+        and not _shares_a_word(display, domain)
+    ):
+        link_orgs = {registrable_domain(u.host) for u in map(_split, mail.links) if u.host}
+        elsewhere = [
+            h for h in link_orgs if not _same_org(h, domain) and not belongs_to(h, TRACKERS)
+        ]
+        if link_orgs and len(elsewhere) == len(link_orgs):
+            out.add(
+                "sender_mismatch",
+                "sender_mismatch",
+                [defang_email(sender)],
+                name=quote(display),
+                domain=defang_domain(domain),
+            )
     hosts = [domain, *(_domain(r) for r in mail.reply_to), return_domain]
     if shown:
         hosts.append(shown.group(1).lower())
@@ -419,7 +748,10 @@ def _auth_signals(mail: ParsedMail, out: _Collector) -> None:
     elif results.get("spf") == "softfail":
         weight += WEIGHTS["auth_spf_softfail"]
         details.append("SPF (partiel)")
-    if results.get("dkim") == "fail":
+    # A mailing list rewrites the subject or the footer and so breaks the poster's DKIM
+    # signature: no sign of fraud when the list's own server passed SPF.
+    broken_by_list = bool(mail.list_id) and results.get("spf") == "pass"
+    if results.get("dkim") == "fail" and not broken_by_list:
         weight += WEIGHTS["auth_dkim_fail"]
         details.append("DKIM")
     if weight:
@@ -432,7 +764,9 @@ def _link_signals(
     """Link signals; returns the defanged links flagged, for the indicators."""
     flagged: list[str] = []
     seen_hosts: set[str] = set()
-    for url in map(_split, mail.links):
+    urls = [_split(link) for link in mail.links]
+    unwrapped = 0
+    for url in urls:
         if deadline.expired():
             break
         link = url.link
@@ -446,11 +780,37 @@ def _link_signals(
         defanged = defang_url(link.href)
         host = url.host
         before = len(out.signals)
+        target = _redirect_target(url.parts) if url.parts is not None else ""
+        if target and unwrapped < 100:
+            inner = _split(Link(href=target, text="", from_html=link.from_html))
+            if inner.host and not _same_org(inner.host, host):
+                unwrapped += 1
+                urls.append(inner)  # the real destination is judged too
+                if not belongs_to(host, TRACKERS) and not trusted.is_trusted(inner.host):
+                    out.add(
+                        "redirect_link",
+                        "redirect_link",
+                        [defanged],
+                        host=defang_domain(host),
+                        real=defang_domain(inner.host),
+                    )
+        path_ext = _extension(url.parts.path.rpartition("/")[2]) if url.parts is not None else ""
+        if path_ext in LINK_EXECUTABLE_EXT:
+            name = unquote(url.parts.path.rpartition("/")[2])[:60] if url.parts else ""
+            out.add("executable_link", "executable_link", [defanged], name=quote(name))
         if url.parts is not None and "@" in url.parts.netloc:
             out.add("link_userinfo", "link_userinfo", [defanged], real=defang_domain(host))
         if host_is_ip(host):
             out.add("ip_link", "ip_link", [defanged], host=defang_domain(host))
         reg = registrable_domain(host)
+        if _suspicious_domain(host) and not trusted.is_trusted(host):
+            out.add(
+                "suspicious_tld",
+                "suspicious_tld",
+                [defanged],
+                weight=WEIGHTS["suspicious_tld_link"],
+                host=defang_domain(host),
+            )
         if reg in SHORTENERS or host in SHORTENERS:
             out.add("url_shortener", "url_shortener", [defanged], host=defang_domain(host))
         if (belongs_to(host, FREE_HOSTING) or reg in FREE_HOSTING) and not trusted.is_trusted(host):
@@ -472,11 +832,24 @@ def _link_signals(
             shown_host = shown.group(1).lower()
             if not _same_org(shown_host, host) and not _looks_like_file(shown_host):
                 tracker = belongs_to(host, TRACKERS)
+                # Showing a known organisation's site while leading elsewhere is the trick;
+                # an unknown site shown is weaker (newsletters link through their mailer).
+                known = trusted.is_trusted(shown_host) or any(
+                    belongs_to(shown_host, trusted.brand_domains(b))
+                    for b in trusted.brands_named(shown_host.replace(".", " "))
+                )
+                weight = (
+                    "link_mismatch_tracker"
+                    if tracker
+                    else "link_mismatch"
+                    if known
+                    else "link_mismatch_unknown"
+                )
                 out.add(
                     "link_mismatch",
                     "link_mismatch",
                     [defanged],
-                    weight=WEIGHTS["link_mismatch_tracker" if tracker else "link_mismatch"],
+                    weight=WEIGHTS[weight],
                     shown=defang_domain(shown_host),
                     real=defang_domain(host),
                 )
@@ -559,13 +932,43 @@ def _matches(pattern: re.Pattern[str], text: str) -> bool:
 def _text_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) -> None:
     text = normalise_words(f"{mail.subject}\n{mail.text}")
     terms = [label for label, pattern in PRESSURE if _matches(pattern, text)]
+    terms += [
+        label for label, pattern in PRESSURE_EN if label not in terms and _matches(pattern, text)
+    ]
     if terms:
         weight = min(WEIGHTS["pressure_each"] * len(terms), WEIGHTS["pressure_max"])
         out.add("pressure", "pressure", (), weight=weight, terms=", ".join(terms[:4]))
-    if _matches(CREDENTIALS, text) or sum(1 for p in SENSITIVE_ITEMS if _matches(p, text)) >= 2:
+    if (
+        _matches(CREDENTIALS, text)
+        or _matches(CREDENTIALS_EN, text)
+        or sum(1 for p in SENSITIVE_ITEMS if _matches(p, text)) >= 2
+    ):
         out.add("credentials_request", "credentials_request")
     elif _matches(ACCOUNT_CHECK, text):
         out.add("account_check", "account_check")
+    if "account_check" not in out.codes and _matches(ACCOUNT_LURE, text):
+        out.add("account_lure", "account_lure")
+    readout, install = CODE_READOUT.search(text), INSTALL.search(text)
+    tool_installed = any(
+        INSTALL.search(text[max(0, m.start() - 60) : m.end() + 60])
+        for m in REMOTE_TOOLS.finditer(text)
+    )
+    executable = "executable_link" in out.codes
+    if (tool_installed and (readout or executable)) or (readout and install):
+        out.add("remote_control_request", "remote_control_request")
+    if _matches(PRIZE, text) or PRIZE_FR.search(text):
+        out.add("prize_lure", "prize_lure")
+    if EXTORTION.search(text):
+        out.add("extortion", "extortion")
+    elif SCAM_OFFER.search(text):
+        out.add("scam_offer", "scam_offer")
+    foreign = [label for label, pattern in FOREIGN_LURES if pattern.search(text)]
+    if len(foreign) >= 2 or (foreign and {"mot de passe", "compte bloqué"} & set(foreign)):
+        out.add("foreign_lure", "foreign_lure", (), terms=", ".join(foreign[:3]))
+    if mail.hidden or HIDDEN_CSS.search(mail.text):
+        out.add("hidden_text", "hidden_text")
+    if CPF.search(text) and CPF_HOOK.search(text):
+        out.add("cpf_lure", "cpf_lure")
     if _matches(PAYMENT_CHANGE, text):
         out.add("payment_change", "payment_change")
     if GIFT_CARDS.search(text) or (VIREMENT.search(text) and DISCRETION.search(text)):
@@ -574,13 +977,13 @@ def _text_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) ->
         out.add("secrecy_request", "secrecy_request")
     if (
         "ceo_fraud" not in out.codes
-        and _matches(PAYMENT_REQUEST, text)
+        and (_matches(PAYMENT_REQUEST, text) or _matches(PAYMENT_EN, text))
         and "payment_change" not in out.codes
     ):
         out.add("payment_request", "payment_request")
-    if REFUND.search(text):
+    if REFUND.search(text) or REFUND_EN.search(text):
         out.add("refund_lure", "refund_lure")
-    if PARCEL.search(text):
+    if PARCEL.search(text) or PARCEL_EN.search(text):
         out.add("parcel_lure", "parcel_lure")
     if mail.forms:
         out.add("html_form", "html_form")
@@ -592,7 +995,11 @@ def _text_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) ->
     if not domain or trusted.is_trusted(domain) or "display_name_brand" in out.codes:
         return
     hosts = [u.host for u in map(_split, mail.links) if u.host]
-    for brand in trusted.brands_named(f"{mail.subject}\n{mail.text[:1500]}"):
+    # Only where a message claims to *be* the brand: the subject, or a short first line (the
+    # logo-style header); a brand mentioned further down is mentioned, not claimed.
+    first_line = next((line.strip() for line in mail.text.splitlines() if line.strip()), "")
+    claimed = f"{mail.subject}\n{first_line if len(first_line) <= 40 else ''}"
+    for brand in trusted.brands_named(skeleton_text(claimed)):
         if brand in _BODY_BRAND_EXCLUDED:
             continue
         owners = trusted.brand_domains(brand)
@@ -617,6 +1024,8 @@ TEXT_CODES = frozenset(
     {
         "pressure", "credentials_request", "account_check", "payment_change", "payment_request",
         "ceo_fraud", "secrecy_request", "refund_lure", "parcel_lure", "brand_mismatch",
+        "account_lure", "prize_lure", "cpf_lure", "scam_offer", "remote_control_request",
+        "foreign_lure",
     }
 )  # fmt: skip
 

@@ -158,6 +158,67 @@ SIGNALS: dict[str, str] = {
         "n’appartiennent à cet organisme."
     ),
     "bad_sender": "L’adresse de l’expéditeur est absente ou mal formée.",
+    "obfuscated_text": (
+        f"Le nom de l’expéditeur ou l’objet est écrit avec des caractères déguisés ({{what}}){NBSP}: "
+        "une ruse pour tromper l’œil et les filtres."
+    ),
+    "sender_free_hosting": (
+        "Le message est envoyé depuis {domain}, une plateforme d’hébergement gratuite où "
+        "n’importe qui peut créer une adresse."
+    ),
+    "redirect_link": (
+        f"Un lien passe par {{host}} pour rediriger vers {{real}}{NBSP}: sa vraie destination est "
+        "cachée."
+    ),
+    "executable_link": (
+        f"Un lien télécharge un programme ou un fichier à risque ({{name}}){NBSP}: ne l’ouvrez pas."
+    ),
+    "remote_control_request": (
+        f"Le message demande d’installer un logiciel de prise en main à distance ou de "
+        f"communiquer un code{NBSP}: c’est ainsi que de faux techniciens prennent le contrôle "
+        "d’un poste."
+    ),
+    "account_lure": (
+        f"Le message annonce un compte suspendu, bloqué ou à vérifier{NBSP}: appât classique "
+        "pour faire saisir ses identifiants."
+    ),
+    "prize_lure": ("Le message promet un gain, une récompense ou un cadeau, appât classique."),
+    "recipient_in_subject": (
+        f"L’objet ou le nom affiché reprend votre propre adresse e-mail{NBSP}: procédé courant "
+        "des envois frauduleux en masse."
+    ),
+    "display_name_domain": (
+        "Le nom affiché annonce le site {shown}, mais le message vient en réalité de {real}."
+    ),
+    "suspicious_tld": (
+        "L’adresse d’envoi ou un lien utilise une extension de domaine très prisée des "
+        "fraudeurs ({host})."
+    ),
+    "hidden_text": (
+        f"Le message cache du texte ou de la mise en page hors de la vue{NBSP}: une ruse pour "
+        "tromper les filtres."
+    ),
+    "scam_offer": (
+        "Le message vante un gain facile (casino, cryptomonnaie, placement, prêt, produit "
+        "miracle), appât classique des arnaques."
+    ),
+    "sender_mismatch": (
+        f"L’expéditeur se présente comme {{name}} mais écrit depuis {{domain}}, sans rapport, et "
+        f"ses liens mènent encore ailleurs{NBSP}: c’est la signature des envois en masse "
+        "frauduleux."
+    ),
+    "foreign_lure": (
+        f"Le message reprend les formules des arnaques courantes ({{terms}}){NBSP}: gains, compte "
+        "bloqué ou identifiants à donner."
+    ),
+    "extortion": (
+        f"Le message prétend que votre appareil a été piraté et réclame de l’argent{NBSP}: c’est "
+        "un chantage sans fondement, ne payez pas et ne répondez pas."
+    ),
+    "cpf_lure": (
+        f"Le message parle de droits à la formation (CPF) à utiliser ou qui expirent{NBSP}: "
+        "arnaque très répandue, Mon Compte Formation n’écrit pas ainsi."
+    ),
     "too_large": (
         f"Le message est trop volumineux pour être analysé en entier (plus de {{mb}}{NBSP}Mo){NBSP}: "
         "seuls les en-têtes ont été examinés."

@@ -26,6 +26,7 @@ __all__ = [
     "lookalike",
     "normalise_words",
     "registrable_domain",
+    "skeleton_text",
 ]
 
 DEFAULT_TRUSTED_DOMAINS: tuple[str, ...] = (
@@ -153,6 +154,111 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "credit mutuel": ("creditmutuel.fr",),
     "netsoins": ("netsoins.fr",),
     "doctolib": ("doctolib.fr",),
+    # Brands that phishing imitates most, in France and abroad (phishing_pot, tuning part;
+    # Cybermalveillance.gouv.fr's alerts): a display name claiming one of them from elsewhere.
+    "mon compte formation": ("moncompteformation.gouv.fr", "caissedesdepots.fr", "gouv.fr"),
+    "moncompteformation": ("moncompteformation.gouv.fr", "caissedesdepots.fr", "gouv.fr"),
+    "cpf": ("moncompteformation.gouv.fr", "caissedesdepots.fr", "gouv.fr"),
+    "ants": ("ants.gouv.fr", "gouv.fr"),
+    "service public": ("service-public.fr", "gouv.fr"),
+    "boursorama": ("boursorama.com", "boursorama.fr", "boursobank.com"),
+    "boursobank": ("boursorama.com", "boursobank.com"),
+    "orange": ("orange.fr", "orange.com", "orange-business.com", "wanadoo.fr"),
+    "sfr": ("sfr.fr", "sfr.com", "red-by-sfr.fr"),
+    "bouygues telecom": ("bouyguestelecom.fr",),
+    "free mobile": ("free.fr", "free-mobile.fr", "iliad.fr"),
+    "edf": ("edf.fr", "edf.com"),
+    "engie": ("engie.fr", "engie.com"),
+    "totalenergies": ("totalenergies.fr", "totalenergies.com"),
+    "vinted": ("vinted.fr", "vinted.com"),
+    "leboncoin": ("leboncoin.fr",),
+    "cdiscount": ("cdiscount.com", "cdiscount.fr"),
+    "fnac": ("fnac.com", "fnacdarty.com"),
+    "darty": ("darty.com", "fnacdarty.com"),
+    "decathlon": ("decathlon.fr", "decathlon.com"),
+    "carrefour": ("carrefour.fr", "carrefour.com"),
+    "leclerc": ("e-leclerc.com", "leclerc.fr"),
+    "auchan": ("auchan.fr", "auchan.com"),
+    "lidl": ("lidl.fr", "lidl.com"),
+    "intermarche": ("intermarche.com",),
+    "sncf": ("sncf.com", "sncf-connect.com", "sncf.fr", "ouigo.com"),
+    "relais colis": ("relaiscolis.com",),
+    "leroy merlin": ("leroymerlin.fr", "leroymerlin.com"),
+    "nocibe": ("nocibe.fr",),
+    "sephora": ("sephora.fr", "sephora.com"),
+    "temu": ("temu.com",),
+    "shein": ("shein.com", "shein.fr", "sheinemail.com"),
+    "nespresso": ("nespresso.com",),
+    "veepee": ("veepee.fr", "veepee.com", "vente-privee.com"),
+    "la redoute": ("laredoute.fr", "laredoute.com", "redoute.com"),
+    "ikea": ("ikea.com", "ikea.fr"),
+    "kiabi": ("kiabi.com",),
+    "zalando": ("zalando.fr", "zalando.com"),
+    "maprimerenov": ("gouv.fr", "anah.fr", "anah.gouv.fr"),
+    "ma prime renov": ("gouv.fr", "anah.fr", "anah.gouv.fr"),
+    "cvs": ("cvs.com", "cvshealth.com"),
+    "walgreens": ("walgreens.com",),
+    "home depot": ("homedepot.com",),
+    "lowe s": ("lowes.com",),
+    "starbucks": ("starbucks.com",),
+    "marriott": ("marriott.com",),
+    "amazon": (
+        "amazon.fr",
+        "amazon.com",
+        "amazon.de",
+        "amazon.co.uk",
+        "amazonses.com",
+        "amazon.es",
+        "amazon.it",
+    ),
+    "paypal": ("paypal.com", "paypal.fr", "paypal.me"),
+    "facebook": ("facebook.com", "facebookmail.com", "fb.com", "meta.com"),
+    "instagram": ("instagram.com", "facebookmail.com", "mail.instagram.com"),
+    "whatsapp": ("whatsapp.com", "facebookmail.com"),
+    "meta": ("meta.com", "facebook.com", "facebookmail.com"),
+    "netflix": ("netflix.com",),
+    "disney": ("disney.com", "disneyplus.com"),
+    "spotify": ("spotify.com",),
+    "apple": ("apple.com", "icloud.com", "me.com", "itunes.com"),
+    "icloud": ("apple.com", "icloud.com"),
+    "itunes": ("apple.com", "itunes.com"),
+    "google": ("google.com", "gmail.com", "youtube.com", "googlemail.com"),
+    "gmail": ("google.com", "gmail.com", "googlemail.com"),
+    "youtube": ("youtube.com", "google.com"),
+    "linkedin": ("linkedin.com",),
+    "twitter": ("twitter.com", "x.com"),
+    "tiktok": ("tiktok.com",),
+    "ebay": ("ebay.com", "ebay.fr"),
+    "aliexpress": ("aliexpress.com", "alibaba.com"),
+    "adobe": ("adobe.com",),
+    "dropbox": ("dropbox.com", "dropboxmail.com"),
+    "wetransfer": ("wetransfer.com",),
+    "zoom": ("zoom.us", "zoom.com"),
+    "norton": ("norton.com", "nortonlifelock.com", "gen.com"),
+    "mcafee": ("mcafee.com",),
+    "avast": ("avast.com",),
+    "geek squad": ("geeksquad.com", "bestbuy.com"),
+    "ledger": ("ledger.com",),
+    "metamask": ("metamask.io", "consensys.net", "consensys.io"),
+    "coinbase": ("coinbase.com",),
+    "binance": ("binance.com",),
+    "trust wallet": ("trustwallet.com",),
+    "blockchain com": ("blockchain.com",),
+    "revolut": ("revolut.com",),
+    "wells fargo": ("wellsfargo.com",),
+    "chase bank": ("chase.com", "jpmorgan.com"),
+    "bank of america": ("bankofamerica.com", "bofa.com"),
+    "american express": ("americanexpress.com", "aexp.com"),
+    "walmart": ("walmart.com",),
+    "costco": ("costco.com",),
+    "usps": ("usps.com", "usps.gov"),
+    "royal mail": ("royalmail.com",),
+    "poste italiane": ("poste.it", "posteitaliane.it"),
+    "correos": ("correos.es", "correos.com"),
+    "roblox": ("roblox.com",),
+    "steam": ("steampowered.com", "steamcommunity.com"),
+    "yahoo": ("yahoo.com", "yahoo.fr", "yahoo-inc.com"),
+    "aol": ("aol.com", "aol.fr", "yahoo.com"),
 }
 
 # Mailbox providers where anyone can open an address: never an organisation's own domain.
@@ -315,9 +421,25 @@ _GENERIC_LABELS = frozenset(
 )
 
 
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0]"
+)
+
+
+def skeleton_text(text: str) -> str:
+    """What ``text`` looks like to the eye: invisible characters removed, compatibility forms
+    (mathematical bold, full width) folded, Greek and Cyrillic look-alikes read as Latin."""
+    folded = unicodedata.normalize("NFKC", _MARKS.sub(" ", _INVISIBLE.sub("", text))).lower()
+    return folded.translate(_CONFUSABLES)
+
+
+_MARKS = re.compile("[\u2122\u00ae\u00a9\u2120]")  # ™ ® © ℠: « McAfee™ » is McAfee
+
+
 def normalise_words(text: str) -> str:
     """Lower case, accents removed, apostrophes and punctuation as spaces."""
-    text = unicodedata.normalize("NFKD", text.lower())
+    text = unicodedata.normalize("NFKD", _MARKS.sub(" ", text.lower()))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[’'`´\"“”«»()\[\]<>,;:!?./\\|_\-–—]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()

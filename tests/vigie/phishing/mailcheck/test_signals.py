@@ -176,7 +176,13 @@ def test_links() -> None:
     assert "link_userinfo" in _codes(_mail("Voir https://www.ameli.fr@pirate.example/x"))
     assert "free_hosting" in _codes(_mail("Voir https://ameli-dossier.web.app/"))
     assert "lookalike_link" in _codes(_mail("Voir https://ameli-remboursement.com/"))
-    assert "html_form" in _codes(_mail(html="<form action='https://x.example'><input></form>"))
+    password_form = "<form action='https://x.example'><input type='password'></form>"
+    assert "html_form" in _codes(_mail(html=password_form))
+    card_form = "<form><input name='card_number' type='tel'></form>"
+    assert "html_form" in _codes(_mail(html=card_form))
+    # A newsletter's search box or subscription field asks for nothing secret.
+    search_form = "<form action='https://x.example/s'><input name='q'><input type='email'></form>"
+    assert "html_form" not in _codes(_mail(html=search_form))
     assert "script_link" in _codes(_mail(html="<a href='javascript:alert(1)'>ici</a>"))
 
 

@@ -1,0 +1,189 @@
+"""The signals added for real campaigns (phishing_pot, tuning part): each fires on what it is
+meant for and stays quiet on the legitimate counterpart."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.vigie.phishing.mailcheck.test_signals import _codes, _mail
+from vigie.phishing.mailcheck import analyse
+from vigie.phishing.mailcheck.parse import parse_eml
+
+ANYDESK = (
+    "Bonjour, suite à votre demande, merci d’installer l’outil de prise en main à distance et "
+    "de nous communiquer le code affiché. Téléchargement : "
+    "http://anydesk-support-sante.com/AnyDesk.exe"
+)
+
+
+def test_the_plain_anydesk_request_of_the_issue_is_dangerous() -> None:
+    analysis = analyse(_mail(ANYDESK, sender="Support <support@helpdesk-sante.com>"))
+    codes = {s.code for s in analysis.signals}
+    assert {"remote_control_request", "executable_link"} <= codes
+    assert analysis.verdict == "dangereux"
+
+
+def test_a_remote_session_offered_by_the_trusted_authenticated_provider_is_not_alarming() -> None:
+    raw = _mail(
+        "Pour le ticket VIG-2026-00042, lancez l’assistance à distance habituelle depuis "
+        "l’icône Numéria et communiquez-nous le code affiché à l’écran.",
+        sender="Numéria <support@numeria.fr>",
+        headers={
+            "Authentication-Results": "mx.ehpad.fr; spf=pass; dkim=pass; dmarc=pass "
+            "header.from=numeria.fr"
+        },
+    )
+    assert analyse(raw, trusted=("numeria.fr",)).verdict == "sans_danger"
+
+
+def test_a_tech_newsletter_naming_a_remote_tool_asks_nothing() -> None:
+    text = "This week: TeamViewer 15 is out; download it from the vendor's site if you use it."
+    assert "remote_control_request" not in _codes(_mail(text))
+
+
+@pytest.mark.parametrize(
+    "display",
+    [
+        "Αmazοn.fr",  # Greek capital alpha, Greek omicron
+        "VlNCl Αutοrοutes",
+        "𝐏𝐚𝐲𝐏𝐚𝐥 Service",  # mathematical bold
+        "Pay\u200bPal",  # a zero-width space inside the word
+    ],
+)
+def test_disguised_letters_in_the_display_name_are_flagged(display: str) -> None:
+    assert "obfuscated_text" in _codes(_mail(sender=f'"{display}" <info@promo-shop.net>'))
+
+
+def test_real_greek_and_accented_french_are_not_disguise() -> None:
+    for display in ("Ελληνική Εταιρεία", "Hélène Lefèvre", "Société Générale"):
+        assert "obfuscated_text" not in _codes(_mail(sender=f'"{display}" <a@exemple.fr>'))
+
+
+def test_a_brand_in_disguised_letters_is_still_the_brand() -> None:
+    assert "display_name_brand" in _codes(_mail(sender='"Αmazοn" <service@promo-shop.net>'))
+
+
+@pytest.mark.parametrize(
+    ("header", "address", "display"),
+    [
+        ("Service, Client Amazon <fraud@evil-shop.xyz>", "fraud@evil-shop.xyz", "Amazon"),
+        ('"PayPal" <>', "", "PayPal"),
+    ],
+)
+def test_a_malformed_from_still_gives_its_brand_and_address(
+    header: str, address: str, display: str
+) -> None:
+    raw = f"From: {header}\nTo: a@b.fr\nSubject: x\n\nBonjour".encode()
+    mail = parse_eml(raw)
+    assert mail.from_address == address
+    assert display in mail.from_display
+    assert "display_name_brand" in _codes(raw)
+
+
+def test_an_encoded_authentication_results_header_is_read() -> None:
+    value = base64.b64encode(b"mx.ehpad.fr; spf=fail; dkim=none; dmarc=fail").decode()
+    raw = _mail(headers={"Authentication-Results": f"=?utf-8?B?{value}?="})
+    assert "auth_fail" in _codes(raw)
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["Alerte <notice@verify-account-8843.web.app>", "Info <x@mail-service.run.app>"],
+)
+def test_senders_on_app_hosting_platforms(sender: str) -> None:
+    assert "sender_free_hosting" in _codes(_mail(sender=sender))
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://www.google.com/url?q=https://evil-login.example/ameli&sa=D",
+        "https://www.bing.com/ck/a?!&&p=abc&u=a1"
+        + base64.urlsafe_b64encode(b"https://evil-login.example/x").decode().rstrip("="),
+    ],
+)
+def test_redirectors_are_unwrapped_and_the_destination_judged(href: str) -> None:
+    analysis = analyse(_mail(f"Consultez votre dossier : {href}"))
+    redirect = [s for s in analysis.signals if s.code == "redirect_link"]
+    assert redirect and "evil-login" in redirect[0].explanation_fr
+
+
+def test_a_redirect_to_the_same_organisation_is_not_a_signal() -> None:
+    href = "https://www.google.com/url?q=https://support.google.com/mail"
+    assert "redirect_link" not in _codes(_mail(f"Aide : {href}"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Verify your account within 24 hours or it will be suspended: https://x.example",
+        "We noticed unusual sign-in activity on your account.",
+        "Your mailbox is full. Confirm your password to keep receiving mail.",
+    ],
+)
+def test_english_account_lures(body: str) -> None:
+    codes = _codes(_mail(body, subject="Security notice"))
+    assert codes & {"account_lure", "credentials_request"}
+
+
+def test_english_refund_and_prize_lures() -> None:
+    assert "refund_lure" in _codes(_mail("Your tax refund is pending: claim it today."))
+    assert "prize_lure" in _codes(_mail("Congratulations, you have won a gift card!"))
+    assert "prize_lure" not in _codes(_mail("You won't believe this week's updates."))
+
+
+def test_a_cpf_lure_from_an_authenticated_hijacked_account() -> None:
+    raw = _mail(
+        "Vos droits CPF de 1 200 euros expirent le 31 décembre : utilisez-les maintenant.",
+        sender="Formation <contact@garage-dupont.fr>",
+        headers={"Authentication-Results": "mx.ehpad.fr; spf=pass; dkim=pass; dmarc=pass"},
+    )
+    assert "cpf_lure" in _codes(raw)
+    assert analyse(raw).verdict != "sans_danger"
+
+
+def test_the_recipients_own_address_in_the_subject() -> None:
+    raw = _mail(subject="accueil@ehpad-tilleuls.fr, votre colis vous attend")
+    assert "recipient_in_subject" in _codes(raw)
+    listed = _mail(
+        subject="[accueil@ehpad-tilleuls.fr] digest", headers={"List-Id": "<x.lists.example>"}
+    )
+    assert "recipient_in_subject" not in _codes(listed)
+
+
+def test_a_mailing_list_rewriting_the_sender_is_expected() -> None:
+    raw = _mail(
+        sender="Jean Dupont via Liste <liste@lists.asso.fr>",
+        headers={"List-Id": "<liste.lists.asso.fr>", "Reply-To": "jean.dupont@mairie.fr"},
+    )
+    assert not _codes(raw) & {"reply_to_other", "reply_to_freemail", "return_path_other"}
+
+
+def test_a_brand_mentioned_further_down_is_not_a_claim() -> None:
+    body = "Journal du serveur :\n" + "ligne sans intérêt\n" * 5 + "connexion PayPal refusée"
+    raw = _mail(body, sender="Supervision <alertes@prestataire-infra.fr>", subject="Rapport")
+    raw_link = raw.replace(b"Rapport", b"Rapport https://prestataire-infra.fr/r")
+    assert "brand_mismatch" not in _codes(raw_link)
+
+
+def test_a_link_downloading_a_program() -> None:
+    assert "executable_link" in _codes(_mail("Mise à jour : http://maj-logiciel.example/setup.exe"))
+    assert "executable_link" not in _codes(_mail("Rapport : https://exemple.fr/rapport.pdf"))
+
+
+def test_a_display_name_naming_a_site_it_does_not_send_from() -> None:
+    raw = _mail("Offre", sender="CarShield.com <offers@random-mailer.biz>")
+    assert "display_name_domain" in _codes(raw)
+    own = _mail("Voir https://www.news.com/a", sender="News.com Daily <daily@lists.cnet.com>")
+    assert "display_name_domain" not in _codes(own)
+
+
+def test_hidden_padding_and_scam_vocabulary() -> None:
+    html = "<div style='margin-top: 470500px'>texte caché</div><p>Bonjour</p>"
+    assert "hidden_text" in _codes(_mail(html=html))
+    assert "scam_offer" in _codes(_mail("Welcome bonus: 100 free spins at our casino!"))
+    assert "extortion" in _codes(
+        _mail("Your device was hacked. I recorded you. Pay 1200 USD in bitcoin to my wallet.")
+    )
