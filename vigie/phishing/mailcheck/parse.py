@@ -478,8 +478,10 @@ def _read_headers(items: list[tuple[str, str]], mail: ParsedMail) -> None:
             mail.date = clean_text(raw.strip())[:200]
         elif key == "authentication-results" and len(mail.authentication_results) < 20:
             mail.authentication_results.append(_header_str("Authentication-Results", raw)[:2000])
-        elif key == "to" and not mail.to_addresses:
-            mail.to_addresses = [spec for _, spec in _addresses("To", raw, mail) if spec][:10]
+        elif key in ("to", "cc", "delivered-to", "x-original-to") and len(mail.to_addresses) < 10:
+            header = {"cc": "Cc", "to": "To"}.get(key, "To")
+            found = [spec for _, spec in _addresses(header, raw, ParsedMail()) if spec]
+            mail.to_addresses += [a for a in found if a not in mail.to_addresses][:10]
         elif key == "list-id" and not mail.list_id:
             mail.list_id = _header_str("List-Id", raw)[:300]
         elif key == "list-unsubscribe":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -51,7 +52,7 @@ WEIGHTS: dict[str, int] = {
     "link_mismatch": 35,
     "link_mismatch_tracker": 10,
     "link_userinfo": 40,
-    "url_shortener": 20,
+    "url_shortener": 25,
     "ip_link": 35,
     "free_hosting": 25,
     "script_link": 35,
@@ -505,7 +506,9 @@ def _disguise(text: str) -> str:
         found.append("lettres mathématiques")
     if any(0xFF21 <= ord(c) <= 0xFF5A or 0x24B6 <= ord(c) <= 0x24E9 or 0x1F130 <= ord(c) <= 0x1F189 for c in text):  # fmt: skip
         found.append("lettres décoratives")
-    if re.search(r"\w[\u00ad\u034f\u200b-\u200d\u2060-\u2064\ufeff]+\w", text):
+    if re.search(r"\w[\u00ad\u034f\u200b-\u200d\u2060-\u2064\ufeff]+\w", text) or any(
+        0xE0000 <= ord(c) <= 0xE01EF for c in text
+    ):
         found.append("caractères invisibles")
     for word in _WORDS.findall(text):
         scripts = {
@@ -515,6 +518,18 @@ def _disguise(text: str) -> str:
             found.append("alphabets mélangés")  # « Αmazοn »: Greek letters read as Latin
             break
     return ", ".join(found)
+
+
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+
+
+def _random_local(local: str) -> bool:
+    """A mailbox name no person or service would choose (« yplgnbm », « kj5u7 »)."""
+    local = local.lower()
+    if _CONSONANT_RUN.search(local):
+        return True
+    switches = sum(1 for a, b in itertools.pairwise(local) if a.isdigit() != b.isdigit())
+    return len(local) <= 12 and switches >= 3
 
 
 def _shares_a_word(display: str, domain: str) -> bool:
@@ -584,7 +599,8 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
         out.add("bad_sender", "bad_sender", [defang_email(sender)], weight=WEIGHTS["bad_sender_malformed"])  # fmt: skip
     if domain and _suspicious_domain(domain):
         out.add("suspicious_tld", "suspicious_tld", [defang_email(sender)], host=defang_domain(domain))  # fmt: skip
-    seen_in = f"{mail.subject} {mail.from_display}".lower()
+    opening = mail.text.lstrip()[:120]  # « Bonjour jean.dupont@… » greets an address
+    seen_in = f"{mail.subject} {mail.from_display} {opening}".lower()
     # Lists name themselves in the subject; calendar and sharing platforms name the invitee.
     platform = belongs_to(domain, NOTIFICATION_PLATFORMS) and authenticated(mail)
     if (
@@ -689,7 +705,10 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
         and "display_name_brand" not in out.codes
         and domain not in FREEMAIL_DOMAINS
         and not mail.list_id
-        and _ORG_WORDS.search(normalise_words(skeleton_text(display)))
+        and (
+            _ORG_WORDS.search(normalise_words(skeleton_text(display)))
+            or _random_local(sender.partition("@")[0])
+        )
         and not _shares_a_word(display, domain)
     ):
         link_orgs = {registrable_domain(u.host) for u in map(_split, mail.links) if u.host}

@@ -184,7 +184,8 @@ SIGNALS: dict[str, str] = {
     ),
     "prize_lure": ("Le message promet un gain, une récompense ou un cadeau, appât classique."),
     "recipient_in_subject": (
-        f"L’objet ou le nom affiché reprend votre propre adresse e-mail{NBSP}: procédé courant "
+        f"L’objet, le nom affiché ou la salutation reprend votre propre adresse e-mail{NBSP}: "
+        "procédé courant "
         "des envois frauduleux en masse."
     ),
     "display_name_domain": (

@@ -187,3 +187,41 @@ def test_hidden_padding_and_scam_vocabulary() -> None:
     assert "extortion" in _codes(
         _mail("Your device was hacked. I recorded you. Pay 1200 USD in bitcoin to my wallet.")
     )
+
+
+def test_a_greeting_with_the_recipients_address_and_delivered_to() -> None:
+    raw = _mail("Bonjour accueil@ehpad-tilleuls.fr,\nvotre colis est en attente.")
+    assert "recipient_in_subject" in _codes(raw)
+    hidden_to = (
+        b"From: Promo <promo@shop.example>\nTo: Undisclosed recipients:;\n"
+        b"Delivered-To: marie@ehpad.fr\nSubject: marie@ehpad.fr, une offre\n\nBonjour"
+    )
+    assert "recipient_in_subject" in _codes(hidden_to)
+
+
+def test_tag_characters_hiding_in_a_brand_name() -> None:
+    tagged = (
+        "M\U000e0139i\U000e0139c\U000e0139r\U000e0139o\U000e0139s\U000e0139o\U000e0139f\U000e0139t"
+    )
+    codes = _codes(_mail(sender=f'"{tagged}" <mf@rednoticias.example>'))
+    assert {"obfuscated_text", "display_name_brand"} <= codes
+
+
+def test_an_organisation_writing_from_an_unrelated_domain_with_links_elsewhere() -> None:
+    raw = _mail(
+        "Compare rates: https://insurance-quotes.example/go",
+        sender="Home Insurance Team <o3w3x6y6c64a@duty.smartonlinely.example>",
+    )
+    assert "sender_mismatch" in _codes(raw)
+    own = _mail(
+        "Nos actualités : https://www.cnsa.fr/actualites",
+        sender="Service communication CNSA <communication@cnsa.fr>",
+    )
+    assert "sender_mismatch" not in _codes(own)
+
+
+def test_a_list_breaking_the_posters_dkim_is_not_a_forgery() -> None:
+    results = "mx.ehpad.fr; spf=pass smtp.mailfrom=lists.example; dkim=fail; dmarc=none"
+    listed = _mail(headers={"Authentication-Results": results, "List-Id": "<l.lists.example>"})
+    assert "auth_fail" not in _codes(listed)
+    assert "auth_fail" in _codes(_mail(headers={"Authentication-Results": results}))
