@@ -20,6 +20,7 @@ from vigie.phishing.mailcheck.limits import Deadline, Limits
 from vigie.phishing.mailcheck.parse import Attachment, Link, ParsedMail
 from vigie.phishing.mailcheck.texts import INCOMPLETE_REASONS, LOOKALIKE_KINDS, explain, quote
 from vigie.phishing.mailcheck.trusted import (
+    BIDI_CONTROLS,
     FREEMAIL_DOMAINS,
     NOTIFICATION_PLATFORMS,
     TrustedDomains,
@@ -61,6 +62,7 @@ WEIGHTS: dict[str, int] = {
     "attachment_executable": 70,
     "attachment_disguised": 70,
     "attachment_double_extension": 60,
+    "attachment_bidi": 60,
     "attachment_macro": 50,
     "attachment_disk_image": 60,
     "attachment_shortcut": 65,
@@ -902,7 +904,9 @@ def _attachment_signals(attachment: Attachment, out: _Collector) -> None:
     ext = _extension(attachment.filename)
     stem_ext = _extension(attachment.filename.rpartition(".")[0])
     add: Callable[..., None] = out.add
-    if "\u202e" in name or (stem_ext in DECOY_EXT and ext in EXECUTABLE_EXT | HTML_EXT):
+    if BIDI_CONTROLS.search(name):
+        add("attachment_bidi", "attachment_bidi", [indicator], name=quoted, ext=ext or "?")
+    elif stem_ext in DECOY_EXT and ext in EXECUTABLE_EXT | HTML_EXT:
         add("attachment_double_extension", "attachment_double_extension", [indicator], name=quoted)
     if attachment.magic in RISKY_MAGIC and ext in DOCUMENT_EXT:
         add("attachment_disguised", "attachment_disguised", [indicator], name=quoted, kind=RISKY_MAGIC[attachment.magic])  # fmt: skip
@@ -926,7 +930,7 @@ def _attachment_signals(attachment: Attachment, out: _Collector) -> None:
         entry
         for entry in attachment.zip_entries or []
         if _extension(entry) in EXECUTABLE_EXT | HTML_EXT | MACRO_EXT | ARCHIVE_EXT - {"zip"}
-        or "\u202e" in entry
+        or BIDI_CONTROLS.search(entry)
     ]
     if risky:
         add("attachment_archive_risky", "attachment_archive_risky", [indicator], name=quoted, inner=quote(risky[0], 60))  # fmt: skip

@@ -7,6 +7,7 @@ apostrophe ’.
 from __future__ import annotations
 
 from vigie.core.typography import NBSP, truncate
+from vigie.phishing.mailcheck.trusted import visible
 
 __all__ = ["LOOKALIKE_KINDS", "SIGNALS", "VERDICT_LABELS", "VERDICT_SUMMARIES", "explain", "quote"]
 
@@ -94,6 +95,10 @@ SIGNALS: dict[str, str] = {
     "attachment_disguised": (
         f"La pièce jointe {{name}} n’est pas ce que son nom annonce{NBSP}: c’est en réalité un "
         "fichier {kind}."
+    ),
+    "attachment_bidi": (
+        f"Le nom de la pièce jointe {{name}} contient un caractère invisible qui inverse son "
+        f"affichage{NBSP}: c’est en réalité un fichier .{{ext}}."
     ),
     "attachment_double_extension": (
         "La pièce jointe {name} cache sa vraie nature derrière une double extension."
@@ -239,8 +244,9 @@ INCOMPLETE_REASONS: dict[str, str] = {
 
 
 def quote(text: str, max_chars: int = 80) -> str:
-    """« text » with French no-break spaces, shortened."""
-    return f"«{NBSP}{truncate(text, max_chars)}{NBSP}»"
+    """« text » with French no-break spaces, shortened, its invisible and bidirectional control
+    characters removed (they could reverse what the person reads)."""
+    return f"«{NBSP}{truncate(visible(text), max_chars)}{NBSP}»"
 
 
 def explain(code: str, **values: str) -> str:

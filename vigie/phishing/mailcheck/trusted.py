@@ -8,11 +8,14 @@ what an organisation named in a display name must send from.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+
+import tldextract
 
 __all__ = [
     "BRANDS",
@@ -27,6 +30,7 @@ __all__ = [
     "normalise_words",
     "registrable_domain",
     "skeleton_text",
+    "visible",
 ]
 
 DEFAULT_TRUSTED_DOMAINS: tuple[str, ...] = (
@@ -320,48 +324,22 @@ NOTIFICATION_PLATFORMS: frozenset[str] = frozenset(
     }
 )
 
-# Public suffixes of more than one label that matter here (no network: no live list).
-_MULTI_SUFFIXES: frozenset[str] = frozenset(
-    {
-        "gouv.fr",
-        "asso.fr",
-        "com.fr",
-        "nom.fr",
-        "tm.fr",
-        "co.uk",
-        "org.uk",
-        "ac.uk",
-        "gov.uk",
-        "com.au",
-        "net.au",
-        "co.jp",
-        "co.nz",
-        "com.br",
-        "com.cn",
-        "com.tr",
-        "co.za",
-        "com.mx",
-        "co.in",
-        "web.app",
-        "firebaseapp.com",
-        "github.io",
-        "herokuapp.com",
-        "netlify.app",
-        "vercel.app",
-        "pages.dev",
-        "workers.dev",
-        "r2.dev",
-        "glitch.me",
-        "blogspot.com",
-        "wixsite.com",
-        "weebly.com",
-        "000webhostapp.com",
-        "azurewebsites.net",
-        "appspot.com",
-        "ngrok.io",
-        "ngrok-free.app",
-    }
-)
+# The public-suffix list (which part of a name an organisation registers) comes from
+# tldextract's bundled snapshot: never fetched at run time. Its private section counts too, so
+# ``x.web.app`` or ``x.sa.com`` belong to whoever rented them, not to the platform.
+
+
+@functools.cache
+def _suffixes() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
+
+
+def public_suffix(host: str) -> str:
+    """The public suffix of ``host`` (``co.uk``, ``gouv.fr``, ``web.app``), or ""."""
+    return str(_suffixes().extract_str(host).suffix)
+
 
 _CONFUSABLES = str.maketrans(
     {
@@ -427,6 +405,15 @@ _INVISIBLE = re.compile(
 )
 
 
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+
+
+def visible(text: str) -> str:
+    """``text`` as it may be shown: bidirectional and invisible control characters removed, so
+    that « facture\u202efdp.exe » reads « facturefdp.exe », never « factureexe.pdf »."""
+    return _INVISIBLE.sub("", text)
+
+
 def skeleton_text(text: str) -> str:
     """What ``text`` looks like to the eye: invisible characters removed, compatibility forms
     (mathematical bold, full width) folded, Greek and Cyrillic look-alikes read as Latin."""
@@ -459,23 +446,27 @@ def clean_host(host: str) -> str:
     return host
 
 
+@functools.lru_cache(maxsize=4096)
 def registrable_domain(host: str) -> str:
-    """The part of a host name an organisation registers (``a.b.ameli.fr`` → ``ameli.fr``)."""
-    host = clean_host(host)
-    labels = [label for label in host.split(".") if label]
-    if len(labels) <= 2:
-        return ".".join(labels)
-    if ".".join(labels[-2:]) in _MULTI_SUFFIXES:
-        return ".".join(labels[-3:])
-    if len(labels) >= 4 and ".".join(labels[-3:]) in _MULTI_SUFFIXES:
-        return ".".join(labels[-4:])
+    """The part of a host name an organisation registers (``a.b.ameli.fr`` → ``ameli.fr``,
+    ``x.y.bbc.co.uk`` → ``bbc.co.uk``), from the public-suffix list."""
+    host = ".".join(label for label in clean_host(host).split(".") if label)
+    if not host or host_is_ip(host):
+        return host
+    found = _suffixes().extract_str(host)
+    if found.suffix and found.domain:
+        return f"{found.domain}.{found.suffix}"
+    if found.suffix:  # the host is itself a public suffix (a wildcard rule: x.run.app)
+        return host
+    labels = host.split(".")  # an unknown top-level domain: its last two labels
     return ".".join(labels[-2:])
 
 
 def _suffix_and_label(domain: str) -> tuple[str, str]:
+    suffix = public_suffix(domain)
+    if suffix and domain.endswith("." + suffix):
+        return suffix, domain[: -len(suffix) - 1]
     labels = domain.split(".")
-    if len(labels) >= 3 and ".".join(labels[-2:]) in _MULTI_SUFFIXES:
-        return ".".join(labels[-2:]), ".".join(labels[:-2])
     if len(labels) >= 2:
         return labels[-1], ".".join(labels[:-1])
     return "", domain

@@ -13,7 +13,7 @@ from vigie.phishing.mailcheck.limits import Deadline, Limits
 from vigie.phishing.mailcheck.parse import ParsedMail, parse_eml
 from vigie.phishing.mailcheck.signals import Signal, compute_signals
 from vigie.phishing.mailcheck.texts import NO_SIGNAL, VERDICT_LABELS, VERDICT_SUMMARIES
-from vigie.phishing.mailcheck.trusted import DEFAULT_TRUSTED_DOMAINS, TrustedDomains
+from vigie.phishing.mailcheck.trusted import DEFAULT_TRUSTED_DOMAINS, TrustedDomains, visible
 
 __all__ = ["DANGEROUS_SCORE", "DOUBTFUL_SCORE", "Analysis", "Verdict", "analyse", "trusted_domains"]
 
@@ -89,6 +89,7 @@ def _indicators(mail: ParsedMail, signals: list[Signal], flagged: list[str]) -> 
     found: list[str] = []
 
     def add(value: str) -> None:
+        value = visible(value)
         if value and value not in found:
             found.append(value)
 
@@ -164,7 +165,7 @@ def analyse(
             signals=signals,
             truncated=truncated,
             elapsed_ms=deadline.elapsed_ms(),
-            subject=mail.subject,
+            subject=visible(mail.subject),
             sender=defang_email(mail.from_address) if mail.from_address else "",
             sender_domain=mail.from_address.rpartition("@")[2].strip().strip(".").lower(),
             link_hosts=_link_hosts(mail),

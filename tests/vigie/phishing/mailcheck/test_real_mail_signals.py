@@ -225,3 +225,46 @@ def test_a_list_breaking_the_posters_dkim_is_not_a_forgery() -> None:
     listed = _mail(headers={"Authentication-Results": results, "List-Id": "<l.lists.example>"})
     assert "auth_fail" not in _codes(listed)
     assert "auth_fail" in _codes(_mail(headers={"Authentication-Results": results}))
+
+
+def test_a_right_to_left_override_is_named_and_never_shown() -> None:
+    name = "facture\u202efdp.exe"  # reads « factureexe.pdf » where the override is honoured
+    raw = _mail(subject="Facture\u202e", attachments=((name, b"MZ\x90\x00"),))
+    analysis = analyse(raw)
+    assert "attachment_bidi" in {s.code for s in analysis.signals}
+    shown = [*analysis.reasons, *analysis.indicators, analysis.subject]
+    assert not any("\u202e" in text for text in shown)
+    assert any("facturefdp.exe" in text and ".exe" in text for text in analysis.reasons)
+
+
+def test_a_bidi_control_in_an_archive_entry() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("photo\u2067gpj.scr", b"MZ")
+    assert "attachment_archive_risky" in _codes(
+        _mail(attachments=(("photos.zip", buffer.getvalue()),))
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "registrable"),
+    [
+        ("a.b.ameli.fr", "ameli.fr"),
+        ("www.bbc.co.uk", "bbc.co.uk"),
+        ("impots.gouv.fr", "impots.gouv.fr"),
+        ("login.evil.sa.com", "evil.sa.com"),  # a rented pseudo-suffix (the list's private part)
+        ("phish.web.app", "phish.web.app"),
+        ("x.mairie.nouvelle-aquitaine.fr", "nouvelle-aquitaine.fr"),
+        ("192.168.1.1", "192.168.1.1"),
+        ("intranet", "intranet"),
+    ],
+)
+def test_the_public_suffix_list_decides_what_an_organisation_registers(
+    host: str, registrable: str
+) -> None:
+    from vigie.phishing.mailcheck.trusted import registrable_domain
+
+    assert registrable_domain(host) == registrable
