@@ -1,15 +1,16 @@
-"""Build the held-out e-mail set, version 2 (tests/data/emails_heldout/): 30 phishing, 30 legitimate.
+"""Build the held-out e-mail set, version 3 (tests/data/emails_heldout/): 30 phishing, 30 legitimate.
 
 Written independently of the analyser and of its tuning corpus, to judge it: this set must
-never be used to tune the analyser. The scenarios are data, in
-``tests/data/email_scenarios/heldout/``; ``scripts/mailgen/heldout.py`` renders them
-deterministically (fixed dates, identifiers, boundaries and "random" bytes derived from
+never be used to tune the analyser. Version 3 replaces version 2, which was looked at after
+the analyser's rule changes of December 2026 and so can no longer judge them. The scenarios
+are data, in ``tests/data/email_scenarios/heldout/``; ``scripts/mailgen/heldout.py`` renders
+them deterministically (fixed dates, identifiers, boundaries and "random" bytes derived from
 SHA-256 of fixed seeds), so ``--check`` can compare the files on disk byte for byte.
 
 Facilities and provider of this set (pass them as trusted extras, ``TRUSTED_EXTRA``):
-ehpad-closdesvignes.fr (EHPAD Le Clos des Vignes and its SSIAD, Microsoft 365),
-foyer-lamaisonnee.org (foyer de vie La Maisonnée, Gandi mail), numeria-infogerance.fr
-(their IT provider, Google Workspace).
+ehpad-parkanaod.fr (EHPAD Résidence Park an Aod, Microsoft 365), mas-tyheol.org (MAS Ty Heol,
+a home for disabled adults, Google Workspace), ssiad-paysdesabers.fr (SSIAD du Pays des
+Abers, home care, Gandi mail), kerys-informatique.fr (their IT provider, Microsoft 365).
 
 Usage: python scripts/make_heldout_emails.py [--check] [--out DIR]
 """
@@ -29,7 +30,7 @@ from scripts.mailgen.heldout import files  # noqa: E402
 from scripts.mailgen.heldout_mime import TRUSTED_EXTRA  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "emails_heldout"
-VERSION = 2
+VERSION = 3
 
 __all__ = ["OUT", "TRUSTED_EXTRA", "VERSION", "files", "main"]
 

@@ -1,4 +1,4 @@
-"""Held-out set, version 2: the scenarios of ``tests/data/email_scenarios/heldout/`` as files.
+"""Held-out set, version 3: the scenarios of ``tests/data/email_scenarios/heldout/`` as files.
 
 Each scenario names its people (keys of ``cast.yaml``), its headers and its body and origin as
 builder calls (``{name: {argument: value}}``, see ``BUILDERS``); ``files`` renders them all.
@@ -35,6 +35,10 @@ def text_html(
         page = mime.html_outlook(body)
     else:
         page = mime.html_simple(body, font) if font else mime.html_simple(body)
+    if charset.lower() != "utf-8":  # the page declares the charset it is sent in
+        page = page.replace("charset=utf-8", f"charset={charset}").replace(
+            "charset=UTF-8", f"charset={charset}"
+        )
     return mime.alt(mime.plain(body), page, style, cte, charset)
 
 
@@ -59,7 +63,7 @@ def make_person(cast: Mapping[str, Person], key: str = "", **fields: str) -> Per
 
 def make_mail(cast: Mapping[str, Person], builders: Mapping[str, Builder], **spec: Any) -> Mail:
     """A ``Mail`` from its scenario: people by key (or name and email), headers as one-key
-    mappings, body and origin as builder calls."""
+    mappings (or a builder call giving a list of them), body and origin as builder calls."""
 
     def person(value: str | dict[str, str] | Person) -> Person:
         if isinstance(value, Person):
@@ -70,10 +74,16 @@ def make_mail(cast: Mapping[str, Person], builders: Mapping[str, Builder], **spe
     fields["sender"] = person(fields["sender"])
     fields["to"] = person(fields["to"])
     fields["cc"] = [person(p) for p in fields.get("cc", [])]
+    if fields.get("rcpt"):
+        fields["rcpt"] = person(fields["rcpt"])
     auth = dict(fields.get("auth", {}))
     auth["sigs"] = tuple(tuple(sig) for sig in auth.get("sigs", ()))
     fields["auth"] = Auth(**auth)
-    fields["head"] = [pair for header in fields.get("head", []) for pair in header.items()]
+    fields["head"] = [
+        pair
+        for header in fields.get("head", [])
+        for pair in (header.items() if isinstance(header, dict) else header)
+    ]
     return Mail(**fields)
 
 
@@ -104,14 +114,17 @@ def builders(cast: Mapping[str, Person]) -> dict[str, Builder]:
         "brevo_track": mime.brevo_track,
         "mailchimp_track": mime.mailchimp_track,
         "mailjet_track": mime.mailjet_track,
+        "redirect_track": mime.redirect_track,
         "utm": mime.utm,
         # attachments
         "exe_stub": exe_stub,
         "ics": att.ics,
         "iso_image": att.iso_image,
         "jpeg": att.jpeg,
+        "lnk": att.lnk,
         "pdf": att.pdf,
         "qr_like": att.qr_like,
+        "xlsm": att.xlsm,
         "zip_encrypted": att.zip_encrypted,
         "zip_stored": att.zip_stored,
         # sending systems
@@ -133,6 +146,7 @@ def builders(cast: Mapping[str, Person]) -> dict[str, Builder]:
         # identifiers
         "mid_gmail": trace.mid_gmail,
         "mid_outlook": trace.mid_outlook,
+        "outlook_head": trace.outlook_head,
         "thread_index": trace.thread_index,
         # people and whole messages (a message forwarded as an attachment)
         "person": partial(make_person, cast),

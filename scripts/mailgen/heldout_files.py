@@ -1,4 +1,5 @@
-"""Held-out set: the attachments (PDF, JPEG, PNG, zip, ISO image, calendar invitation)."""
+"""Held-out set: the attachments (PDF, JPEG, PNG, zip, ISO image, shortcut, macro workbook,
+calendar invitation)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from scripts.mailgen.heldout_mime import Person, stream
 
 # --- Attachments -------------------------------------------------------------------------
 
-ZIP_TIME = (2026, 5, 4, 16, 42, 10)
+ZIP_TIME = (2026, 11, 9, 16, 42, 10)
 
 
 def pdf(
-    lines: list[str], *, producer: str = "Microsoft® Word pour Microsoft 365", title: str = ""
+    lines: list[str],
+    *,
+    producer: str = "Microsoft® Word pour Microsoft 365",
+    title: str = "",
+    created: str = "20261109101500+01'00'",
 ) -> bytes:
     """A small valid one-page PDF showing ``lines`` (Helvetica, WinAnsi)."""
 
@@ -33,7 +38,7 @@ def pdf(
     stream_data = zlib.compress(b"\n".join(ops), 9)
     info = (
         b"<< /Producer (" + esc(producer) + b") /Title (" + esc(title or lines[0]) + b")"
-        b" /CreationDate (D:20260504101500+02'00') >>"
+        b" /CreationDate (D:" + created.encode() + b") >>"
     )
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -71,13 +76,14 @@ JPEG_CORE = base64.b64decode(
 )
 
 
-def jpeg(seed: str, camera: str, size: int = 24_000) -> bytes:
+def jpeg(seed: str, camera: str, size: int = 24_000, taken: str = "2026:11:09 14:22:33") -> bytes:
     """A JPEG-shaped photo: SOI, an APP1 block naming the camera, filler APP2 data, a 1x1 image."""
     exif = (
         b"Exif\x00\x00MM\x00*\x00\x00\x00\x08"
         + camera.encode()
         + b"\x00"
-        + b"2026:05:04 14:22:33\x00"
+        + taken.encode()
+        + b"\x00"
     )
     app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
     filler = b""
@@ -264,7 +270,7 @@ def iso_image(volume: str, filename: str, payload: bytes) -> bytes:
     record[0] = len(record)
     record[2:10] = struct.pack("<I", 19) + struct.pack(">I", 19)
     record[10:18] = struct.pack("<I", len(payload)) + struct.pack(">I", len(payload))
-    record[18:25] = bytes([126, 5, 4, 16, 42, 10, 8])
+    record[18:25] = bytes([ZIP_TIME[0] - 1900, *ZIP_TIME[1:], 4])
     record[32] = len(ident)
     record[33:] = ident
     root = bytes(record).ljust(sector, b"\x00")
@@ -355,4 +361,99 @@ def ics(
     return "\r\n".join(fold_ics(line) for line in lines) + "\r\n"
 
 
-# --- Trace: who sent, who received -------------------------------------------------------
+def lnk(target: str, arguments: str, icon: str, name: str = "") -> bytes:
+    """A Windows shortcut (MS-SHLLINK): header, then the name, relative path, arguments and
+    icon strings (UTF-16); no target ID list, so Windows shows it but it is never resolved."""
+    flags = 0x04 | 0x08 | 0x20 | 0x40 | 0x80  # name, relative path, arguments, icon, unicode
+    header = struct.pack(
+        "<I16sII8s8s8sIIIHHII",
+        0x4C,
+        bytes.fromhex("0114020000000000c000000000000046"),
+        flags,
+        0x20,  # FILE_ATTRIBUTE_ARCHIVE
+        b"\x00" * 8,
+        b"\x00" * 8,
+        b"\x00" * 8,
+        0,
+        0,
+        7,  # SW_SHOWMINNOACTIVE
+        0,
+        0,
+        0,
+        0,
+    )
+
+    def string(value: str) -> bytes:
+        return struct.pack("<H", len(value)) + value.encode("utf-16-le")
+
+    body = string(name or "Document") + string(target) + string(arguments) + string(icon)
+    return header + body + b"\x00\x00\x00\x00"
+
+
+def vba_project(seed: str, module: str) -> bytes:
+    """A vbaProject.bin-shaped block: the compound-file signature, filler derived from
+    ``seed`` and the module's source in clear (real projects compress it)."""
+    return (
+        bytes.fromhex("d0cf11e0a1b11ae1")
+        + b"\x00" * 16
+        + b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
+        + stream(f"{seed}/vba", 1500)
+        + module.encode("cp1252", "replace")
+        + stream(f"{seed}/vba2", 500)
+    )
+
+
+def xlsm(seed: str, cells: list[str], module: str) -> bytes:
+    """A macro-enabled workbook (.xlsm): a zip holding the parts Excel needs, a sheet showing
+    ``cells`` (one a row) and ``xl/vbaProject.bin``."""
+
+    def esc(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>{esc(c)}</t></is></c></row>'
+        for i, c in enumerate(cells, start=1)
+    )
+    ns = "http://schemas.openxmlformats.org"
+    parts = [
+        (
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            "</Types>",
+        ),
+        (
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{ns}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        ),
+        (
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships">'
+            '<sheets><sheet name="Facture" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{ns}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+            "</Relationships>",
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>',
+        ),
+    ]
+    files = [(name, text.encode()) for name, text in parts]
+    files.append(("xl/vbaProject.bin", vba_project(seed, module)))
+    return zip_stored(files)

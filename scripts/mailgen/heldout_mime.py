@@ -10,10 +10,17 @@ import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from urllib.parse import quote
 
-TRUSTED_EXTRA = ("ehpad-closdesvignes.fr", "foyer-lamaisonnee.org", "numeria-infogerance.fr")
-EHPAD, FOYER, NUMERIA = TRUSTED_EXTRA
+# The facilities and their IT provider: the receiving side of the set, trusted extras.
+TRUSTED_EXTRA = (
+    "ehpad-parkanaod.fr",  # EHPAD Résidence Park an Aod (Microsoft 365)
+    "mas-tyheol.org",  # MAS Ty Heol (Google Workspace)
+    "ssiad-paysdesabers.fr",  # SSIAD du Pays des Abers (Gandi mail)
+    "kerys-informatique.fr",  # Kerys Informatique, their IT provider (Microsoft 365)
+)
+EHPAD, MAS, SSIAD, PROVIDER = TRUSTED_EXTRA
 
 # --- Deterministic "randomness" ----------------------------------------------------------
 
@@ -28,7 +35,7 @@ def stream(seed: str, n: int) -> bytes:
     out = bytearray()
     i = 0
     while len(out) < n:
-        out += hashlib.sha256(f"heldout-v2/{seed}/{i}".encode()).digest()
+        out += hashlib.sha256(f"heldout-v3/{seed}/{i}".encode()).digest()
         i += 1
     return bytes(out[:n])
 
@@ -58,25 +65,57 @@ def fold(value: str, width: int = 72, sep: str = "\n\t") -> str:
 
 # --- Dates -------------------------------------------------------------------------------
 
+CET = timezone(timedelta(hours=1))
 CEST = timezone(timedelta(hours=2))
+PST = timezone(timedelta(hours=-8))
 PDT = timezone(timedelta(hours=-7))
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def _sunday(year: int, month: int, nth: int) -> date:
+    """The ``nth`` Sunday of the month (``-1``: the last one)."""
+    if nth > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - 6) % 7)
+
+
+def paris(dt: datetime) -> timezone:
+    """Paris offset at ``dt``: summer time from the last Sunday of March, 01:00 UTC, to the
+    last Sunday of October, 01:00 UTC."""
+    u = dt.astimezone(UTC).replace(tzinfo=None)
+    start = datetime.combine(_sunday(u.year, 3, -1), datetime.min.time()) + timedelta(hours=1)
+    end = datetime.combine(_sunday(u.year, 10, -1), datetime.min.time()) + timedelta(hours=1)
+    return CEST if start <= u < end else CET
+
+
+def pacific(dt: datetime) -> timezone:
+    """Pacific offset at ``dt`` (Google's trace headers): daylight time from the second
+    Sunday of March, 10:00 UTC, to the first Sunday of November, 09:00 UTC."""
+    u = dt.astimezone(UTC).replace(tzinfo=None)
+    start = datetime.combine(_sunday(u.year, 3, 2), datetime.min.time()) + timedelta(hours=10)
+    end = datetime.combine(_sunday(u.year, 11, 1), datetime.min.time()) + timedelta(hours=9)
+    return PDT if start <= u < end else PST
+
+
 def at(text: str) -> datetime:
-    """A Paris time ("2026-05-04 09:14:22", summer time)."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CEST)
+    """A Paris wall-clock time ("2026-11-04 09:14:22"), summer or winter time."""
+    naive = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    summer = naive.replace(tzinfo=CEST)
+    return summer if paris(summer) is CEST else naive.replace(tzinfo=CET)
 
 
-def rfc(dt: datetime, tz: timezone = CEST, *, pad: str = "", comment: str = "") -> str:
-    """RFC 5322 date in ``tz``; ``pad`` "0" or " " for the day, ``comment`` like "(UTC)"."""
-    d = dt.astimezone(tz)
+def rfc(dt: datetime, tz: timezone | None = None, *, pad: str = "", comment: str = "") -> str:
+    """RFC 5322 date in ``tz`` (Paris time by default); ``pad`` "0" or " " for the day,
+    ``comment`` like "(UTC)"."""
+    d = dt.astimezone(tz or paris(dt))
     off = d.utcoffset() or timedelta(0)
     minutes = int(off.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-    day = f"{d.day:{pad}2d}" if pad else str(d.day)
+    day = {"0": f"{d.day:02d}", " ": f"{d.day:>2d}"}.get(pad, str(d.day))
     out = f"{DAYS[d.weekday()]}, {day} {MONTHS[d.month - 1]} {d.year} {d:%H:%M:%S} {zone}"
     return f"{out} {comment}" if comment else out
 
@@ -90,7 +129,8 @@ def pf_date(dt: datetime) -> str:  # Postfix
 
 
 def g_date(dt: datetime) -> str:  # Google
-    return rfc(dt, PDT, pad="0", comment="(PDT)")
+    tz = pacific(dt)
+    return rfc(dt, tz, pad="0", comment="(PDT)" if tz is PDT else "(PST)")
 
 
 # --- Headers -----------------------------------------------------------------------------
@@ -491,6 +531,17 @@ class Newsletter:
     nav: list[tuple[str, str]] = field(default_factory=list)
     social: list[tuple[str, str]] = field(default_factory=list)
     images: str = ""  # base URL of item images
+    labels: dict[str, str] = field(default_factory=dict)  # wording of the sending tool
+
+    def label(self, key: str) -> str:
+        """The wording for ``key``: online, online_link, more, unsubscribe."""
+        default = {
+            "online": "Vous ne visualisez pas correctement ce message ?",
+            "online_link": "Voir la version en ligne",
+            "more": "Lire la suite",
+            "unsubscribe": "Se désinscrire",
+        }
+        return self.labels.get(key, default[key])
 
 
 def newsletter_html(n: Newsletter) -> str:
@@ -501,7 +552,7 @@ def newsletter_html(n: Newsletter) -> str:
     if n.online:
         rows.append(
             '<tr><td align="center" style="padding:8px;font-family:Arial,sans-serif;font-size:11px;color:#777777">'
-            f"Vous ne visualisez pas correctement ce message ? {a('Voir la version en ligne', n.online, 'color:#777777')}</td></tr>"
+            f"{html.escape(n.label('online'))} {a(n.label('online_link'), n.online, 'color:#777777')}</td></tr>"
         )
     rows.append(
         f'<tr><td bgcolor="{n.color}" style="padding:22px 30px;font-family:Arial,sans-serif;font-size:24px;color:#ffffff;font-weight:bold">'
@@ -533,7 +584,7 @@ def newsletter_html(n: Newsletter) -> str:
             f'{img}<td valign="top" style="font-family:Arial,sans-serif">'
             f'<div style="font-size:16px;font-weight:bold;color:#222222;padding-bottom:6px">{a(heading, url, "color:#222222;text-decoration:none")}</div>'
             f'<div style="font-size:14px;line-height:20px;color:#555555">{html.escape(summary)}</div>'
-            f'<div style="padding-top:6px;font-size:13px">{a("Lire la suite", url)}</div>'
+            f'<div style="padding-top:6px;font-size:13px">{a(n.label("more"), url)}</div>'
             "</td></tr></table></td></tr>"
         )
     if n.social:
@@ -547,7 +598,7 @@ def newsletter_html(n: Newsletter) -> str:
         )
     rows.append(
         '<tr><td align="center" style="padding:10px 30px 24px 30px;font-family:Arial,sans-serif;font-size:11px;color:#888888">'
-        f'<a href="{html.escape(n.unsubscribe)}" style="color:#888888">Se désinscrire</a></td></tr>'
+        f'<a href="{html.escape(n.unsubscribe)}" style="color:#888888">{html.escape(n.label("unsubscribe"))}</a></td></tr>'
     )
     pixel = (
         f'<img src="{html.escape(n.pixel)}" width="1" height="1" alt="" border="0" style="height:1px!important;width:1px!important">'
@@ -572,12 +623,12 @@ def newsletter_html(n: Newsletter) -> str:
 def newsletter_text(n: Newsletter) -> str:
     out = [n.brand, "", n.title, "", n.intro, ""]
     if n.online:
-        out += [f"Version en ligne : {n.track(n.online)}", ""]
+        out += [f"{n.label('online_link')} : {n.track(n.online)}", ""]
     for heading, summary, url in n.items:
-        out += [heading.upper(), summary, f"Lire la suite : {n.track(url)}", ""]
+        out += [heading.upper(), summary, f"{n.label('more')} : {n.track(url)}", ""]
     for f in n.footer:
         out.append(plain(f))
-    out += ["", f"Se désinscrire : {n.unsubscribe}"]
+    out += ["", f"{n.label('unsubscribe')} : {n.unsubscribe}"]
     return "\n".join(out) + "\n"
 
 
@@ -585,34 +636,49 @@ def newsletter_body(n: Newsletter, style: str, cte: str = "quoted-printable") ->
     return alt(newsletter_text(n), newsletter_html(n), style, cte)
 
 
-def brevo_track(seed: str) -> Callable[[str], str]:
+def brevo_track(seed: str, host: str = "r.sendibm4.com") -> Callable[[str], str]:
+    """Brevo click tracking (``host``: the account's tracking host)."""
+
     def track(url: str) -> str:
-        return f"https://8g2kq.r.ah.d.sendibm4.com/mk/cl/f/sh/{tok(seed + url, 26, ALNUM)}/{tok(seed + url + 'b', 12, ALNUM)}"
+        return f"https://{host}/mk/cl/f/sh/{tok(seed + url, 26, ALNUM)}/{tok(seed + url + 'b', 12, ALNUM)}"
 
     return track
 
 
-def mailjet_track(seed: str) -> Callable[[str], str]:
+def mailjet_track(seed: str, host: str = "mjt.lu") -> Callable[[str], str]:
+    """Mailjet click tracking (``host``: the account's subdomain of mjt.lu)."""
+
     def track(url: str) -> str:
         dest = base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
-        return f"https://5x1pq.mjt.lu/lnk/AVkAAF{tok(seed + url, 40, ALNUM + '-_')}/{num(seed + url, 1, 30)}/{tok(seed + url + 'k', 22, ALNUM + '-_')}/{dest}"
+        return f"https://{host}/lnk/AVkAAF{tok(seed + url, 40, ALNUM + '-_')}/{num(seed + url, 1, 30)}/{tok(seed + url + 'k', 22, ALNUM + '-_')}/{dest}"
 
     return track
 
 
-def mailchimp_track(seed: str) -> Callable[[str], str]:
+def mailchimp_track(seed: str, account: str, dc: str = "us21") -> Callable[[str], str]:
+    """Mailchimp click tracking through ``account``.``dc``.list-manage.com."""
     u, e = tok(seed + "u", 25, HEX), tok(seed + "e", 10, HEX)
 
     def track(url: str) -> str:
-        return f"https://lefilgeronto.us21.list-manage.com/track/click?u={u}&id={tok(seed + url, 10, HEX)}&e={e}"
+        return f"https://{account}.{dc}.list-manage.com/track/click?u={u}&id={tok(seed + url, 10, HEX)}&e={e}"
 
     return track
 
 
-def utm(campaign: str) -> Callable[[str], str]:
+def utm(campaign: str, source: str = "newsletter") -> Callable[[str], str]:
     def track(url: str) -> str:
         sep = "&" if "?" in url else "?"
-        return f"{url}{sep}utm_source=newsletter&utm_medium=email&utm_campaign={campaign}"
+        return f"{url}{sep}utm_source={source}&utm_medium=email&utm_campaign={campaign}"
+
+    return track
+
+
+def redirect_track(prefix: str, seed: str) -> Callable[[str], str]:
+    """Click tracking by a sending tool's own redirector: ``prefix`` + an opaque token and
+    the destination, URL-encoded (as Sarbacane, Dolist or Sendinblue's custom domains do)."""
+
+    def track(url: str) -> str:
+        return f"{prefix}{tok(seed + url, 18, ALNUM)}?url={quote(url, safe='')}"
 
     return track
 

@@ -13,6 +13,7 @@ from scripts.mailgen.heldout_mime import (
     EHPAD,
     HEX,
     LOWER,
+    MAS,
     Person,
     addr,
     alt,
@@ -115,18 +116,26 @@ def ovh_web(seed: str, cluster: int) -> Origin:
     )
 
 
-def google(seed: str, *, client: str = "web", client_ip: str = "") -> Origin:
-    """Gmail or Google Workspace (web, phone or SMTP client)."""
+def google(
+    seed: str, *, client: str = "web", client_ip: str = "", rdns: str = "", sor: bool = False
+) -> Origin:
+    """Gmail or Google Workspace (web, phone or SMTP client); ``sor``: a message between two
+    mailboxes of the same Google Workspace, handed over inside Google."""
     kind = ("wr1", "wm1", "ej1", "lf1", "wr1-x42c")[num(seed + "k", 0, 4)]
     n = num(seed + "f", 41, 99)
     host = f"mail-{kind}-f{n}.google.com" if "x" not in kind else f"mail-{kind}.google.com"
     ip = f"209.85.{num(seed + 'ip', 128, 223)}.{n}"
+    if sor:
+        host, ip = f"mail-sor-f{n}.google.com", f"209.85.220.{n}"
     smtp_id = f"{tok(seed + 'sid1', 11, 'abcdefghijklmnopqrstuvwxyz0123456789')}-{tok(seed + 'sid2', 12, HEX)}so{tok(seed + 'sid3', 7, DIGITS)}f8f.{num(seed + 'sid4', 1, 9)}"
     hops = [f"by {host} with SMTP id {smtp_id}\n        for <{{rcpt}}>; {{gg}}"]
     if client == "smtp":
+        rdns = rdns or (
+            f"lfbn-bre-1-{num(seed + 'l1', 100, 999)}-{num(seed + 'l2', 2, 250)}.w{client_ip}.abo.wanadoo.fr."
+        )
         hops.append(
-            f"from [192.168.1.{num(seed + 'lan', 10, 60)}] (lfbn-lyo-1-{num(seed + 'l1', 100, 999)}-{num(seed + 'l2', 2, 250)}.w{client_ip}.abo.wanadoo.fr. [{client_ip}])\n"
-            f"        by smtp.gmail.com with ESMTPSA id {tok(seed + 'es', 16, 'abcdefghijklmnopqrstuvwxyz0123456789')}.{num(seed + 'es2', 10, 99)}.2026.05.04\n"
+            f"from [192.168.1.{num(seed + 'lan', 10, 60)}] ({rdns} [{client_ip}])\n"
+            f"        by smtp.gmail.com with ESMTPSA id {tok(seed + 'es', 16, 'abcdefghijklmnopqrstuvwxyz0123456789')}.{num(seed + 'es2', 10, 99)}.{{ymd}}\n"
             "        for <{rcpt}>\n        (version=TLS1_3 cipher=TLS_AES_128_GCM_SHA256 bits=128/128);\n        {gg}"
         )
     trace = [
@@ -266,6 +275,7 @@ class Mail:
     origin: Origin
     auth: Auth = Auth()
     envelope: str = ""  # Return-Path address; the sender's by default
+    rcpt: Person | None = None  # envelope recipient, when not the To address (lists, Bcc)
     head: list[tuple[str, str]] = field(default_factory=list)  # further message headers
     msgid: str = ""
     date: str = "local"  # local | utc | pad
@@ -275,10 +285,15 @@ class Mail:
     internal: bool = False  # stays inside the receiving organisation
     scl: int = 1
     bcl: int = 0
+    lang: str = "fr"  # language Exchange Online detects
 
     @property
     def sent_at(self) -> datetime:
         return at(self.sent)
+
+    @property
+    def rcpt_email(self) -> str:
+        return (self.rcpt or self.to).email
 
 
 def dkim_signature(d: str, s: str, seed: str, t: datetime, h: str) -> str:
@@ -421,7 +436,7 @@ def m365_in(
         ("X-MS-Exchange-Organization-SCL", str(m.scl)),
         (
             "X-Forefront-Antispam-Report",
-            f"CIP:{m.origin.ip};CTRY:{m.origin.country};LANG:fr;SCL:{m.scl};SRV:{'BULK' if m.bcl >= 7 else ''};IPV:NLI;SFV:{sfv};H:{m.origin.host};\n"
+            f"CIP:{m.origin.ip};CTRY:{m.origin.country};LANG:{m.lang};SCL:{m.scl};SRV:{'BULK' if m.bcl >= 7 else ''};IPV:NLI;SFV:{sfv};H:{m.origin.host};\n"
             f" PTR:{m.origin.host};CAT:{cat};SFS:(13230040)(69100299015)(8096899003)(4076899003);DIR:INB;",
         ),
         ("X-Microsoft-Antispam", f"BCL:{m.bcl};ARA:13230040|69100299015|8096899003|4076899003;"),
@@ -430,7 +445,7 @@ def m365_in(
 
 
 def gandi_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
-    """Gandi mail (the foyer): Rspamd-style Authentication-Results."""
+    """Gandi mail (the SSIAD): Rspamd-style Authentication-Results."""
     s = m.name
     spool = f"spool{num(s + 'spool', 1, 4)}.mail.gandi.net"
     a = m.auth
@@ -472,11 +487,11 @@ def gandi_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
     t2 = t + timedelta(seconds=1)
     score = {"pass": "-100", "none": "0"}.get(a.dmarc, "40")
     return [
-        ("Delivered-To", m.to.email),
+        ("Delivered-To", m.rcpt_email),
         (
             "Received",
             f"from {spool} ({spool} [10.0.21.{num(s + 'sp', 2, 40)}])\n\tby mailbox{num(s + 'mbx', 1, 3)}.mail.gandi.net (Postfix) with ESMTP id 4f{tok(s + 'gq1', 11)}\n"
-            f"\tfor <{m.to.email}>; {pf_date(t2)}",
+            f"\tfor <{m.rcpt_email}>; {pf_date(t2)}",
         ),
         ("Authentication-Results", f"{spool};\n\t" + ";\n\t".join(results)),
         ("X-GND-State", "clean"),
@@ -487,8 +502,78 @@ def gandi_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
             "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n"
             "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)\n"
             "\t(No client certificate requested)\n"
-            f"\tby {spool} (Postfix) with ESMTPS id 4f{tok(s + 'gq2', 11)}\n\tfor <{m.to.email}>; {pf_date(t)}",
+            f"\tby {spool} (Postfix) with ESMTPS id 4f{tok(s + 'gq2', 11)}\n\tfor <{m.rcpt_email}>; {pf_date(t)}",
         ),
+    ]
+
+
+def google_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
+    """Google Workspace (the MAS): Gmail's trace, ARC and Authentication-Results headers,
+    with Return-Path where Gmail puts it."""
+    s = m.name
+    a = m.auth
+    ip, host = m.origin.ip, m.origin.host
+    fd = m.sender.domain
+    rcpt = m.rcpt_email
+    results = []
+    for d, sel in signatures(m):
+        tag = f"header.i=@{d} header.s={sel} header.b={b64(s + d + 'b', 256)[:8]}"
+        if a.dkim == "pass":
+            results.append(f"dkim=pass {tag}")
+        else:
+            results.append(f"dkim=neutral (body hash did not verify) {tag}")
+    spf = {
+        "pass": f"pass (google.com: domain of {env} designates {ip} as permitted sender)",
+        "fail": f"fail (google.com: domain of {env} does not designate {ip} as permitted sender)",
+        "softfail": f"softfail (google.com: domain of transitioning {env} does not designate {ip} as permitted sender)",
+        "none": f"none (google.com: {env} does not designate permitted sender hosts)",
+    }[a.spf]
+    results.append(f"spf={spf} smtp.mailfrom={env}")
+    p = a.policy.upper()
+    if a.dmarc == "pass":
+        results.append(f"dmarc=pass (p={p} sp={p} dis=NONE) header.from={fd}")
+    elif a.dmarc == "fail":
+        dis = "NONE" if p == "NONE" else "QUARANTINE"
+        results.append(f"dmarc=fail (p={p} sp={p} dis={dis}) header.from={fd}")
+    ar = "mx.google.com;\n       " + ";\n       ".join(results)
+    t1 = t + timedelta(seconds=1)
+    ts = int(t1.timestamp())
+    mx_id = f"{tok(s + 'mx1', 13, 'abcdefghijklmnopqrstuvwxyz0123456789')}.{num(s + 'mx2', 100, 999)}.{t:%Y.%m.%d}"
+    if m.internal:
+        via = f"by mx.google.com with SMTPS id {mx_id}\n        for <{rcpt}>\n        (Google Transport Security);"
+    else:
+        via = (
+            f"by mx.google.com with ESMTPS id {mx_id}\n        for <{rcpt}>\n"
+            "        (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);"
+        )
+    x = f"2002:a05:{tok(s + 'g1', 4, HEX)}:{tok(s + 'g2', 4, HEX)}:b0:{tok(s + 'g3', 3, HEX)}:{tok(s + 'g4', 4, HEX)}:{tok(s + 'g5', 4, HEX)}"
+    return [
+        ("Delivered-To", rcpt),
+        (
+            "Received",
+            f"by {x} with SMTP id {tok(s + 'g6', 9, 'abcdefghijklmnopqrstuvwxyz0123456789')};\n        {g_date(t1)}",
+        ),
+        (
+            "X-Received",
+            f"by 2002:a05:6000:{tok(s + 'g7', 4, HEX)}:b0:{tok(s + 'g8', 3, HEX)}:{tok(s + 'g9', 4, HEX)}:{tok(s + 'g10', 4, HEX)} with SMTP id {tok(s + 'g11', 24, 'abcdefghijklmnopqrstuvwxyz0123456789')}.{num(s + 'g12', 10, 99)}.{num(s + 'g13', 1000, 9999)};\n        {g_date(t1)}",
+        ),
+        (
+            "ARC-Seal",
+            f"i=1; a=rsa-sha256; t={ts}; cv=none;\n        d=google.com; s=arc-20240605;\n        b={fold(b64(s + 'arcs', 256), 70, chr(10) + '         ')}",
+        ),
+        (
+            "ARC-Message-Signature",
+            "i=1; a=rsa-sha256; c=relaxed/relaxed; d=google.com; s=arc-20240605;\n"
+            "        h=to:subject:message-id:date:from:mime-version:dkim-signature;\n"
+            f"        bh={b64(s + 'arcbh', 32)};\n"
+            f"        fh={b64(s + 'arcfh', 32)};\n"
+            f"        b={fold(b64(s + 'arcmb', 256), 70, chr(10) + '         ')}",
+        ),
+        ("ARC-Authentication-Results", "i=1; " + ar),
+        ("Return-Path", f"<{env}>"),
+        ("Received", f"from {host} ({host}. [{ip}])\n        {via}\n        {g_date(t)}"),
+        ("Received-SPF", f"{spf} client-ip={ip};"),
+        ("Authentication-Results", ar),
     ]
 
 
@@ -501,13 +586,16 @@ def build(m: Mail) -> bytes:
     env_dom = domain_of(env)
     n = len(m.origin.hops)
     t_in = t + timedelta(seconds=n + 1)
-    headers: list[tuple[str, str]] = [("Return-Path", f"<{env}>")]
+    headers: list[tuple[str, str]] = []
     after: list[tuple[str, str]] = []
-    if m.to.domain == EHPAD:
+    rcpt_domain = domain_of(m.rcpt_email)
+    if rcpt_domain == EHPAD:
         top, after = m365_in(m, t_in, env_dom)
-        headers += top
+        headers += [("Return-Path", f"<{env}>"), *top]
+    elif rcpt_domain == MAS:
+        headers += google_in(m, t_in, env)
     else:
-        headers += gandi_in(m, t_in, env)
+        headers += [("Return-Path", f"<{env}>"), *gandi_in(m, t_in, env)]
     stamp = int(t.timestamp())
     for i, hop in enumerate(m.origin.hops):
         ht = t + timedelta(seconds=n - i)
@@ -515,7 +603,12 @@ def build(m: Mail) -> bytes:
             (
                 "Received",
                 hop.format(
-                    ms=ms_date(ht), pf=pf_date(ht), gg=g_date(ht), loc=rfc(ht), rcpt=m.to.email
+                    ms=ms_date(ht),
+                    pf=pf_date(ht),
+                    gg=g_date(ht),
+                    loc=rfc(ht),
+                    rcpt=m.rcpt_email,
+                    ymd=f"{ht:%Y.%m.%d}",
                 ),
             )
         )

@@ -1,4 +1,4 @@
-"""The held-out e-mail set, version 2 (tests/data/emails_heldout/): generated, and analysable.
+"""The held-out e-mail set, version 3 (tests/data/emails_heldout/): generated, and analysable.
 
 This set judges the analyser and must never tune it: no floor is asserted here. The tests
 only check that the committed files are exactly what ``scripts/make_heldout_emails.py``
