@@ -8,6 +8,7 @@ what an organisation named in a display name must send from.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import functools
 import ipaddress
 import re
@@ -145,7 +146,7 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "onedrive": ("microsoft.com", "onedrive.com", "sharepoint.com"),
     "sharepoint": ("microsoft.com", "sharepoint.com", "sharepointonline.com"),
     "docusign": ("docusign.com", "docusign.net"),
-    "credit agricole": ("credit-agricole.fr", "ca-paris.fr"),
+    "credit agricole": ("credit-agricole.fr", "credit-agricole.com", "ca-*.fr"),
     "societe generale": ("societegenerale.fr",),
     "bnp": ("bnpparibas.com", "bnpparibas.fr", "mabanque.bnpparibas"),
     "bnp paribas": ("bnpparibas.com", "bnpparibas.fr", "mabanque.bnpparibas"),
@@ -473,9 +474,16 @@ def _suffix_and_label(domain: str) -> tuple[str, str]:
 
 
 def belongs_to(host: str, domains: Iterable[str]) -> bool:
-    """Whether ``host`` is one of ``domains`` or a subdomain of one."""
+    """Whether ``host`` is one of ``domains`` or a subdomain of one; a domain written
+    ``ca-*.fr`` stands for a family (the regional banks of Crédit Agricole)."""
     host = clean_host(host)
-    return any(host == d or host.endswith("." + d) for d in domains)
+    for domain in domains:
+        if "*" in domain:
+            if fnmatch.fnmatchcase(registrable_domain(host), domain):
+                return True
+        elif host == domain or host.endswith("." + domain):
+            return True
+    return False
 
 
 def host_is_ip(host: str) -> bool:
@@ -561,7 +569,7 @@ def lookalike(host: str, trusted: Collection[str]) -> Lookalike | None:
         ):
             return Lookalike(clean, target, "punycode" if punycode else "homoglyph")
         if len(t_label) >= 5 and t_label not in _GENERIC_LABELS:
-            cap = 2 if len(t_label) >= 8 else 1
+            cap = 2 if len(t_label) >= 10 else 1  # « yousign » is two edits from « docusign »
             if 0 < _distance(label, t_label, cap) <= cap:
                 return Lookalike(clean, target, "typosquat")
         if len(t_label) >= 4 and t_label not in _GENERIC_LABELS:

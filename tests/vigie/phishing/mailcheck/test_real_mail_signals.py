@@ -268,3 +268,47 @@ def test_the_public_suffix_list_decides_what_an_organisation_registers(
     from vigie.phishing.mailcheck.trusted import registrable_domain
 
     assert registrable_domain(host) == registrable
+
+
+def test_real_services_that_read_like_imitations() -> None:
+    from vigie.phishing.mailcheck.trusted import DEFAULT_TRUSTED_DOMAINS, lookalike
+
+    assert lookalike("yousign.com", DEFAULT_TRUSTED_DOMAINS) is None  # not « docusign »
+    mailer = "Lettre : https://ameli.us8.list-manage.com/track/click?u=1"
+    assert "lookalike_link" not in _codes(_mail(mailer))
+
+
+def test_a_regional_bank_sends_from_its_regional_domain() -> None:
+    raw = _mail(
+        "Un bénéficiaire de virement a été ajouté à vos comptes.",
+        sender="Crédit Agricole du Finistère <ne-pas-repondre@ca-finistere.fr>",
+        subject="Alerte sécurité : ajout d’un bénéficiaire",
+    )
+    codes = _codes(raw)
+    assert not codes & {"display_name_brand", "scam_offer"}
+    spoofed = _mail(sender="Crédit Agricole <alerte@secure-ca-online.com>")
+    assert "display_name_brand" in _codes(spoofed)
+
+
+def test_invitations_and_the_facilitys_own_notices_name_the_recipient() -> None:
+    auth = {"Authentication-Results": "mx.google.com; spf=pass; dkim=pass; dmarc=pass"}
+    invitation = _mail(
+        sender="Gaëlle Quéméner <g.quemener@esat-partenaire.fr>",
+        subject="Invitation: Point stages @ jeu. 26 nov. 2026 (accueil@ehpad-tilleuls.fr)",
+        headers=auth,
+    )
+    assert "recipient_in_subject" not in _codes(invitation)
+    own = _mail(
+        "Bonjour accueil@ehpad-tilleuls.fr, votre mot de passe expire dans 5 jours.",
+        sender="Informatique <noreply@ehpad-tilleuls.fr>",
+    )
+    assert "recipient_in_subject" not in _codes(own)
+
+
+def test_the_recipients_own_organisation_named_in_the_subject_is_no_claim() -> None:
+    raw = _mail(
+        "Voir https://partenaire.example/planning",
+        sender="ESAT <contact@partenaire.example>",
+        subject="Point stages Ehpad Tilleuls",
+    )
+    assert "brand_mismatch" not in _codes(raw, trusted=("ehpad-tilleuls.fr",))
