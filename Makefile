@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run train test lint eval bench chaos validate clean
+.PHONY: corpora help setup run train test lint eval bench chaos validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -68,10 +68,14 @@ test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Ras
 	@echo "==> Tests"
 	@$(VENV)/bin/pytest -q -p no:cacheprovider
 
-eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-mail analyser's
+eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-mail analyser's (own corpora, then real ones: make corpora)
 	@$(PY) scripts/eval_nlu.py
 	@$(PY) scripts/eval_mail.py
 	@$(PY) scripts/eval_mail.py --heldout
+	@$(PY) scripts/eval_real_mail.py --heldout --json results/eval_real_mail.json
+
+corpora: setup ## Fetch the real public e-mail corpora of make eval into var/corpora (GitHub or a local mirror)
+	@$(PY) scripts/real_corpora.py fetch
 
 bench: setup $(MODEL) ## End-to-end latency and throughput, ticket notification latency, suspicious e-mail verdict latency
 	@$(PY) scripts/bench.py
