@@ -178,7 +178,7 @@ async def test_unregistered_person_pastes_a_mail_and_opened_the_attachment(
         "Cordialement"
     )
     conv.say(stranger, pasted)
-    verdict = await conv.until(stranger, "Douteux")
+    verdict = await conv.until(stranger, "Dangereux")  # an IP link, pressure, a stranger
     assert "facture" in verdict["plain_text"].lower() or "•" in verdict["plain_text"]
     question = await conv.until(stranger, "Qu’avez-vous fait avec ce mail")
     conv.press(stranger, question, "J’ai ouvert une pièce jointe")

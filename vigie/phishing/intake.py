@@ -1,7 +1,8 @@
 """Suspicious e-mails taken in by a front end, before the pipeline and its redaction.
 
 A front end hands over an ``.eml`` file or a pasted/forwarded text; the intake analyses it in a
-thread (the deployment's trusted domains, the analyser's limits), stores the report with
+capped child process (``mailcheck/sandbox.py``; the deployment's trusted domains, the
+analyser's limits), stores the report with
 ``PhishingService.submit`` and returns the message to feed the pipeline: of kind "email", whose
 text is the intent payload ``/email_received{"phishing_report":"<id>"}``. Nothing of the e-mail
 goes into the inbox or the turns. When something goes wrong, the returned message is of a kind
@@ -14,7 +15,6 @@ of ``user_id`` there.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -22,14 +22,9 @@ from collections.abc import Callable
 
 from vigie.conversation.pipeline import EMAIL_FAILED_KIND, EMAIL_KIND, UNKNOWN_USER, Incoming
 from vigie.core.settings import Settings
-from vigie.phishing.mailcheck import (
-    Limits,
-    analyse,
-    analyse_text,
-    looks_like_email,
-    trusted_domains,
-)
+from vigie.phishing.mailcheck import Limits, looks_like_email, trusted_domains
 from vigie.phishing.mailcheck.pasted import MAX_TEXT_CHARS, has_address, has_link
+from vigie.phishing.mailcheck.sandbox import Sandbox
 from vigie.phishing.service import PhishingService
 
 __all__ = [
@@ -95,8 +90,11 @@ class Intake:
         channel: str,
         sender_of: Callable[[int], str],
         limits: Limits | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self._phishing = phishing
+        # Each analysis in a capped child process: a hostile file never holds the bot.
+        self._sandbox = sandbox or Sandbox()
         self._channel = channel
         self._sender_of = sender_of
         self._trusted = trusted_domains(settings.mail_trusted_domains)
@@ -157,9 +155,9 @@ class Intake:
             return self.refusal(chat_id, user_id, UNREADABLE, update_id)
         name = safe_filename(filename)
         try:
-            analysis = await asyncio.to_thread(
-                analyse, data, trusted=self._trusted, limits=self.limits
-            )
+            analysis = (
+                await self._sandbox.analyse(data, trusted=self._trusted, limits=self.limits)
+            ).analysis
             report = await self._phishing.submit(
                 sender=sender,
                 channel=self._channel,
@@ -191,9 +189,9 @@ class Intake:
             return self.refusal(chat_id, user_id, UNREADABLE, update_id)
         data = text.encode("utf-8", errors="replace")
         try:
-            analysis = await asyncio.to_thread(
-                analyse_text, text, trusted=self._trusted, limits=self.limits
-            )
+            analysis = (
+                await self._sandbox.analyse_text(text, trusted=self._trusted, limits=self.limits)
+            ).analysis
             report = await self._phishing.submit(
                 sender=self._sender_of(user_id),
                 channel=self._channel,
