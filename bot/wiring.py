@@ -180,3 +180,4 @@ class FrontEnd:
         await self.housekeeping.aclose()
         await self.dispatcher.aclose()
         await self.pipeline.aclose()
+        await self.intake.aclose()

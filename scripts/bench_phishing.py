@@ -105,6 +105,34 @@ async def report_one(
     return Sample(name, len(data), found, verdict_s, technician_at - answered)
 
 
+async def flood_probe(uploaders: list[Chat], asking: Chat) -> JSON:
+    """Everyone in ``uploaders`` sends the largest accepted file at once; half a second later
+    ``asking`` asks a question: how long its answer takes, and the last verdict."""
+    data = big_message(BIG_SIZE)
+    started = time.time()
+    for chat in uploaders:
+        chat.fake.send_document(chat.user, "gros_message.eml", data, "message/rfc822")
+    await asyncio.sleep(0.5)
+    asking.seen = len(asking.fake.messages_to(asking.user.id))
+    asked = time.time()
+    asking.say("c koi un bon mot de passe")
+    answer = await asking.next()
+    answered_s = float(answer["time"]) - asked
+    last = 0.0
+    for chat in uploaders:
+        while True:
+            message = await chat.next()
+            if any(w in message["plain_text"] for w in VERDICT_WORDS):
+                last = max(last, float(message["time"]) - started)
+                break
+    return {
+        "uploads": len(uploaders),
+        "bytes_each": len(data),
+        "question_answered_ms": round(answered_s * 1000, 1),
+        "last_verdict_ms": round(last * 1000, 1),
+    }
+
+
 async def run(args: argparse.Namespace) -> JSON:
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-phishing-"))
     async with scratch_database(args.database_url, work) as database_url:
@@ -125,6 +153,8 @@ async def measure(args: argparse.Namespace, fake: FakeTelegram, database_url: st
     try:
         directory = Directory(sessions)
         total = args.warmup + args.reports + 1  # + the big file
+        flood = 10  # then ten people upload the largest file at once, while one more asks
+        total += flood + 1
         facility = await directory.create_facility(FACILITY, "Rodez", hours="24/7")
         invitation = await directory.create_invitation(
             facility_id=facility.id, role="staff", max_uses=total + 1
@@ -145,9 +175,12 @@ async def measure(args: argparse.Namespace, fake: FakeTelegram, database_url: st
             if index >= args.warmup:
                 samples.append(sample)
         print("  … le plus gros fichier accepté", flush=True)
+        first = args.warmup + args.reports
         big = await report_one(
-            "gros_message.eml", big_message(BIG_SIZE), staff[-1], technician, fake
+            "gros_message.eml", big_message(BIG_SIZE), staff[first], technician, fake
         )
+        print(f"  … {flood} plus gros fichiers envoyés ensemble, et une question", flush=True)
+        flood_figures = await flood_probe(staff[first + 1 : first + 1 + flood], staff[-1])
         async with sessions() as session:
             rows = (
                 await session.execute(select(PhishingReport.size, PhishingReport.analysis))
@@ -171,6 +204,7 @@ async def measure(args: argparse.Namespace, fake: FakeTelegram, database_url: st
             ),
         },
         "verdicts": verdicts,
+        "flood": flood_figures,
         "largest_file": {
             "bytes": big.size,
             "upload_to_verdict_ms": round(big.verdict_s * 1000, 1),
@@ -206,6 +240,12 @@ def report(results: JSON) -> str:
     lines.append(
         f"largest file {big['bytes'] / 1_048_576:.1f} MB: upload → verdict "
         f"{big['upload_to_verdict_ms']:.0f} ms, analysis {big['analysis_ms']} ms ({big['verdict']})"
+    )
+    flood = results["flood"]
+    lines.append(
+        f"{flood['uploads']} × {flood['bytes_each'] / 1_048_576:.1f} MB at once: a question asked "
+        f"meanwhile answered in {flood['question_answered_ms']:.0f} ms, last verdict after "
+        f"{flood['last_verdict_ms'] / 1000:.1f} s"
     )
     lines.append(f"verdicts: {results['verdicts']}, database={results['database']}")
     load = results["load_average_1min"]

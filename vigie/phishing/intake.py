@@ -100,6 +100,10 @@ class Intake:
         self._trusted = trusted_domains(settings.mail_trusted_domains)
         self.limits = limits or Limits()
 
+    async def aclose(self) -> None:
+        """Stop the analysis workers."""
+        await self._sandbox.aclose()
+
     @property
     def max_bytes(self) -> int:
         """The largest file taken (checked before downloading it)."""

@@ -1,0 +1,82 @@
+"""The analysis worker: ``python -m vigie.phishing.mailcheck.worker MEMORY_BYTES``.
+
+Started by ``sandbox.py``. Caps its own address space, then answers requests read on standard
+input until it closes: each request is two frames (8-byte big-endian length, then bytes): a JSON
+header (``kind`` "eml" or "text", ``trusted``, ``limits``) and the message itself; each answer
+is one frame of JSON: the analysis (``dataclasses.asdict``) and ``peak_kb``, the peak resident
+memory during that analysis. Nothing else is ever written to standard output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import resource
+import sys
+from dataclasses import asdict
+from typing import BinaryIO
+
+from vigie.phishing.mailcheck.limits import Limits
+from vigie.phishing.mailcheck.pasted import analyse_text
+from vigie.phishing.mailcheck.verdict import analyse
+
+_LENGTH = 8
+
+
+def _read_frame(stream: BinaryIO) -> bytes | None:
+    header = stream.read(_LENGTH)
+    if len(header) < _LENGTH:
+        return None
+    size = int.from_bytes(header, "big")
+    body = stream.read(size)
+    return body if len(body) == size else None
+
+
+def _reset_peak() -> None:
+    """Start measuring the peak resident memory afresh (Linux: VmHWM)."""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
+def _peak_kb() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def serve(source: BinaryIO, sink: BinaryIO) -> None:
+    """Answer requests until ``source`` closes."""
+    while True:
+        header = _read_frame(source)
+        payload = _read_frame(source) if header is not None else None
+        if header is None or payload is None:
+            return
+        request = json.loads(header)
+        limits = Limits(**request["limits"])
+        trusted = tuple(request["trusted"])
+        _reset_peak()
+        if request["kind"] == "text":
+            text = payload.decode("utf-8", "surrogatepass")
+            analysis = analyse_text(text, trusted=trusted, limits=limits)
+        else:
+            analysis = analyse(payload, trusted=trusted, limits=limits)
+        answer = json.dumps({"analysis": asdict(analysis), "peak_kb": _peak_kb()}).encode()
+        sink.write(len(answer).to_bytes(_LENGTH, "big") + answer)
+        sink.flush()
+
+
+def main() -> int:
+    memory = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    serve(sys.stdin.buffer, sys.stdout.buffer)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
