@@ -581,7 +581,12 @@ def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> in
     except OSError as exc:
         _error(f"fichier illisible{NBSP}: {path} ({exc.strerror or type(exc).__name__})")
         return 1
-    result = analyse(data, trusted=trusted_domains(settings.mail_trusted_domains))
+    result = analyse(
+        data,
+        trusted=trusted_domains(settings.mail_trusted_domains),
+        reporters=settings.mail_trusted_domains,
+        authserv_ids=settings.mail_authserv_ids,
+    )
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return 0

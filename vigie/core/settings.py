@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Suspicious e-mails: the facilities' and the provider's own domains, added to the default
     # trusted list (lookalikes of them are flagged). Comma-separated in the environment.
     mail_trusted_domains: Annotated[list[str], NoDecode] = []
+    # The facility's receiving mail servers, as they name themselves in Authentication-Results
+    # (« mx.ehpad-les-tilleuls.fr »): when set, such headers written by anyone else are ignored.
+    mail_authserv_ids: Annotated[list[str], NoDecode] = []
     # Reports of suspicious e-mails: reports sharing a sender domain, a link host, a subject
     # or an attachment within this window form one campaign; the original files are kept this
     # many days (the reports themselves RETENTION_DAYS); technicians get a report once the
@@ -88,7 +91,7 @@ class Settings(BaseSettings):
     phishing_notify_after_minutes: float = Field(default=10.0, gt=0)
     phishing_expect_minutes: float = Field(default=30.0, gt=0)
 
-    @field_validator("mail_trusted_domains", mode="before")
+    @field_validator("mail_trusted_domains", "mail_authserv_ids", mode="before")
     @classmethod
     def _split_domains(cls, value: object) -> object:
         if isinstance(value, str):

@@ -98,6 +98,10 @@ class Intake:
         self._channel = channel
         self._sender_of = sender_of
         self._trusted = trusted_domains(settings.mail_trusted_domains)
+        self._options = {
+            "reporters": tuple(settings.mail_trusted_domains),
+            "authserv_ids": tuple(settings.mail_authserv_ids),
+        }
         self.limits = limits or Limits()
 
     async def aclose(self) -> None:
@@ -160,7 +164,9 @@ class Intake:
         name = safe_filename(filename)
         try:
             analysis = (
-                await self._sandbox.analyse(data, trusted=self._trusted, limits=self.limits)
+                await self._sandbox.analyse(
+                    data, trusted=self._trusted, limits=self.limits, **self._options
+                )
             ).analysis
             report = await self._phishing.submit(
                 sender=sender,
@@ -194,7 +200,9 @@ class Intake:
         data = text.encode("utf-8", errors="replace")
         try:
             analysis = (
-                await self._sandbox.analyse_text(text, trusted=self._trusted, limits=self.limits)
+                await self._sandbox.analyse_text(
+                    text, trusted=self._trusted, limits=self.limits, **self._options
+                )
             ).analysis
             report = await self._phishing.submit(
                 sender=self._sender_of(user_id),

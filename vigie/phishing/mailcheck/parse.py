@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.feedparser import BytesFeedParser
 from email.message import Message
@@ -32,7 +32,6 @@ _HEADER_VALUE_CHARS = 4096  # a header value parsed beyond this is cut
 _URL_IN_TEXT = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`{}|\\^\[\]]+")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FORWARD_PREFIX = re.compile(r"(?i)^\s*(?:(?:re|tr|fw|fwd|wg|rv)\s*:\s*)*(?:tr|fw|fwd|wg|rv)\s*:")
 
 
 def clean_text(text: str) -> str:
@@ -94,6 +93,11 @@ class ParsedMail:
     hidden: int = 0  # styles that hide text far out of view (see HIDDEN_STYLE)
     scripts: int = 0
     forwarded: bool = False
+    # A forwarded message inside: the wrapper's own headers (its content is this message's),
+    # judged too (``verdict.analyse``); the inner message's authentication results are claims
+    # written inside a file, never proof.
+    wrapper: ParsedMail | None = None
+    auth_untrusted: bool = False
 
     def defect(self, code: str, *, truncating: bool = False) -> None:
         if code not in self.defects:
@@ -646,18 +650,23 @@ def _parse(data: bytes, mail: ParsedMail, limits: Limits, deadline: Deadline) ->
             return
     _read_headers(list(message.raw_items()), mail)
     inner = _walk(message, mail, limits, deadline)
-    if inner is not None and _FORWARD_PREFIX.match(mail.subject):
-        # Forwarded as an attachment: the forwarded message's headers are the ones to judge.
+    if inner is not None:
+        # A message forwarded as an attachment: its headers are judged, and the wrapper's too
+        # (a wrapper never lowers a verdict).
         outer_received = mail.received
         forwarded = ParsedMail()
         _read_headers(list(inner.raw_items()), forwarded)
-        if forwarded.from_address:
+        if forwarded.from_address or forwarded.from_display:
+            mail.wrapper = replace(mail, defects=list(mail.defects))
             mail.from_address, mail.from_display = forwarded.from_address, forwarded.from_display
             mail.reply_to, mail.return_path = forwarded.reply_to, forwarded.return_path
             mail.subject, mail.date = forwarded.subject or mail.subject, forwarded.date
             mail.authentication_results = forwarded.authentication_results
             mail.received_spf = forwarded.received_spf
             mail.received = forwarded.received or outer_received
+            mail.list_id, mail.list_unsubscribe = forwarded.list_id, forwarded.list_unsubscribe
+            mail.to_addresses = forwarded.to_addresses or mail.to_addresses
             mail.forwarded = True
+            mail.auth_untrusted = True
         for code in forwarded.defects:
             mail.defect(code)

@@ -487,6 +487,8 @@ def analyse_text(
     *,
     trusted: Collection[str] = DEFAULT_TRUSTED_DOMAINS,
     limits: Limits | None = None,
+    reporters: Collection[str] = (),
+    authserv_ids: Collection[str] = (),
 ) -> Analysis:
     """Analyse a pasted e-mail like an ``.eml`` file (offline, bounded, never raises).
 
@@ -494,7 +496,13 @@ def analyse_text(
     l’expéditeur absente » is a fact about the paste, not about the e-mail.
     """
     mail = read_pasted(text)
-    analysis = analyse(_eml(mail), trusted=trusted, limits=limits)
+    analysis = analyse(
+        _eml(mail),
+        trusted=trusted,
+        limits=limits,
+        reporters=reporters,
+        authserv_ids=authserv_ids,
+    )
     if not _address_of(mail.sender)[1]:
         analysis = _without(analysis, {"bad_sender"})
     if analysis.verdict == "sans_danger":

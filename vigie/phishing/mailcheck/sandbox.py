@@ -159,26 +159,38 @@ class Sandbox:
         self._idle: asyncio.Queue[_Worker | None] | None = None  # created in the running loop
 
     async def analyse(
-        self, data: bytes, *, trusted: Collection[str], limits: Limits
+        self, data: bytes, *, trusted: Collection[str], limits: Limits, **options: Collection[str]
     ) -> SandboxResult:
-        """The analysis of an ``.eml`` file's bytes."""
-        return await self._run("eml", data, trusted, limits)
+        """The analysis of an ``.eml`` file's bytes (``options``: ``reporters``,
+        ``authserv_ids``, as for ``verdict.analyse``)."""
+        return await self._run("eml", data, trusted, limits, options)
 
     async def analyse_text(
-        self, text: str, *, trusted: Collection[str], limits: Limits
+        self, text: str, *, trusted: Collection[str], limits: Limits, **options: Collection[str]
     ) -> SandboxResult:
         """The analysis of a pasted or forwarded e-mail text."""
-        return await self._run("text", text.encode("utf-8", "surrogatepass"), trusted, limits)
+        payload = text.encode("utf-8", "surrogatepass")
+        return await self._run("text", payload, trusted, limits, options)
 
     async def _run(
-        self, kind: str, payload: bytes, trusted: Collection[str], limits: Limits
+        self,
+        kind: str,
+        payload: bytes,
+        trusted: Collection[str],
+        limits: Limits,
+        options: dict[str, Collection[str]],
     ) -> SandboxResult:
         if self._idle is None:
             self._idle = asyncio.Queue()
             for _ in range(self._size):
                 self._idle.put_nowait(None)  # a slot; its worker starts on first use
         header = json.dumps(
-            {"kind": kind, "trusted": list(trusted), "limits": asdict(limits)}
+            {
+                "kind": kind,
+                "trusted": list(trusted),
+                "limits": asdict(limits),
+                **{name: list(values) for name, values in options.items()},
+            }
         ).encode()
         request = frame(header) + frame(payload)
         worker = await self._idle.get()

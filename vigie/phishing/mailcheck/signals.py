@@ -1078,8 +1078,9 @@ TEXT_CODES = frozenset(
 
 
 def authenticated(mail: ParsedMail) -> bool:
-    """Whether the receiving server found the sender authentic (DMARC, or SPF and DKIM)."""
-    if not mail.authentication_results:
+    """Whether the receiving server found the sender authentic (DMARC, or SPF and DKIM); never
+    for a forwarded message's own claims."""
+    if not mail.authentication_results or mail.auth_untrusted:
         return False
     results = dict(_AUTH.findall(mail.authentication_results[0].lower()))
     return results.get("dmarc") == "pass" or (

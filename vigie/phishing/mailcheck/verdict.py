@@ -11,9 +11,14 @@ from urllib.parse import urlsplit
 from vigie.phishing.mailcheck.defang import defang_email, defang_url
 from vigie.phishing.mailcheck.limits import Deadline, Limits
 from vigie.phishing.mailcheck.parse import ParsedMail, parse_eml
-from vigie.phishing.mailcheck.signals import Signal, compute_signals
+from vigie.phishing.mailcheck.signals import Signal, authenticated, compute_signals
 from vigie.phishing.mailcheck.texts import NO_SIGNAL, VERDICT_LABELS, VERDICT_SUMMARIES
-from vigie.phishing.mailcheck.trusted import DEFAULT_TRUSTED_DOMAINS, TrustedDomains, visible
+from vigie.phishing.mailcheck.trusted import (
+    DEFAULT_TRUSTED_DOMAINS,
+    TrustedDomains,
+    belongs_to,
+    visible,
+)
 
 __all__ = ["DANGEROUS_SCORE", "DOUBTFUL_SCORE", "Analysis", "Verdict", "analyse", "trusted_domains"]
 
@@ -139,17 +144,32 @@ def analyse(
     *,
     trusted: Collection[str] = DEFAULT_TRUSTED_DOMAINS,
     limits: Limits | None = None,
+    reporters: Collection[str] = (),
+    authserv_ids: Collection[str] = (),
 ) -> Analysis:
     """Analyse the raw bytes of an ``.eml`` file, offline, within ``limits``; never raises.
 
     ``trusted`` is the full list of trusted domains (pass ``trusted_domains(extra)`` to add the
-    deployment's own to the defaults).
+    deployment's own to the defaults). ``reporters``: the facilities' own domains, whose staff
+    forward suspicious mail (``MAIL_TRUSTED_DOMAINS``). ``authserv_ids``: the receiving
+    servers' names in ``Authentication-Results`` (``MAIL_AUTHSERV_IDS``); when given, other
+    such headers are ignored as possibly forged.
     """
     limits = limits or Limits()
     deadline = Deadline(limits.max_seconds)
     try:
         mail = parse_eml(bytes(data), limits, deadline)
-        signals, flagged = compute_signals(mail, TrustedDomains(trusted), limits, deadline)
+        domains = TrustedDomains(trusted)
+        for view in (mail, mail.wrapper):
+            if view is not None and authserv_ids:
+                view.authentication_results = vouched(view.authentication_results, authserv_ids)
+        signals, flagged = compute_signals(mail, domains, limits, deadline)
+        wrapper = mail.wrapper
+        if wrapper is not None and not staff_report(wrapper, reporters):
+            # Judged by its wrapper's headers too: the worse of the two stands.
+            outer, outer_flagged = compute_signals(wrapper, domains, limits, deadline)
+            if sum(s.weight for s in outer) > sum(s.weight for s in signals):
+                signals, flagged = outer, outer_flagged
         truncated = mail.truncated or deadline.expired()
         signals.sort(key=lambda s: s.weight, reverse=True)
         score = sum(s.weight for s in signals)
@@ -184,6 +204,21 @@ def analyse(
             truncated=True,
             elapsed_ms=deadline.elapsed_ms(),
         )
+
+
+def vouched(headers: list[str], authserv_ids: Collection[str]) -> list[str]:
+    """The ``Authentication-Results`` headers written by one of ``authserv_ids`` (RFC 8601:
+    the header's first token names the server that wrote it)."""
+    names = {name.strip().lower() for name in authserv_ids if name.strip()}
+    return [h for h in headers if h.split(";", 1)[0].strip().lower() in names]
+
+
+def staff_report(wrapper: ParsedMail, reporters: Collection[str]) -> bool:
+    """Whether the wrapper is a staff member of a facility forwarding a suspicious mail: sent
+    from a facility's domain and authenticated by the receiving server. Then the forwarded
+    message alone is judged (the wrapper is how a report arrives, not a sign)."""
+    domain = wrapper.from_address.rpartition("@")[2].strip().lower()
+    return bool(domain) and belongs_to(domain, reporters) and authenticated(wrapper)
 
 
 def trusted_domains(extra: Collection[str] = ()) -> tuple[str, ...]:

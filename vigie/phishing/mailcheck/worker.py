@@ -2,7 +2,7 @@
 
 Started by ``sandbox.py``. Caps its own address space, then answers requests read on standard
 input until it closes: each request is two frames (8-byte big-endian length, then bytes): a JSON
-header (``kind`` "eml" or "text", ``trusted``, ``limits``) and the message itself; each answer
+header (``kind`` "eml" or "text", ``trusted``, ``limits``, ``reporters``, ``authserv_ids``) and the message itself; each answer
 is one frame of JSON: the analysis (``dataclasses.asdict``) and ``peak_kb``, the peak resident
 memory during that analysis. Nothing else is ever written to standard output.
 """
@@ -59,12 +59,22 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
         request = json.loads(header)
         limits = Limits(**request["limits"])
         trusted = tuple(request["trusted"])
+        reporters = tuple(request.get("reporters", ()))
+        authserv_ids = tuple(request.get("authserv_ids", ()))
         _reset_peak()
         if request["kind"] == "text":
             text = payload.decode("utf-8", "surrogatepass")
-            analysis = analyse_text(text, trusted=trusted, limits=limits)
+            analysis = analyse_text(
+                text, trusted=trusted, limits=limits, reporters=reporters, authserv_ids=authserv_ids
+            )
         else:
-            analysis = analyse(payload, trusted=trusted, limits=limits)
+            analysis = analyse(
+                payload,
+                trusted=trusted,
+                limits=limits,
+                reporters=reporters,
+                authserv_ids=authserv_ids,
+            )
         answer = json.dumps({"analysis": asdict(analysis), "peak_kb": _peak_kb()}).encode()
         sink.write(len(answer).to_bytes(_LENGTH, "big") + answer)
         sink.flush()

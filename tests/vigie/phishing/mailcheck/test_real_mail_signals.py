@@ -312,3 +312,74 @@ def test_the_recipients_own_organisation_named_in_the_subject_is_no_claim() -> N
         subject="Point stages Ehpad Tilleuls",
     )
     assert "brand_mismatch" not in _codes(raw, trusted=("ehpad-tilleuls.fr",))
+
+
+def _wrapped(outer_from: str, outer_auth: str, inner: bytes, subject: str = "TR: à voir") -> bytes:
+    from email import message_from_bytes
+    from email.message import EmailMessage
+    from email.policy import default
+
+    msg = EmailMessage()
+    msg["From"] = outer_from
+    msg["To"] = "accueil@ehpad-tilleuls.fr"
+    msg["Subject"] = subject
+    msg["Authentication-Results"] = outer_auth
+    msg.set_content("Bonjour, je vous transfère ce message.")
+    msg.add_attachment(message_from_bytes(inner, policy=default))
+    return msg.as_bytes()
+
+
+INNER_PHISH = _mail(
+    "Votre colis est bloqué : réglez 1,99 € de frais de douane sur http://185.12.44.7/colis",
+    sender="La Poste <suivi@laposte-colis-info.com>",
+    subject="Colis en attente",
+    headers={"Authentication-Results": "mx.forged.example; spf=pass; dkim=pass; dmarc=pass"},
+)
+STAFF_PASS = "mx.ehpad-tilleuls.fr; spf=pass; dkim=pass; dmarc=pass"
+
+
+def test_a_staff_report_judges_the_forwarded_mail_alone_without_its_claims() -> None:
+    raw = _wrapped("Marie <marie@ehpad-tilleuls.fr>", STAFF_PASS, INNER_PHISH)
+    reported = analyse(raw, trusted=("ehpad-tilleuls.fr",), reporters=("ehpad-tilleuls.fr",))
+    alone = analyse(INNER_PHISH, trusted=("ehpad-tilleuls.fr",))
+    assert reported.verdict == alone.verdict != "sans_danger"
+    assert "laposte-colis-info" in reported.sender
+
+
+def test_a_wrapper_never_lowers_a_verdict() -> None:
+    wrapper_phish = _wrapped(
+        "Service Facturation <factures@paiement-ehpad.example>",
+        "mx.ehpad-tilleuls.fr; spf=fail; dkim=fail; dmarc=fail",
+        _mail("Bonjour, le planning de la semaine."),
+        subject="Facture impayée",
+    )
+    analysis = analyse(wrapper_phish, trusted=("ehpad-tilleuls.fr",))
+    assert analysis.verdict != "sans_danger"
+    assert any(s.code == "auth_fail" for s in analysis.signals)
+
+
+def test_a_forwarded_mails_own_authentication_is_no_proof() -> None:
+    claims = _mail(
+        "Merci de confirmer votre mot de passe.",
+        sender="Support <support@ameli.fr>",
+        headers={"Authentication-Results": "mx.forged.example; spf=pass; dkim=pass; dmarc=pass"},
+    )
+    raw = _wrapped("Marie <marie@ehpad-tilleuls.fr>", STAFF_PASS, claims)
+    reported = analyse(
+        raw, trusted=(*("ehpad-tilleuls.fr",), "ameli.fr"), reporters=("ehpad-tilleuls.fr",)
+    )
+    direct = analyse(claims, trusted=("ameli.fr",))
+    # Believed, the claim would halve the lure's weight (an authenticated trusted sender).
+    assert reported.score > direct.score
+
+
+def test_only_the_configured_receiving_server_is_believed() -> None:
+    forged = (
+        "Authentication-Results: mx.attacker.example; spf=pass; dkim=pass; dmarc=pass\n"
+        "Authentication-Results: mx.ehpad-tilleuls.fr; spf=fail; dmarc=fail\n"
+    ).encode()
+    raw = forged + _mail(sender="Ameli <contact@ameli.fr>")
+    believed = analyse(raw, authserv_ids=("mx.ehpad-tilleuls.fr",))
+    assert any(s.code == "auth_fail" for s in believed.signals)
+    topmost = analyse(raw)  # without the setting: the topmost header, here the forged one
+    assert not any(s.code == "auth_fail" for s in topmost.signals)
