@@ -375,9 +375,9 @@ def test_a_forwarded_mails_own_authentication_is_no_proof() -> None:
 
 def test_only_the_configured_receiving_server_is_believed() -> None:
     forged = (
-        "Authentication-Results: mx.attacker.example; spf=pass; dkim=pass; dmarc=pass\n"
-        "Authentication-Results: mx.ehpad-tilleuls.fr; spf=fail; dmarc=fail\n"
-    ).encode()
+        b"Authentication-Results: mx.attacker.example; spf=pass; dkim=pass; dmarc=pass\n"
+        b"Authentication-Results: mx.ehpad-tilleuls.fr; spf=fail; dmarc=fail\n"
+    )
     raw = forged + _mail(sender="Ameli <contact@ameli.fr>")
     believed = analyse(raw, authserv_ids=("mx.ehpad-tilleuls.fr",))
     assert any(s.code == "auth_fail" for s in believed.signals)
