@@ -1,16 +1,18 @@
-"""Build the held-out e-mail set, version 3 (tests/data/emails_heldout/): 30 phishing, 30 legitimate.
+"""Build the held-out e-mail set, version 4 (tests/data/emails_heldout/): 40 phishing, 40 legitimate.
 
 Written independently of the analyser and of its tuning corpus, to judge it: this set must
-never be used to tune the analyser. Version 3 replaces version 2, which was looked at after
-the analyser's rule changes of December 2026 and so can no longer judge them. The scenarios
-are data, in ``tests/data/email_scenarios/heldout/``; ``scripts/mailgen/heldout.py`` renders
-them deterministically (fixed dates, identifiers, boundaries and "random" bytes derived from
-SHA-256 of fixed seeds), so ``--check`` can compare the files on disk byte for byte.
+never be used to tune the analyser. Version 4 replaces version 3, which was measured once in
+December 2026 and whose misses were then read to fix the analyser's rules, so it can no longer
+judge them. The scenarios are data, in ``tests/data/email_scenarios/heldout/``;
+``scripts/mailgen/heldout.py`` renders them deterministically (fixed dates, identifiers,
+boundaries and "random" bytes derived from SHA-256 of fixed seeds with a ``heldout-v4`` prefix),
+so ``--check`` can compare the files on disk byte for byte.
 
 Facilities and provider of this set (pass them as trusted extras, ``TRUSTED_EXTRA``):
-ehpad-parkanaod.fr (EHPAD Résidence Park an Aod, Microsoft 365), mas-tyheol.org (MAS Ty Heol,
-a home for disabled adults, Google Workspace), ssiad-paysdesabers.fr (SSIAD du Pays des
-Abers, home care, Gandi mail), kerys-informatique.fr (their IT provider, Microsoft 365).
+ehpad-hautsdesaire.fr (EHPAD Les Hauts de Saire, Microsoft 365), fam-closbisson.org (FAM Le
+Clos Bisson, a home for disabled adults, Google Workspace), sad-coutancais.fr (SAD du Pays
+Coutançais, home help and nursing care, Gandi mail), granit-informatique.fr (Granit
+Informatique, their IT provider, Microsoft 365).
 
 Usage: python scripts/make_heldout_emails.py [--check] [--out DIR]
 """
@@ -30,7 +32,7 @@ from scripts.mailgen.heldout import files  # noqa: E402
 from scripts.mailgen.heldout_mime import TRUSTED_EXTRA  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "emails_heldout"
-VERSION = 3
+VERSION = 4
 
 __all__ = ["OUT", "TRUSTED_EXTRA", "VERSION", "files", "main"]
 

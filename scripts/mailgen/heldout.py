@@ -1,4 +1,4 @@
-"""Held-out set, version 3: the scenarios of ``tests/data/email_scenarios/heldout/`` as files.
+"""Held-out set, version 4: the scenarios of ``tests/data/email_scenarios/heldout/`` as files.
 
 Each scenario names its people (keys of ``cast.yaml``), its headers and its body and origin as
 builder calls (``{name: {argument: value}}``, see ``BUILDERS``); ``files`` renders them all.
@@ -117,11 +117,13 @@ def builders(cast: Mapping[str, Person]) -> dict[str, Builder]:
         "redirect_track": mime.redirect_track,
         "utm": mime.utm,
         # attachments
+        "docm": att.docm,
         "exe_stub": exe_stub,
         "ics": att.ics,
         "iso_image": att.iso_image,
         "jpeg": att.jpeg,
         "lnk": att.lnk,
+        "onenote": att.onenote,
         "pdf": att.pdf,
         "qr_like": att.qr_like,
         "xlsm": att.xlsm,

@@ -1,5 +1,5 @@
-"""Held-out set: the attachments (PDF, JPEG, PNG, zip, ISO image, shortcut, macro workbook,
-calendar invitation)."""
+"""Held-out set: the attachments (PDF, JPEG, PNG, zip, ISO image, shortcut, macro workbook and
+document, OneNote section, calendar invitation)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,22 @@ import io
 import struct
 import zipfile
 import zlib
+from datetime import datetime
 from functools import cache
 
 from scripts.mailgen.heldout_mime import Person, stream
 
 # --- Attachments -------------------------------------------------------------------------
 
-ZIP_TIME = (2026, 11, 9, 16, 42, 10)
+ZIP_TIME = (2026, 5, 12, 9, 14, 20)
+
+
+def zip_time(when: str = "") -> tuple[int, int, int, int, int, int]:
+    """The entries' time: ``when`` ("2026-05-12 09:14:20") or the set's default."""
+    if not when:
+        return ZIP_TIME
+    d = datetime.strptime(when, "%Y-%m-%d %H:%M:%S")
+    return (d.year, d.month, d.day, d.hour, d.minute, d.second)
 
 
 def pdf(
@@ -22,9 +31,12 @@ def pdf(
     *,
     producer: str = "Microsoft® Word pour Microsoft 365",
     title: str = "",
-    created: str = "20261109101500+01'00'",
+    created: str = "20260512091500+02'00'",
+    link: str = "",
+    link_line: int = -1,
 ) -> bytes:
-    """A small valid one-page PDF showing ``lines`` (Helvetica, WinAnsi)."""
+    """A small valid one-page PDF showing ``lines`` (Helvetica, WinAnsi); with ``link``, the
+    line ``link_line`` (the last by default) is a clickable link to that URI."""
 
     def esc(s: str) -> bytes:
         raw = s.encode("cp1252", "replace")
@@ -40,11 +52,17 @@ def pdf(
         b"<< /Producer (" + esc(producer) + b") /Title (" + esc(title or lines[0]) + b")"
         b" /CreationDate (D:" + created.encode() + b") >>"
     )
+    annots = b""
+    if link:
+        row = link_line % len(lines)
+        y = 780 - 14 * row
+        rect = f"[55 {y - 4} 540 {y + 12}]".encode()
+        annots = b" /Annots [8 0 R]"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
-        b"/Resources << /Font << /F1 4 0 R /F2 6 0 R >> >> /Contents 5 0 R >>",
+        b"/Resources << /Font << /F1 4 0 R /F2 6 0 R >> >> /Contents 5 0 R" + annots + b" >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length "
         + str(len(stream_data)).encode()
@@ -54,6 +72,11 @@ def pdf(
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
         info,
     ]
+    if link:
+        objects.append(
+            b"<< /Type /Annot /Subtype /Link /Rect " + rect + b" /Border [0 0 0] "
+            b"/A << /S /URI /URI (" + esc(link) + b") >> >>"
+        )
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for i, body in enumerate(objects, start=1):
@@ -145,12 +168,13 @@ def qr_like(seed: str, modules: int = 29, scale: int = 6) -> bytes:
     return png(size, size, rows)
 
 
-def zip_stored(files: list[tuple[str, bytes]]) -> bytes:
-    """A zip (stored) with fixed timestamps."""
+def zip_stored(files: list[tuple[str, bytes]], when: str = "") -> bytes:
+    """A zip (stored) with fixed timestamps (``when``, or the set's default)."""
     buf = io.BytesIO()
+    stamp = zip_time(when)
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, data in files:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
             info.create_system = 0
             zf.writestr(info, data)
@@ -168,14 +192,17 @@ def crc_table() -> list[int]:
     return table
 
 
-def zip_encrypted(files: list[tuple[str, bytes]], password: str, seed: str) -> bytes:
+def zip_encrypted(
+    files: list[tuple[str, bytes]], password: str, seed: str, when: str = ""
+) -> bytes:
     """A zip whose entries are encrypted with the traditional PKWARE cipher (ZipCrypto)."""
+    zt = zip_time(when)
 
     def crc_byte(crc: int, b: int) -> int:
         return (crc >> 8) ^ crc_table()[(crc ^ b) & 0xFF]
 
-    dos_time = (ZIP_TIME[3] << 11) | (ZIP_TIME[4] << 5) | (ZIP_TIME[5] // 2)
-    dos_date = ((ZIP_TIME[0] - 1980) << 9) | (ZIP_TIME[1] << 5) | ZIP_TIME[2]
+    dos_time = (zt[3] << 11) | (zt[4] << 5) | (zt[5] // 2)
+    dos_date = ((zt[0] - 1980) << 9) | (zt[1] << 5) | zt[2]
     out = bytearray()
     central = bytearray()
     for index, (name, data) in enumerate(files):
@@ -254,9 +281,16 @@ EXE_STUB = (
 )
 
 
-def iso_image(volume: str, filename: str, payload: bytes) -> bytes:
-    """An ISO 9660-shaped image: 16 empty sectors, a primary volume descriptor, the terminator,
-    a root directory record naming ``filename`` and the payload."""
+def iso_image(
+    volume: str,
+    filename: str,
+    payload: bytes,
+    when: str = "",
+    files: list[tuple[str, bytes]] | None = None,
+) -> bytes:
+    """An ISO 9660-shaped image (also the shape of .img disk images): 16 empty sectors, a
+    primary volume descriptor, the terminator, a root directory with one record per file
+    (``filename`` and ``payload``, then ``files``) and the files' data."""
     sector = 2048
     pvd = bytearray(sector)
     pvd[0:8] = b"\x01CD001\x01\x00"
@@ -265,16 +299,25 @@ def iso_image(volume: str, filename: str, payload: bytes) -> bytes:
     pvd[80:88] = struct.pack("<I", 20) + struct.pack(">I", 20)
     term = bytearray(sector)
     term[0:7] = b"\xffCD001\x01"
-    ident = filename.upper().encode() + b";1"
-    record = bytearray(33 + len(ident))
-    record[0] = len(record)
-    record[2:10] = struct.pack("<I", 19) + struct.pack(">I", 19)
-    record[10:18] = struct.pack("<I", len(payload)) + struct.pack(">I", len(payload))
-    record[18:25] = bytes([ZIP_TIME[0] - 1900, *ZIP_TIME[1:], 4])
-    record[32] = len(ident)
-    record[33:] = ident
-    root = bytes(record).ljust(sector, b"\x00")
-    data = payload.ljust(((len(payload) + sector - 1) // sector) * sector, b"\x00")
+    zt = zip_time(when)
+    entries = [(filename, payload), *(files or [])]
+    records = b""
+    data = b""
+    lba = 19
+    for name, content in entries:
+        ident = name.upper().encode() + b";1"
+        record = bytearray(33 + len(ident) + (len(ident) + 1) % 2)
+        record[0] = len(record)
+        record[2:10] = struct.pack("<I", lba) + struct.pack(">I", lba)
+        record[10:18] = struct.pack("<I", len(content)) + struct.pack(">I", len(content))
+        record[18:25] = bytes([zt[0] - 1900, *zt[1:], 4])
+        record[32] = len(ident)
+        record[33 : 33 + len(ident)] = ident
+        records += bytes(record)
+        padded = content.ljust(((len(content) + sector - 1) // sector) * sector, b"\x00")
+        data += padded
+        lba += max(1, len(padded) // sector)
+    root = records.ljust(sector, b"\x00")
     return b"\x00" * (16 * sector) + bytes(pvd) + bytes(term) + root + data
 
 
@@ -457,3 +500,75 @@ def xlsm(seed: str, cells: list[str], module: str) -> bytes:
     files = [(name, text.encode()) for name, text in parts]
     files.append(("xl/vbaProject.bin", vba_project(seed, module)))
     return zip_stored(files)
+
+
+def docm(seed: str, paragraphs: list[str], module: str) -> bytes:
+    """A macro-enabled Word document (.docm): a zip holding the parts Word needs, a body
+    showing ``paragraphs`` and ``word/vbaProject.bin``."""
+
+    def esc(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    ns = "http://schemas.openxmlformats.org"
+    body = "".join(
+        f'<w:p><w:r><w:t xml:space="preserve">{esc(p)}</w:t></w:r></w:p>' for p in paragraphs
+    )
+    parts = [
+        (
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/>'
+            "</Types>",
+        ),
+        (
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{ns}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+            "</Relationships>",
+        ),
+        (
+            "word/document.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<w:document xmlns:w="{ns}/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>',
+        ),
+        (
+            "word/_rels/document.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{ns}/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+            "</Relationships>",
+        ),
+    ]
+    files = [(name, text.encode()) for name, text in parts]
+    files.append(("word/vbaProject.bin", vba_project(seed, module)))
+    return zip_stored(files)
+
+
+# OneNote section files start with this GUID; embedded files are FileDataStoreObjects.
+ONENOTE_SECTION = bytes.fromhex("e4525c7b8cd8a74daeb15378d02996d3")
+ONENOTE_FILE_DATA = bytes.fromhex("e716e3bd65261145a4c48d4d0b7a9eac")
+
+
+def onenote(seed: str, lines: list[str], embedded_name: str, embedded: bytes) -> bytes:
+    """A OneNote section (.one)-shaped file: the section header GUID, filler derived from
+    ``seed``, the page's text (UTF-16) and an embedded file (a FileDataStoreObject with its
+    name), as the lures that hide a script behind a "double-click to view" button."""
+    name = embedded_name.encode("utf-16-le")
+    return (
+        ONENOTE_SECTION
+        + stream(f"{seed}/one", 1024 - len(ONENOTE_SECTION))
+        + "\n".join(lines).encode("utf-16-le")
+        + stream(f"{seed}/one2", 400)
+        + struct.pack("<I", len(name))
+        + name
+        + ONENOTE_FILE_DATA
+        + struct.pack("<Q", len(embedded))
+        + b"\x00" * 12
+        + embedded
+        + stream(f"{seed}/one3", 300)
+    )

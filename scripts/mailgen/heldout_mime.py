@@ -15,12 +15,12 @@ from urllib.parse import quote
 
 # The facilities and their IT provider: the receiving side of the set, trusted extras.
 TRUSTED_EXTRA = (
-    "ehpad-parkanaod.fr",  # EHPAD Résidence Park an Aod (Microsoft 365)
-    "mas-tyheol.org",  # MAS Ty Heol (Google Workspace)
-    "ssiad-paysdesabers.fr",  # SSIAD du Pays des Abers (Gandi mail)
-    "kerys-informatique.fr",  # Kerys Informatique, their IT provider (Microsoft 365)
+    "ehpad-hautsdesaire.fr",  # EHPAD Les Hauts de Saire (Microsoft 365)
+    "fam-closbisson.org",  # FAM Le Clos Bisson, home for disabled adults (Google Workspace)
+    "sad-coutancais.fr",  # SAD du Pays Coutançais, home care (Gandi mail)
+    "granit-informatique.fr",  # Granit Informatique, their IT provider (Microsoft 365)
 )
-EHPAD, MAS, SSIAD, PROVIDER = TRUSTED_EXTRA
+EHPAD, FAM, SAD, PROVIDER = TRUSTED_EXTRA
 
 # --- Deterministic "randomness" ----------------------------------------------------------
 
@@ -35,7 +35,7 @@ def stream(seed: str, n: int) -> bytes:
     out = bytearray()
     i = 0
     while len(out) < n:
-        out += hashlib.sha256(f"heldout-v3/{seed}/{i}".encode()).digest()
+        out += hashlib.sha256(f"heldout-v4/{seed}/{i}".encode()).digest()
         i += 1
     return bytes(out[:n])
 
@@ -238,9 +238,13 @@ def htmlpart(body: str, cte: str = "quoted-printable", charset: str = "utf-8") -
     return part(f'text/html; charset="{charset}"', body.encode(charset), cte)
 
 
+# Mailbox-server prefixes of Exchange Online (France) that Outlook writes into its boundaries.
+OUTLOOK_MBX = ("PAWP264MB", "PR3P264MB", "MRZP264MB", "PA4P264MB", "PR0P264MB")
+
 BOUNDARY_STYLES: dict[str, Callable[[str], str]] = {
     "outlook": lambda h: (
-        f"_00{h[0] if h[0] in '0246' else '0'}_PR1P264MB{h[1:5].upper()}{h[5:21].upper()}PR1P264MB{h[1:5].upper()}FRAP_"
+        f"_00{h[0] if h[0] in '0246' else '0'}_{OUTLOOK_MBX[int(h[21], 16) % len(OUTLOOK_MBX)]}{h[1:5].upper()}"
+        f"{h[5:21].upper()}{OUTLOOK_MBX[int(h[21], 16) % len(OUTLOOK_MBX)]}{h[1:5].upper()}FRAP_"
     ),
     "gmail": lambda h: "000000000000" + h[:16],
     "java": lambda h: (

@@ -11,9 +11,9 @@ from scripts.mailgen.heldout_mime import (
     ALNUM,
     DIGITS,
     EHPAD,
+    FAM,
     HEX,
     LOWER,
-    MAS,
     Person,
     addr,
     alt,
@@ -53,13 +53,15 @@ class Origin:
 
 @dataclass(frozen=True)
 class Auth:
-    """What the receiver found: SPF, DKIM and DMARC results, the DKIM signatures (d, s)
-    present on the message, and the From domain's DMARC policy."""
+    """What the receiver found: SPF, DKIM and DMARC results, the DKIM signatures (d, s, and
+    optionally that signature's own result when it differs from ``dkim``, as when a mailing
+    list breaks the author's signature and adds its own) present on the message, and the From
+    domain's DMARC policy."""
 
     spf: str = "pass"
     dkim: str = "pass"
     dmarc: str = "pass"
-    sigs: tuple[tuple[str, str], ...] = ()
+    sigs: tuple[tuple[str, ...], ...] = ()
     policy: str = "none"
 
 
@@ -153,7 +155,7 @@ def google(
     return Origin(host=host, ip=ip, hops=hops, trace=trace, country="US")
 
 
-MBX_EHPAD = ("PR1P264MB3920", "PR1P264MB1854", "PAZP264MB4418", "MR1P264MB2877")
+MBX_EHPAD = ("PAWP264MB5127", "PR3P264MB0419", "MRZP264MB6610", "PA2P264MB3382")
 
 
 def m365_out(seed: str, *, consumer: bool = False, notif: bool = False, mbx: str = "") -> Origin:
@@ -304,10 +306,12 @@ def dkim_signature(d: str, s: str, seed: str, t: datetime, h: str) -> str:
     )
 
 
-def signatures(m: Mail) -> list[tuple[str, str]]:
+def signatures(m: Mail) -> list[tuple[str, str, str]]:
+    """The DKIM signatures on the message as (domain, selector, result)."""
     if m.auth.dkim == "none":
         return []
-    return list(m.auth.sigs) or [(m.sender.domain, "default")]
+    sigs = list(m.auth.sigs) or [(m.sender.domain, "default")]
+    return [(sig[0], sig[1], sig[2] if len(sig) > 2 else m.auth.dkim) for sig in sigs]
 
 
 def m365_results(m: Mail, env_dom: str) -> str:
@@ -320,8 +324,9 @@ def m365_results(m: Mail, env_dom: str) -> str:
     if not sigs:
         dk = ["dkim=none (message not signed)\n header.d=none"]
     else:
-        why = {"pass": "signature was verified", "fail": "body hash did not verify"}[a.dkim]
-        dk = [f"dkim={a.dkim} ({why})\n header.d={d}" for d, _ in sigs]
+        why = {"pass": "signature was verified", "fail": "body hash did not verify"}
+        dk = [f"dkim={r} ({why[r]})\n header.d={d}" for d, _, r in sigs]
+    dkim_ok = any(r == "pass" for _, _, r in sigs)
     fd = m.sender.domain
     action = "none"
     if a.dmarc == "fail":
@@ -330,7 +335,7 @@ def m365_results(m: Mail, env_dom: str) -> str:
         "pass": "pass reason=100",
         "bestguesspass": "pass reason=109",
         "fail": "fail reason=000",
-    }.get(a.dmarc, "softpass reason=201" if "pass" in (a.spf, a.dkim) else "none reason=405")
+    }.get(a.dmarc, "softpass reason=201" if a.spf == "pass" or dkim_ok else "none reason=405")
     return (
         f"{spf}; "
         + ";".join(dk)
@@ -445,7 +450,7 @@ def m365_in(
 
 
 def gandi_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
-    """Gandi mail (the SSIAD): Rspamd-style Authentication-Results."""
+    """Gandi mail (the SAD): Rspamd-style Authentication-Results."""
     s = m.name
     spool = f"spool{num(s + 'spool', 1, 4)}.mail.gandi.net"
     a = m.auth
@@ -454,9 +459,9 @@ def gandi_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
     results = []
     sigs = signatures(m)
     if sigs:
-        for d, sel in sigs:
+        for d, sel, r in sigs:
             results.append(
-                f"dkim={a.dkim} header.d={d} header.s={sel} header.b={b64(s + d + 'b', 256)[:8]}"
+                f"dkim={r} header.d={d} header.s={sel} header.b={b64(s + d + 'b', 256)[:8]}"
             )
     else:
         results.append("dkim=none")
@@ -508,7 +513,7 @@ def gandi_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
 
 
 def google_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
-    """Google Workspace (the MAS): Gmail's trace, ARC and Authentication-Results headers,
+    """Google Workspace (the FAM): Gmail's trace, ARC and Authentication-Results headers,
     with Return-Path where Gmail puts it."""
     s = m.name
     a = m.auth
@@ -516,9 +521,9 @@ def google_in(m: Mail, t: datetime, env: str) -> list[tuple[str, str]]:
     fd = m.sender.domain
     rcpt = m.rcpt_email
     results = []
-    for d, sel in signatures(m):
+    for d, sel, r in signatures(m):
         tag = f"header.i=@{d} header.s={sel} header.b={b64(s + d + 'b', 256)[:8]}"
-        if a.dkim == "pass":
+        if r == "pass":
             results.append(f"dkim=pass {tag}")
         else:
             results.append(f"dkim=neutral (body hash did not verify) {tag}")
@@ -592,7 +597,7 @@ def build(m: Mail) -> bytes:
     if rcpt_domain == EHPAD:
         top, after = m365_in(m, t_in, env_dom)
         headers += [("Return-Path", f"<{env}>"), *top]
-    elif rcpt_domain == MAS:
+    elif rcpt_domain == FAM:
         headers += google_in(m, t_in, env)
     else:
         headers += [("Return-Path", f"<{env}>"), *gandi_in(m, t_in, env)]
@@ -621,7 +626,7 @@ def build(m: Mail) -> bytes:
                 .replace("{gg}", g_date(t)),
             )
         )
-    for d, sel in signatures(m):
+    for d, sel, _ in signatures(m):
         headers.append(("DKIM-Signature", dkim_signature(d, sel, m.name, t, SIGNED)))
     if m.date == "utc":
         date = ms_date(t)
@@ -694,7 +699,7 @@ def card_body(
 
 
 def mid_outlook(
-    seed: str, mbx: str = "PR1P264MB3920", region: str = "FRAP264.PROD.OUTLOOK.COM"
+    seed: str, mbx: str = "PAWP264MB5127", region: str = "FRAP264.PROD.OUTLOOK.COM"
 ) -> str:
     return f"<{mbx}{tok(seed, 20, '0123456789ABCDEF')}@{mbx}.{region}>"
 
@@ -761,7 +766,9 @@ def ses(seed: str, region: str = "eu-west-3") -> Origin:
     return esp(f"a{a}-{b}.smtp-out.{region}.amazonses.com", f"23.251.{a}.{b}", "", "FR")
 
 
-def orange_out(seed: str, client_ip: str, domain: str) -> Origin:
+def orange_out(seed: str, client_ip: str, domain: str, login: str = "") -> Origin:
+    """A mailbox of Orange (orange.fr, wanadoo.fr) sending through smtp-*.smtp-out.orange.fr;
+    ``login``: the account's name (the first letters of ``seed`` by default)."""
     n = num(seed + "n", 12, 29)
     o = Origin(
         host=f"smtp-{n}.smtp-out.orange.fr",
@@ -771,7 +778,7 @@ def orange_out(seed: str, client_ip: str, domain: str) -> Origin:
         ],
         trace=[
             ("X-ME-Helo", f"[192.168.1.{num(seed + 'lan', 10, 40)}]"),
-            ("X-ME-Auth", base64.b64encode(f"{seed[:6]}@{domain}".encode()).decode()),
+            ("X-ME-Auth", base64.b64encode(f"{login or seed[:6]}@{domain}".encode()).decode()),
             ("X-ME-Date", "{loc}"),
             ("X-ME-IP", client_ip),
         ],

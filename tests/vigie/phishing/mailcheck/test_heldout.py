@@ -1,4 +1,4 @@
-"""The held-out e-mail set, version 3 (tests/data/emails_heldout/): generated, and analysable.
+"""The held-out e-mail set, version 4 (tests/data/emails_heldout/): generated, and analysable.
 
 This set judges the analyser and must never tune it: no floor is asserted here. The tests
 only check that the committed files are exactly what ``scripts/make_heldout_emails.py``
@@ -22,10 +22,10 @@ def test_files_match_the_generator() -> None:
     assert heldout.main(["--check"]) == 0
 
 
-def test_set_has_30_phishing_and_30_legit() -> None:
+def test_set_has_40_phishing_and_40_legit() -> None:
     kinds = [p.parent.name for p in FILES]
-    assert kinds.count("phishing") == 30
-    assert kinds.count("legit") == 30
+    assert kinds.count("phishing") == 40
+    assert kinds.count("legit") == 40
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
