@@ -14,12 +14,26 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: corpora help setup run train test lint eval bench chaos validate clean
+.PHONY: corpora ocr help setup run train test lint eval bench chaos validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.done $(RASA_VENV)/.done .env ## Create both environments and .env (idempotent)
+setup: $(VENV)/.done $(RASA_VENV)/.done .env ocr ## Create both environments and .env (idempotent)
+
+# Screenshots of suspicious e-mails are read with Tesseract and its French model (Debian's
+# packages), installed when missing and when this user may; otherwise say how.
+ocr:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx fra; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "==> Tesseract (lecture des captures d’écran)…"; \
+			(apt-get install -y -qq tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng fonts-dejavu-core >/dev/null 2>&1 \
+			 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng fonts-dejavu-core >/dev/null 2>&1)) \
+			 || echo "Tesseract n’a pas pu être installé : les captures d’écran ne seront pas lues."; \
+		else \
+			echo "Tesseract manque : sudo apt-get install tesseract-ocr tesseract-ocr-fra (captures d’écran)."; \
+		fi; \
+	fi
 
 # Libraries are installed with their bytecode compiled (--compile-bytecode): where Python does
 # not write it itself (PYTHONDONTWRITEBYTECODE, read-only folders), every process start would

@@ -35,7 +35,7 @@ from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
-from vigie.phishing.intake import MSG_FILE, PHOTO, TOO_BIG, UNREADABLE, Intake, file_kind
+from vigie.phishing.intake import MSG_FILE, TOO_BIG, UNREADABLE, Intake, file_kind
 from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import Desk, is_desk_callback
 
@@ -315,6 +315,10 @@ class VigieBot:
         data = await self._download(file_id, intake.max_bytes)
         if isinstance(data, str):
             return intake.refusal(item.chat_id, UNKNOWN_USER, data, item.update_id)
+        if item.payload.get("image"):
+            return await intake.image(
+                chat_id=item.chat_id, sender=item.sender, data=data, update_id=item.update_id
+            )
         return await intake.file(
             chat_id=item.chat_id,
             sender=item.sender,
@@ -344,10 +348,34 @@ class VigieBot:
         return TOO_BIG if len(data) > max_bytes else data
 
     async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo: when Vigie is waiting for an e-mail, say why a screenshot is not enough."""
-        user = update.effective_user
-        expected = user is not None and await self._intake().expecting(user.id)
-        await self._incoming(update, PHOTO if expected else "photo")
+        """A photo: when Vigie is waiting for an e-mail, a screenshot or a photo of it, stored
+        in the inbox and read by the chat's worker (OCR); any other photo is neither read nor
+        kept (it may show a resident)."""
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None or not message.photo:
+            return
+        if not await self._intake().expecting(user.id):
+            await self._incoming(update, "photo")
+            return
+        largest = message.photo[-1]
+        if largest.file_size is not None and largest.file_size > self._intake().max_bytes:
+            await self._incoming(update, TOO_BIG)
+            return
+        payload = {
+            "file_id": largest.file_id,
+            "file_name": "capture.jpg",
+            "file_size": largest.file_size,
+            "image": True,
+        }
+        await self._pipeline().receive(
+            Incoming(
+                chat_id=chat.id,
+                user_id=user.id,
+                kind=EMAIL_FILE_KIND,
+                update_id=update.update_id,
+                payload=payload,
+            )
+        )
 
     async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in the technicians' group: only a reply to the sender's own prompt is

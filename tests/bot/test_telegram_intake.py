@@ -287,16 +287,16 @@ async def test_a_link_is_taken_in_only_while_an_email_is_expected(world: World) 
     assert not await world.phishing.expecting(sender(user))  # submit cleared it
 
 
-async def test_a_screenshot_while_an_email_is_expected_gets_the_explanation(
-    world: World,
-) -> None:
+async def test_a_photo_is_read_only_when_an_email_is_expected(world: World) -> None:
+    """Out of the blue, a photo is neither read nor kept; once Vigie asked for a mail, a
+    picture on which no mail can be read gets the French advice, and no report."""
     user = world.fake.user(508)
     world.fake.send_photo(user)
     assert "photos" in await world.reply(user, 1)
     await world.phishing.expect(sender(user), "telegram", user.id)
-    world.fake.send_photo(user)
+    world.fake.send_photo(user)  # a few bytes that are no image
     reply = await world.reply(user, 2)
-    assert "capture d’écran" in reply and "adresse de l’expéditeur" in reply
+    assert "Je n’arrive pas à lire de mail sur cette image" in reply and ".eml" in reply
     assert await world.reports() == []
 
 

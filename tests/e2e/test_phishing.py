@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from tests.auxil import screenshots
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
 from tests.e2e.conftest import HOTLINE, RunningBot, Stack, make_settings
 from tests.e2e.test_tickets import (  # the fixtures are imported to be used here
@@ -188,3 +189,46 @@ async def test_unregistered_person_pastes_a_mail_and_opened_the_attachment(
     if HOTLINE not in outcome["plain_text"]:
         outcome = await conv.until(stranger, HOTLINE)
     assert "/start" in outcome["plain_text"] or "inscription" in outcome["plain_text"]
+
+
+PHOTO_TRANSCRIPT = ROOT / "var" / "test-transcripts" / "phishing_screenshot.txt"
+
+
+async def test_a_screenshot_of_a_mail_is_read_judged_and_reaches_the_technician(
+    fake: FakeTelegram, phishing_bot: RunningBot, directory: Directory
+) -> None:
+    conv = Conversation(fake)
+    carer = conv.person(fake.user(4301, "Aide"), "Aide-soignante (EHPAD)")
+    tech = conv.person(fake.user(4302, "Paul"), "Technicien")
+    await add_technician(conv, directory, tech)
+    await join(conv, directory, carer, "EHPAD Les Tilleuls", "Rodez")
+
+    # A photo sent out of the blue is neither read nor kept (it may show a resident).
+    fake.send_photo(carer, "photo.jpg", screenshots.phone("x", "y", "z"), "image/jpeg")
+    await conv.until(carer, "photo")
+
+    conv.say(carer, "j'ai reçu un mail de l'ameli bizarre sur mon téléphone")
+    await conv.until(carer, "pièce jointe")
+    picture = screenshots.phone(
+        "Ameli <remboursement@ameli-dossier-securise.com>",
+        "Remboursement en attente",
+        "Bonjour,\nUn remboursement de 238,40 € est en attente. Pour le recevoir, confirmez vos "
+        "coordonnées bancaires sous 24 h sur https://ameli-dossier-securise.com\nFaute de quoi "
+        "votre dossier sera clôturé.",
+    )
+    fake.send_photo(carer, "capture.jpg", picture, "image/jpeg")
+    verdict = await conv.until(carer, "Dangereux")
+    assert "capture d’écran" in verdict["plain_text"]  # what a picture cannot show
+    question = await conv.until(carer, "Qu’avez-vous fait avec ce mail")
+    conv.press(carer, question, "Rien")
+    await conv.until(carer, "Supprimez ce mail")
+
+    report = await conv.until(tech, "signalement")
+    while "Hameçonnage" not in buttons(report):
+        report = await conv.one(tech)
+    assert "photo ou capture d’écran" in report["plain_text"]
+    document = await conv.until(tech, "original")
+    assert document["document"]["file_name"].endswith(".jpg")
+    assert fake.file(document["document"]["file_id"]).content == picture
+    PHOTO_TRANSCRIPT.parent.mkdir(parents=True, exist_ok=True)
+    PHOTO_TRANSCRIPT.write_text("\n".join(conv.transcript()) + "\n", encoding="utf-8")

@@ -74,10 +74,12 @@ UNSUPPORTED = {
     ),
     "sticker": "Joli{nbsp}! Mais je ne comprends que les messages écrits{nbsp}: posez-moi votre question.",
     "photo": (
-        "Je ne sais pas encore lire les photos. Décrivez-moi par écrit ce que vous voyez. "
-        "Si l’écran affiche une demande de rançon{nbsp}: débranchez le câble réseau et "
-        "appelez {provider_name} ({provider_hotline}). Pour un mail suspect, envoyez-moi "
-        "plutôt le mail lui-même (fichier .eml) ou copiez-collez son texte."
+        "Je ne regarde pas les photos qu’on m’envoie sans explication, et je ne les garde pas. "
+        "Décrivez-moi par écrit ce que vous voyez. Si l’écran affiche une demande de "
+        "rançon{nbsp}: débranchez le câble réseau et appelez {provider_name} "
+        "({provider_hotline}). Pour un mail suspect, dites-le-moi d’abord («{nbsp}j’ai reçu un "
+        "mail bizarre{nbsp}»), puis envoyez sa capture d’écran, ou mieux le mail lui-même "
+        "(fichier .eml)."
     ),
     "document": (
         "Je ne sais pas analyser ce type de fichiers{nbsp}: seulement les mails enregistrés en "
@@ -95,6 +97,12 @@ UNSUPPORTED = {
         ".eml (Outlook sur le web{nbsp}: «{nbsp}…{nbsp}» puis «{nbsp}Télécharger{nbsp}») avec 📎, "
         "ou copiez-collez ici tout son texte avec l’adresse de l’expéditeur. En attendant, ne "
         "cliquez sur rien dans ce mail."
+    ),
+    "email_photo_unreadable": (
+        "Je n’arrive pas à lire de mail sur cette image. Si c’est une photo de l’écran, "
+        "reprenez-la bien en face et nette, ou faites une capture d’écran{nbsp}; mieux encore, "
+        "envoyez-moi le mail en fichier .eml avec 📎, ou copiez-collez son texte ici. En "
+        "attendant, ne cliquez sur rien dans ce mail."
     ),
     "email_photo": (
         "Je ne sais pas lire une photo ou une capture d’écran de mail{nbsp}: elle ne montre ni la "

@@ -57,7 +57,11 @@ MAIL_ACTION_LABELS: dict[str, str] = {
     "replied": "a répondu à l’expéditeur",
 }
 NO_ACTION_LABEL = "non précisé (pas de réponse)"
-SOURCE_LABELS: dict[str, str] = {"eml": "fichier e-mail", "text": "texte copié-collé"}
+SOURCE_LABELS: dict[str, str] = {
+    "eml": "fichier e-mail",
+    "text": "texte copié-collé",
+    "photo": "photo ou capture d’écran (texte lu par OCR)",
+}
 WARN_SCOPE_LABELS: dict[str, str] = {
     "facilities": "les établissements concernés",
     "all": "tous les établissements",

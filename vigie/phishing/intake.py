@@ -32,6 +32,7 @@ __all__ = [
     "FAILED",
     "MSG_FILE",
     "PHOTO",
+    "PHOTO_UNREADABLE",
     "TOO_BIG",
     "UNREADABLE",
     "Intake",
@@ -45,7 +46,10 @@ EMAIL_INTENT = "/email_received"
 # Kinds of the messages the pipeline answers itself (texts.UNSUPPORTED).
 TOO_BIG = "email_too_big"
 MSG_FILE = "email_msg"
-PHOTO = "email_photo"
+PHOTO = "email_photo"  # Tesseract missing: a picture cannot be read here
+PHOTO_UNREADABLE = "email_photo_unreadable"
+# Fewer characters read on a picture than this: no e-mail could be read on it.
+MIN_PICTURE_CHARS = 40
 UNREADABLE = "email_unreadable"
 FAILED = EMAIL_FAILED_KIND
 
@@ -54,6 +58,7 @@ MSG_TYPES = frozenset({"application/vnd.ms-outlook", "application/x-msg"})
 MAX_FILENAME_CHARS = 200
 PASTED_FILENAME = "texte-colle.txt"
 FORWARDED_FILENAME = "message-transfere.txt"
+PICTURE_FILENAME = "capture.jpg"
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 
@@ -183,6 +188,43 @@ class Intake:
             return self.refusal(chat_id, user_id, FAILED, update_id)
         logger.info("E-mail report %s taken in (file, %s bytes)", report.id, len(data))
         return Incoming(chat_id, user_id, EMAIL_KIND, email_received(report.id), update_id)
+
+    async def image(
+        self,
+        *,
+        chat_id: int,
+        sender: str,
+        data: bytes,
+        update_id: int | None = None,
+    ) -> Incoming:
+        """Take in a photo or screenshot of an e-mail sent by the person whose pseudonym is
+        ``sender`` (read with Tesseract in the analysis worker, then judged as a pasted text;
+        the picture is kept as the report's original, for the technicians)."""
+        if len(data) > self.max_bytes:
+            return self.refusal(chat_id, UNKNOWN_USER, TOO_BIG, update_id)
+        try:
+            result = await self._sandbox.analyse_image(
+                data, trusted=self._trusted, limits=self.limits, **self._options
+            )
+            if result.text_chars == -2:
+                return self.refusal(chat_id, UNKNOWN_USER, PHOTO, update_id)
+            if result.completed and result.text_chars < MIN_PICTURE_CHARS:
+                return self.refusal(chat_id, UNKNOWN_USER, PHOTO_UNREADABLE, update_id)
+            report = await self._phishing.submit(
+                sender=sender,
+                channel=self._channel,
+                chat_id=chat_id,
+                data=data,
+                source="photo",
+                filename=PICTURE_FILENAME,
+                analysis=result.analysis,
+                update_key=self._update_key(update_id),
+            )
+        except Exception as exc:
+            logger.error("E-mail picture not taken in: %s", type(exc).__name__)
+            return self.refusal(chat_id, UNKNOWN_USER, FAILED, update_id)
+        logger.info("E-mail report %s taken in (picture, %s bytes)", report.id, len(data))
+        return Incoming(chat_id, UNKNOWN_USER, EMAIL_KIND, email_received(report.id), update_id)
 
     async def text(
         self,

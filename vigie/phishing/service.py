@@ -214,7 +214,8 @@ def warn_batch(campaign_id: int) -> str:
 
 def document_filename(report_id: int, source: str) -> str:
     """``signalement-12.eml`` (``.txt`` for a pasted text): the name technicians download."""
-    return f"signalement-{report_id}.{'eml' if source == 'eml' else 'txt'}"
+    extension = {"eml": "eml", "photo": "jpg"}.get(source, "txt")
+    return f"signalement-{report_id}.{extension}"
 
 
 # --- The service -------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ class PhishingService:
         channel: str,
         chat_id: int,
         data: bytes,
-        source: Literal["eml", "text"],
+        source: Literal["eml", "text", "photo"],
         filename: str,
         analysis: Analysis,
         update_key: str | None = None,

@@ -79,6 +79,9 @@ _LINK = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']{2,}")
 _BRACKETED_LINK = re.compile(r"(?i)<((?:https?://|www\.)[^<>\s]{1,2048})>")
 _ANCHOR_CHARS = 300
 _SENDER_LINE = re.compile(r"^[ \t\"']*([^<>@\n]{0,80}?)[ \t\"']*<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
+_CHROME = re.compile(
+    r"(?i)[<‹«\s]*(?:bo[iî]te de r[ée]ception|inbox|externe|external|messages?|courrier)?[\s>›»]*"
+)
 _INBOX_SUFFIX = re.compile(r"(?i)[ \t]+(?:bo[iî]te de r[ée]ception|inbox|externe|external)$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -220,10 +223,15 @@ def _reading_pane(lines: list[str], mail: PastedMail) -> set[int]:
         if len(line) <= _MAX_FIELD_CHARS and _SENDER_LINE.match(line.strip()):
             mail.sender = line.strip()[:_MAX_FIELD_CHARS]
             used = {index}
-            first = seen[0]
-            if first != index and len(lines[first].strip()) > 3:
-                mail.subject = _INBOX_SUFFIX.sub("", lines[first].strip())[:_MAX_FIELD_CHARS]
-                used.add(first)
+            # The subject: the nearest line above that is not the mail app's own (« ‹ Boîte de
+            # réception », « Externe »), as on a screenshot of a phone.
+            for above in reversed(seen[:-1]):
+                subject = _INBOX_SUFFIX.sub("", lines[above].strip())
+                if _CHROME.fullmatch(subject) or sum(c.isalnum() for c in subject) < 3:
+                    continue
+                mail.subject = subject[:_MAX_FIELD_CHARS]
+                used.add(above)
+                break
             return used
     return set()
 

@@ -52,6 +52,7 @@ class SandboxResult:
     analysis: Analysis
     peak_rss_kb: int  # the worker's peak resident memory during this analysis (0: unknown)
     completed: bool  # False: killed for time, out of memory, or crashed
+    text_chars: int = -1  # an image: the characters read (-2: Tesseract missing)
 
 
 def overloaded(elapsed_ms: float = 0.0) -> Analysis:
@@ -172,6 +173,12 @@ class Sandbox:
         payload = text.encode("utf-8", "surrogatepass")
         return await self._run("text", payload, trusted, limits, options)
 
+    async def analyse_image(
+        self, data: bytes, *, trusted: Collection[str], limits: Limits, **options: Collection[str]
+    ) -> SandboxResult:
+        """The analysis of a photo or screenshot of an e-mail (its text read first)."""
+        return await self._run("image", data, trusted, limits, options)
+
     async def _run(
         self,
         kind: str,
@@ -211,7 +218,8 @@ class Sandbox:
             worker.kill()
             return None, SandboxResult(overloaded(elapsed), 0, False)
         analysis = analysis_from_dict(answer["analysis"])
-        return worker, SandboxResult(analysis, int(answer.get("peak_kb", 0)), True)
+        peak, chars = int(answer.get("peak_kb", 0)), int(answer.get("text_chars", -1))
+        return worker, SandboxResult(analysis, peak, True, chars)
 
     async def aclose(self) -> None:
         """Stop the workers (they also stop by themselves when this process ends)."""

@@ -34,6 +34,12 @@ VERDICT_SUMMARIES: dict[str, str] = {
     ),
 }
 
+PICTURE_CAVEAT = (
+    f"Sur une photo ou une capture d’écran, je ne vois ni la vraie adresse des liens ni les "
+    f"pièces jointes{NBSP}: si vous le pouvez, envoyez aussi le mail lui-même en fichier .eml "
+    "(📎)."
+)
+
 NO_SIGNAL = "Aucun des signes habituels d’hameçonnage n’a été repéré dans ce message."
 
 LOOKALIKE_KINDS: dict[str, str] = {

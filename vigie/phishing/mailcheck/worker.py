@@ -2,9 +2,10 @@
 
 Started by ``sandbox.py``. Caps its own address space, then answers requests read on standard
 input until it closes: each request is two frames (8-byte big-endian length, then bytes): a JSON
-header (``kind`` "eml" or "text", ``trusted``, ``limits``, ``reporters``, ``authserv_ids``) and the message itself; each answer
+header (``kind`` "eml", "text" or "image" (read with Tesseract, then judged as a pasted text), ``trusted``, ``limits``, ``reporters``, ``authserv_ids``) and the message itself; each answer
 is one frame of JSON: the analysis (``dataclasses.asdict``) and ``peak_kb``, the peak resident
-memory during that analysis. Nothing else is ever written to standard output.
+memory during that analysis, and for an image ``text_chars``, how much text was read (-2: no
+Tesseract). Nothing else is ever written to standard output.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from dataclasses import asdict
 from typing import BinaryIO
 
 from vigie.phishing.mailcheck.limits import Limits
+from vigie.phishing.mailcheck.ocr import OcrUnavailable, read_image
 from vigie.phishing.mailcheck.pasted import analyse_text
+from vigie.phishing.mailcheck.texts import PICTURE_CAVEAT
 from vigie.phishing.mailcheck.verdict import analyse
 
 _LENGTH = 8
@@ -62,7 +65,19 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
         reporters = tuple(request.get("reporters", ()))
         authserv_ids = tuple(request.get("authserv_ids", ()))
         _reset_peak()
-        if request["kind"] == "text":
+        text_chars = -1
+        if request["kind"] == "image":
+            try:
+                text = read_image(payload)
+            except OcrUnavailable:
+                text, text_chars = "", -2
+            else:
+                text_chars = len(text.strip())
+            analysis = analyse_text(
+                text, trusted=trusted, limits=limits, reporters=reporters, authserv_ids=authserv_ids
+            )
+            analysis.reasons = [*analysis.reasons, PICTURE_CAVEAT]
+        elif request["kind"] == "text":
             text = payload.decode("utf-8", "surrogatepass")
             analysis = analyse_text(
                 text, trusted=trusted, limits=limits, reporters=reporters, authserv_ids=authserv_ids
@@ -75,7 +90,9 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
                 reporters=reporters,
                 authserv_ids=authserv_ids,
             )
-        answer = json.dumps({"analysis": asdict(analysis), "peak_kb": _peak_kb()}).encode()
+        answer = json.dumps(
+            {"analysis": asdict(analysis), "peak_kb": _peak_kb(), "text_chars": text_chars}
+        ).encode()
         sink.write(len(answer).to_bytes(_LENGTH, "big") + answer)
         sink.flush()
 
