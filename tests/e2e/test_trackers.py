@@ -105,7 +105,7 @@ async def test_conversations_go_on_after_a_rasa_restart(
         conv.press(staff, device_question, "Logiciel de soins")
         await conv.until(staff, "Qui est touché")
         conv.say(stranger, PASTED_MAIL)
-        await conv.until(stranger, "Douteux")
+        await conv.until(stranger, "Dangereux")  # an IP link, pressure, a stranger
         mail_question = await conv.until(stranger, "Qu’avez-vous fait avec ce mail")
 
         async with aiohttp.ClientSession() as http:
