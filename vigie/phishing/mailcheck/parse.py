@@ -17,6 +17,7 @@ from email import policy
 from email.feedparser import BytesFeedParser
 from email.message import Message
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 from vigie.phishing.mailcheck.limits import Deadline, Limits
 
@@ -61,6 +62,7 @@ class Attachment:
     zip_encrypted: bool = False
     has_macros: bool = False
     active_pdf: bool = False
+    zip_truncated: bool = False  # the listing stopped at the limit: more entries, unknown
 
 
 @dataclass
@@ -128,6 +130,8 @@ class _HtmlScanner(HTMLParser):
         self._href: str | None = None
         self._anchor: list[str] = []
         self._max_links = max_links
+        self.links_cut = False  # more links than max_links: the others were not read
+        self._base = ""  # <base href>: what relative links resolve against
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
@@ -142,6 +146,8 @@ class _HtmlScanner(HTMLParser):
             self.chunks.append("\n")
         elif tag not in self._INLINE:
             self.chunks.append(" ")
+        if tag == "base" and values.get("href") and not self._base:
+            self._base = values["href"].strip()
         if tag == "a" and values.get("href"):
             self._close_anchor()
             self._href = values["href"].strip()
@@ -193,8 +199,13 @@ class _HtmlScanner(HTMLParser):
         self._anchor = []
 
     def _add_link(self, href: str, text: str) -> None:
+        if self._base and not _SCHEME.match(href):
+            with contextlib.suppress(ValueError):
+                href = urljoin(self._base, href)  # <base href="https://pirate/"> + "login"
         if len(self.links) < self._max_links:
             self.links.append(Link(clean_text(href[:2048]), clean_text(text[:500]), True))
+        else:
+            self.links_cut = True
 
 
 # Text pushed thousands of pixels away, or shrunk to nothing: a message padded to fool filters.
@@ -244,8 +255,12 @@ def _sanitise_html(html: str) -> str:
     return _DANGLING_LT.sub("&lt;", _DECLARATION.sub("", "".join(kept)))
 
 
-def html_text_and_links(html: str, max_links: int) -> tuple[str, list[Link], int, int, int]:
-    """Visible text, links, number of forms and of scripts of an HTML document."""
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def html_text_and_links(html: str, max_links: int) -> tuple[str, list[Link], int, int, int, bool]:
+    """Visible text, links (relative ones resolved against ``<base href>``), fields asking for
+    a secret, scripts, hiding styles, and whether links were left unread past ``max_links``."""
     scanner = _HtmlScanner(max_links)
     try:
         scanner.feed(_sanitise_html(html))
@@ -254,7 +269,7 @@ def html_text_and_links(html: str, max_links: int) -> tuple[str, list[Link], int
         pass
     text = re.sub(r"[ \t\r\f\v]+", " ", "".join(scanner.chunks))
     text = re.sub(r"\n\s*\n+", "\n", text)
-    return text, scanner.links, scanner.forms, scanner.scripts, scanner.hidden
+    return text, scanner.links, scanner.forms, scanner.scripts, scanner.hidden, scanner.links_cut
 
 
 def text_links(text: str, max_links: int) -> list[Link]:
@@ -357,11 +372,11 @@ def describe_attachment(
 ) -> Attachment:
     magic = detect_magic(payload)
     entries: list[str] | None = None
-    encrypted = macros = active_pdf = False
+    encrypted = macros = active_pdf = zip_cut = False
     if magic == "zip":
         result = zip_entries(payload, limits)
         if result is not None:
-            entries, encrypted, _ = result
+            entries, encrypted, zip_cut = result
             macros = any(name.lower().endswith("vbaproject.bin") for name in entries)
     elif magic == "ole":
         macros = any(marker in payload for marker in _OLE_MACRO_MARKERS)
@@ -377,6 +392,7 @@ def describe_attachment(
         zip_encrypted=encrypted,
         has_macros=macros,
         active_pdf=active_pdf,
+        zip_truncated=zip_cut,
     )
 
 
@@ -580,15 +596,20 @@ def _walk(root: Message, mail: ParsedMail, limits: Limits, deadline: Deadline) -
         if not is_attachment and ctype in ("text/plain", "text/html") and text_budget > 0:
             text = _decode(payload, part, text_budget)
             if ctype == "text/html":
-                text, links, forms, scripts, hidden = html_text_and_links(
+                text, links, forms, scripts, hidden, cut = html_text_and_links(
                     text, limits.max_links - len(mail.links)
                 )
                 mail.links.extend(links)
                 mail.forms += forms
                 mail.scripts += scripts
                 mail.hidden += hidden
+                if cut:
+                    mail.defect("too_many_links", truncating=True)
             else:
-                mail.links.extend(text_links(text, limits.max_links - len(mail.links)))
+                found = text_links(text, limits.max_links - len(mail.links) + 1)
+                if len(mail.links) + len(found) > limits.max_links:
+                    mail.defect("too_many_links", truncating=True)
+                mail.links.extend(found[: max(0, limits.max_links - len(mail.links))])
             text_budget -= len(text)
             texts.append(text)
             if text_budget <= 0:
@@ -596,7 +617,10 @@ def _walk(root: Message, mail: ParsedMail, limits: Limits, deadline: Deadline) -
         elif is_attachment or not ctype.startswith("text/"):
             if ctype.startswith("image/") and not filename:
                 continue  # inline pictures of a newsletter
-            mail.attachments.append(describe_attachment(filename, ctype, payload, limits))
+            attachment = describe_attachment(filename, ctype, payload, limits)
+            if attachment.zip_truncated:
+                mail.defect("zip_truncated", truncating=True)
+            mail.attachments.append(attachment)
     mail.text = "\n".join(texts)
     return inner
 

@@ -246,6 +246,9 @@ INCOMPLETE_REASONS: dict[str, str] = {
     "headers_truncated": "en-têtes démesurés",
     "time_budget": "temps d’analyse dépassé",
     "parse_error": "structure illisible",
+    "text_truncated": "texte trop long, lu en partie",
+    "too_many_links": "trop de liens, les derniers non examinés",
+    "zip_truncated": "archive aux fichiers trop nombreux, les autres inconnus",
 }
 
 

@@ -383,3 +383,49 @@ def test_only_the_configured_receiving_server_is_believed() -> None:
     assert any(s.code == "auth_fail" for s in believed.signals)
     topmost = analyse(raw)  # without the setting: the topmost header, here the forged one
     assert not any(s.code == "auth_fail" for s in topmost.signals)
+
+
+def test_a_base_href_takes_relative_links_where_they_really_go() -> None:
+    html = "<base href='https://ameli-remboursement.example/'><a href='connexion'>Mon compte</a>"
+    analysis = analyse(_mail(html=html))
+    assert "ameli-remboursement.example" in analysis.link_hosts
+    assert "lookalike_link" in {s.code for s in analysis.signals}
+
+
+@pytest.mark.parametrize(
+    ("build", "named"),
+    [
+        (
+            lambda: _mail(
+                html="".join(f"<a href='https://x{i}.example/'>l</a>" for i in range(600))
+            ),
+            "trop de liens",
+        ),
+        (lambda: _mail("mot " * 200_000), "texte trop long"),
+    ],
+    ids=["links", "text"],
+)
+def test_every_limit_that_cuts_is_named_and_makes_the_mail_suspect(
+    build: object, named: str
+) -> None:
+    analysis = analyse(build())  # type: ignore[operator]
+    assert analysis.truncated
+    assert analysis.verdict != "sans_danger"
+    assert any(named in reason for reason in analysis.reasons)
+
+
+def test_archive_entries_beyond_the_limit_are_unknown_not_absent() -> None:
+    import io
+    import zipfile
+
+    from vigie.phishing.mailcheck import Limits
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(30):
+            archive.writestr(f"photo{index:02d}.jpg", b"jpeg")
+        archive.writestr("zz_facture.pdf.exe", b"MZ")  # beyond a 30-entry listing
+    raw = _mail(attachments=(("photos.zip", buffer.getvalue()),))
+    analysis = analyse(raw, limits=Limits(max_zip_entries=30))
+    assert analysis.truncated and analysis.verdict != "sans_danger"
+    assert any("archive" in reason for reason in analysis.reasons)
