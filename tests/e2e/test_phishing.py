@@ -201,7 +201,7 @@ async def test_a_screenshot_of_a_mail_is_read_judged_and_reaches_the_technician(
     carer = conv.person(fake.user(4301, "Aide"), "Aide-soignante (EHPAD)")
     tech = conv.person(fake.user(4302, "Paul"), "Technicien")
     await add_technician(conv, directory, tech)
-    await join(conv, directory, carer, "EHPAD Les Tilleuls", "Rodez")
+    await join(conv, directory, carer, "EHPAD Les Capucines", "Millau")
 
     # A photo sent out of the blue is neither read nor kept (it may show a resident).
     fake.send_photo(carer, "photo.jpg", screenshots.phone("x", "y", "z"), "image/jpeg")
