@@ -30,7 +30,7 @@ from vigie.core.messages import Button, OutgoingMessage, html_to_plain
 from vigie.core.settings import Settings
 from vigie.core.typography import NBSP
 from vigie.outbox.dispatcher import TERMINAL_CHANNELS
-from vigie.phishing.intake import MSG_FILE, TOO_BIG, file_kind
+from vigie.phishing.intake import TOO_BIG, file_kind
 from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import is_desk_callback
 
@@ -210,9 +210,8 @@ class TerminalChat:
         """The file taken in (or refused, as in Telegram), or why it could not be read."""
         name = PurePath(path_text).name
         kind = file_kind(name, "")
-        if kind != "eml":
-            refusal = MSG_FILE if kind == "msg" else "document"
-            return self.intake.refusal(TERMINAL_CHAT_ID, TERMINAL_USER_ID, refusal)
+        if kind not in ("eml", "msg"):
+            return self.intake.refusal(TERMINAL_CHAT_ID, TERMINAL_USER_ID, "document")
         data = await asyncio.to_thread(read_mail_file, path_text, self.intake.max_bytes)
         if data == TOO_BIG:
             return self.intake.refusal(TERMINAL_CHAT_ID, TERMINAL_USER_ID, TOO_BIG)

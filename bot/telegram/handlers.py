@@ -35,7 +35,7 @@ from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
-from vigie.phishing.intake import MSG_FILE, TOO_BIG, UNREADABLE, Intake, file_kind
+from vigie.phishing.intake import TOO_BIG, UNREADABLE, Intake, file_kind
 from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import Desk, is_desk_callback
 
@@ -280,22 +280,22 @@ class VigieBot:
         await self._pipeline().receive(incoming)
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A file: a saved e-mail (.eml, at most 10 MB, checked before downloading) is stored
-        in the inbox, to be downloaded and taken in by the chat's worker; Outlook's .msg and
+        """A file: a saved e-mail (.eml, or Outlook's .msg; at most 10 MB, checked before
+        downloading) is stored in the inbox, to be downloaded and taken in by the chat's worker;
         other files get an explanation."""
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         document = message.document if message is not None else None
         if document is None or chat is None or user is None:
             return
         kind = file_kind(document.file_name or "", document.mime_type or "")
-        if kind != "eml":
-            await self._incoming(update, MSG_FILE if kind == "msg" else "document")
+        if kind not in ("eml", "msg"):
+            await self._incoming(update, "document")
         elif document.file_size is not None and document.file_size > self._intake().max_bytes:
             await self._incoming(update, TOO_BIG)
         else:
             payload = {
                 "file_id": document.file_id,
-                "file_name": document.file_name or "",
+                "file_name": document.file_name or ("message.msg" if kind == "msg" else ""),
                 "file_size": document.file_size,
             }
             await self._pipeline().receive(

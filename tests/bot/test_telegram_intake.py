@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.telegram.app import TelegramBot
 from bot.telegram.delivery import TelegramDelivery
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser, text_link
+from tests.auxil.msgfile import build_msg
 from tests.auxil.paths import EMAILS
 from vigie.conversation.models import InboxItem, Turn
 from vigie.conversation.pipeline import DeliveryError, Pipeline
@@ -212,14 +213,30 @@ async def test_a_file_over_ten_megabytes_is_refused_before_download(world: World
     assert [item.kind for item in await world.inbox(user.id)] == ["email_too_big"]
 
 
-async def test_outlook_msg_and_other_files_are_explained(world: World) -> None:
+async def test_outlook_msg_files_are_read_and_other_files_explained(world: World) -> None:
     user = world.fake.user(503)
     world.fake.send_document(user, "Facture.msg", b"\xd0\xcf\x11\xe0", "application/vnd.ms-outlook")
     reply = await world.reply(user, 1)
-    assert ".msg d’Outlook" in reply and ".eml" in reply and "copiez-collez" in reply
+    assert "fichier Outlook (.msg)" in reply and ".eml" in reply and "copiez-collez" in reply
     world.fake.send_document(user, "planning.pdf", b"%PDF-1.4", "application/pdf")
     assert "seulement les mails enregistrés en fichier .eml" in await world.reply(user, 2)
-    assert world.fake.downloads == [] and await world.reports() == []
+    assert await world.reports() == []
+    outlook = build_msg(
+        subject="Facture impayée",
+        sender_name="Service comptable",
+        sender_email="compta@fournisseur-paiement.example",
+        to="accueil@ehpad.fr",
+        body="Votre facture est impayée, réglez-la sous 24 h.",
+        attachments=[("Facture.pdf.exe", b"MZ\x90\x00")],
+    )
+    world.fake.send_document(user, "Facture impayée.msg", outlook, "application/vnd.ms-outlook")
+    await world.reply(user, 3)
+    [report] = await world.reports()
+    assert (report.source, report.filename, report.verdict) == (
+        "msg",
+        "Facture impayée.msg",
+        "dangereux",
+    )
 
 
 async def test_an_eml_is_recognised_by_its_type_without_extension(world: World) -> None:

@@ -257,7 +257,7 @@ async def test_a_saved_email_is_submitted_with_the_mail_command(
         keyboard.type(f"/mail {too_big}")
         await screen.wait_for("trop lourd", "10\u00a0Mo", "Vous ›")
         keyboard.type(f"/mail {tmp_path / 'Facture.msg'}")
-        await screen.wait_for("Je ne sais pas lire les fichiers .msg", "Vous ›")
+        await screen.wait_for("Je ne trouve pas le fichier", "Facture.msg", "Vous ›")
         assert await reports(sessionmaker) == []
 
         keyboard.type(f'/mail "{saved}"')

@@ -92,12 +92,6 @@ UNSUPPORTED = {
         "ouvert. Copiez-collez plutôt ici le texte du mail avec l’adresse de l’expéditeur. En "
         "attendant, ne cliquez sur rien dans ce mail."
     ),
-    "email_msg": (
-        "Je ne sais pas lire les fichiers .msg d’Outlook. Envoyez-moi plutôt le mail au format "
-        ".eml (Outlook sur le web{nbsp}: «{nbsp}…{nbsp}» puis «{nbsp}Télécharger{nbsp}») avec 📎, "
-        "ou copiez-collez ici tout son texte avec l’adresse de l’expéditeur. En attendant, ne "
-        "cliquez sur rien dans ce mail."
-    ),
     "email_photo_unreadable": (
         "Je n’arrive pas à lire de mail sur cette image. Si c’est une photo de l’écran, "
         "reprenez-la bien en face et nette, ou faites une capture d’écran{nbsp}; mieux encore, "
@@ -109,6 +103,12 @@ UNSUPPORTED = {
         "vraie adresse de l’expéditeur ni celle des liens. Envoyez-moi le mail en fichier .eml "
         "avec 📎, ou copiez-collez ici tout son texte avec l’adresse de l’expéditeur. En "
         "attendant, ne cliquez sur rien dans ce mail."
+    ),
+    "email_msg_unreadable": (
+        "Je n’arrive pas à lire ce fichier Outlook (.msg){nbsp}: il est peut-être abîmé. "
+        "Envoyez-moi plutôt le mail en .eml avec 📎 (Outlook sur le web{nbsp}: «{nbsp}…{nbsp}» "
+        "puis «{nbsp}Télécharger{nbsp}»), ou copiez-collez ici tout son texte avec l’adresse de "
+        "l’expéditeur. En attendant, ne cliquez sur rien dans ce mail."
     ),
     "email_unreadable": (
         "Je n’ai pas réussi à récupérer ce fichier. Renvoyez-le dans un instant, ou "

@@ -61,6 +61,7 @@ SOURCE_LABELS: dict[str, str] = {
     "eml": "fichier e-mail",
     "text": "texte copié-collé",
     "photo": "photo ou capture d’écran (texte lu par OCR)",
+    "msg": "fichier Outlook (.msg)",
 }
 WARN_SCOPE_LABELS: dict[str, str] = {
     "facilities": "les établissements concernés",

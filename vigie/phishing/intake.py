@@ -30,7 +30,7 @@ from vigie.phishing.service import PhishingService
 __all__ = [
     "EMAIL_INTENT",
     "FAILED",
-    "MSG_FILE",
+    "MSG_UNREADABLE",
     "PHOTO",
     "PHOTO_UNREADABLE",
     "TOO_BIG",
@@ -45,9 +45,9 @@ logger = logging.getLogger(__name__)
 EMAIL_INTENT = "/email_received"
 # Kinds of the messages the pipeline answers itself (texts.UNSUPPORTED).
 TOO_BIG = "email_too_big"
-MSG_FILE = "email_msg"
 PHOTO = "email_photo"  # Tesseract missing: a picture cannot be read here
 PHOTO_UNREADABLE = "email_photo_unreadable"
+MSG_UNREADABLE = "email_msg_unreadable"
 # Fewer characters read on a picture than this: no e-mail could be read on it.
 MIN_PICTURE_CHARS = 40
 UNREADABLE = "email_unreadable"
@@ -155,8 +155,9 @@ class Intake:
         user_id: int | None = None,
         sender: str | None = None,
     ) -> Incoming:
-        """Take in an ``.eml`` file sent by ``user_id``, or by the person whose pseudonym is
-        ``sender`` (a file stored in the inbox before it was downloaded)."""
+        """Take in an ``.eml`` file, or an Outlook ``.msg`` (by its name), sent by ``user_id``, or
+        by the person whose pseudonym is ``sender`` (a file stored in the inbox before it was
+        downloaded)."""
         if sender is None:
             if user_id is None:
                 raise TypeError("file() needs user_id or sender")
@@ -167,18 +168,19 @@ class Intake:
         if not data.strip():
             return self.refusal(chat_id, user_id, UNREADABLE, update_id)
         name = safe_filename(filename)
+        outlook = file_kind(name, "") == "msg"
         try:
-            analysis = (
-                await self._sandbox.analyse(
-                    data, trusted=self._trusted, limits=self.limits, **self._options
-                )
-            ).analysis
+            analyse = self._sandbox.analyse_msg if outlook else self._sandbox.analyse
+            result = await analyse(data, trusted=self._trusted, limits=self.limits, **self._options)
+            if result.unreadable:
+                return self.refusal(chat_id, user_id, MSG_UNREADABLE, update_id)
+            analysis = result.analysis
             report = await self._phishing.submit(
                 sender=sender,
                 channel=self._channel,
                 chat_id=chat_id,
                 data=data,
-                source="eml",
+                source="msg" if outlook else "eml",
                 filename=name,
                 analysis=analysis,
                 update_key=self._update_key(update_id),

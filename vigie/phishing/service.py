@@ -214,7 +214,7 @@ def warn_batch(campaign_id: int) -> str:
 
 def document_filename(report_id: int, source: str) -> str:
     """``signalement-12.eml`` (``.txt`` for a pasted text): the name technicians download."""
-    extension = {"eml": "eml", "photo": "jpg"}.get(source, "txt")
+    extension = {"eml": "eml", "photo": "jpg", "msg": "msg"}.get(source, "txt")
     return f"signalement-{report_id}.{extension}"
 
 
@@ -283,7 +283,7 @@ class PhishingService:
         channel: str,
         chat_id: int,
         data: bytes,
-        source: Literal["eml", "text", "photo"],
+        source: Literal["eml", "text", "photo", "msg"],
         filename: str,
         analysis: Analysis,
         update_key: str | None = None,

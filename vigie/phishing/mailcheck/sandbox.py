@@ -53,6 +53,7 @@ class SandboxResult:
     peak_rss_kb: int  # the worker's peak resident memory during this analysis (0: unknown)
     completed: bool  # False: killed for time, out of memory, or crashed
     text_chars: int = -1  # an image: the characters read (-2: Tesseract missing)
+    unreadable: bool = False  # an Outlook file that is no Outlook message
 
 
 def overloaded(elapsed_ms: float = 0.0) -> Analysis:
@@ -173,6 +174,12 @@ class Sandbox:
         payload = text.encode("utf-8", "surrogatepass")
         return await self._run("text", payload, trusted, limits, options)
 
+    async def analyse_msg(
+        self, data: bytes, *, trusted: Collection[str], limits: Limits, **options: Collection[str]
+    ) -> SandboxResult:
+        """The analysis of an Outlook ``.msg`` file (turned into an ``.eml`` first)."""
+        return await self._run("msg", data, trusted, limits, options)
+
     async def analyse_image(
         self, data: bytes, *, trusted: Collection[str], limits: Limits, **options: Collection[str]
     ) -> SandboxResult:
@@ -219,7 +226,8 @@ class Sandbox:
             return None, SandboxResult(overloaded(elapsed), 0, False)
         analysis = analysis_from_dict(answer["analysis"])
         peak, chars = int(answer.get("peak_kb", 0)), int(answer.get("text_chars", -1))
-        return worker, SandboxResult(analysis, peak, True, chars)
+        unreadable = bool(answer.get("unreadable", False))
+        return worker, SandboxResult(analysis, peak, True, chars, unreadable)
 
     async def aclose(self) -> None:
         """Stop the workers (they also stop by themselves when this process ends)."""

@@ -2,7 +2,8 @@
 
 Started by ``sandbox.py``. Caps its own address space, then answers requests read on standard
 input until it closes: each request is two frames (8-byte big-endian length, then bytes): a JSON
-header (``kind`` "eml", "text" or "image" (read with Tesseract, then judged as a pasted text), ``trusted``, ``limits``, ``reporters``, ``authserv_ids``) and the message itself; each answer
+header (``kind`` "eml", "msg" (Outlook, turned into an .eml), "text" or "image" (read with
+Tesseract, then judged as a pasted text), ``trusted``, ``limits``, ``reporters``, ``authserv_ids``) and the message itself; each answer
 is one frame of JSON: the analysis (``dataclasses.asdict``) and ``peak_kb``, the peak resident
 memory during that analysis, and for an image ``text_chars``, how much text was read (-2: no
 Tesseract). Nothing else is ever written to standard output.
@@ -18,6 +19,7 @@ from dataclasses import asdict
 from typing import BinaryIO
 
 from vigie.phishing.mailcheck.limits import Limits
+from vigie.phishing.mailcheck.msg import MsgUnreadable, msg_to_eml
 from vigie.phishing.mailcheck.ocr import OcrUnavailable, read_image
 from vigie.phishing.mailcheck.pasted import analyse_text
 from vigie.phishing.mailcheck.texts import PICTURE_CAVEAT
@@ -65,8 +67,16 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
         reporters = tuple(request.get("reporters", ()))
         authserv_ids = tuple(request.get("authserv_ids", ()))
         _reset_peak()
-        text_chars = -1
-        if request["kind"] == "image":
+        text_chars, unreadable = -1, False
+        if request["kind"] == "msg":
+            try:
+                eml = msg_to_eml(payload)
+            except MsgUnreadable:
+                eml, unreadable = b"", True
+            analysis = analyse(
+                eml, trusted=trusted, limits=limits, reporters=reporters, authserv_ids=authserv_ids
+            )
+        elif request["kind"] == "image":
             try:
                 text = read_image(payload)
             except OcrUnavailable:
@@ -91,7 +101,12 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
                 authserv_ids=authserv_ids,
             )
         answer = json.dumps(
-            {"analysis": asdict(analysis), "peak_kb": _peak_kb(), "text_chars": text_chars}
+            {
+                "analysis": asdict(analysis),
+                "peak_kb": _peak_kb(),
+                "text_chars": text_chars,
+                "unreadable": unreadable,
+            }
         ).encode()
         sink.write(len(answer).to_bytes(_LENGTH, "big") + answer)
         sink.flush()

@@ -1,4 +1,5 @@
-"""Suspicious e-mails reported as a photo or a screenshot: report source « photo ».
+"""Suspicious e-mails reported as a photo or a screenshot, or as an Outlook file: report
+sources « photo » and « msg ».
 
 Revision ID: 0005
 Revises: 0004
@@ -22,11 +23,11 @@ CONSTRAINT = "ck_phishing_reports_source"
 def upgrade() -> None:
     with op.batch_alter_table("phishing_reports") as batch:
         batch.drop_constraint(op.f(CONSTRAINT), type_="check")
-        batch.create_check_constraint(op.f(CONSTRAINT), "source IN ('eml', 'text', 'photo')")
+        batch.create_check_constraint(op.f(CONSTRAINT), "source IN ('eml', 'text', 'photo', 'msg')")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM phishing_reports WHERE source = 'photo'")
+    op.execute("DELETE FROM phishing_reports WHERE source IN ('photo', 'msg')")
     with op.batch_alter_table("phishing_reports") as batch:
         batch.drop_constraint(op.f(CONSTRAINT), type_="check")
         batch.create_check_constraint(op.f(CONSTRAINT), "source IN ('eml', 'text')")
