@@ -572,7 +572,8 @@ def _error(message: str) -> None:
 
 
 def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> int:
-    """``vigie analyse-mail``: the verdict on one file, offline; no database involved."""
+    """``vigie analyse-mail``: the verdict on one file (``.eml``, or Outlook's ``.msg``),
+    offline; no database involved."""
     from vigie.phishing.mailcheck import analyse, trusted_domains
 
     try:
@@ -581,6 +582,14 @@ def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> in
     except OSError as exc:
         _error(f"fichier illisible{NBSP}: {path} ({exc.strerror or type(exc).__name__})")
         return 1
+    if path.suffix.lower() == ".msg":
+        from vigie.phishing.mailcheck.msg import MsgUnreadable, msg_to_eml
+
+        try:
+            data = msg_to_eml(data)
+        except MsgUnreadable:
+            _error(f"fichier Outlook (.msg) illisible{NBSP}: {path}")
+            return 1
     result = analyse(
         data,
         trusted=trusted_domains(settings.mail_trusted_domains),

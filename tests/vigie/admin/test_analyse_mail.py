@@ -80,3 +80,26 @@ def test_unreadable_file(
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyse-mail"]) == 2
     assert main(["analyse-mail", "a.eml", "--bogus"]) == 2
+
+
+def test_an_outlook_file_is_read_too(
+    tmp_path: Path, no_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.auxil.msgfile import build_msg
+
+    outlook = tmp_path / "suspect.msg"
+    outlook.write_bytes(
+        build_msg(
+            subject="Votre mot de passe expire aujourd'hui",
+            sender_name="Microsoft 365",
+            sender_email="alerte@m365-securite.com",
+            to="accueil@ehpad-tilleuls.fr",
+            body="URGENT : confirmez votre mot de passe ici : https://bit.ly/m365",
+        )
+    )
+    assert main(["analyse-mail", str(outlook)]) == 0
+    assert capsys.readouterr().out.startswith("Verdict\u00a0: ")
+    broken = tmp_path / "broken.msg"
+    broken.write_bytes(b"\xd0\xcf\x11\xe0")
+    assert main(["analyse-mail", str(broken)]) == 1
+    assert "illisible" in capsys.readouterr().err
