@@ -93,6 +93,7 @@ class ParsedMail:
     parts: int = 0
     forms: int = 0  # input fields asking for a secret (password, card number, code)
     hidden: int = 0  # styles that hide text far out of view (see HIDDEN_STYLE)
+    images: list[bytes] = field(default_factory=list)  # pictures, inline or attached (QR codes)
     scripts: int = 0
     forwarded: bool = False
     # A forwarded message inside: the wrapper's own headers (its content is this message's),
@@ -207,6 +208,9 @@ class _HtmlScanner(HTMLParser):
         else:
             self.links_cut = True
 
+
+MAX_IMAGES = 5  # pictures looked at for a QR code
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 # Text pushed thousands of pixels away, or shrunk to nothing: a message padded to fool filters.
 HIDDEN_STYLE = re.compile(
@@ -615,6 +619,9 @@ def _walk(root: Message, mail: ParsedMail, limits: Limits, deadline: Deadline) -
             if text_budget <= 0:
                 mail.defect("text_truncated", truncating=True)
         elif is_attachment or not ctype.startswith("text/"):
+            picture = ctype.startswith("image/") and len(payload) <= MAX_IMAGE_BYTES
+            if picture and len(mail.images) < MAX_IMAGES:
+                mail.images.append(payload)  # looked at for QR codes only
             if ctype.startswith("image/") and not filename:
                 continue  # inline pictures of a newsletter
             attachment = describe_attachment(filename, ctype, payload, limits)

@@ -18,6 +18,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from vigie.phishing.mailcheck.defang import defang_domain, defang_email, defang_url
 from vigie.phishing.mailcheck.limits import Deadline, Limits
 from vigie.phishing.mailcheck.parse import Attachment, Link, ParsedMail
+from vigie.phishing.mailcheck.qr import qr_texts
 from vigie.phishing.mailcheck.texts import INCOMPLETE_REASONS, LOOKALIKE_KINDS, explain, quote
 from vigie.phishing.mailcheck.trusted import (
     BIDI_CONTROLS,
@@ -105,6 +106,7 @@ WEIGHTS: dict[str, int] = {
     "reply_to_other_bulk": 15,
     "sender_mismatch": 25,
     "foreign_lure": 25,
+    "qr_link": 25,
 }
 
 
@@ -1055,6 +1057,16 @@ def _text_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) ->
             break
 
 
+def _qr_signals(mail: ParsedMail, out: _Collector) -> None:
+    """A QR code leading to a web page: flagged, and its link judged like the others."""
+    for text in qr_texts(mail.images):
+        url = _split(Link(href=text.strip(), text="", from_html=False))
+        if url.parts is None or url.parts.scheme.lower() not in ("http", "https") or not url.host:
+            continue
+        mail.links.append(url.link)
+        out.add("qr_link", "qr_link", [defang_url(url.link.href)], host=defang_domain(url.host))
+
+
 def _limit_signals(mail: ParsedMail, limits: Limits, out: _Collector) -> None:
     if mail.oversized:
         out.add("too_large", "too_large", (), mb=str(limits.max_bytes // (1024 * 1024)))
@@ -1116,6 +1128,8 @@ def compute_signals(
     _auth_signals(mail, out)
     for attachment in mail.attachments[:50]:
         _attachment_signals(attachment, out)
+    if mail.images and not deadline.expired():
+        _qr_signals(mail, out)
     flagged: list[str] = []
     if not deadline.expired():
         flagged = _link_signals(mail, trusted, out, deadline)

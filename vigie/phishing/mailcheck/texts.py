@@ -194,6 +194,10 @@ SIGNALS: dict[str, str] = {
         "pour faire saisir ses identifiants."
     ),
     "prize_lure": ("Le message promet un gain, une récompense ou un cadeau, appât classique."),
+    "qr_link": (
+        f"Le message contient un QR code qui mène vers {{host}}{NBSP}: on ne scanne jamais un QR "
+        "code reçu par mail, il fait sortir des protections de l’établissement."
+    ),
     "recipient_in_subject": (
         f"L’objet, le nom affiché ou la salutation reprend votre propre adresse e-mail{NBSP}: "
         "procédé courant "

@@ -429,3 +429,60 @@ def test_archive_entries_beyond_the_limit_are_unknown_not_absent() -> None:
     analysis = analyse(raw, limits=Limits(max_zip_entries=30))
     assert analysis.truncated and analysis.verdict != "sans_danger"
     assert any("archive" in reason for reason in analysis.reasons)
+
+
+def _qr_png(text: str) -> bytes:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    code = zxingcpp.write_barcode_to_image(
+        zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode), scale=6
+    )
+    picture = Image.frombuffer("L", (code.shape[1], code.shape[0]), bytes(code), "raw", "L", 0, 1)
+    framed = Image.new("L", (picture.width + 80, picture.height + 80), 255)
+    framed.paste(picture, (40, 40))
+    buffer = io.BytesIO()
+    framed.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_qr_code_is_read_and_its_link_judged() -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Direction <direction@ehpad-tilleuls.fr>"
+    msg["To"] = "accueil@ehpad-tilleuls.fr"
+    msg["Subject"] = "Avenant à signer"
+    msg.set_content("Scannez le QR code avec votre téléphone pour signer l’avenant.")
+    msg.add_attachment(
+        _qr_png("https://ameli-signature.example/avenant"),
+        maintype="image",
+        subtype="png",
+        filename="avenant.png",
+    )
+    analysis = analyse(msg.as_bytes())
+    codes = {s.code for s in analysis.signals}
+    assert {"qr_link", "lookalike_link"} <= codes  # the QR code's link imitates ameli.fr
+    assert analysis.verdict == "dangereux"
+    assert "ameli-signature.example" in analysis.link_hosts
+
+
+def test_a_picture_without_qr_code_is_no_signal() -> None:
+    import io
+    from email.message import EmailMessage
+
+    from PIL import Image
+
+    from vigie.phishing.mailcheck.parse import parse_eml
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 120), (200, 30, 30)).save(buffer, format="PNG")
+    msg = EmailMessage()
+    msg["From"] = "Claire <claire@ehpad-tilleuls.fr>"
+    msg["Subject"] = "Photo de la fête"
+    msg.set_content("La photo de la fête.")
+    msg.add_attachment(buffer.getvalue(), maintype="image", subtype="png", filename="fete.png")
+    assert len(parse_eml(msg.as_bytes()).images) == 1  # looked at
+    assert "qr_link" not in _codes(msg.as_bytes())
