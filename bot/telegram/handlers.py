@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from typing import Any
 
 from telegram import (
     Bot,
@@ -298,15 +299,23 @@ class VigieBot:
                 "file_name": document.file_name or ("message.msg" if kind == "msg" else ""),
                 "file_size": document.file_size,
             }
-            await self._pipeline().receive(
-                Incoming(
-                    chat_id=chat.id,
-                    user_id=user.id,
-                    kind=EMAIL_FILE_KIND,
-                    update_id=update.update_id,
-                    payload=payload,
-                )
+            await self._store_file(update, payload)
+
+    async def _store_file(self, update: Update, payload: dict[str, Any]) -> None:
+        """Store a file to take in (an e-mail, a picture of one) in the inbox: the chat's
+        worker downloads it and takes it in (``_prepare``)."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        await self._pipeline().receive(
+            Incoming(
+                chat_id=chat.id,
+                user_id=user.id,
+                kind=EMAIL_FILE_KIND,
+                update_id=update.update_id,
+                payload=payload,
             )
+        )
 
     async def _prepare(self, item: InboxItem) -> Incoming:
         """The pipeline's preparer: download a stored e-mail file and take it in."""
@@ -367,15 +376,7 @@ class VigieBot:
             "file_size": largest.file_size,
             "image": True,
         }
-        await self._pipeline().receive(
-            Incoming(
-                chat_id=chat.id,
-                user_id=user.id,
-                kind=EMAIL_FILE_KIND,
-                update_id=update.update_id,
-                payload=payload,
-            )
-        )
+        await self._store_file(update, payload)
 
     async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in the technicians' group: only a reply to the sender's own prompt is

@@ -533,10 +533,16 @@ INVITATION = re.compile(
 
 def _auth_failed(mail: ParsedMail) -> bool:
     """Whether the receiving server found SPF, DKIM or DMARC failing."""
-    if not mail.authentication_results:
-        return False
-    results = dict(_AUTH.findall(mail.authentication_results[0].lower()))
+    results = _receiver_results(mail)
     return "fail" in results.values() or "softfail" in results.values()
+
+
+def _receiver_results(mail: ParsedMail) -> dict[str, str]:
+    """The method → result pairs of the topmost ``Authentication-Results`` (the receiving
+    server's; lower ones can be forged)."""
+    if not mail.authentication_results:
+        return {}
+    return dict(_AUTH.findall(mail.authentication_results[0].lower()))
 
 
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
@@ -1092,9 +1098,9 @@ TEXT_CODES = frozenset(
 def authenticated(mail: ParsedMail) -> bool:
     """Whether the receiving server found the sender authentic (DMARC, or SPF and DKIM); never
     for a forwarded message's own claims."""
-    if not mail.authentication_results or mail.auth_untrusted:
+    if mail.auth_untrusted:
         return False
-    results = dict(_AUTH.findall(mail.authentication_results[0].lower()))
+    results = _receiver_results(mail)
     return results.get("dmarc") == "pass" or (
         results.get("spf") == "pass" and results.get("dkim") == "pass"
     )
