@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: corpora ocr help setup run train test lint eval bench chaos validate clean
+.PHONY: corpora ocr imap-server help setup run train test lint eval bench chaos validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,6 +32,20 @@ ocr:
 			 || echo "Tesseract n’a pas pu être installé : les captures d’écran ne seront pas lues."; \
 		else \
 			echo "Tesseract manque : sudo apt-get install tesseract-ocr tesseract-ocr-fra (captures d’écran)."; \
+		fi; \
+	fi
+
+# The reporting mailbox's tests talk to a real IMAP server: Dovecot from Debian's packages,
+# started by the tests on a free port of 127.0.0.1 (never as a system service).
+imap-server:
+	@if ! command -v dovecot >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "==> Dovecot (serveur IMAP des tests de la boîte de signalement)…"; \
+			(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null 2>&1 \
+			 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null 2>&1)) \
+			 || echo "Dovecot n’a pas pu être installé : les tests IMAP échoueront."; \
+		else \
+			echo "Dovecot manque : sudo apt-get install dovecot-imapd (tests de la boîte de signalement)."; \
 		fi; \
 	fi
 
@@ -78,7 +92,7 @@ lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check), mypy, impo
 		echo "$$out" | tail -n 1
 	@$(VENV)/bin/mypy --config-file mypy-rasa.ini --python-executable $(RASA_VENV)/bin/python
 
-test: setup lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
+test: setup imap-server lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
 	@echo "==> Tests"
 	@$(VENV)/bin/pytest -q -p no:cacheprovider
 

@@ -24,7 +24,9 @@ from vigie.housekeeping import Housekeeping
 from vigie.outbox.dispatcher import Dispatcher, OutboxDelivery
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
+from vigie.phishing.addresses import AddressLinks
 from vigie.phishing.intake import Intake
+from vigie.phishing.mailbox import ReportMailbox
 from vigie.phishing.service import PhishingService
 from vigie.tickets.desk import Desk
 from vigie.tickets.service import TicketService
@@ -111,6 +113,7 @@ class FrontEnd:
     desk: Desk
     intake: Intake
     housekeeping: Housekeeping
+    mailbox: ReportMailbox | None = None
 
     @classmethod
     def assemble(
@@ -160,12 +163,22 @@ class FrontEnd:
             settings=settings,
             kick=dispatcher.kick,
         )
+        mailbox = None
+        if settings.report_mailbox_enabled:
+            sessionmaker = services.tickets.sessionmaker
+            mailbox = ReportMailbox(
+                phishing=services.phishing,
+                links=AddressLinks(sessionmaker, settings),
+                settings=settings,
+                kick=dispatcher.kick,
+            )
         return cls(
             dispatcher=dispatcher,
             pipeline=pipeline,
             desk=desk,
             intake=intake,
             housekeeping=housekeeping,
+            mailbox=mailbox,
         )
 
     def start(self) -> None:
@@ -173,10 +186,14 @@ class FrontEnd:
         self.pipeline.start()
         self.dispatcher.start()
         self.housekeeping.start()
+        if self.mailbox is not None:
+            self.mailbox.start()
 
     async def aclose(self) -> None:
         """Stop the dispatcher (the message in flight is finished), then the chats' workers
         (pending messages stay in the inbox)."""
+        if self.mailbox is not None:
+            await self.mailbox.aclose()
         await self.housekeeping.aclose()
         await self.dispatcher.aclose()
         await self.pipeline.aclose()

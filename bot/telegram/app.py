@@ -58,6 +58,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     application.add_handler(CommandHandler("tickets", vigie.tickets, filters=private))
     application.add_handler(CommandHandler("campagnes", vigie.campaigns, filters=private))
     application.add_handler(CommandHandler("ticket", vigie.ticket, filters=private))
+    application.add_handler(CommandHandler("adresse", vigie.address, filters=private))
     application.add_handler(CommandHandler("annuler", vigie.cancel, filters=private))
     # Suspicious e-mails, before the generic handlers (private chats only: a group's files
     # and forwards never reach the intake).

@@ -211,6 +211,14 @@ class VigieBot:
             reply = await self._desk_call(update, self._desk().list_campaigns(user.id))
             await self._show(update, reply)
 
+    async def address(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/adresse …``: link the person's work e-mail address (reporting mailbox)."""
+        user = update.effective_user
+        if user is not None:
+            argument = " ".join(context.args or [])
+            reply = await self._desk_call(update, self._desk().address(user.id, argument))
+            await self._show(update, reply)
+
     async def ticket(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/ticket REF``: one ticket and its timeline (technicians only)."""
         user = update.effective_user

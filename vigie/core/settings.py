@@ -91,6 +91,23 @@ class Settings(BaseSettings):
     phishing_notify_after_minutes: float = Field(default=10.0, gt=0)
     phishing_expect_minutes: float = Field(default=30.0, gt=0)
 
+    # The reporting mailbox (vigie/phishing/mailbox.py): staff forward suspicious mail to
+    # REPORT_MAILBOX_ADDRESS; Vigie reads it over IMAP, answers each reporter by e-mail (SMTP_*)
+    # and shows the reports to the technicians. Enabled when host, user and password are set.
+    report_mailbox_host: str | None = None
+    report_mailbox_port: int = Field(default=993, ge=1, le=65535)
+    report_mailbox_security: Literal["ssl", "none"] = "ssl"
+    report_mailbox_user: str | None = None
+    report_mailbox_password: SecretStr | None = None
+    report_mailbox_folder: str = "INBOX"
+    # A CA bundle for a server whose certificate is signed by the provider's own authority.
+    report_mailbox_ca_file: Path | None = None
+    report_mailbox_address: str | None = None
+    report_mailbox_poll_seconds: float = Field(default=60.0, gt=0)
+    report_mailbox_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A person links their work address in the chat (/adresse) with a code sent to it.
+    address_code_minutes: float = Field(default=30.0, gt=0)
+
     @field_validator("mail_trusted_domains", "mail_authserv_ids", mode="before")
     @classmethod
     def _split_domains(cls, value: object) -> object:
@@ -104,6 +121,13 @@ class Settings(BaseSettings):
     def mail_enabled(self) -> bool:
         """Whether tickets are also sent by e-mail to the provider's helpdesk."""
         return bool(self.smtp_host and self.helpdesk_mail_to)
+
+    @property
+    def report_mailbox_enabled(self) -> bool:
+        """Whether Vigie reads the reporting mailbox over IMAP."""
+        return bool(
+            self.report_mailbox_host and self.report_mailbox_user and self.report_mailbox_password
+        )
 
     def sent_journal_dir(self) -> Path:
         """Where the sent journal of this database lives (``JOURNAL_DIR`` when set)."""

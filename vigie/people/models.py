@@ -64,9 +64,31 @@ class Person(Base):
     # Set when an admin removes the person (``vigie technicians remove``): no invitation code
     # can bring them back, only the admin (``vigie technicians add``).
     removed_at: Mapped[datetime | None] = mapped_column()
+    # The work e-mail address the person linked (/adresse, confirmed by a code sent to it),
+    # as a keyed hash (vigie.core.pseudonym.address_key): the reporting mailbox recognises
+    # their forwards; the address itself is never stored.
+    address_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     def __repr__(self) -> str:  # no chat id, no sender
         return f"Person(id={self.id!r}, role={self.role!r}, active={self.active!r})"
+
+
+class AddressCode(Base):
+    """A code sent to an address a person wants to link; the address is kept only as its
+    keyed hash, the code as a hash too. One pending code per person."""
+
+    __tablename__ = "address_codes"
+
+    person_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    address_key: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column()
+
+    def __repr__(self) -> str:  # no address, no code
+        return f"AddressCode(person_id={self.person_id!r}, expires_at={self.expires_at!r})"
 
 
 class Invitation(Base):

@@ -28,6 +28,7 @@ from vigie.core.desk import DeskReply, Kickable
 from vigie.core.messages import OutgoingMessage
 from vigie.people.directory import Directory
 from vigie.phishing import desk_texts
+from vigie.phishing.addresses import AddressLinks
 from vigie.phishing.service import PhishingError, PhishingService
 from vigie.tickets import desk_texts as ticket_desk_texts
 
@@ -50,8 +51,10 @@ class PhishingDesk:
         dispatcher: Kickable,
         sender_of: Callable[[int], str],
         directory: Directory,
+        addresses: AddressLinks | None = None,
     ) -> None:
         self._phishing = phishing
+        self._addresses = addresses
         self._directory = directory
         self._dispatcher = dispatcher
         self._sender_of = sender_of
@@ -129,6 +132,18 @@ class PhishingDesk:
             return await self._refused(exc, campaign_id)
         self._dispatcher.kick()
         return DeskReply([desk_texts.warn_started(queued)], close_buttons=True)
+
+    # -- /adresse (anyone registered) ----------------------------------------------------------
+
+    async def address(self, user_id: int, argument: str) -> DeskReply:
+        """``/adresse``: what it does; ``/adresse ADDRESS``: a code is e-mailed to it;
+        ``/adresse CODE``: the address is linked; ``/adresse retirer``: it is forgotten."""
+        if self._addresses is None:
+            return DeskReply([OutgoingMessage(texts.fill(texts.UNKNOWN_COMMAND, {}))])
+        outcome, answer = await self._addresses.handle(self._sender_of(user_id), argument)
+        if outcome.result == "sent":
+            self._dispatcher.kick()  # the code goes out now
+        return DeskReply([OutgoingMessage(answer)])
 
     # -- /campagnes --------------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ SOURCE_LABELS: dict[str, str] = {
     "text": "texte copié-collé",
     "photo": "photo ou capture d’écran (texte lu par OCR)",
     "msg": "fichier Outlook (.msg)",
+    "mailbox": "mail transféré à la boîte de signalement",
 }
 WARN_SCOPE_LABELS: dict[str, str] = {
     "facilities": "les établissements concernés",

@@ -214,7 +214,7 @@ def warn_batch(campaign_id: int) -> str:
 
 def document_filename(report_id: int, source: str) -> str:
     """``signalement-12.eml`` (``.txt`` for a pasted text): the name technicians download."""
-    extension = {"eml": "eml", "photo": "jpg", "msg": "msg"}.get(source, "txt")
+    extension = {"eml": "eml", "photo": "jpg", "msg": "msg", "mailbox": "eml"}.get(source, "txt")
     return f"signalement-{report_id}.{extension}"
 
 
@@ -283,10 +283,12 @@ class PhishingService:
         channel: str,
         chat_id: int,
         data: bytes,
-        source: Literal["eml", "text", "photo", "msg"],
+        source: Literal["eml", "text", "photo", "msg", "mailbox"],
         filename: str,
         analysis: Analysis,
         update_key: str | None = None,
+        notify: bool = False,
+        reply: tuple[str, dict[str, Any]] | None = None,
     ) -> ReportView:
         """Store a report (original, analysis, grouping keys) in the campaign of the latest
         report seen within ``PHISHING_CAMPAIGN_WINDOW_HOURS`` sharing a key, or a new one;
@@ -294,6 +296,10 @@ class PhishingService:
 
         ``update_key`` names the update that brought the mail (``telegram:<update_id>``): the
         same key again (a redelivered update) gives back the report already stored.
+
+        The reporting mailbox has no conversation to ask what the person did: ``notify`` sends
+        the report to the technicians at once (« non précisé »), and ``reply`` (address,
+        e-mail payload) queues the answer to the reporter, both in the report's transaction.
         """
         if source not in REPORT_SOURCES:
             raise PhishingError("bad_value", "source")
@@ -351,6 +357,13 @@ class PhishingService:
             await session.flush()
             session.add_all(PhishingKey(report_id=report.id, kind=k, value=v) for k, v in keys)
             await session.flush()
+            if notify:
+                report.notified_at = now
+                await self._notify(session, report, now)
+            if reply is not None:
+                address, payload = reply
+                Outbox.add(session, channel="email", destination=address, payload=payload)
+            await session.flush()
             view = (await self._report_views(session, PhishingReport.id == report.id))[0]
             await session.commit()
         logger.info(
@@ -361,6 +374,12 @@ class PhishingService:
             view.verdict,
         )
         return view
+
+    async def queue_email(self, address: str, payload: dict[str, Any]) -> None:
+        """Queue one e-mail to ``address`` (the reporting mailbox's answers without a report)."""
+        async with self._sessionmaker() as session:
+            Outbox.add(session, channel="email", destination=address, payload=payload)
+            await session.commit()
 
     async def get_for_reporter(self, sender: str, report_id: int) -> ReportView | None:
         """The report if it exists AND is the sender's; None otherwise (nothing revealed)."""

@@ -9,5 +9,5 @@ MAIL_VERDICTS = ("dangereux", "douteux", "sans_danger")
 TECH_VERDICTS = ("phishing", "spam", "legit")
 #: Who a staff warning goes to: the campaign's facilities, or every facility.
 WARN_SCOPES = ("facilities", "all")
-REPORT_SOURCES = ("eml", "text", "photo", "msg")
+REPORT_SOURCES = ("eml", "text", "photo", "msg", "mailbox")
 KEY_KINDS = ("domain", "host", "url", "subject", "sha256")

@@ -107,6 +107,7 @@ class Desk:
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         # Imported here: the phishing desk builds on this module's DeskReply.
+        from vigie.phishing.addresses import AddressLinks
         from vigie.phishing.desk import PhishingDesk
 
         self._directory = directory
@@ -124,6 +125,7 @@ class Desk:
             dispatcher=dispatcher,
             sender_of=sender_of,
             directory=self._directory,
+            addresses=AddressLinks(tickets.sessionmaker, settings),
         )
 
     # -- helpers -------------------------------------------------------------------------
@@ -237,6 +239,10 @@ class Desk:
         events = await self._tickets.timeline(view.id)
         body = ticket_texts.ticket_detail(view, events)
         return DeskReply([OutgoingMessage(body, technician_buttons(view))])
+
+    async def address(self, user_id: int, argument: str) -> DeskReply:
+        """``/adresse …``: link, confirm or forget the person's work e-mail address."""
+        return await self._phishing.address(user_id, argument)
 
     async def list_campaigns(self, user_id: int) -> DeskReply:
         """``/campagnes``: the recent suspicious e-mail campaigns (technicians only)."""

@@ -37,7 +37,10 @@ __all__ = [
     "has_link",
     "looks_like_email",
     "read_pasted",
+    "sender_address",
+    "set_headers",
     "text_to_eml",
+    "without",
 ]
 
 logger = logging.getLogger(__name__)
@@ -439,6 +442,23 @@ def _html_with_anchors(body: str) -> str | None:
 
 def _message(mail: PastedMail) -> EmailMessage:
     message = EmailMessage(policy=policy.default)
+    set_headers(message, mail)
+    body = mail.body or " "
+    message.set_content(body, subtype="plain", charset="utf-8")
+    anchored = _html_with_anchors(body)
+    if anchored is not None:
+        message.add_alternative(anchored, subtype="html", charset="utf-8")
+    return message
+
+
+def sender_address(mail: PastedMail) -> str:
+    """The address of the pasted From line ("" when there is none)."""
+    return _address_of(mail.sender)[1]
+
+
+def set_headers(message: EmailMessage, mail: PastedMail) -> None:
+    """From, Reply-To, To, Subject and Date of ``message`` from what was read (values the
+    standard library refuses are left out)."""
     display, address = _address_of(mail.sender)
     sender = _address(display, address) if address else None
     if sender is not None:
@@ -453,12 +473,6 @@ def _message(mail: PastedMail) -> EmailMessage:
         _set(message, "Subject", " ".join(mail.subject.split()))
     if mail.date and (date := _date(mail.date)):
         _set(message, "Date", date)
-    body = mail.body or " "
-    message.set_content(body, subtype="plain", charset="utf-8")
-    anchored = _html_with_anchors(body)
-    if anchored is not None:
-        message.add_alternative(anchored, subtype="html", charset="utf-8")
-    return message
 
 
 def text_to_eml(text: str) -> bytes:
@@ -478,7 +492,7 @@ def _eml(mail: PastedMail) -> bytes:
         return fallback.as_bytes()
 
 
-def _without(analysis: Analysis, codes: Collection[str]) -> Analysis:
+def without(analysis: Analysis, codes: Collection[str]) -> Analysis:
     """The analysis without the signals of ``codes`` (score, verdict and reasons recomputed)."""
     signals = [s for s in analysis.signals if s.code not in codes]
     if len(signals) == len(analysis.signals):
@@ -512,7 +526,7 @@ def analyse_text(
         authserv_ids=authserv_ids,
     )
     if not _address_of(mail.sender)[1]:
-        analysis = _without(analysis, {"bad_sender"})
+        analysis = without(analysis, {"bad_sender"})
     if analysis.verdict == "sans_danger":
         reasons = [r for r in analysis.reasons if r != NO_SIGNAL][: MAX_REASONS - 1]
         analysis.reasons = [*reasons, PASTED_LIMITS] if reasons else [PASTED_NO_SIGNAL]

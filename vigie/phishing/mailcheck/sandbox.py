@@ -54,6 +54,7 @@ class SandboxResult:
     completed: bool  # False: killed for time, out of memory, or crashed
     text_chars: int = -1  # an image: the characters read (-2: Tesseract missing)
     unreadable: bool = False  # an Outlook file that is no Outlook message
+    forwarded: str = ""  # a reporting-mailbox mail: "attached", "inline" or "none"
 
 
 def overloaded(elapsed_ms: float = 0.0) -> Analysis:
@@ -186,6 +187,13 @@ class Sandbox:
         """The analysis of a photo or screenshot of an e-mail (its text read first)."""
         return await self._run("image", data, trusted, limits, options)
 
+    async def analyse_report(
+        self, data: bytes, *, trusted: Collection[str], limits: Limits, **options: Collection[str]
+    ) -> SandboxResult:
+        """The analysis of a mail received by the reporting mailbox (the reported message
+        found in it: attached, forwarded inline, or the mail itself)."""
+        return await self._run("report", data, trusted, limits, options)
+
     async def _run(
         self,
         kind: str,
@@ -227,7 +235,8 @@ class Sandbox:
         analysis = analysis_from_dict(answer["analysis"])
         peak, chars = int(answer.get("peak_kb", 0)), int(answer.get("text_chars", -1))
         unreadable = bool(answer.get("unreadable", False))
-        return worker, SandboxResult(analysis, peak, True, chars, unreadable)
+        forwarded = str(answer.get("forwarded", ""))
+        return worker, SandboxResult(analysis, peak, True, chars, unreadable, forwarded)
 
     async def aclose(self) -> None:
         """Stop the workers (they also stop by themselves when this process ends)."""

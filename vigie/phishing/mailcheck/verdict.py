@@ -216,9 +216,15 @@ def vouched(headers: list[str], authserv_ids: Collection[str]) -> list[str]:
 def staff_report(wrapper: ParsedMail, reporters: Collection[str]) -> bool:
     """Whether the wrapper is a staff member of a facility forwarding a suspicious mail: sent
     from a facility's domain and authenticated by the receiving server. Then the forwarded
-    message alone is judged (the wrapper is how a report arrives, not a sign)."""
-    domain = wrapper.from_address.rpartition("@")[2].strip().lower()
-    return bool(domain) and belongs_to(domain, reporters) and authenticated(wrapper)
+    message alone is judged (the wrapper is how a report arrives, not a sign). ``reporters``
+    holds domains, and whole addresses (people's linked addresses)."""
+    address = wrapper.from_address.strip().lower()
+    domain = address.rpartition("@")[2]
+    if not domain or not authenticated(wrapper):
+        return False
+    # An entry with « @ » is one person's linked address (the reporting mailbox), else a domain.
+    addresses = {r.strip().lower() for r in reporters if "@" in r}
+    return address in addresses or belongs_to(domain, [r for r in reporters if "@" not in r])
 
 
 def trusted_domains(extra: Collection[str] = ()) -> tuple[str, ...]:

@@ -2,8 +2,9 @@
 
 Started by ``sandbox.py``. Caps its own address space, then answers requests read on standard
 input until it closes: each request is two frames (8-byte big-endian length, then bytes): a JSON
-header (``kind`` "eml", "msg" (Outlook, turned into an .eml), "text" or "image" (read with
-Tesseract, then judged as a pasted text), ``trusted``, ``limits``, ``reporters``, ``authserv_ids``) and the message itself; each answer
+header (``kind`` "eml", "msg" (Outlook, turned into an .eml), "text", "image" (read with
+Tesseract, then judged as a pasted text) or "report" (a mail of the reporting mailbox: the
+reported message found in it, ``forwarded`` in the answer), ``trusted``, ``limits``, ``reporters``, ``authserv_ids``) and the message itself; each answer
 is one frame of JSON: the analysis (``dataclasses.asdict``) and ``peak_kb``, the peak resident
 memory during that analysis, and for an image ``text_chars``, how much text was read (-2: no
 Tesseract). Nothing else is ever written to standard output.
@@ -22,6 +23,7 @@ from vigie.phishing.mailcheck.limits import Limits
 from vigie.phishing.mailcheck.msg import MsgUnreadable, msg_to_eml
 from vigie.phishing.mailcheck.ocr import OcrUnavailable, read_image
 from vigie.phishing.mailcheck.pasted import analyse_text
+from vigie.phishing.mailcheck.reported import analyse_reported
 from vigie.phishing.mailcheck.texts import PICTURE_CAVEAT
 from vigie.phishing.mailcheck.verdict import analyse
 
@@ -67,7 +69,7 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
         reporters = tuple(request.get("reporters", ()))
         authserv_ids = tuple(request.get("authserv_ids", ()))
         _reset_peak()
-        text_chars, unreadable = -1, False
+        text_chars, unreadable, forwarded = -1, False, ""
         if request["kind"] == "msg":
             try:
                 eml = msg_to_eml(payload)
@@ -87,6 +89,15 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
                 text, trusted=trusted, limits=limits, reporters=reporters, authserv_ids=authserv_ids
             )
             analysis.reasons = [*analysis.reasons, PICTURE_CAVEAT]
+        elif request["kind"] == "report":
+            reported = analyse_reported(
+                payload,
+                trusted=trusted,
+                limits=limits,
+                reporters=reporters,
+                authserv_ids=authserv_ids,
+            )
+            analysis, forwarded = reported.analysis, reported.forwarded
         elif request["kind"] == "text":
             text = payload.decode("utf-8", "surrogatepass")
             analysis = analyse_text(
@@ -106,6 +117,7 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
                 "peak_kb": _peak_kb(),
                 "text_chars": text_chars,
                 "unreadable": unreadable,
+                "forwarded": forwarded,
             }
         ).encode()
         sink.write(len(answer).to_bytes(_LENGTH, "big") + answer)
