@@ -28,6 +28,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -56,6 +57,15 @@ class Corpus:
     limit: int | None = None
 
 
+# The SpamAssassin public corpus, as packaged by stdlib-js (both of its ham folders are used).
+SPAMASSASSIN: dict[str, Any] = {
+    "repo": "stdlib-js/datasets-spam-assassin",
+    "commit": "1b84d49ab4b28092ead009b3ceeb67ae525289d1",
+    "label": "legit",
+    "licence": "SpamAssassin public corpus; stdlib-js: data ODC PDDL 1.0, contents CC0",
+    "suffixes": (".txt",),
+}
+
 CORPORA: dict[str, Corpus] = {
     corpus.name: corpus
     for corpus in (
@@ -70,24 +80,16 @@ CORPORA: dict[str, Corpus] = {
         ),
         Corpus(
             name="spamassassin_hard_ham",
-            repo="stdlib-js/datasets-spam-assassin",
-            commit="1b84d49ab4b28092ead009b3ceeb67ae525289d1",
             folders=("data/hard-ham-1",),
-            label="legit",
-            licence="SpamAssassin public corpus; stdlib-js: data ODC PDDL 1.0, contents CC0",
             note="real newsletters and commercial mail, 2002, English",
-            suffixes=(".txt",),
+            **SPAMASSASSIN,
         ),
         Corpus(
             name="spamassassin_easy_ham",
-            repo="stdlib-js/datasets-spam-assassin",
-            commit="1b84d49ab4b28092ead009b3ceeb67ae525289d1",
             folders=("data/easy-ham-1",),
-            label="legit",
-            licence="SpamAssassin public corpus; stdlib-js: data ODC PDDL 1.0, contents CC0",
             note="real mailing-list and personal mail, 2002, English; 600 of 2,500 drawn",
-            suffixes=(".txt",),
             limit=600,
+            **SPAMASSASSIN,
         ),
         Corpus(
             name="james_fr",

@@ -144,7 +144,8 @@ async def test_a_linked_address_forwards_a_mail_to_the_reporting_mailbox(
     assert "EHPAD Les Capucines" in report["plain_text"]
     assert ADDRESS not in report["plain_text"]
     document = await conv.until(tech, "original")
-    assert fake.file(document["document"]["file_id"]).content == original
+    stored = fake.file(document["document"]["file_id"]).content
+    assert stored.replace(b"\r\n", b"\n") == original.replace(b"\r\n", b"\n")  # IMAP: CRLF
 
     TRANSCRIPT.parent.mkdir(parents=True, exist_ok=True)
     TRANSCRIPT.write_text("\n".join(conv.transcript()) + "\n", encoding="utf-8")

@@ -57,6 +57,8 @@ MAIL_ACTION_LABELS: dict[str, str] = {
     "replied": "a répondu à l’expéditeur",
 }
 NO_ACTION_LABEL = "non précisé (pas de réponse)"
+#: A report of the reporting mailbox: nobody could be asked.
+MAILBOX_ACTION_LABEL = "non précisé (signalement par mail, la personne n’a pas pu être interrogée)"
 SOURCE_LABELS: dict[str, str] = {
     "eml": "fichier e-mail",
     "text": "texte copié-collé",
@@ -191,9 +193,9 @@ def _facility(report: ReportView) -> str:
     return _esc(report.facility_name) + town
 
 
-def _action(mail_action: str | None) -> str:
+def _action(mail_action: str | None, source: str = "") -> str:
     if mail_action is None:
-        return NO_ACTION_LABEL
+        return MAILBOX_ACTION_LABEL if source == "mailbox" else NO_ACTION_LABEL
     return MAIL_ACTION_LABELS.get(mail_action, mail_action)
 
 
@@ -242,7 +244,10 @@ def technician_report(report: ReportView, campaign: CampaignView) -> OutgoingMes
             source=SOURCE_LABELS.get(report.source, report.source),
             size=_size(report.size),
         ),
-        _fill("<b>Ce que la personne a fait :</b> {a}", a=_esc(_action(report.mail_action))),
+        _fill(
+            "<b>Ce que la personne a fait :</b> {a}",
+            a=_esc(_action(report.mail_action, report.source)),
+        ),
     ]
     if report.ticket_reference:
         lines.append(_fill("Demande : <b>{r}</b>", r=_esc(report.ticket_reference)))
@@ -285,7 +290,7 @@ def technician_known_campaign_note(report: ReportView, campaign: CampaignView) -
         cid=str(campaign.id),
         verdict=_esc(TECH_VERDICT_LABELS.get(verdict, verdict)),
         facility=_facility(report),
-        action=_esc(_action(report.mail_action)),
+        action=_esc(_action(report.mail_action, report.source)),
         ticket=_ticket_suffix(report),
     )
     return OutgoingMessage(text)

@@ -18,13 +18,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from vigie.conversation.pipeline import EMAIL_FAILED_KIND, EMAIL_KIND, UNKNOWN_USER, Incoming
 from vigie.core.settings import Settings
 from vigie.phishing.mailcheck import Limits, looks_like_email, trusted_domains
 from vigie.phishing.mailcheck.pasted import MAX_TEXT_CHARS, has_address, has_link
-from vigie.phishing.mailcheck.sandbox import Sandbox
+from vigie.phishing.mailcheck.sandbox import Sandbox, SandboxResult
 from vigie.phishing.service import PhishingService
 
 __all__ = [
@@ -60,6 +62,19 @@ PASTED_FILENAME = "texte-colle.txt"
 FORWARDED_FILENAME = "message-transfere.txt"
 PICTURE_FILENAME = "capture.jpg"
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What is stored with a report, whatever the way it came in."""
+
+    chat_id: int
+    user_id: int
+    sender: str
+    update_id: int | None
+    data: bytes
+    source: Literal["eml", "text", "photo", "msg"]
+    filename: str
 
 
 def email_received(report_id: int) -> str:
@@ -169,27 +184,42 @@ class Intake:
             return self.refusal(chat_id, user_id, UNREADABLE, update_id)
         name = safe_filename(filename)
         outlook = file_kind(name, "") == "msg"
+        analyse = self._sandbox.analyse_msg if outlook else self._sandbox.analyse
+        return await self._report(
+            _Report(chat_id, user_id, sender, update_id, data, "msg" if outlook else "eml", name),
+            analyse(data, trusted=self._trusted, limits=self.limits, **self._options),
+        )
+
+    async def _report(self, report: _Report, analysis: Awaitable[SandboxResult]) -> Incoming:
+        """Wait for the analysis, store the report, and give the pipeline its message; a
+        refusal the pipeline answers itself when the analysis says so or anything fails (the
+        person still gets the reflexes: texts ``email_failed``)."""
+        chat_id, user_id, update_id = report.chat_id, report.user_id, report.update_id
         try:
-            analyse = self._sandbox.analyse_msg if outlook else self._sandbox.analyse
-            result = await analyse(data, trusted=self._trusted, limits=self.limits, **self._options)
+            result = await analysis
             if result.unreadable:
                 return self.refusal(chat_id, user_id, MSG_UNREADABLE, update_id)
-            analysis = result.analysis
-            report = await self._phishing.submit(
-                sender=sender,
+            if result.text_chars == -2:
+                return self.refusal(chat_id, user_id, PHOTO, update_id)
+            if result.completed and 0 <= result.text_chars < MIN_PICTURE_CHARS:
+                return self.refusal(chat_id, user_id, PHOTO_UNREADABLE, update_id)
+            stored = await self._phishing.submit(
+                sender=report.sender,
                 channel=self._channel,
                 chat_id=chat_id,
-                data=data,
-                source="msg" if outlook else "eml",
-                filename=name,
-                analysis=analysis,
+                data=report.data,
+                source=report.source,
+                filename=report.filename,
+                analysis=result.analysis,
                 update_key=self._update_key(update_id),
             )
-        except Exception as exc:  # the person still gets the reflexes (texts: email_failed)
-            logger.error("E-mail report not taken in: %s", type(exc).__name__)
+        except Exception as exc:
+            logger.error("E-mail report not taken in (%s): %s", report.source, type(exc).__name__)
             return self.refusal(chat_id, user_id, FAILED, update_id)
-        logger.info("E-mail report %s taken in (file, %s bytes)", report.id, len(data))
-        return Incoming(chat_id, user_id, EMAIL_KIND, email_received(report.id), update_id)
+        logger.info(
+            "E-mail report %s taken in (%s, %s bytes)", stored.id, report.source, len(report.data)
+        )
+        return Incoming(chat_id, user_id, EMAIL_KIND, email_received(stored.id), update_id)
 
     async def image(
         self,
@@ -204,29 +234,12 @@ class Intake:
         the picture is kept as the report's original, for the technicians)."""
         if len(data) > self.max_bytes:
             return self.refusal(chat_id, UNKNOWN_USER, TOO_BIG, update_id)
-        try:
-            result = await self._sandbox.analyse_image(
+        return await self._report(
+            _Report(chat_id, UNKNOWN_USER, sender, update_id, data, "photo", PICTURE_FILENAME),
+            self._sandbox.analyse_image(
                 data, trusted=self._trusted, limits=self.limits, **self._options
-            )
-            if result.text_chars == -2:
-                return self.refusal(chat_id, UNKNOWN_USER, PHOTO, update_id)
-            if result.completed and result.text_chars < MIN_PICTURE_CHARS:
-                return self.refusal(chat_id, UNKNOWN_USER, PHOTO_UNREADABLE, update_id)
-            report = await self._phishing.submit(
-                sender=sender,
-                channel=self._channel,
-                chat_id=chat_id,
-                data=data,
-                source="photo",
-                filename=PICTURE_FILENAME,
-                analysis=result.analysis,
-                update_key=self._update_key(update_id),
-            )
-        except Exception as exc:
-            logger.error("E-mail picture not taken in: %s", type(exc).__name__)
-            return self.refusal(chat_id, UNKNOWN_USER, FAILED, update_id)
-        logger.info("E-mail report %s taken in (picture, %s bytes)", report.id, len(data))
-        return Incoming(chat_id, UNKNOWN_USER, EMAIL_KIND, email_received(report.id), update_id)
+            ),
+        )
 
     async def text(
         self,
@@ -242,24 +255,10 @@ class Intake:
         if not text.strip():
             return self.refusal(chat_id, user_id, UNREADABLE, update_id)
         data = text.encode("utf-8", errors="replace")
-        try:
-            analysis = (
-                await self._sandbox.analyse_text(
-                    text, trusted=self._trusted, limits=self.limits, **self._options
-                )
-            ).analysis
-            report = await self._phishing.submit(
-                sender=self._sender_of(user_id),
-                channel=self._channel,
-                chat_id=chat_id,
-                data=data,
-                source="text",
-                filename=FORWARDED_FILENAME if forwarded else PASTED_FILENAME,
-                analysis=analysis,
-                update_key=self._update_key(update_id),
-            )
-        except Exception as exc:
-            logger.error("E-mail report not taken in: %s", type(exc).__name__)
-            return self.refusal(chat_id, user_id, FAILED, update_id)
-        logger.info("E-mail report %s taken in (text, %s chars)", report.id, len(text))
-        return Incoming(chat_id, user_id, EMAIL_KIND, email_received(report.id), update_id)
+        name = FORWARDED_FILENAME if forwarded else PASTED_FILENAME
+        return await self._report(
+            _Report(chat_id, user_id, self._sender_of(user_id), update_id, data, "text", name),
+            self._sandbox.analyse_text(
+                text, trusted=self._trusted, limits=self.limits, **self._options
+            ),
+        )

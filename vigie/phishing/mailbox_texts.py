@@ -132,9 +132,7 @@ def address_code_body(code: str, minutes: float) -> str:
     return plain(ADDRESS_CODE_BODY, {"code": code, "minutes": f"{minutes:g}"}) + "\n"
 
 
-_MAILBOX = (
-    " Transférez alors les mails suspects à <b>{mailbox}</b>{nbsp}: je vous répondrai par mail."
-)
+_MAILBOX = " Transférez les mails suspects à <b>{mailbox}</b>{nbsp}: je vous répondrai par mail."
 ADDRESS_HELP = (
     "Reliez votre adresse e-mail professionnelle à Vigie{nbsp}: vos signalements par mail "
     "seront reconnus et transmis aux techniciens.\n\n"
