@@ -33,8 +33,7 @@ _LITERAL_MAX = 3640  # decompressed bytes that fit a literal-only chunk of at mo
 def ovba_compress(data: bytes) -> bytes:
     """An MS-OVBA CompressedContainer (2.4.1.1.1) holding ``data``."""
     out = bytearray(b"\x01")  # SignatureByte
-    pieces = [data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK)] or [b""]
-    for piece in pieces:
+    for piece in (data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK)):
         if len(piece) == _CHUNK:
             # Raw chunk: CompressedChunkSize 4098 (stored as 4095), signature 0b011, flag 0.
             out += struct.pack("<H", 0x0FFF | 0x3000) + piece
