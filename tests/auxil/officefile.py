@@ -24,7 +24,7 @@ import zipfile
 
 from tests.auxil.msgfile import _build_cfb, _Node, _storage, _stream
 
-__all__ = ["docm", "docx", "ovba_compress", "vba_project", "word97"]
+__all__ = ["docm", "docx", "ovba_bomb", "ovba_compress", "vba_project", "word97"]
 
 _CHUNK = 4096
 _LITERAL_MAX = 3640  # decompressed bytes that fit a literal-only chunk of at most 4098 bytes
@@ -38,14 +38,24 @@ def ovba_compress(data: bytes) -> bytes:
             # Raw chunk: CompressedChunkSize 4098 (stored as 4095), signature 0b011, flag 0.
             out += struct.pack("<H", 0x0FFF | 0x3000) + piece
             continue
-        if len(piece) > _LITERAL_MAX:
-            raise ValueError("the last chunk of literals would exceed 4098 bytes")
-        body = bytearray()
-        for start in range(0, len(piece), 8):
-            body += b"\x00" + piece[start : start + 8]  # FlagByte 0: eight literal tokens
-        size = 2 + len(body)  # CompressedChunkSize, header included
-        out += struct.pack("<H", (size - 3) | 0x3000 | 0x8000) + body
+        # A last piece too long for literals alone goes in two chunks (a reader decompresses
+        # chunk after chunk; Office itself would use copy tokens).
+        for part in (piece[:_LITERAL_MAX], piece[_LITERAL_MAX:]):
+            if not part:
+                continue
+            body = bytearray()
+            for start in range(0, len(part), 8):
+                body += b"\x00" + part[start : start + 8]  # FlagByte 0: eight literal tokens
+            size = 2 + len(body)  # CompressedChunkSize, header included
+            out += struct.pack("<H", (size - 3) | 0x3000 | 0x8000) + body
     return bytes(out)
+
+
+def ovba_bomb(chunks: int) -> bytes:
+    """A CompressedContainer of ``chunks`` chunks of 6 bytes, each decompressing to 4096 "A"s
+    (one literal, then one CopyToken of offset 1 and length 4095): a decompression bomb."""
+    chunk = struct.pack("<H", (6 - 3) | 0x3000 | 0x8000) + b"\x02A" + struct.pack("<H", 4092)
+    return b"\x01" + chunk * chunks
 
 
 def _record(record_id: int, data: bytes) -> bytes:
@@ -101,14 +111,16 @@ def _project_text(modules: list[tuple[str, bool]]) -> bytes:
     return "\r\n".join(lines).encode("cp1252")
 
 
-def _project_nodes(modules: dict[str, str]) -> list[_Node]:
-    """The ``VBA`` storage and the ``PROJECT`` streams of a project with these modules."""
+def _project_nodes(modules: dict[str, str], compressed: dict[str, bytes]) -> list[_Node]:
+    """The ``VBA`` storage and the ``PROJECT`` streams of a project with these modules
+    (``compressed``: module streams given as they are stored)."""
     listed = [(name, name.startswith("This")) for name in modules]
     streams = [_stream("_VBA_PROJECT", b"\xcc\x61\xff\xff\x00\x00\x00")]
     streams.append(_stream("dir", ovba_compress(_dir_stream(listed))))
     for name, code in modules.items():
         header = f'Attribute VB_Name = "{name}"\r\n'
-        streams.append(_stream(name, ovba_compress((header + code).encode("cp1252"))))
+        stored = compressed.get(name) or ovba_compress((header + code).encode("cp1252"))
+        streams.append(_stream(name, stored))
     wm = b"".join(n.encode("cp1252") + b"\0" + n.encode("utf-16-le") + b"\0\0" for n in modules)
     return [
         _storage("VBA", streams),
@@ -117,10 +129,11 @@ def _project_nodes(modules: dict[str, str]) -> list[_Node]:
     ]
 
 
-def vba_project(modules: dict[str, str]) -> bytes:
+def vba_project(modules: dict[str, str], compressed: dict[str, bytes] | None = None) -> bytes:
     """``vbaProject.bin``: a compound file holding a VBA project with ``modules`` (name →
-    source code; names starting with ``This`` are document modules, like ``ThisDocument``)."""
-    return _build_cfb(_storage("Root Entry", _project_nodes(modules)))
+    source code; names starting with ``This`` are document modules, like ``ThisDocument``);
+    ``compressed`` replaces a module's stream by the bytes given."""
+    return _build_cfb(_storage("Root Entry", _project_nodes(modules, compressed or {})))
 
 
 def _fib() -> bytes:
@@ -133,7 +146,7 @@ def word97(modules: dict[str, str]) -> bytes:
     children = [
         _stream("WordDocument", _fib()),
         _stream("1Table", bytes(512)),
-        _storage("Macros", _project_nodes(modules)),
+        _storage("Macros", _project_nodes(modules, {})),
     ]
     return _build_cfb(_storage("Root Entry", children))
 

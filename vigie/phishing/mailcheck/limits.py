@@ -40,9 +40,9 @@ class Deadline:
         signals)."""
         return self._clock.monotonic() >= self.started + (self.ends - self.started) * share
 
-    def remaining(self) -> float:
-        """Seconds left of the budget (negative once spent)."""
-        return self.ends - self._clock.monotonic()
+    def remaining(self, share: float = 1.0) -> float:
+        """Seconds left until ``share`` of the budget is spent (negative past it)."""
+        return self.started + (self.ends - self.started) * share - self._clock.monotonic()
 
     def elapsed_ms(self) -> float:
         return (self._clock.monotonic() - self.started) * 1000.0

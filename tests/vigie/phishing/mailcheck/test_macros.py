@@ -22,7 +22,13 @@ from tests.auxil import officefile
 from tests.vigie.phishing.mailcheck.test_signals import _mail
 from vigie.phishing.mailcheck import Analysis, Limits, analyse, trusted_domains
 from vigie.phishing.mailcheck.limits import Deadline
-from vigie.phishing.mailcheck.macros import MacroReport, _OutOfTime, _within, read_macros
+from vigie.phishing.mailcheck.macros import (
+    MAX_CODE_CHARS,
+    MacroReport,
+    _OutOfTime,
+    _within,
+    read_macros,
+)
 from vigie.phishing.mailcheck.parse import detect_magic, zip_entries
 from vigie.phishing.mailcheck.sandbox import Sandbox
 
@@ -233,3 +239,28 @@ async def test_the_worker_reads_macros_too() -> None:
     assert result.analysis.verdict == "dangereux"
     assert "macro_autoexec_payload" in {s.code for s in result.analysis.signals}
     assert result.peak_rss_kb <= 150 * 1024
+
+
+def test_a_decompression_bomb_is_cut_by_the_time_limit() -> None:
+    """600,000 chunks of 6 bytes, each 4096 bytes once decompressed (2.4 GB): the timer stops
+    oletools, the analysis says it is incomplete, the document stays suspect."""
+    project = officefile.vba_project({"Module1": ""}, {"Module1": officefile.ovba_bomb(600_000)})
+    data = officefile.docm({}, project=project)
+    started = time.monotonic()
+    report = _report(data)
+    assert report is not None and report.unknown == "time"
+    analysis = _analyse("facture.docm", data)
+    assert time.monotonic() - started < 5
+    assert {"attachment_macro", "incomplete"} <= {s.code for s in analysis.signals}
+    assert analysis.verdict == "dangereux" and analysis.truncated
+
+
+def test_code_past_the_scanned_length_makes_the_analysis_incomplete() -> None:
+    padding = "\r\n".join(
+        f'    x = x & "ligne {i} du rapport"' for i in range(MAX_CODE_CHARS // 30)
+    )
+    data = officefile.docm({"Module1": f"Sub Rapport()\r\n{padding}\r\nEnd Sub\r\n"})
+    report = _report(data, seconds=30)
+    assert report is not None and report.truncated
+    analysis = _analyse("rapport.xlsm", data, Limits(max_seconds=30, max_macro_seconds=30))
+    assert {"attachment_macro", "incomplete"} <= {s.code for s in analysis.signals}
