@@ -23,6 +23,8 @@ class Limits:
     max_zip_central_dir_bytes: int = 1024 * 1024  # ZIP central directory bytes read
     max_seconds: float = 2.0  # processing-time budget, checked between steps
     max_links: int = 500  # links kept
+    max_macro_bytes: int = 5 * 1024 * 1024  # Office files larger than this: macros not read
+    max_macro_seconds: float = 1.0  # reading one file's macros (and never past the deadline)
 
 
 class Deadline:
@@ -37,6 +39,10 @@ class Deadline:
         """Whether ``share`` of the budget is spent (parsing stops early to leave time for the
         signals)."""
         return self._clock.monotonic() >= self.started + (self.ends - self.started) * share
+
+    def remaining(self, share: float = 1.0) -> float:
+        """Seconds left until ``share`` of the budget is spent (negative past it)."""
+        return self.started + (self.ends - self.started) * share - self._clock.monotonic()
 
     def elapsed_ms(self) -> float:
         return (self._clock.monotonic() - self.started) * 1000.0

@@ -3,7 +3,8 @@
 The standard library parses (``email`` with ``policy.default``); this module bounds what it is
 given and what is walked: total size, header size, MIME depth, number of parts, text scanned and
 time. Attachments are only looked at: name, declared type, size, SHA-256, first bytes, and for
-ZIP archives the central directory (bounded reads, never decompressed).
+ZIP archives the central directory (bounded reads, never decompressed); the macros of Office
+files are read, never run, by ``macros.py`` (oletools, bounded).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 from vigie.phishing.mailcheck.limits import Deadline, Limits
+from vigie.phishing.mailcheck.macros import MacroReport, read_macros
 
 __all__ = ["Attachment", "Link", "ParsedMail", "detect_magic", "parse_eml", "zip_entries"]
 
@@ -63,6 +65,7 @@ class Attachment:
     has_macros: bool = False
     active_pdf: bool = False
     zip_truncated: bool = False  # the listing stopped at the limit: more entries, unknown
+    macros: MacroReport | None = None  # an Office file's macros as oletools read them
 
 
 @dataclass
@@ -372,7 +375,11 @@ _PDF_ACTIVE = re.compile(
 
 
 def describe_attachment(
-    filename: str, declared_type: str, payload: bytes, limits: Limits
+    filename: str,
+    declared_type: str,
+    payload: bytes,
+    limits: Limits,
+    deadline: Deadline | None = None,
 ) -> Attachment:
     magic = detect_magic(payload)
     entries: list[str] | None = None
@@ -386,6 +393,10 @@ def describe_attachment(
         macros = any(marker in payload for marker in _OLE_MACRO_MARKERS)
     elif magic == "pdf":
         active_pdf = _PDF_ACTIVE.search(payload) is not None
+    report = None
+    if deadline is not None:
+        report = read_macros(payload, magic, entries, limits, deadline)
+        macros = macros or (report is not None and report.found)
     return Attachment(
         filename=clean_text(filename)[:255],
         declared_type=declared_type,
@@ -397,6 +408,7 @@ def describe_attachment(
         has_macros=macros,
         active_pdf=active_pdf,
         zip_truncated=zip_cut,
+        macros=report,
     )
 
 
@@ -624,9 +636,13 @@ def _walk(root: Message, mail: ParsedMail, limits: Limits, deadline: Deadline) -
                 mail.images.append(payload)  # looked at for QR codes only
             if ctype.startswith("image/") and not filename:
                 continue  # inline pictures of a newsletter
-            attachment = describe_attachment(filename, ctype, payload, limits)
+            attachment = describe_attachment(filename, ctype, payload, limits, deadline)
             if attachment.zip_truncated:
                 mail.defect("zip_truncated", truncating=True)
+            if attachment.macros is not None and attachment.macros.unknown == "time":
+                mail.defect("time_budget", truncating=True)
+            if attachment.macros is not None and attachment.macros.truncated:
+                mail.defect("macro_truncated", truncating=True)
             mail.attachments.append(attachment)
     mail.text = "\n".join(texts)
     return inner

@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from vigie.phishing.mailcheck.defang import defang_domain, defang_email, defang_url
 from vigie.phishing.mailcheck.limits import Deadline, Limits
+from vigie.phishing.mailcheck.macros import macro_signals
 from vigie.phishing.mailcheck.parse import Attachment, Link, ParsedMail
 from vigie.phishing.mailcheck.qr import qr_texts
 from vigie.phishing.mailcheck.texts import INCOMPLETE_REASONS, LOOKALIKE_KINDS, explain, quote
@@ -65,6 +66,10 @@ WEIGHTS: dict[str, int] = {
     "attachment_double_extension": 60,
     "attachment_bidi": 60,
     "attachment_macro": 50,
+    "macro_autoexec_payload": 70,  # macros.py: runs by itself and downloads or runs a program
+    "macro_payload": 20,
+    "macro_autoexec": 5,
+    "macro_indicator": 5,
     "attachment_disk_image": 60,
     "attachment_shortcut": 65,
     "attachment_html": 45,
@@ -950,6 +955,8 @@ def _attachment_signals(attachment: Attachment, out: _Collector) -> None:
         add("attachment_html", "attachment_html", [indicator], name=quoted)
     if ext in MACRO_EXT or attachment.has_macros:
         add("attachment_macro", "attachment_macro", [indicator], name=quoted)
+    for code, iocs, values in macro_signals(attachment.macros) if attachment.macros else ():
+        add(code, code, [indicator, *iocs], name=quoted, **values)
     if attachment.active_pdf:
         add("attachment_active_pdf", "attachment_active_pdf", [indicator], name=quoted)
     is_archive = ext in ARCHIVE_EXT or attachment.magic in ("rar", "7z", "gzip", "cab")

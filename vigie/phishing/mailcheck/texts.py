@@ -9,7 +9,15 @@ from __future__ import annotations
 from vigie.core.typography import NBSP, truncate
 from vigie.phishing.mailcheck.trusted import visible
 
-__all__ = ["LOOKALIKE_KINDS", "SIGNALS", "VERDICT_LABELS", "VERDICT_SUMMARIES", "explain", "quote"]
+__all__ = [
+    "LOOKALIKE_KINDS",
+    "MACRO_ACTIONS",
+    "SIGNALS",
+    "VERDICT_LABELS",
+    "VERDICT_SUMMARIES",
+    "explain",
+    "quote",
+]
 
 
 VERDICT_LABELS: dict[str, str] = {
@@ -112,6 +120,21 @@ SIGNALS: dict[str, str] = {
     "attachment_macro": (
         "La pièce jointe {name} est un document avec macros, moyen classique d’installer un "
         "logiciel malveillant."
+    ),
+    "macro_autoexec_payload": (
+        f"La macro de la pièce jointe {{name}} se lance toute seule ({{trigger}}) et {{what}}{NBSP}: "
+        "c’est ainsi que s’installent les logiciels malveillants, n’ouvrez pas ce document."
+    ),
+    "macro_payload": (
+        f"La macro de la pièce jointe {{name}} {{what}}{NBSP}: un document ordinaire n’a pas "
+        "besoin de cela."
+    ),
+    "macro_autoexec": (
+        "La macro de la pièce jointe {name} se lance toute seule à l’ouverture ou à la "
+        "fermeture du document ({trigger})."
+    ),
+    "macro_indicator": (
+        "La macro de la pièce jointe {name} contient une adresse ou un nom de programme ({ioc})."
     ),
     "attachment_disk_image": (
         "La pièce jointe {name} est une image disque, souvent utilisée pour faire passer un "
@@ -244,6 +267,14 @@ SIGNALS: dict[str, str] = {
     ),
 }
 
+# What a macro does, completing « La macro de la pièce jointe … » (``macros.macro_signals``).
+MACRO_ACTIONS: dict[str, str] = {
+    "payload": "peut télécharger ou lancer un programme ({keywords})",
+    "obfuscation": "cache une partie de son contenu sous un codage ({keywords})",
+    "ioc": "contient l’adresse ou le programme {ioc}",
+    "helpers": "commande d’autres programmes ({keywords})",
+}
+
 INCOMPLETE_REASONS: dict[str, str] = {
     "too_deep": "imbrication trop profonde",
     "too_many_parts": "trop de parties",
@@ -253,6 +284,7 @@ INCOMPLETE_REASONS: dict[str, str] = {
     "text_truncated": "texte trop long, lu en partie",
     "too_many_links": "trop de liens, les derniers non examinés",
     "zip_truncated": "archive aux fichiers trop nombreux, les autres inconnus",
+    "macro_truncated": "macros trop longues, lues en partie",
 }
 
 

@@ -102,7 +102,9 @@ def _indicators(mail: ParsedMail, signals: list[Signal], flagged: list[str]) -> 
         add(defang_email(mail.from_address))
     for signal in signals:
         for indicator in signal.indicators:
-            if "sha256=" not in indicator and "://" not in indicator:
+            if "sha256=" not in indicator and (
+                "://" not in indicator or signal.code.startswith("macro_")  # URLs in macros
+            ):
                 add(indicator)
     for reply in mail.reply_to:
         add(defang_email(reply))
