@@ -89,6 +89,11 @@ class Dovecot:
         return me.pw_uid, me.pw_gid, me.pw_name, me.pw_name
 
     def start(self) -> Dovecot:
+        if not available():
+            raise RuntimeError(
+                "Dovecot is missing: make test installs it (apt-get install dovecot-imapd); "
+                "VIGIE_SKIP_IMAP=1 skips the reporting mailbox's tests"
+            )
         uid, gid, internal, login = self._accounts()
         for folder in ("run", "state", "home"):
             (self._root / folder).mkdir()
