@@ -609,6 +609,14 @@ class FakeTelegram:
                 f"no button with callback_data {callback_data!r} on message {key[1]}; "
                 f"available: {available!r}"
             )
+        return self.forge_callback(user, message, callback_data)
+
+    def forge_callback(self, user: FakeUser, message: JSONDict, callback_data: str) -> JSONDict:
+        """A callback query with any data, on a message of the bot: what a modified client can
+        send (Telegram does not check the data against the message's buttons)."""
+        chat_id = message.get("chat_id", message.get("chat", {}).get("id"))
+        key = (int(chat_id), int(message["message_id"]))
+        stored = self._messages[key]
         query_id = f"{user.id}{next(self._callback_counter):06d}"
         self._open_callbacks.add(query_id)
         return self._push_update(

@@ -33,6 +33,7 @@ from vigie.conversation.inbox import Inbox
 from vigie.conversation.journal import SentJournal
 from vigie.conversation.models import InboxItem
 from vigie.conversation.outages import RASA, Outages
+from vigie.conversation.payloads import button_allowed, neutralise
 from vigie.conversation.rasa_client import RasaClient, RasaUnavailable
 from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
@@ -153,8 +154,14 @@ class Pipeline:
         """Store one incoming message durably, then get it handled in order."""
         sender = self.sender_of(incoming.user_id)
         text = incoming.text.strip()
-        if incoming.kind in RASA_KINDS and not text:
+        if incoming.kind in RASA_KINDS and not (
+            neutralise(text) if incoming.kind == "text" else text
+        ):
             await self._store_answered(incoming, sender, "empty", texts.EMPTY)
+            return
+        if incoming.kind == "button" and not button_allowed(text):
+            # Not one of Vigie's own buttons (a forged callback): it never reaches Rasa.
+            await self._store_answered(incoming, sender, "bad_button", texts.BUTTON_EXPIRED)
             return
         if incoming.kind not in RASA_KINDS and incoming.kind != EMAIL_FILE_KIND:
             template = texts.UNSUPPORTED.get(incoming.kind, texts.UNSUPPORTED["other"])
@@ -272,7 +279,9 @@ class Pipeline:
             await self._inbox.set_prepared(item.id, EMAIL_KIND, incoming.text)
             item.kind, item.text, item.payload = EMAIL_KIND, incoming.text, {}
         try:
-            reply = await self._rasa.send(item.sender, item.text, {"channel": self._channel})
+            # Typed text never names an intent (payloads.py); buttons were checked on arrival.
+            message = neutralise(item.text) if item.kind == "text" else item.text
+            reply = await self._rasa.send(item.sender, message, {"channel": self._channel})
         except RasaUnavailable as exc:
             logger.warning("Rasa unavailable (%s) for inbox item %s", exc.code, item.id)
             if await self._outages.mark_down(RASA, exc.code):
