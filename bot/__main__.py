@@ -7,7 +7,8 @@ import asyncio
 import logging
 import sys
 
-from vigie.core.settings import get_settings
+from vigie.core.private import make_private, private_umask
+from vigie.core.settings import ROOT, get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +26,13 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    private_umask()  # the database, the journal, the logs: this account's only
     settings = get_settings()
+    problem = settings.secret_problem() or settings.api_problem()
+    if problem is not None:  # refused before anything starts or is written
+        print(problem, file=sys.stderr)
+        return 2
+    make_private(ROOT / "var")
     if args.command == "run":
         from bot import supervisor
 

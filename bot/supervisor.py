@@ -304,7 +304,10 @@ def rasa_service(settings: Settings, log_dir: Path) -> Service:
         str(write_endpoints(settings, log_dir.parent / "run")),
     ]
     if settings.rasa_enable_api:
-        argv.append("--enable-api")
+        problem = settings.api_problem()
+        if problem is not None or settings.rasa_api_token is None:
+            raise ValueError(problem)
+        argv += ["--enable-api", "--auth-token", settings.rasa_api_token.get_secret_value()]
     env = {
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONPATH": str(ROOT),

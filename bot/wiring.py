@@ -56,11 +56,9 @@ class Services:
     @classmethod
     async def open(cls, settings: Settings) -> Services:
         """Migrate the database to the latest schema, then open everything."""
-        if not settings.pseudonym_secret.get_secret_value():
-            raise RuntimeError(
-                "PSEUDONYM_SECRET is empty: set it in the environment or in .env "
-                "(make run creates one)."
-            )
+        problem = settings.secret_problem()
+        if problem is not None:
+            raise RuntimeError(problem)
         engine = create_engine(settings.database_url)
         if await schema_is_current(engine):
             logger.info("database schema up to date")

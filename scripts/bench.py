@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -173,9 +174,9 @@ class WebhookPath:
 class ParsePath:
     """Sends straight to Rasa's /model/parse (NLU only)."""
 
-    def __init__(self, session: aiohttp.ClientSession, rasa_url: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, rasa_url: str, token: str) -> None:
         self.session = session
-        self.url = rasa_url + "/model/parse"
+        self.url = rasa_url + "/model/parse?token=" + token
 
     async def send(self, index: int, text: str) -> float:
         started = time.monotonic()
@@ -200,7 +201,8 @@ async def run(seconds: float, database_url: str | None) -> dict[str, object]:
         _env_file=None,  # type: ignore[call-arg]
         rasa_port=free_port(),
         actions_port=free_port(),
-        rasa_enable_api=True,
+        rasa_enable_api=True,  # /model/parse, the NLU-only baseline
+        rasa_api_token=secrets.token_hex(32),
         database_url=database_url,  # Rasa's trackers too
     )
     services: list[Service] = [actions_service(settings, work), rasa_service(settings, work)]
@@ -221,14 +223,15 @@ async def run(seconds: float, database_url: str | None) -> dict[str, object]:
                 "TELEGRAM_MODE": "polling",
                 "DATABASE_URL": database_url,
                 "RASA_URL": rasa_url,
-                "PSEUDONYM_SECRET": "bench-secret",
+                "PSEUDONYM_SECRET": "bench-secret-0123456789abcdefghijkl",
             }
             bot = Service(
                 "bot", "Bot", [sys.executable, "-m", "bot", "telegram"], "", work / "bot.log", env
             )
             await bot.start()
             telegram = TelegramPath(fake)
-            parse = ParsePath(session, rasa_url)
+            assert settings.rasa_api_token is not None
+            parse = ParsePath(session, rasa_url, settings.rasa_api_token.get_secret_value())
             webhook = WebhookPath(session, rasa_url)
             print("  … échauffement", flush=True)
             await asyncio.gather(*(telegram.send(i, texts[i]) for i in range(CONVERSATIONS)))

@@ -51,7 +51,7 @@ from vigie.phishing.models import PhishingReport  # noqa: E402
 
 JSON = dict[str, Any]
 
-SECRET = "bench-phishing-secret"
+SECRET = "bench-phishing-secret-0123456789abcd"
 FACILITY = "EHPAD Le Banc d’Essai"
 TECHNICIAN_ID = 800_001
 FIRST_STAFF_ID = 810_000

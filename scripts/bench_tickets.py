@@ -56,7 +56,7 @@ from vigie.tickets.models import Ticket  # noqa: E402
 JSON = dict[str, Any]
 T = TypeVar("T")
 
-SECRET = "bench-tickets-secret"
+SECRET = "bench-tickets-secret-0123456789abcde"
 FACILITY = "EHPAD Le Banc d’Essai"
 TECHNICIAN_ID = 900_001
 FIRST_STAFF_ID = 910_000

@@ -53,7 +53,7 @@ from vigie.knowledge.loader import KnowledgeBase
 from vigie.people.directory import Directory
 from vigie.tickets.models import Ticket
 
-SECRET = "chaos-secret"
+SECRET = "chaos-secret-0123456789abcdefghijkl"
 PROVIDER = "Infogérance Chaos"
 HOTLINE = "01 23 45 67 89"
 # The floor: a message sent while Rasa is down gets a reply within this many seconds of a

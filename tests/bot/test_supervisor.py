@@ -37,3 +37,19 @@ async def test_a_database_rasa_cannot_use_stops_start_up(
     assert await supervisor.run(settings) == 1
     shown = capsys.readouterr().out
     assert "DATABASE_URL ne convient pas à Rasa" in shown and "mysql" in shown
+
+
+def test_rasas_http_api_opens_only_with_a_token(tmp_path: Path) -> None:
+    """Rasa's HTTP API can replace the model: never open without --auth-token."""
+    closed = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert "--enable-api" not in supervisor.rasa_service(closed, tmp_path).argv
+    bare = Settings(_env_file=None, rasa_enable_api=True)  # type: ignore[call-arg]
+    assert bare.api_problem() is not None
+    with pytest.raises(ValueError, match="RASA_API_TOKEN"):
+        supervisor.rasa_service(bare, tmp_path)
+    short = Settings(_env_file=None, rasa_enable_api=True, rasa_api_token="abc")  # type: ignore[call-arg]
+    assert short.api_problem() is not None
+    token = "7d0f3a9c2b5e8f1a4c7b0e3d6a9f2c5b8e1d4a7c0f3b6e9d"
+    opened = Settings(_env_file=None, rasa_enable_api=True, rasa_api_token=token)  # type: ignore[call-arg]
+    argv = supervisor.rasa_service(opened, tmp_path).argv
+    assert argv[argv.index("--enable-api") + 1 :][:2] == ["--auth-token", token]

@@ -37,7 +37,7 @@ from vigie.phishing.intake import email_received
 from vigie.phishing.models import PhishingReport
 from vigie.phishing.service import PhishingService
 
-SECRET = "intake-test-secret"
+SECRET = "intake-test-secret-0123456789abcdefg"
 GROUP = -1001234567890
 PHISHING_EML = EMAILS / "phishing" / "ameli_attestation_spoofed.eml"
 DEGRADED = "bien enregistré"

@@ -33,7 +33,7 @@ def settings_for(fake: FakeTelegram, database_url: str) -> Settings:
         rasa_timeout_seconds=2,
         rasa_retries=0,
         retry_interval_seconds=60,
-        pseudonym_secret=SecretStr("updates-test-secret"),
+        pseudonym_secret=SecretStr("updates-test-secret-0123456789abcdef"),
     )
 
 

@@ -117,7 +117,7 @@ def terminal_settings(db_url: str) -> Settings:
         rasa_timeout_seconds=2,
         rasa_retries=0,
         retry_interval_seconds=60,
-        pseudonym_secret=SecretStr("terminal-secret"),
+        pseudonym_secret=SecretStr("terminal-secret-0123456789abcdefghij"),
         technicians_chat_id=None,
         smtp_host=None,
         helpdesk_mail_to=None,
@@ -140,7 +140,7 @@ async def test_a_terminal_user_registers_and_follows_a_ticket(
     staff_code = await directory.create_invitation(facility_id=facility.id, role="staff")
     technician_code = await directory.create_invitation(facility_id=None, role="technician")
     await directory.add_technician(name="Paul", chat_id=TECHNICIAN_CHAT, sender="u-paul")
-    sender = pseudonymize(TERMINAL_USER_ID, b"terminal-secret")
+    sender = pseudonymize(TERMINAL_USER_ID, b"terminal-secret-0123456789abcdefghij")
 
     keyboard, screen = TypedLines(), Screen()
     session = asyncio.create_task(chat(settings, keyboard, screen))  # type: ignore[arg-type]
@@ -263,7 +263,7 @@ async def test_a_saved_email_is_submitted_with_the_mail_command(
         keyboard.type(f'/mail "{saved}"')
         await screen.wait_for("Votre message est bien enregistré", "Vous ›")  # Rasa is down
         [report] = await reports(sessionmaker)
-        sender = pseudonymize(TERMINAL_USER_ID, b"terminal-secret")
+        sender = pseudonymize(TERMINAL_USER_ID, b"terminal-secret-0123456789abcdefghij")
         assert (report.sender, report.channel, report.chat_id) == (
             sender,
             "terminal",

@@ -121,7 +121,7 @@ def make_settings(
         "telegram_base_file_url": fake.base_file_url,
         "database_url": f"sqlite+aiosqlite:///{db_path}",
         "rasa_url": rasa_url,
-        "pseudonym_secret": SecretStr("e2e-test-secret"),
+        "pseudonym_secret": SecretStr("e2e-test-secret-0123456789abcdefghij"),
         "provider_name": PROVIDER,
         "provider_hotline": HOTLINE,
         "rasa_timeout_seconds": 8.0,

@@ -21,7 +21,7 @@ from vigie.people.directory import Directory
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft, TicketView
 
-SECRET = b"e2e-test-secret"  # the one tests.e2e.conftest.make_settings gives the bot
+SECRET = b"e2e-test-secret-0123456789abcdefghij"  # the one tests.e2e.conftest.make_settings gives the bot
 FACILITY = "EHPAD Les Tilleuls"
 PROBLEM = "L’imprimante du 2e étage n’imprime plus, le voyant clignote en orange"
 

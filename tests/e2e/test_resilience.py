@@ -117,7 +117,7 @@ def _bot_process(fake: FakeTelegram, rasa_url: str, db: Path, log: Path) -> subp
         "RASA_URL": rasa_url,
         "RASA_RETRIES": "0",
         "RETRY_INTERVAL_SECONDS": "0.5",
-        "PSEUDONYM_SECRET": "e2e-test-secret",
+        "PSEUDONYM_SECRET": "e2e-test-secret-0123456789abcdefghij",
         "PROVIDER_HOTLINE": HOTLINE,
     }
     return subprocess.Popen(

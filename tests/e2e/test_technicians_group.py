@@ -29,7 +29,7 @@ from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft, TicketView
 
-SECRET = b"e2e-test-secret"  # the one make_settings gives the bot
+SECRET = b"e2e-test-secret-0123456789abcdefghij"  # the one make_settings gives the bot
 GROUP_ID = -1003600000001
 FACILITY = "EHPAD Les Tilleuls"
 PROBLEM = "Le logiciel de soins se fige à l’ouverture du dossier"

@@ -28,7 +28,7 @@ from vigie.core.settings import ROOT
 from vigie.db.engine import create_engine, make_sessionmaker
 from vigie.people.directory import Directory
 
-SECRET = "e2e-test-secret"
+SECRET = "e2e-test-secret-0123456789abcdefghij"
 TRANSCRIPT = ROOT / "var" / "test-transcripts" / "ticket_lifecycle.txt"
 REFERENCE_RE = re.compile(r"VIG-\d{4}-\d{5}")
 FRENCH_DAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")

@@ -33,7 +33,7 @@ from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.people.directory import Directory
 from vigie.tickets.models import Ticket
 
-SECRET = "e2e-test-secret"  # make_settings' pseudonym secret
+SECRET = "e2e-test-secret-0123456789abcdefghij"  # make_settings' pseudonym secret
 PASSWORD = "Soleil2024!"
 MASKED = PLACEHOLDERS["password"]
 PASTED_MAIL = (

@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.core.hours import parse_hours
+from vigie.core.private import private_umask
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import Settings
 from vigie.core.typography import NBSP, truncate
@@ -611,6 +612,7 @@ def analyse_mail(path: Path, settings: Settings, *, as_json: bool = False) -> in
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    private_umask()  # an export, a database it creates: this account's only
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -10,6 +10,10 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
+# PSEUDONYM_SECRET: at least this many characters, with this many different ones (a random
+# draw, not a word or a repeated pattern).
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT = 10
 
 
 class Settings(BaseSettings):
@@ -33,6 +37,8 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_port: int = 5005
     rasa_enable_api: bool = False
+    # Required with RASA_ENABLE_API (Rasa's HTTP API can load models): every call carries it.
+    rasa_api_token: SecretStr | None = None
     actions_port: int = 5055
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     rasa_retries: int = Field(default=2, ge=0, le=5)
@@ -121,6 +127,31 @@ class Settings(BaseSettings):
     def mail_enabled(self) -> bool:
         """Whether tickets are also sent by e-mail to the provider's helpdesk."""
         return bool(self.smtp_host and self.helpdesk_mail_to)
+
+    def secret_problem(self) -> str | None:
+        """Why ``PSEUDONYM_SECRET`` cannot protect the pseudonyms (None when it can): it must be
+        at least :data:`MIN_SECRET_CHARS` characters of a random draw (``make run`` writes
+        ``secrets.token_hex(32)``, 64 characters)."""
+        secret = self.pseudonym_secret.get_secret_value()
+        if not secret:
+            return "PSEUDONYM_SECRET is empty: set it in the environment or in .env (make run creates one)."
+        if len(secret) < MIN_SECRET_CHARS or len(set(secret)) < MIN_SECRET_DISTINCT:
+            return (
+                f"PSEUDONYM_SECRET is too weak: it must be at least {MIN_SECRET_CHARS} random "
+                "characters (generate one: python -c 'import secrets; print(secrets.token_hex(32))'). "
+                "Changing it changes every pseudonym: people must register again."
+            )
+        return None
+
+    def api_problem(self) -> str | None:
+        """Why Rasa's HTTP API cannot be opened as configured (None when it can)."""
+        token = self.rasa_api_token.get_secret_value() if self.rasa_api_token else ""
+        if self.rasa_enable_api and len(token) < MIN_SECRET_CHARS:
+            return (
+                f"RASA_ENABLE_API=true needs RASA_API_TOKEN (at least {MIN_SECRET_CHARS} random "
+                "characters): Rasa's HTTP API can replace the model."
+            )
+        return None
 
     @property
     def report_mailbox_enabled(self) -> bool:

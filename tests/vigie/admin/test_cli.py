@@ -20,7 +20,7 @@ from vigie.people.directory import Directory
 from vigie.tickets.service import TicketService
 from vigie.tickets.views import TicketDraft
 
-SECRET = "cli-test-secret"
+SECRET = "cli-test-secret-0123456789abcdefghij"
 
 
 @dataclass

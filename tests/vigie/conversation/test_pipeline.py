@@ -80,7 +80,7 @@ async def running_pipeline(
         _env_file=None,  # type: ignore[call-arg]
         database_url=db_url,
         rasa_url=rasa_url or f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        pseudonym_secret=SecretStr("unit-secret"),
+        pseudonym_secret=SecretStr("unit-secret-0123456789abcdefghijklm"),
         provider_hotline="01 23 45 67 89",
         retry_interval_seconds=60,
         max_message_chars=500,

@@ -97,7 +97,7 @@ async def test_rasa_events_go_with_the_turns_after_the_retention_period(
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             database_url=db_url,
-            pseudonym_secret=SecretStr("unit-secret"),
+            pseudonym_secret=SecretStr("unit-secret-0123456789abcdefghijklm"),
             retention_days=30,
         )
         pipeline = Pipeline(

@@ -39,3 +39,23 @@ def test_settings_are_loaded_once() -> None:
         assert get_settings() is get_settings()
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("secret", "weak"),
+    [
+        ("", True),
+        ("change-me", True),
+        ("a" * 64, True),  # long, but one character
+        ("0101010101010101010101010101010101", True),  # a repeated pattern
+        ("correct-horse-battery", True),  # too short
+        ("3f9c1e7a0b5d48e2a6c9f1d3b7e0a4c8", False),  # 16 random bytes in hex
+        ("9b1f0c6e2d4a7f3b8e5c1a0d9f6b2e4c7a3d8f1b5e0c9a6d2f7b4e1c8a5d0f3b", False),
+    ],
+)
+def test_a_weak_pseudonym_secret_is_refused(secret: str, weak: bool) -> None:
+    settings = Settings(_env_file=None, pseudonym_secret=secret)  # type: ignore[call-arg]
+    problem = settings.secret_problem()
+    assert (problem is not None) == weak
+    if problem is not None:
+        assert secret not in problem or not secret  # the message never shows the secret
