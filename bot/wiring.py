@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.journal import SentJournal, journal_path
 from vigie.conversation.outages import Outages
-from vigie.conversation.pipeline import Pipeline, Prepare
+from vigie.conversation.pipeline import Pipeline, Prepare, Retract
 from vigie.conversation.rasa_client import RasaClient
 from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
@@ -122,6 +122,7 @@ class FrontEnd:
         delivery: OutboxDelivery,
         outbox_channels: Sequence[str],
         prepare: Prepare | None = None,
+        retract: Retract | None = None,
     ) -> FrontEnd:
         """Wire the parts of ``channel``; ``prepare`` downloads e-mail files (Telegram)."""
         settings = services.settings
@@ -144,6 +145,7 @@ class FrontEnd:
             prepare=prepare,
             trackers=services.trackers,
             journal=services.journal,
+            retract=retract,
         )
         desk = Desk(
             directory=services.directory,

@@ -64,6 +64,15 @@ class TelegramDelivery:
                         disable_web_page_preview=True,
                     )
 
+    async def retract(self, chat_id: int, message_id: int) -> bool:
+        """Delete a person's message from the private chat (a bot may, for 48 hours); True
+        when it is gone. Never raises."""
+        try:
+            return bool(await self._application.bot.delete_message(chat_id, message_id))
+        except TelegramError as exc:
+            logger.warning("Message not deleted: %s", type(exc).__name__)
+            return False
+
     async def send_document(
         self, chat_id: int, filename: str, data: bytes, caption: OutgoingMessage
     ) -> None:

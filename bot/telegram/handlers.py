@@ -99,6 +99,7 @@ class VigieBot:
             delivery=self.delivery,
             outbox_channels=OUTBOX_CHANNELS,
             prepare=self._prepare,  # e-mail files, downloaded by the chat's worker
+            retract=self.delivery.retract,  # a password typed in the chat is deleted from it
         )
         self.front = front
         try:
@@ -159,9 +160,15 @@ class VigieBot:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
+        message = update.effective_message
         await self._pipeline().receive(
             Incoming(
-                chat_id=chat.id, user_id=user.id, kind=kind, text=text, update_id=update.update_id
+                chat_id=chat.id,
+                user_id=user.id,
+                kind=kind,
+                text=text,
+                update_id=update.update_id,
+                message_id=message.message_id if message is not None else None,
             )
         )
 

@@ -411,6 +411,8 @@ class FakeTelegram:
     sent: list[JSONDict] = field(default_factory=list)
     edits: list[JSONDict] = field(default_factory=list)
     deleted: list[tuple[int, int]] = field(default_factory=list)
+    # deleteMessage refused in these chats (Telegram: older than 48 hours, or already gone).
+    undeletable_chats: set[int] = field(default_factory=set)
     answered_callbacks: list[JSONDict] = field(default_factory=list)
     withheld: list[JSONDict] = field(default_factory=list)
     """Group messages the bot did not receive because of the group's privacy mode."""
@@ -1334,6 +1336,8 @@ class FakeTelegram:
         message_id = params.get("message_id")
         if message_id is None:
             raise _bad_request("message identifier is not specified")
+        if user.id in self.undeletable_chats:
+            raise _bad_request("message can't be deleted")
         if self._messages.pop((user.id, int(message_id)), None) is None:
             raise _bad_request("message to delete not found")
         self.deleted.append((user.id, int(message_id)))

@@ -78,9 +78,12 @@ async def test_password_is_redacted_before_storage(
     fake: FakeTelegram, bot: RunningBot, tmp_path: Path
 ) -> None:
     user = fake.user(1005)
-    fake.send_text(user, "j ai donné mon mdp c'est Soleil2024! a un faux technicien au tel")
+    sent = fake.send_text(user, "j ai donné mon mdp c'est Soleil2024! a un faux technicien au tel")
     messages = await fake.wait_for_messages(user.id, 2)
-    assert "effacé" in messages[0]["plain_text"]
+    # Pulled back from the chat, and the person told to change it.
+    assert "J’ai supprimé votre message" in messages[0]["plain_text"]
+    assert "changez-le" in messages[0]["plain_text"]
+    assert (user.id, sent["message"]["message_id"]) in fake.deleted
     await bot.application.bot_data["vigie"].pipeline.idle()
     with sqlite3.connect(tmp_path / "vigie.db") as db:
         stored = [row[0] for row in db.execute("select text from inbox")]
@@ -128,3 +131,15 @@ async def test_no_typed_text_or_forged_button_names_an_intent(
     assert len(rows) == len(variants)
     assert "email_received" not in {intent for intent, _ in rows}  # never predicted from text
     assert all(confidence < 1.0 for _, confidence in rows)  # an intent payload gives 1.0
+
+
+async def test_a_password_that_cannot_be_deleted_is_left_to_the_person(
+    fake: FakeTelegram, bot: RunningBot
+) -> None:
+    user = fake.user(1008)
+    fake.undeletable_chats.add(user.id)
+    fake.send_text(user, "mon code pin de la carte cps c'est 4821")
+    messages = await fake.wait_for_messages(user.id, 2)
+    warning = messages[0]["plain_text"]
+    assert "encore dans la conversation" in warning and "Supprimer" in warning
+    assert fake.deleted == []

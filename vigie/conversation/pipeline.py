@@ -93,11 +93,19 @@ class Incoming:
     text: str = ""
     update_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    message_id: int | None = None  # the front end's own message id (to retract it)
 
 
 Prepare = Callable[[InboxItem], Awaitable[Incoming]]
 """Turns a stored "email_file" item into the message for Rasa (kind "email", the intent
 payload as text) or into a refusal the pipeline answers itself (only kind and text count)."""
+
+Retract = Callable[[int, int], Awaitable[bool]]
+"""Deletes a person's message from the chat (chat id, message id); True when it is gone."""
+
+#: What makes Vigie pull a message back from the chat: a secret someone could log in with or pay
+#: with, not merely an identifier.
+RETRACTED_KINDS = frozenset({"password", "code", "card"})
 
 
 class Pipeline:
@@ -117,9 +125,11 @@ class Pipeline:
         prepare: Prepare | None = None,
         trackers: TrackerEvents | None = None,
         journal: SentJournal | None = None,
+        retract: Retract | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._settings = settings
+        self._retract = retract  # deletes a message holding a password from the chat
         self._clock = clock  # retry loop, purge interval, latencies, retention
         self._channel = channel
         self._inbox = inbox
@@ -193,16 +203,30 @@ class Pipeline:
             logger.info("Duplicate update %s ignored", incoming.update_id)
             return
         if redaction and redaction.found:
-            what = texts.REDACTED_KINDS.get(redaction.found[0], texts.REDACTED_DEFAULT)
-            await self._safe_deliver(
-                incoming.chat_id,
-                [OutgoingMessage(texts.fill(texts.REDACTED_WARNING, {}, what=what))],
-            )
+            await self._warn_redacted(incoming, redaction.found)
         if await self._outages.is_down(RASA):
             await self._notify(item)  # it waits: told so before Telegram is told it is received
         elif await self._inbox.waits_behind_failure(item):
             self._notify_later(item, NOTICE_DELAY_SECONDS)  # unless the backlog goes fast
         self.kick(incoming.chat_id)
+
+    async def _warn_redacted(self, incoming: Incoming, found: Sequence[str]) -> None:
+        """Say what was masked; a password, a code or a card number is also pulled back from
+        the chat when the front end can (else the person is told how to delete it)."""
+        secrets = [kind for kind in found if kind in RETRACTED_KINDS]
+        what = texts.REDACTED_KINDS.get((secrets or list(found))[0], texts.REDACTED_DEFAULT)
+        template = texts.REDACTED_WARNING
+        if secrets and self._retract is not None:  # a chat the front end can delete from
+            retracted = False
+            if incoming.message_id is not None:
+                try:
+                    retracted = await self._retract(incoming.chat_id, incoming.message_id)
+                except Exception as exc:  # the person is told to delete it themselves
+                    logger.warning("Message not retracted: %s", type(exc).__name__)
+            template = texts.SECRET_RETRACTED if retracted else texts.SECRET_NOT_RETRACTED
+        await self._safe_deliver(
+            incoming.chat_id, [OutgoingMessage(texts.fill(template, self._contacts, what=what))]
+        )
 
     async def _store_answered(
         self, incoming: Incoming, sender: str, kind: str, template: str, **extra: object

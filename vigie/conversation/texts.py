@@ -47,6 +47,20 @@ REDACTED_WARNING = (
     "changez-le dès maintenant."
 )
 
+# A password, a code or a card number: the message is deleted from the chat…
+SECRET_RETRACTED = (
+    "J’ai supprimé votre message{nbsp}: il contenait {what}, et je ne l’ai pas conservé. "
+    "Si c’était un vrai mot de passe ou un vrai code, changez-le dès maintenant, depuis un "
+    "autre appareil si possible{nbsp}; pour une carte bancaire, appelez votre banque."
+)
+# … or, when that failed, the person is told how to delete it.
+SECRET_NOT_RETRACTED = (
+    "Votre message contenait {what}{nbsp}: je ne l’ai pas conservé, mais il est encore dans la "
+    "conversation. Supprimez-le{nbsp}: appui long sur le message, puis «{nbsp}Supprimer{nbsp}» "
+    "(cochez «{nbsp}Supprimer aussi pour Vigie{nbsp}»). Si c’était un vrai mot de passe ou un "
+    "vrai code, changez-le dès maintenant{nbsp}; pour une carte bancaire, appelez votre banque."
+)
+
 REDACTED_KINDS = {
     "password": "un mot de passe",
     "code": "un code",
