@@ -28,6 +28,7 @@ from vigie.phishing.addresses import AddressLinks
 from vigie.phishing.intake import Intake
 from vigie.phishing.mailbox import ReportMailbox
 from vigie.phishing.service import PhishingService
+from vigie.rights import Rights
 from vigie.tickets.desk import Desk
 from vigie.tickets.service import TicketService
 
@@ -112,6 +113,7 @@ class FrontEnd:
     intake: Intake
     housekeeping: Housekeeping
     mailbox: ReportMailbox | None = None
+    rights: Rights | None = None
 
     @classmethod
     def assemble(
@@ -157,6 +159,7 @@ class FrontEnd:
         )
         intake = Intake(services.phishing, settings, channel=channel, sender_of=pipeline.sender_of)
         housekeeping = Housekeeping(
+            directory=services.directory,
             outbox=services.outbox,
             tickets=services.tickets,
             phishing=services.phishing,
@@ -179,6 +182,7 @@ class FrontEnd:
             intake=intake,
             housekeeping=housekeeping,
             mailbox=mailbox,
+            rights=Rights(services.tickets.sessionmaker),
         )
 
     def start(self) -> None:

@@ -1,9 +1,11 @@
 """Periodic jobs, out of the paths that send and answer: retention and the release of
 suspicious e-mail reports.
 
-- Every ``PURGE_INTERVAL_SECONDS`` (first): the retention period is applied: old sent and
-  failed outbox rows, the tickets closed before it (with their timelines), the originals of
-  reports kept past their delay and the reports past the retention.
+- Every ``PURGE_INTERVAL_SECONDS`` (first): every record gets its end (docs/privacy.md):
+  tickets resolved and never confirmed, or abandoned, are closed; closed tickets (with their
+  timelines), old sent and failed outbox rows, unusable invitations and people who left are
+  deleted past their retentions; the originals of reports past their delay and the reports
+  past the retention go too. ``vigie purge --dry-run`` shows what would go.
 - Every ``RELEASE_INTERVAL_SECONDS``: the reports whose reporter never said what they did
   go to the technicians (their notifications are written to the outbox; ``kick`` wakes the
   dispatcher).
@@ -24,6 +26,7 @@ from datetime import timedelta
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import Settings
 from vigie.outbox.store import Outbox
+from vigie.people.directory import Directory
 from vigie.phishing.service import PhishingService
 from vigie.tickets.service import TicketService
 
@@ -44,10 +47,12 @@ class Housekeeping:
         tickets: TicketService,
         phishing: PhishingService,
         settings: Settings,
+        directory: Directory | None = None,
         kick: Callable[[], None] = lambda: None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._outbox = outbox
+        self._directory = directory  # invitations and people past their retention
         self._tickets = tickets
         self._phishing = phishing
         self._settings = settings
@@ -93,23 +98,46 @@ class Housekeeping:
             wait = max(0.0, min(next_release, next_purge) - self._clock.monotonic())
             await wait_event(self._stop, wait, self._clock)
 
-    async def purge_expired(self) -> tuple[int, int]:
-        """Apply the retention period: delete the sent and failed outbox rows older than it
-        (they hold texts) and the tickets closed before it, with their timelines.
+    async def purge_expired(self, *, dry_run: bool = False) -> dict[str, int]:
+        """Give every record its end (docs/privacy.md): close the tickets resolved and never
+        confirmed, or abandoned; delete the closed tickets past their retention (with their
+        timelines), the sent and failed outbox rows, the invitations that can no longer be
+        used and the people who left, each past its own retention. How many of each (with
+        ``dry_run``, what would go, and nothing changes)."""
+        settings, now = self._settings, self._clock.now()
+        counts: dict[str, int] = {}
+        if dry_run:
+            resolved, abandoned = await self._tickets.count_stale(now)
+        else:
+            resolved, abandoned = await self._tickets.close_stale(now)
+        counts["tickets_autoclosed"], counts["tickets_abandoned"] = resolved, abandoned
+        ticket_cutoff = now - timedelta(days=settings.ticket_retention_days)
+        counts["tickets_deleted"] = (
+            await self._tickets.count_closed_before(ticket_cutoff)
+            if dry_run
+            else await self._tickets.purge_closed_before(ticket_cutoff)
+        )
+        counts["outbox_rows"] = await self._outbox.purge_sent_before(
+            now - timedelta(days=settings.retention_days), dry_run=dry_run
+        )
+        if self._directory is not None:
+            counts["invitations"], counts["people"] = await self._directory.purge(
+                now - timedelta(days=settings.invitation_retention_days),
+                now - timedelta(days=settings.people_retention_days),
+                dry_run=dry_run,
+            )
+        if any(counts.values()) and not dry_run:
+            logger.info("Retention: %s", ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+            if resolved:
+                self._kick()  # the requesters are told their tickets were closed
+        return counts
 
-        Returns (outbox rows deleted, tickets deleted).
-        """
-        before = self._clock.now() - timedelta(days=self._settings.retention_days)
-        rows = await self._outbox.purge_sent_before(before)
-        tickets = await self._tickets.purge_closed_before(before)
-        if rows or tickets:
-            logger.info("Retention: %s outbox rows and %s closed tickets deleted", rows, tickets)
-        return rows, tickets
-
-    async def purge_reports(self) -> tuple[int, int]:
+    async def purge_reports(self, *, dry_run: bool = False) -> tuple[int, int]:
         """Suspicious e-mail reports: drop the originals kept past their delay and the
         reports past the retention period. Returns (originals dropped, reports deleted)."""
-        originals, reports = await self._phishing.purge()
+        originals, reports = await self._phishing.purge(self._clock.now(), dry_run=dry_run)
+        if dry_run:
+            return originals, reports
         if originals or reports:
             logger.info("Retention: %s report originals and %s reports deleted", originals, reports)
         return originals, reports

@@ -4,6 +4,7 @@ desk or the e-mail intake."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from telegram import (
     Bot,
     BotCommand,
+    InputFile,
     Update,
 )
 from telegram.constants import ParseMode
@@ -36,7 +38,10 @@ from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
+from vigie.people import texts as people_texts
 from vigie.phishing.intake import TOO_BIG, UNREADABLE, Intake, file_kind
+from vigie.rights import forget_answer
+from vigie.rights import summary as rights_summary
 from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets.desk import Desk, is_desk_callback
 
@@ -195,7 +200,7 @@ class VigieBot:
         )
         await context.bot.send_message(
             chat.id,
-            texts.fill(texts.PRIVACY, contacts, retention_days=self.settings.retention_days),
+            texts.fill(texts.PRIVACY, contacts, **self.settings.privacy_durations()),
             parse_mode=ParseMode.HTML,
         )
         await self._incoming(update, "button", "/help")
@@ -225,6 +230,48 @@ class VigieBot:
             argument = " ".join(context.args or [])
             reply = await self._desk_call(update, self._desk().address(user.id, argument))
             await self._show(update, reply)
+
+    async def my_data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/mes_donnees``: what Vigie holds about the person, and the whole of it as JSON."""
+        chat, user = update.effective_chat, update.effective_user
+        rights = self._front().rights
+        if chat is None or user is None or rights is None:
+            return
+        sender = self._pipeline().sender_of(user.id)
+        try:
+            data = await rights.data(sender)
+        except Exception:
+            logger.exception("Personal data not read")
+            await self._show(
+                update,
+                DeskReply([OutgoingMessage(texts.fill(ticket_desk_texts.ACTION_FAILED, {}))]),
+            )
+            return
+        await context.bot.send_message(chat.id, rights_summary(data), parse_mode=ParseMode.HTML)
+        if not data.empty:
+            export = json.dumps(data.to_json(), ensure_ascii=False, indent=2).encode("utf-8")
+            await context.bot.send_document(
+                chat.id,
+                InputFile(export, filename="mes-donnees-vigie.json", attach=True),
+                caption=people_texts.MY_DATA_FILE_CAPTION,
+            )
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/oubli``: what it erases; ``/oubli confirmer``: erase it."""
+        chat, user = update.effective_chat, update.effective_user
+        rights = self._front().rights
+        if chat is None or user is None or rights is None:
+            return
+        confirmed = [a.lower() for a in context.args or []] == ["confirmer"]
+        if not confirmed:
+            answer = texts.fill(people_texts.FORGET_ASK, self.settings.contacts())
+        else:
+            try:
+                answer = forget_answer(await rights.forget(self._pipeline().sender_of(user.id)))
+            except Exception:
+                logger.exception("Person not forgotten")
+                answer = texts.fill(ticket_desk_texts.ACTION_FAILED, {})
+        await context.bot.send_message(chat.id, answer, parse_mode=ParseMode.HTML)
 
     async def ticket(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/ticket REF``: one ticket and its timeline (technicians only)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -143,3 +144,27 @@ async def test_a_password_that_cannot_be_deleted_is_left_to_the_person(
     warning = messages[0]["plain_text"]
     assert "encore dans la conversation" in warning and "Supprimer" in warning
     assert fake.deleted == []
+
+
+async def test_a_person_sees_then_erases_what_vigie_holds(
+    fake: FakeTelegram, bot: RunningBot, tmp_path: Path
+) -> None:
+    user = fake.user(1009)
+    fake.send_text(user, "c koi un bon mdp")
+    await fake.wait_for_messages(user.id, 1)
+    await bot.application.bot_data["vigie"].pipeline.idle()
+    fake.send_text(user, "/mes_donnees")
+    summary, export = (await fake.wait_for_messages(user.id, 3))[1:]
+    assert "Échanges journalisés" in summary["plain_text"] and "1, du" in summary["plain_text"]
+    data = json.loads(fake.file(export["document"]["file_id"]).content)
+    assert data["messages"][0]["you"] == "c koi un bon mdp"
+    fake.send_text(user, "/oubli")
+    ask = (await fake.wait_for_messages(user.id, 4))[-1]
+    assert "/oubli confirmer" in ask["plain_text"]
+    fake.send_text(user, "/oubli confirmer")
+    done = (await fake.wait_for_messages(user.id, 5))[-1]
+    assert "C’est fait" in done["plain_text"]
+    with sqlite3.connect(tmp_path / "vigie.db") as db:
+        left = db.execute("select count(*) from turns").fetchone()[0]
+        items = db.execute("select count(*) from inbox").fetchone()[0]
+    assert (left, items) == (0, 0)

@@ -51,7 +51,7 @@ def test_front_end_texts_are_filled_and_typographic(name: str) -> None:
     filled = bot_texts.fill(
         bot_templates()[name],
         settings.contacts(),
-        retention_days=settings.retention_days,
+        **settings.privacy_durations(),
         limit=settings.max_message_chars,
         what="un mot de passe",
         job="Soins",
@@ -59,6 +59,17 @@ def test_front_end_texts_are_filled_and_typographic(name: str) -> None:
         reference="VIG-2026-00042",
         name="Paul",
         user_id=42,
+        # /mes_donnees and /oubli
+        turns="2, du 01/12/2026 au 06/12/2026",
+        registration="EHPAD Les Tilleuls",
+        since="01/12/2026",
+        role="Technicien",
+        count=2,
+        first="01/12/2026",
+        last="06/12/2026",
+        tickets=1,
+        reports=0,
+        address="non",
     )
     assert "{" not in filled and "}" not in filled
     assert not BAD_SPACING.search(filled), f"{name}: {filled!r}"

@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -27,6 +27,9 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.conversation.inbox import Inbox
+from vigie.conversation.trackers import TrackerEvents
+from vigie.conversation.turns import TurnLog
 from vigie.core.hours import parse_hours
 from vigie.core.private import private_umask
 from vigie.core.pseudonym import pseudonymize
@@ -34,10 +37,13 @@ from vigie.core.settings import Settings
 from vigie.core.typography import NBSP, truncate
 from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
+from vigie.housekeeping import Housekeeping
 from vigie.outbox.store import FAILED, PENDING, Outbox
-from vigie.people.directory import Directory, FacilityView, InvitationView
+from vigie.people.directory import Directory, FacilityView, InvitationView, PersonView
 from vigie.people.roles import DESK_ROLES, INVITATION_ROLES
 from vigie.people.texts import JOB_LABELS, ROLE_LABELS
+from vigie.phishing.service import PhishingService
+from vigie.rights import Rights
 from vigie.tickets import texts
 from vigie.tickets.service import TicketError, TicketService
 from vigie.tickets.views import TicketView
@@ -228,6 +234,50 @@ async def invitations_revoke(ctx: Context, args: argparse.Namespace) -> None:
     print(f"Code révoqué{NBSP}: {args.code.strip().upper()}", file=ctx.out)
 
 
+# --- Retention ---------------------------------------------------------------------------
+
+PURGE_LABELS: dict[str, str] = {
+    "tickets_autoclosed": "demandes résolues sans confirmation, clôturées",
+    "tickets_abandoned": "demandes abandonnées, clôturées",
+    "tickets_deleted": "demandes clôturées effacées (avec leur historique)",
+    "outbox_rows": "notifications et e-mails envoyés effacés",
+    "invitations": "codes d’invitation périmés effacés",
+    "people": "personnes parties effacées (leurs demandes restent, sans lien)",
+    "report_originals": "fichiers d’origine de signalements effacés",
+    "reports": "signalements de mails suspects effacés",
+    "turns": "échanges journalisés effacés",
+    "inbox": "messages reçus effacés",
+    "tracker_events": "événements de conversation de Rasa effacés",
+}
+
+
+async def purge_now(ctx: Context, args: argparse.Namespace) -> None:
+    """Every record's end, applied now (or, with ``--dry-run``, counted)."""
+    dry_run = bool(args.dry_run)
+    settings = ctx.settings
+    housekeeping = Housekeeping(
+        outbox=Outbox(ctx.sessionmaker),
+        tickets=ctx.tickets,
+        phishing=PhishingService(ctx.sessionmaker, settings),
+        settings=settings,
+        directory=ctx.directory,
+    )
+    counts = await housekeeping.purge_expired(dry_run=dry_run)
+    counts["report_originals"], counts["reports"] = await housekeeping.purge_reports(
+        dry_run=dry_run
+    )
+    before = datetime.now(UTC) - timedelta(days=settings.retention_days)
+    counts["turns"] = await TurnLog(ctx.sessionmaker).purge_older_than(before, dry_run=dry_run)
+    counts["inbox"] = await Inbox(ctx.sessionmaker).purge_done_before(before, dry_run=dry_run)
+    counts["tracker_events"] = await TrackerEvents(ctx.sessionmaker).purge_older_than(
+        before, dry_run=dry_run
+    )
+    title = "Ce qui partirait maintenant" if dry_run else "Effacé maintenant"
+    print(f"{title}{NBSP}:", file=ctx.out)
+    for key, label in PURGE_LABELS.items():
+        print(f"  {counts.get(key, 0):>7}  {label}", file=ctx.out)
+
+
 # --- Technicians -------------------------------------------------------------------------
 
 
@@ -280,6 +330,72 @@ async def technicians_list(ctx: Context, args: argparse.Namespace) -> None:
         ["ID", "NOM", "ID TELEGRAM", "ACTIF"],
         [[p.id, p.name, p.chat_id, "oui" if p.active else "non"] for p in people],
     )
+
+
+# --- People's rights ---------------------------------------------------------------------
+
+
+async def _person(ctx: Context, person_id: int) -> PersonView:
+    person = await ctx.directory.person(person_id)
+    if person is None:
+        raise CliError(f"aucune personne n°{NBSP}{person_id} (vigie people list)")
+    return person
+
+
+async def people_list(ctx: Context, args: argparse.Namespace) -> None:
+    people = await ctx.directory.list_people()
+    if not people:
+        print("Aucune personne inscrite.", file=ctx.out)
+        return
+    _table(
+        ctx.out,
+        ["ID", "RÔLE", "ÉTABLISSEMENT", "MÉTIER", "NOM", "ACTIF"],
+        [
+            [
+                p.id,
+                ROLE_LABELS.get(p.role, p.role),
+                p.facility_name or "",
+                JOB_LABELS.get(p.job or "", ""),
+                p.name or "",
+                "oui" if p.active else "non",
+            ]
+            for p in people
+        ],
+    )
+
+
+async def people_show(ctx: Context, args: argparse.Namespace) -> None:
+    person = await _person(ctx, args.person_id)
+    data = await Rights(ctx.sessionmaker).data(person.sender)
+    print(json.dumps(data.to_json(with_messages=False), ensure_ascii=False, indent=2), file=ctx.out)
+
+
+async def people_forget(ctx: Context, args: argparse.Namespace) -> None:
+    person = await _person(ctx, args.person_id)
+    if not args.yes:
+        raise UsageError(
+            "effacer une personne est définitif : ajoutez --yes pour confirmer "
+            "(ses demandes restent, sans lien)"
+        )
+    forgotten = await Rights(ctx.sessionmaker).forget(person.sender)
+    print(
+        f"Personne n°{NBSP}{person.id} effacée{NBSP}: {forgotten.turns} échange(s), "
+        f"{forgotten.inbox_items} message(s) reçu(s), {forgotten.rasa_events} événement(s) de "
+        f"Rasa{NBSP}; {forgotten.tickets_unlinked} demande(s) et {forgotten.reports_unlinked} "
+        "signalement(s) conservés sans lien.",
+        file=ctx.out,
+    )
+
+
+async def export_person(ctx: Context, args: argparse.Namespace) -> None:
+    person = await _person(ctx, args.person_id)
+    data = await Rights(ctx.sessionmaker).data(person.sender)
+    text = json.dumps(data.to_json(), ensure_ascii=False, indent=2) + "\n"
+    if args.output is None:
+        ctx.out.write(text)
+        return
+    args.output.write_text(text, encoding="utf-8")
+    print(f"Données de la personne n°{NBSP}{person.id} écrites dans {args.output}", file=ctx.out)
 
 
 # --- Tickets -----------------------------------------------------------------------------
@@ -496,6 +612,26 @@ def build_parser() -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler, command_parser=sub)
         return sub
+
+    purge_help = "appliquer les durées de conservation maintenant (sinon : chaque heure par le bot)"
+    purge = groups.add_parser("purge", help=purge_help, description=purge_help)
+    purge.set_defaults(handler=purge_now, command_parser=purge)
+    purge.add_argument(
+        "--dry-run", action="store_true", help="montrer ce qui partirait, sans rien effacer"
+    )
+
+    people = group("people", "personnes inscrites (droits : consulter, effacer)")
+    command(people, "list", "lister les personnes inscrites", people_list)
+    show = command(people, "show", "ce que Vigie conserve sur une personne", people_show)
+    show.add_argument("person_id", type=_positive, metavar="ID")
+    forget = command(people, "forget", "effacer une personne (définitif)", people_forget)
+    forget.add_argument("person_id", type=_positive, metavar="ID")
+    forget.add_argument("--yes", action="store_true", help="confirmer l’effacement")
+    export_help = "exporter en JSON tout ce que Vigie conserve sur une personne"
+    export = groups.add_parser("export-person", help=export_help, description=export_help)
+    export.set_defaults(handler=export_person, command_parser=export)
+    export.add_argument("person_id", type=_positive, metavar="ID")
+    export.add_argument("--output", type=Path, help="fichier (par défaut : la sortie)")
 
     facilities = group("facilities", "établissements clients")
     add = command(facilities, "add", "ajouter un établissement", facilities_add)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from vigie.conversation.models import InboxItem
 from vigie.db.base import utcnow
-from vigie.db.engine import execute_write, insert_unless_present, writer
+from vigie.db.engine import count_where, execute_write, insert_unless_present, writer
 
 PENDING = "pending"
 DONE = "done"
@@ -248,16 +248,16 @@ class Inbox:
         async with self._sessionmaker() as session:
             return int((await session.execute(stmt)).scalar_one())
 
-    async def purge_done_before(self, before: datetime) -> int:
+    async def purge_done_before(self, before: datetime, *, dry_run: bool = False) -> int:
         """Delete finished items (``done`` or ``failed``) finished before ``before``.
 
         Pending items are never deleted. Turns that referenced a deleted item keep their
         row with ``inbox_id`` set to NULL. Returns the number of deleted items.
         """
-        stmt = delete(InboxItem).where(
-            InboxItem.status.in_((DONE, FAILED)), InboxItem.done_at < before
-        )
-        return await execute_write(self._sessionmaker, stmt)
+        done = (InboxItem.status.in_((DONE, FAILED)), InboxItem.done_at < before)
+        if dry_run:
+            return await count_where(self._sessionmaker, InboxItem, *done)
+        return await execute_write(self._sessionmaker, delete(InboxItem).where(*done))
 
     @staticmethod
     def _done(item_id: int) -> Update:

@@ -23,14 +23,17 @@ WELCOME = (
 PRIVACY = (
     "<b>Vos données</b>\n"
     "Je conserve nos échanges {retention_days}{nbsp}jours pour le suivi par {provider_name}, "
-    "avec votre identifiant Telegram mais sans votre nom. Ce qui ressemble à un mot de passe, "
-    "un code ou un identifiant de connexion est effacé avant d’être enregistré.\n"
-    "Si vous vous inscrivez dans un établissement, je garde aussi, tant que vous êtes "
-    "inscrit(e), votre identifiant Telegram, votre établissement et votre métier, pour suivre "
-    "vos demandes{nbsp}; une demande est effacée {retention_days}{nbsp}jours après sa "
-    "clôture.\n"
+    "avec votre identifiant Telegram sous une forme codée, sans votre nom. Ce qui ressemble à "
+    "un mot de passe, un code ou un identifiant de connexion est effacé avant d’être "
+    "enregistré.\n"
+    "Si vous vous inscrivez dans un établissement, je garde aussi votre établissement et votre "
+    "métier, pour suivre vos demandes, jusqu’à {people_retention_days}{nbsp}jours après votre "
+    "départ{nbsp}; une demande d’assistance est effacée {ticket_retention_days}{nbsp}jours après "
+    "sa clôture. Un mail suspect que vous m’envoyez est gardé {phishing_keep_days}{nbsp}jours, "
+    "pour les techniciens de {provider_name}.\n"
     "<b>Ne tapez jamais ici un mot de passe ni une information de santé sur un résident.</b>\n"
-    "Pour vos droits sur vos données{nbsp}: {dpo_contact}."
+    "Voir ce que je conserve{nbsp}: /mes_donnees{nbsp}; tout effacer{nbsp}: /oubli. Pour vos "
+    "autres droits{nbsp}: {dpo_contact}."
 )
 
 DEGRADED = (

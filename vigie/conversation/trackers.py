@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.db.engine import execute_write
+from vigie.db.engine import count_where, execute_write
 
 # Not Base.metadata: Rasa owns these tables.
 RASA_METADATA = MetaData()
@@ -64,7 +64,7 @@ class TrackerEvents:
             connection = await session.connection()
             return await connection.run_sync(lambda c: inspect(c).has_table(EVENTS.name))
 
-    async def purge_older_than(self, before: datetime) -> int:
+    async def purge_older_than(self, before: datetime, *, dry_run: bool = False) -> int:
         """Delete the events Rasa stamped before ``before``; how many were deleted (0 when
         Rasa's table does not exist yet).
 
@@ -78,6 +78,8 @@ class TrackerEvents:
         if not await self.exists():
             return 0
         cutoff = before.timestamp()
+        if dry_run:
+            return await count_where(self._sessionmaker, EVENTS, EVENTS.c.timestamp < cutoff)
         total = 0
         while True:
             oldest = (

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation.models import Turn
 from vigie.db.base import utcnow
-from vigie.db.engine import execute_write
+from vigie.db.engine import count_where, execute_write
 
 
 class TurnLog:
@@ -55,7 +55,10 @@ class TurnLog:
         async with self._sessionmaker() as session:
             return list((await session.scalars(stmt)).all())
 
-    async def purge_older_than(self, before: datetime) -> int:
-        """Delete the turns created before ``before``; returns how many were deleted."""
+    async def purge_older_than(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete the turns created before ``before``; returns how many were deleted (with
+        ``dry_run``, only counted)."""
+        if dry_run:
+            return await count_where(self._sessionmaker, Turn, Turn.created_at < before)
         stmt = delete(Turn).where(Turn.created_at < before)
         return await execute_write(self._sessionmaker, stmt)

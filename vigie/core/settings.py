@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     # default next to the SQLite file, or in var/ for PostgreSQL.
     journal_dir: Path | None = None
     retention_days: int = Field(default=365, ge=1)
+    # Every record has an end (docs/privacy.md): a resolved ticket the requester never confirmed
+    # closes itself after TICKET_AUTOCLOSE_DAYS, an open ticket nobody touched after
+    # TICKET_ABANDON_DAYS; closed tickets and their timelines go after TICKET_RETENTION_DAYS;
+    # expired, revoked or used-up invitations after INVITATION_RETENTION_DAYS; people deactivated
+    # or removed after PEOPLE_RETENTION_DAYS (their tickets stay, unlinked).
+    ticket_autoclose_days: int = Field(default=14, ge=1)
+    ticket_abandon_days: int = Field(default=180, ge=1)
+    ticket_retention_days: int = Field(default=730, ge=1)
+    invitation_retention_days: int = Field(default=90, ge=1)
+    people_retention_days: int = Field(default=365, ge=1)
     pseudonym_secret: SecretStr = SecretStr("")
     max_message_chars: int = Field(default=2000, ge=100, le=4096)
 
@@ -168,6 +178,15 @@ class Settings(BaseSettings):
         if prefix.startswith("sqlite") and path and not path.startswith(":memory:"):
             return Path(path.split("?", 1)[0]).parent
         return ROOT / "var"
+
+    def privacy_durations(self) -> dict[str, int]:
+        """The durations the privacy notice states (``PRIVACY``), from these settings."""
+        return {
+            "retention_days": self.retention_days,
+            "ticket_retention_days": self.ticket_retention_days,
+            "people_retention_days": self.people_retention_days,
+            "phishing_keep_days": self.phishing_keep_days,
+        }
 
     def contacts(self) -> dict[str, str]:
         """Deployment-specific contacts, as placeholders for articles and texts."""

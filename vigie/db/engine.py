@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Executable, event, text
+from sqlalchemy import Executable, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
@@ -29,7 +29,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # The newest migration's revision (tests/vigie/db/test_migrations.py checks it against the
 # scripts): a database already there is not migrated, and a process starts without importing
 # Alembic (half a second of each restart on this machine).
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 # Key of ``Config.attributes`` where ``migrations/env.py`` finds the database URL.
 URL_ATTRIBUTE = "database_url"
 
@@ -187,3 +187,12 @@ def insert_unless_present(
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database dialect: {dialect}")
     return stmt.on_conflict_do_nothing(index_elements=keys)
+
+
+async def count_where(
+    sessionmaker: async_sessionmaker[AsyncSession], model: Any, *conditions: Any
+) -> int:
+    """How many rows of ``model`` match ``conditions`` (what a purge would delete)."""
+    async with sessionmaker() as session:
+        found = await session.scalar(select(func.count()).select_from(model).where(*conditions))
+    return int(found or 0)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from vigie.db.base import utcnow
-from vigie.db.engine import execute_write
+from vigie.db.engine import count_where, execute_write
 from vigie.outbox.models import OUTBOX_CHANNELS, OutboxMessage
 from vigie.tickets.models import Ticket
 
@@ -231,12 +231,13 @@ class Outbox:
                 counts[status] = int(count)
         return counts
 
-    async def purge_sent_before(self, before: datetime) -> int:
-        """Delete messages sent or failed before ``before`` (by creation time); pending stay."""
-        stmt = delete(OutboxMessage).where(
-            OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.created_at < before
-        )
-        return await execute_write(self._sessionmaker, stmt)
+    async def purge_sent_before(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete messages sent or failed before ``before`` (by creation time); pending stay.
+        How many (with ``dry_run``, only counted)."""
+        done = (OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.created_at < before)
+        if dry_run:
+            return await count_where(self._sessionmaker, OutboxMessage, *done)
+        return await execute_write(self._sessionmaker, delete(OutboxMessage).where(*done))
 
     async def _update(self, message_id: int, **values: Any) -> None:
         stmt = update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)

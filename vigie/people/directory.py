@@ -14,7 +14,17 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import CursorResult, Select, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -497,6 +507,64 @@ class Directory:
         async with self._sessionmaker() as session:
             rows = await session.execute(stmt.order_by(Person.name, Person.id))
             return [person_view(p, f) for p, f in rows.tuples()]
+
+    async def list_people(self) -> list[PersonView]:
+        """Everyone registered (staff, referents, technicians, administrators)."""
+        async with self._sessionmaker() as session:
+            rows = await session.execute(_people_with_facility().order_by(Person.id))
+            return [person_view(p, f) for p, f in rows.tuples()]
+
+    async def person(self, person_id: int) -> PersonView | None:
+        """One person by their id."""
+        async with self._sessionmaker() as session:
+            row = (
+                await session.execute(_people_with_facility().where(Person.id == person_id))
+            ).first()
+            return person_view(row[0], row[1]) if row is not None else None
+
+    # --- Retention ----------------------------------------------------------------------
+
+    @staticmethod
+    def _stale_invitations(before: datetime) -> ColumnElement[bool]:
+        """Invitations that can no longer be used, for longer than the retention: expired,
+        revoked or used up before ``before``."""
+        return or_(
+            Invitation.expires_at < before,
+            and_(Invitation.revoked.is_(True), Invitation.created_at < before),
+            and_(Invitation.uses >= Invitation.max_uses, Invitation.created_at < before),
+        )
+
+    @staticmethod
+    def _departed(before: datetime) -> ColumnElement[bool]:
+        """People who left (deactivated or removed) before ``before``."""
+        return and_(
+            Person.active.is_(False),
+            func.coalesce(Person.removed_at, Person.created_at) < before,
+        )
+
+    async def purge(
+        self, invitations_before: datetime, people_before: datetime, *, dry_run: bool = False
+    ) -> tuple[int, int]:
+        """Delete the invitations and the people past their retention (a person's tickets stay,
+        unlinked; their reports lose their link). Returns (invitations, people); with
+        ``dry_run``, only counts them."""
+        stale, departed = self._stale_invitations(invitations_before), self._departed(people_before)
+        async with self._sessionmaker() as session:
+            if dry_run:
+                invitations = await session.scalar(select(func.count()).where(stale))
+                people = await session.scalar(select(func.count()).where(departed))
+                return int(invitations or 0), int(people or 0)
+            gone_invitations = await session.execute(
+                delete(Invitation).where(stale), execution_options={"synchronize_session": False}
+            )
+            gone_people = await session.execute(
+                delete(Person).where(departed), execution_options={"synchronize_session": False}
+            )
+            await session.commit()
+        return (
+            int(cast("CursorResult[Any]", gone_invitations).rowcount),
+            int(cast("CursorResult[Any]", gone_people).rowcount),
+        )
 
     # --- Helpers ------------------------------------------------------------------------
 

@@ -62,3 +62,38 @@ INVITATION_ERRORS = {
         "Ici, seuls les codes du personnel d’un établissement fonctionnent."
     ),
 }
+
+
+# -- People's rights (/mes_donnees, /oubli) ------------------------------------------------
+
+MY_DATA_NOTHING = (
+    "Je ne conserve rien à votre sujet{nbsp}: ni inscription, ni échange, ni demande, ni "
+    "signalement."
+)
+MY_DATA = (
+    "<b>Ce que je conserve à votre sujet</b>\n"
+    "• Inscription{nbsp}: {registration}\n"
+    "• Échanges journalisés (textes déjà expurgés){nbsp}: {turns}\n"
+    "• Demandes d’assistance{nbsp}: {tickets}\n"
+    "• Mails suspects signalés{nbsp}: {reports}\n"
+    "• Adresse e-mail professionnelle reliée{nbsp}: {address}\n\n"
+    "Le détail complet est dans le fichier joint. Pour tout effacer{nbsp}: /oubli"
+)
+MY_DATA_REGISTERED = "{facility}, métier{nbsp}: {job}, depuis le {since}"
+MY_DATA_TECHNICIAN = "{role} du prestataire, depuis le {since}"
+MY_DATA_NONE = "aucune"
+MY_DATA_TURNS = "{count}, du {first} au {last}"
+MY_DATA_FILE_CAPTION = "Vos données chez Vigie (JSON)"
+FORGET_ASK = (
+    "<b>Tout effacer{nbsp}?</b> J’effacerai nos échanges, votre inscription et votre adresse "
+    "reliée{nbsp}; vos demandes d’assistance resteront chez {provider_name} pour son suivi, "
+    "mais sans aucun lien avec vous, et vos signalements de mails suspects restent anonymes "
+    "dans leur campagne. C’est définitif.\n\n"
+    "Pour confirmer, tapez{nbsp}: <code>/oubli confirmer</code>"
+)
+FORGET_DONE = (
+    "C’est fait{nbsp}: j’ai effacé {turns} échange(s) et {registration}. "
+    "Si vous revenez, il faudra un nouveau lien d’inscription."
+)
+FORGET_DONE_REGISTRATION = "votre inscription"
+FORGET_DONE_NO_REGISTRATION = "aucune inscription (vous n’étiez pas inscrit(e))"

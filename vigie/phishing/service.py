@@ -653,7 +653,7 @@ class PhishingService:
 
     # --- Retention ---------------------------------------------------------------------------
 
-    async def purge(self, now: datetime | None = None) -> tuple[int, int]:
+    async def purge(self, now: datetime | None = None, *, dry_run: bool = False) -> tuple[int, int]:
         """Originals older than ``PHISHING_KEEP_DAYS`` dropped, reports older than
         ``RETENTION_DAYS`` deleted (with their keys, their emptied campaigns and the expired
         expectations). Returns (originals dropped, reports deleted)."""
@@ -662,6 +662,18 @@ class PhishingService:
         delete_before = now - timedelta(days=self._settings.retention_days)
         old = select(PhishingReport.id).where(PhishingReport.created_at < delete_before)
         options = {"synchronize_session": False}
+        if dry_run:
+            async with self._sessionmaker() as session:
+                originals = await session.scalar(
+                    select(func.count()).where(
+                        PhishingReport.original.is_not(None),
+                        PhishingReport.created_at < keep_before,
+                    )
+                )
+                reports = await session.scalar(
+                    select(func.count()).where(PhishingReport.created_at < delete_before)
+                )
+            return int(originals or 0), int(reports or 0)
         async with self._sessionmaker() as session:
             dropped = cast(
                 "CursorResult[Any]",

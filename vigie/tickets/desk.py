@@ -192,7 +192,7 @@ class Desk:
         return DeskReply(
             [
                 self._message(texts.WELCOME),
-                self._message(texts.PRIVACY, retention_days=self._settings.retention_days),
+                self._message(texts.PRIVACY, (), **self._settings.privacy_durations()),
                 self._message(
                     people_texts.REGISTERED, buttons, facility=person.facility_name or ""
                 ),

@@ -38,7 +38,11 @@ class Ticket(Base):
     number: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     facility_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("facilities.id"), index=True)
-    requester_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"), index=True)
+    # NULL once the requester is forgotten (/oubli) or deleted after leaving: the ticket stays
+    # for the provider's records, without a link to them.
+    requester_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     problem: Mapped[str] = mapped_column(Text)
     device: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(16))

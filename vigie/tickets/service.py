@@ -11,11 +11,22 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -36,6 +47,8 @@ from vigie.tickets.views import EventView, TicketDraft, TicketView
 from vigie.tickets.vocabulary import CARE_IMPACTS, DEVICES, SCOPES, TICKET_STATUSES, URGENCIES
 
 logger = logging.getLogger(__name__)
+
+STALE_BATCH = 500  # tickets closed per pass of the hourly job
 
 #: Statuses of the technicians' open list.
 OPEN_STATUSES: tuple[str, ...] = ("new", "in_progress", "waiting", "reopened")
@@ -510,6 +523,82 @@ class TicketService:
 
     # --- Retention ---------------------------------------------------------------------------
 
+    async def close_stale(self, now: datetime) -> tuple[int, int]:
+        """Give every ticket an end: a ticket resolved ``TICKET_AUTOCLOSE_DAYS`` ago that the
+        requester never confirmed is closed (and they are told); an open ticket nobody has
+        touched for ``TICKET_ABANDON_DAYS`` is closed too. Returns (resolved, abandoned)."""
+        settings = self._settings
+        resolved_before = now - timedelta(days=settings.ticket_autoclose_days)
+        abandoned_before = now - timedelta(days=settings.ticket_abandon_days)
+        counts = [0, 0]
+        async with self._sessionmaker() as session:
+            tickets = list(
+                await session.scalars(
+                    select(Ticket)
+                    .where(
+                        Ticket.status != "closed",
+                        or_(
+                            and_(Ticket.status == "resolved", Ticket.resolved_at < resolved_before),
+                            Ticket.updated_at < abandoned_before,
+                        ),
+                    )
+                    .order_by(Ticket.id)
+                    .limit(STALE_BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for ticket in tickets:
+                resolved = ticket.status == "resolved" and (
+                    ticket.resolved_at is not None and ticket.resolved_at < resolved_before
+                )
+                ticket.status, ticket.closed_at, ticket.updated_at = "closed", now, now
+                session.add(
+                    TicketEvent(
+                        ticket_id=ticket.id,
+                        at=now,
+                        actor_id=None,
+                        actor_kind="system",
+                        kind="auto_closed",
+                        text="resolved" if resolved else "abandoned",
+                    )
+                )
+                counts[0 if resolved else 1] += 1
+                if resolved:
+                    await session.flush()
+                    view = (await self._views(session, Ticket.id == ticket.id))[0]
+                    message = ticket_texts.staff_auto_closed(view, settings.ticket_autoclose_days)
+                    await self._to_requester(session, ticket, message)
+            await session.commit()
+        return counts[0], counts[1]
+
+    async def count_stale(self, now: datetime) -> tuple[int, int]:
+        """What :meth:`close_stale` would close now (resolved, abandoned)."""
+        settings = self._settings
+        resolved_before = now - timedelta(days=settings.ticket_autoclose_days)
+        abandoned_before = now - timedelta(days=settings.ticket_abandon_days)
+        async with self._sessionmaker() as session:
+            resolved = await session.scalar(
+                select(func.count()).where(
+                    Ticket.status == "resolved", Ticket.resolved_at < resolved_before
+                )
+            )
+            abandoned = await session.scalar(
+                select(func.count()).where(
+                    Ticket.status != "closed",
+                    Ticket.updated_at < abandoned_before,
+                    ~and_(Ticket.status == "resolved", Ticket.resolved_at < resolved_before),
+                )
+            )
+        return int(resolved or 0), int(abandoned or 0)
+
+    async def count_closed_before(self, before: datetime) -> int:
+        """How many tickets :meth:`purge_closed_before` would delete."""
+        async with self._sessionmaker() as session:
+            found = await session.scalar(
+                select(func.count()).where(Ticket.status == "closed", Ticket.closed_at < before)
+            )
+        return int(found or 0)
+
     async def purge_closed_before(self, before: datetime) -> int:
         """Delete the tickets closed before ``before``, with their timelines (their outbox
         rows lose their ticket link); returns how many tickets were deleted."""
@@ -695,7 +784,7 @@ class TicketService:
         stmt = (
             select(Ticket, Facility, requester.job, assignee.name)
             .join(Facility, Ticket.facility_id == Facility.id)
-            .join(requester, Ticket.requester_id == requester.id)
+            .outerjoin(requester, Ticket.requester_id == requester.id)
             .outerjoin(assignee, Ticket.assignee_id == assignee.id)
             .where(*conditions)
             .order_by(*order)

@@ -291,6 +291,19 @@ def staff_resolved(view: TicketView) -> OutgoingMessage:
     )
 
 
+def staff_auto_closed(view: TicketView, days: int) -> OutgoingMessage:
+    """A resolved ticket the requester never confirmed, closed after ``days`` days."""
+    return OutgoingMessage(
+        _fill(
+            "Votre demande {ref} était résolue et sans nouvelle de votre part depuis {days} "
+            "jours{nbsp}: je l’ai clôturée. Si le problème revient, écrivez-moi, j’ouvrirai "
+            "une nouvelle demande.",
+            ref=_ref(view),
+            days=str(days),
+        )
+    )
+
+
 def staff_confirmed_reply(view: TicketView) -> OutgoingMessage:
     """The answer to « Oui, c’est réglé »."""
     return OutgoingMessage(_fill("Merci ! La demande {ref} est clôturée.", ref=_ref(view)))

@@ -24,7 +24,7 @@ class TicketView:
     facility_name: str
     facility_hours: str
     facility_timezone: str
-    requester_id: int
+    requester_id: int | None  # None: the requester was forgotten or has left
     requester_job: str | None
     problem: str
     device: str

@@ -559,3 +559,22 @@ def test_outbox_list_warns_when_nobody_is_notified(vigie, monkeypatch: pytest.Mo
     assert "aucun technicien actif" in listing.err and "TECHNICIANS_CHAT_ID" in listing.err
     monkeypatch.setenv("TECHNICIANS_CHAT_ID", "-1001234567890")
     assert vigie("outbox", "list").err == ""
+
+
+def test_people_are_listed_shown_exported_and_forgotten(vigie, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("facilities", "add", "--name", "EHPAD Droits", "--town", "Rodez").code == 0
+    assert vigie("technicians", "add", "--name", "Paul", "--telegram-id", "4242").code == 0
+    listed = vigie("people", "list")
+    assert listed.code == 0 and "Paul" in listed.out and "technicien" in listed.out
+    shown = vigie("people", "show", "1")
+    assert shown.code == 0 and json.loads(shown.out)["role"] == "technician"
+    export = tmp_path / "paul.json"
+    assert vigie("export-person", "1", "--output", str(export)).code == 0
+    assert json.loads(export.read_text())["registered"] is True
+    refused = vigie("people", "forget", "1")
+    assert refused.code == 2 and "--yes" in refused.err
+    assert vigie("people", "forget", "1", "--yes").code == 0
+    assert "Aucune personne" in vigie("people", "list").out
+    assert vigie("people", "show", "1").code == 1
+    planned = vigie("purge", "--dry-run")
+    assert planned.code == 0 and "Ce qui partirait maintenant" in planned.out

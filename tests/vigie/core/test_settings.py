@@ -59,3 +59,19 @@ def test_a_weak_pseudonym_secret_is_refused(secret: str, weak: bool) -> None:
     assert (problem is not None) == weak
     if problem is not None:
         assert secret not in problem or not secret  # the message never shows the secret
+
+
+def test_the_privacy_notice_states_the_configured_durations() -> None:
+    from vigie.conversation import texts
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        retention_days=181,
+        ticket_retention_days=732,
+        people_retention_days=366,
+        phishing_keep_days=31,
+    )
+    notice = texts.fill(texts.PRIVACY, settings.contacts(), **settings.privacy_durations())
+    for days in ("181", "732", "366", "31"):
+        assert f"{days}\u00a0jours" in notice
+    assert "/mes_donnees" in notice and "/oubli" in notice

@@ -552,7 +552,7 @@ async def _sent(transport: Transport) -> bool:
 async def test_sent_rows_and_closed_tickets_are_purged_after_the_retention_period(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    settings = make_settings(retention_days=30)
+    settings = make_settings(retention_days=30, ticket_retention_days=30)
     service, ticket_id = await ticket_world(sessionmaker, settings)
     await service.resolve("u-paul", ticket_id)
     await service.confirm_fixed("u-anne", ticket_id)
@@ -581,9 +581,10 @@ async def test_sent_rows_and_closed_tickets_are_purged_after_the_retention_perio
         assert found is not None
         found.created_at = datetime.now(UTC) - timedelta(days=31)
         await session.commit()
-    assert await housekeeping.purge_expired() == (1, 1)
+    purged = await housekeeping.purge_expired()
+    assert (purged["outbox_rows"], purged["tickets_deleted"]) == (1, 1)
     assert await service.get(ticket_id) is None
-    assert await housekeeping.purge_expired() == (0, 0)
+    assert not any((await housekeeping.purge_expired()).values())
     assert await outbox.get(old_id) is None
     assert (await row(outbox, recent_id)).status == "sent"
     assert (await row(outbox, pending_id)).status == "pending"
