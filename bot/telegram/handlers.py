@@ -323,10 +323,16 @@ class VigieBot:
         await self._incoming(update, "text", text)
 
     async def forwarded(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A message forwarded into the chat: taken in as a suspicious e-mail's text."""
+        """A message forwarded into the chat: a suspicious message's text when it looks like an
+        e-mail or holds a link or an address; otherwise a chat message (redacted like any)."""
         message = update.effective_message
-        if message is not None:
-            await self._take_text(update, text_with_links(message), forwarded=True)
+        if message is None:
+            return
+        shown = text_with_links(message)
+        if self._intake().suspicious_forward(shown):
+            await self._take_text(update, shown, forwarded=True)
+        else:
+            await self._incoming(update, "text", message.text or "")
 
     async def _take_text(self, update: Update, text: str, *, forwarded: bool) -> None:
         chat, user = update.effective_chat, update.effective_user

@@ -266,6 +266,24 @@ async def test_a_forwarded_message_becomes_a_report(world: World) -> None:
     assert (item.kind, item.text) == ("email", email_received(report.id))
 
 
+async def test_a_forwarded_note_without_link_or_address_is_a_redacted_chat_message(
+    world: World,
+) -> None:
+    """A colleague's note forwarded into the chat (a door code, a resident's NIR) is no
+    e-mail: it is redacted and stored like any message, never kept whole as a report."""
+    user = world.fake.user(508)
+    note = (
+        "Pour la chambre 12 le code de la porte c'est 4817, NIR du résident "
+        "1 84 12 75 116 005 42, merci de saisir son dossier"
+    )
+    world.fake.forward_message(user, note)
+    await world.fake.wait_for_messages(user.id, 2)
+    assert await world.reports() == []
+    [item] = await world.inbox(user.id)
+    assert item.kind == "text"
+    assert "4817" not in item.text and "116 005" not in item.text
+
+
 async def test_a_pasted_mail_becomes_a_report_and_a_question_does_not(world: World) -> None:
     user = world.fake.user(506)
     world.fake.send_text(user, "j ai reçu un mail bizarre de l’ameli")

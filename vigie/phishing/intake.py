@@ -142,6 +142,13 @@ class Intake:
             return False
         return await self.expecting(user_id)
 
+    @staticmethod
+    def suspicious_forward(text: str) -> bool:
+        """Whether a message forwarded into the chat is one to judge: it looks like an e-mail,
+        or holds a link or an address (a forwarded note without any is a chat message, and is
+        redacted like one)."""
+        return looks_like_email(text) or has_link(text) or has_address(text)
+
     async def expecting(self, user_id: int) -> bool:
         """Whether Vigie asked this person for an e-mail (and is still waiting for it)."""
         try:
