@@ -39,7 +39,7 @@ from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
 from vigie.people import texts as people_texts
-from vigie.phishing.intake import TOO_BIG, UNREADABLE, Intake, file_kind
+from vigie.phishing.intake import TOO_BIG, UNREADABLE, Intake, file_kind, safe_filename
 from vigie.rights import forget_answer
 from vigie.rights import summary as rights_summary
 from vigie.tickets import desk_texts as ticket_desk_texts
@@ -364,7 +364,9 @@ class VigieBot:
         else:
             payload = {
                 "file_id": document.file_id,
-                "file_name": document.file_name or ("message.msg" if kind == "msg" else ""),
+                "file_name": safe_filename(
+                    document.file_name or "", "message.msg" if kind == "msg" else "message.eml"
+                ),
                 "file_size": document.file_size,
             }
             await self._store_file(update, payload)

@@ -536,3 +536,11 @@ async def test_document_errors_become_delivery_errors(
     with pytest.raises(DeliveryError) as raised:
         await _delivery(world).send_document(chat_id, "s.eml", b"x", caption)
     assert raised.value.code == code and raised.value.permanent
+
+
+def test_a_file_name_is_redacted_but_keeps_its_extension() -> None:
+    from vigie.phishing.intake import safe_filename
+
+    assert safe_filename("mdp Soleil2024!.msg") == "mdp [mot de passe masqué].msg"
+    assert safe_filename("../factures/Facture_2025.eml") == "factures_Facture_2025.eml"
+    assert safe_filename("") == "message.eml"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vigie.conversation.pipeline import EMAIL_FAILED_KIND, EMAIL_KIND, UNKNOWN_USER, Incoming
+from vigie.core.redaction import redact
 from vigie.core.settings import Settings
 from vigie.phishing.mailcheck import Limits, looks_like_email, trusted_domains
 from vigie.phishing.mailcheck.pasted import MAX_TEXT_CHARS, has_address, has_link
@@ -40,6 +41,7 @@ __all__ = [
     "Intake",
     "email_received",
     "file_kind",
+    "safe_filename",
 ]
 
 logger = logging.getLogger(__name__)
@@ -94,8 +96,13 @@ def file_kind(filename: str, mime_type: str) -> str:
 
 
 def safe_filename(filename: str, default: str = "message.eml") -> str:
-    """The file's own name, without folders or control characters, bounded."""
+    """The file's own name, without folders or control characters, bounded, and redacted like
+    a message (« mdp Soleil2024.eml »: a file name is text a person typed)."""
     name = _UNSAFE_FILENAME.sub("_", filename.strip()).strip("._ ")
+    stem, dot, extension = name[-MAX_FILENAME_CHARS:].rpartition(".")
+    if not (dot and stem and extension.isalnum() and len(extension) <= 5):
+        stem, dot, extension = name[-MAX_FILENAME_CHARS:], "", ""
+    name = redact(stem).text + dot + extension if name else ""
     return name[-MAX_FILENAME_CHARS:] if name else default
 
 
