@@ -84,7 +84,7 @@ REDACTED = [
     ("pin 0000", f"pin {CODE}", ("code",)),
     ("code secret de la CB : 9876", f"code secret de la CB : {CODE}", ("code",)),
     ("le code de ma carte cps c'est 1234", f"le code de ma carte cps c'est {CODE}", ("code",)),
-    ("cryptogramme 123 4567", f"cryptogramme 123 {CODE}", ("code",)),
+    ("cryptogramme 123 4567", f"cryptogramme {CODE} {CODE}", ("code",)),
     # Logins.
     (
         "login: jdupont mdp: azerty",
