@@ -147,9 +147,9 @@ _FRENCH_WORD: Final = r"(?-i:[a-zà-ÿ]{1,30}(?:é|ée|és|ées|er|ir|ant)(?![\w
 # A value that looks like a secret on its own: contains a digit or a symbol, or mixes cases.
 _LOOKS_SECRET: Final = r"(?=[«\"“]|[^\s]{0,63}(?:\d|[!@#$%^&*+=_~\\|<>{}]|(?-i:[a-z][A-Z])))"
 # Dates, times, small counts, years and ticket references are never taken for a value.
-_NOT_YEAR: Final = r"(?!(?:19|20)\d\d(?![\w/.:-]))"
+_NOT_YEAR: Final = r"(?!(?:19|20)\d\d(?![\w/:-]|[.,]\d))"
 _NOT_DATE_TIME: Final = (
-    r"(?!\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?(?![\w/])"
+    r"(?!\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?(?![\w/])|\d{4}-\d{1,2}-\d{1,2}(?!\w)"
     r"|\d{1,2}\s?[h:]\s?(?:\d{2})?(?!\w)"
     r"|\d{1,3}(?![\w/.,:!#$%&*@+=~-])"
     r"|[A-Z]{2,5}-\d{4}-\d{2,6}(?!\w))"
@@ -353,8 +353,8 @@ _IBAN_RE: Final = re.compile(
     r"(?![A-Za-z0-9])"
 )
 _CARD_RE: Final = re.compile(r"(?<![\w.,])\d(?:[ -]?\d){12,18}(?![\w])")
-# Public numbers shaped like a card: a company's SIRET, a drug's CIP, an order number.
-_NOT_CARD_BEFORE_RE: Final = re.compile(
+# Public numbers shaped like a card or a code: a company's SIRET, a drug's CIP, an order.
+_REFERENCE_BEFORE_RE: Final = re.compile(
     r"\b(?:siret|siren|finess|cip(?:13)?|ean|commande|facture|colis|lot|r[eé]f[eé]rence|ref)"
     r"\W{0,3}(?:n°|no|num[eé]ro|num)?\W{0,3}$",
     re.IGNORECASE,
@@ -384,7 +384,7 @@ def _card_valid(text: str, match: re.Match[str]) -> bool:
     first, length = digits[0], len(digits)
     if (length == 13 and first != "4") or (length == 14 and first != "3") or first not in "23456":
         return False  # no network issues such numbers: a drug's CIP13, a SIRET
-    if _NOT_CARD_BEFORE_RE.search(text, max(0, match.start() - 30), match.start()):
+    if _REFERENCE_BEFORE_RE.search(text, max(0, match.start() - 30), match.start()):
         return False
     return _luhn_valid(digits)
 
@@ -446,6 +446,11 @@ def _dated_year(text: str, start: int, end: int) -> bool:
     )
 
 
+def _reference(text: str, start: int, end: int) -> bool:
+    """A number right after "commande", "facture", "siret"…: a reference, not a secret."""
+    return _REFERENCE_BEFORE_RE.search(text, max(0, start - 30), start) is not None
+
+
 def _checked_spans(
     pattern: re.Pattern[str], kind: str, text: str, check: Callable[[re.Match[str]], bool]
 ) -> Iterator[_Span]:
@@ -505,7 +510,7 @@ def _finders() -> list[Callable[[str], Iterator[_Span]]]:
         lambda t: _value_spans(_CVV_RE, "code", t),
         lambda t: _value_spans(_CODE_RE, "code", t, _dated_year),
         lambda t: _value_spans(_SMS_CODE_RE, "code", t),
-        lambda t: _value_spans(_CODE_BEFORE_RE, "code", t),
+        lambda t: _value_spans(_CODE_BEFORE_RE, "code", t, _reference),
         lambda t: _value_spans(_PASSPHRASE_RE, "password", t),
         lambda t: _value_spans(_PASSWORD_RE, "password", t),
         lambda t: _value_spans(_AS_PASSWORD_RE, "password", t),
