@@ -122,7 +122,7 @@ _STOPWORDS: Final = _alternation(
     mdp mot login identifiant user code pin password est sont etait sera ai as
     nom prenom date annee numero initiales
     grave normal normale urgent urgente bizarre possible impossible dangereux dangereuse
-    svp stp merci help aide vite
+    svp stp merci help aide vite fiable fiables sure sures
     """
 )
 
@@ -276,7 +276,11 @@ _FOLLOWUP_RE: Final = _contextual(
 )
 _CODE_RE: Final = _contextual(_CODE_KEYWORDS, _CODE_VALUE, bare_words=5, mid_words=6)
 _CVV_RE: Final = _contextual(_CVV_KEYWORDS, _CVV_VALUE, bare_words=4)
-_SMS_CODE_RE: Final = _contextual(r"sms|texto", _CODE_VALUE, bare_guard=_NOT_YEAR, bare_words=3)
+# "transférer le sms au 33700": the number that reports spam SMS, and other short numbers.
+_SHORT_NUMBER: Final = r"(?!(?:33700|3\d{3})(?!\w))"
+_SMS_CODE_RE: Final = _contextual(
+    r"sms|texto", _CODE_VALUE, bare_guard=_NOT_YEAR + _SHORT_NUMBER, bare_words=3
+)
 # "G-482913 est votre code", "jai recu 48291376 par sms": the code before its keyword.
 _CODE_BEFORE_RE: Final = re.compile(
     r"(?<![\w/.,:+-])(?:G-)?(?P<val>\d{4,8}|\d{3}[ ]\d{3})"
@@ -285,12 +289,21 @@ _CODE_BEFORE_RE: Final = re.compile(
     re.IGNORECASE,
 )
 _IDENTIFIER_RE: Final = _contextual(
-    r"identifiants?|login|log\s?in|nom\s+d['’]\s?utilisateur|compte|session"
-    r"|(?:je\s+me\s+)?connect(?:e|é|er)\s+(?:avec|sous)",
+    r"identifiants?|login|log\s?in|nom\s+d['’]\s?utilisateur",
     _VALUE,
     verbal_guard=_NOT_DATE_TIME,
     bare_guard=_LOGIN_SHAPE + _NOT_YEAR + _NOT_DATE_TIME,
     word_guard=_PARTICIPLE,
+)
+# "le compte accueil32 est bloqué", "je me connecte avec m.robin": words too common for any
+# value but one shaped like a login (a digit, a dot, an underscore, an at sign).
+_ACCOUNT_RE: Final = _contextual(
+    r"compte|session|(?:je\s+me\s+)?connect(?:e|é|er)\s+(?:avec|sous)",
+    _VALUE,
+    verbal_guard=None,
+    bare_guard=r"(?=[^\s]{0,40}[\d._@\\])" + _NOT_YEAR + _NOT_DATE_TIME,
+    bare_words=0,
+    mid_words=0,
 )
 _USER_RE: Final = _contextual(
     r"user(?:name)?|utilisateur|id",
@@ -524,6 +537,7 @@ def _finders() -> list[Callable[[str], Iterator[_Span]]]:
         lambda t: _checked_spans(_PHONE_RE, "phone", t, lambda m: True),
         lambda t: _value_spans(_IDENTIFIER_RE, "identifier", t),
         lambda t: _value_spans(_USER_RE, "identifier", t),
+        lambda t: _value_spans(_ACCOUNT_RE, "identifier", t),
         _followup_spans,
         _otp_spans,
         _code_after_spans,
