@@ -3,7 +3,9 @@
 Reads ``tests/data/redaction/`` (``scripts/make_redaction_set.py``: generated cases and the
 hand-written ``tricky.yml``) and prints, per kind of case, the recall (share of cases whose every
 secret substring is gone from the redacted text) and, for benign messages, the false-positive
-rate (share of messages changed at all), with the floors of ``docs/privacy.md``:
+rate (share of messages changed at all), with the floors of ``docs/privacy.md``; then how many
+of the NLU's training examples (``nlu_data/``, written by the team, not generated) redaction
+changes:
 
 * recall ≥ 99 % for every kind (passwords, PINs, one-time codes, CVV and logins after a cue;
   e-mail addresses, phone numbers, IBAN, NIR, payment card and CPS numbers);
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -102,6 +105,21 @@ def evaluate(part: str = "tuning") -> RedactionEval:
     return result
 
 
+def nlu_examples(root: Path = ROOT) -> list[str]:
+    """The training examples of ``nlu_data/``, entity annotations removed."""
+    examples = []
+    for path in sorted((root / "nlu_data").glob("**/*.yml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if match := re.match(r"\s*- (.+)", line):
+                examples.append(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", match.group(1).strip()))
+    return examples
+
+
+def nlu_changes() -> list[tuple[str, str]]:
+    """The NLU training examples that redaction changes, with their redacted text."""
+    return [(t, r.text) for t in nlu_examples() if (r := redact(t)).found]
+
+
 def report(result: RedactionEval) -> str:
     lines = [
         f"Redaction — {result.part} part: {len(result.outcomes)} messages, "
@@ -140,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate("heldout"))
     for result in results:
         print(report(result))
+    changed = nlu_changes()
+    print(f"NLU training examples changed: {len(changed)} of {len(nlu_examples())}")
+    for text, redacted in changed:
+        print(f"  {text!r} -> {redacted!r}")
     if args.misses:
         misses = [o for o in results[0].misses() if args.kind in (None, o.case["kind"])]
         print(f"\nTuning misses ({len(misses)}, first {args.misses}):")

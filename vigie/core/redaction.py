@@ -171,6 +171,7 @@ def _contextual(
     keywords: str,
     value: str,
     *,
+    strong_guard: str = "",
     verbal_guard: str | None = "",
     bare_guard: str | None = "",
     weak_guard: str | None = None,
@@ -180,14 +181,15 @@ def _contextual(
 ) -> re.Pattern[str]:
     """A keyword, a few words, a separator, then the value (groups ``val``, ``val2``…).
 
-    After a strong separator (``:``, ``=``) any value but a common word is taken. After a
+    After a strong separator (``:``, ``=``) any value but a common word is taken (that passes
+    ``strong_guard``). After a
     verb ("est", "c'est") the value must also pass ``verbal_guard`` and not look like a French
     participle (``word_guard``: "expiré"); without separator it must pass ``bare_guard``; after
     a weak separator ("?", ",", "...") it must pass ``weak_guard``. A guard of None disables
     that form.
     """
-    near = [rf"{_STRONG_SEP}\(?{_NOT_WORD}(?P<val>{value})"]
-    far = [rf"{_STRONG_SEP}\(?{_NOT_WORD}(?P<val5>{value})"]
+    near = [rf"{_STRONG_SEP}\(?{_NOT_WORD}{strong_guard}(?P<val>{value})"]
+    far = [rf"{_STRONG_SEP}\(?{_NOT_WORD}{strong_guard}(?P<val5>{value})"]
     if verbal_guard is not None:
         verbal = rf"{_VERBAL_SEP}\(?{_NOT_WORD}(?!{word_guard}){verbal_guard}"
         near.append(rf"{verbal}(?P<val2>{value})")
@@ -295,13 +297,15 @@ _IDENTIFIER_RE: Final = _contextual(
     bare_guard=_LOGIN_SHAPE + _NOT_YEAR + _NOT_DATE_TIME,
     word_guard=_PARTICIPLE,
 )
+_ACCOUNT_SHAPE: Final = r"(?=[^\s]{0,40}[\d._@\\])"
 # "le compte accueil32 est bloqué", "je me connecte avec m.robin": words too common for any
 # value but one shaped like a login (a digit, a dot, an underscore, an at sign).
 _ACCOUNT_RE: Final = _contextual(
     r"compte|session|(?:je\s+me\s+)?connect(?:e|é|er)\s+(?:avec|sous)",
     _VALUE,
+    strong_guard=_NOT_YEAR + _NOT_DATE_TIME,
     verbal_guard=None,
-    bare_guard=r"(?=[^\s]{0,40}[\d._@\\])" + _NOT_YEAR + _NOT_DATE_TIME,
+    bare_guard=_ACCOUNT_SHAPE + _NOT_YEAR + _NOT_DATE_TIME,
     bare_words=0,
     mid_words=0,
 )
