@@ -1,18 +1,22 @@
 """Remove secrets and personal identifiers from user messages before they are stored.
 
-:func:`redact` replaces passwords, PIN and one-time codes, logins, e-mail addresses, French
+:func:`redact` replaces passwords, PIN, CVV and one-time codes, logins, e-mail addresses, French
 phone numbers, social security numbers (NIR), IBANs, payment card numbers and CPS card numbers
 with a French placeholder in brackets, and keeps the rest of the message readable so that the
 NLU still understands it ("j'ai donné mon mdp au faux technicien" is left alone).
 
-Secrets are recognised in context (a keyword such as "mdp", "code pin", "login" followed by a
-few words of the same clause, a separator such as ":" or "c'est", and a value); in a message
-that talks about a code or an SMS, any isolated six-digit number is taken for a one-time code.
-Identifiers are recognised by their shape, checked where a checksum exists (Luhn for cards,
-mod 97 for IBANs; a NIR needs a valid key unless written in its spaced groups). Dates, times,
-counts and ticket references (VIG-2026-00042) are kept. Every pattern is compiled once, uses
-bounded repetitions only and starts at a token boundary, so the cost is linear in the length
-of the text.
+Secrets are recognised in context: a keyword such as "mdp", "pass", "code pin", "cvv", "login"
+followed by a few words of the same clause, a separator such as ":", "c'est", "?" or ",", and a
+value ("mon mdp ? Soleil2024"); a value before its keyword ("j'ai mis Soleil2024 comme mot de
+passe", "482913 est votre code"); in a message about a password, the values that follow up on
+it ("l'ancien était Marguerite1", "X ou Y"); in a message that talks about a code or an SMS,
+any isolated six-digit number. Identifiers are recognised by their shape, checked where a
+checksum exists (python-stdnum: Luhn for cards, mod 97 and the country's format for IBANs; a
+NIR needs a valid key unless written in its spaced groups). Dates, times, counts, years after
+"en" or "depuis", ticket references (VIG-2026-00042), SIRET, FINESS and order numbers are
+kept (docs/privacy.md says what is kept and why, and how well this is measured). Every
+pattern is compiled once, uses bounded repetitions only and starts at a token boundary, so the
+cost is linear in the length of the text.
 """
 
 from __future__ import annotations
