@@ -208,7 +208,7 @@ def _contextual(
     body = f"{_mid(bare_words, 0, keywords)}(?:{'|'.join(near)})"
     if mid_words > bare_words:
         body += f"|{_mid(mid_words, bare_words + 1, keywords)}(?:{'|'.join(far)})"
-    return re.compile(rf"(?<![\w\[-])(?:{keywords})\b(?:{body})", re.IGNORECASE)
+    return re.compile(rf"(?<![\w\[=-])(?:{keywords})\b(?:{body})", re.IGNORECASE)
 
 
 _PASSWORD_KEYWORDS: Final = (
@@ -228,7 +228,8 @@ _CVV_KEYWORDS: Final = (
     r"|code\s+(?:au\s+dos|de\s+s[eé]curit[eé]|cvv|cvc)"
 )
 _CVV_VALUE: Final = r"\d{3,4}(?![\w/:-]|[.,]\d)"
-_LOGIN_SHAPE: Final = r"(?=[^\s]{0,40}[\d._@\\-])"
+# A digit, "_", "@", "\\", or a dot or hyphen inside the value (not the full stop after it).
+_LOGIN_SHAPE: Final = r"(?=[^\s]{0,40}(?:[\d_@\\]|[.-](?=[^\s.,;:!?)»])))"
 # Lower-case participles ("bloqué"): after "mon identifiant c'est", "-er"/"-ir" words are
 # logins often enough ("pmercier", "ngautier") to be taken.
 _PARTICIPLE: Final = r"(?-i:[a-zà-ÿ]{1,30}(?:é|ée|és|ées)(?![\w'’-]))"
@@ -273,12 +274,22 @@ _AS_PASSWORD_RE: Final = re.compile(
 _PASSWORD_HINT_RE: Final = re.compile(rf"(?<![\w-])(?:{_PASSWORD_KEYWORDS})\b", re.IGNORECASE)
 _FOLLOWUP_RE: Final = _contextual(
     r"l['’ ]\s?ancien|le\s+nouveau|l['’ ]\s?autre|c['’]\s?[eé]tait|c[eé]tait|c['’]\s?est|cest"
-    r"|ou|sinon|donn[eé]",
+    r"|ou|sinon",
     _VALUE,
+    strong_guard=_LOOKS_SECRET + _NOT_YEAR + _NOT_DATE_TIME,
     verbal_guard=_LOOKS_SECRET + _NOT_YEAR + _NOT_DATE_TIME,
     bare_guard=_LOOKS_SECRET + _NOT_YEAR + _NOT_DATE_TIME,
     bare_words=0,
     mid_words=1,
+)
+# "il m'a demandé mon mdp, je lui ai donné : bienvenue".
+_GIVEN_RE: Final = _contextual(
+    r"donn[eé]",
+    _VALUE,
+    verbal_guard=None,
+    bare_guard=_LOOKS_SECRET + _NOT_YEAR + _NOT_DATE_TIME,
+    bare_words=0,
+    mid_words=0,
 )
 _CODE_RE: Final = _contextual(_CODE_KEYWORDS, _CODE_VALUE, bare_words=5, mid_words=6)
 _CVV_RE: Final = _contextual(_CVV_KEYWORDS, _CVV_VALUE, bare_words=4)
@@ -301,7 +312,7 @@ _IDENTIFIER_RE: Final = _contextual(
     bare_guard=_LOGIN_SHAPE + _NOT_YEAR + _NOT_DATE_TIME,
     word_guard=_PARTICIPLE,
 )
-_ACCOUNT_SHAPE: Final = r"(?=[^\s]{0,40}[\d._@\\])"
+_ACCOUNT_SHAPE: Final = r"(?=[^\s]{0,40}(?:[\d_@\\]|\.(?=[^\s.,;:!?)»])))"
 # "le compte accueil32 est bloqué", "je me connecte avec m.robin": words too common for any
 # value but one shaped like a login (a digit, a dot, an underscore, an at sign).
 _ACCOUNT_RE: Final = _contextual(
@@ -523,6 +534,7 @@ def _followup_spans(text: str) -> Iterator[_Span]:
     if _PASSWORD_HINT_RE.search(text) is None:
         return
     yield from _value_spans(_FOLLOWUP_RE, "password", text)
+    yield from _value_spans(_GIVEN_RE, "password", text)
 
 
 def _finders() -> list[Callable[[str], Iterator[_Span]]]:

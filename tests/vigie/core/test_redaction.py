@@ -330,6 +330,10 @@ KEPT = [
     "une appli pour retenir tous mes identifiants c est fiable",
     "chambre 112 lit 2, 2,5 mg a 14h30, poste 2345, FINESS 750712184",
     "aide stp le pc est tout bleu avec le code E-1042",
+    # Vigie's own answers, quoted back: follow-ups need a value that looks secret.
+    "compte bloqué ou identifiants à donner.",
+    "carte CPS perdue ou volée : prévenez tout de suite, puis changez le mot de passe",
+    "Authentication-Results: mx.ehpad.fr; spf=pass smtp.mailfrom=x; dkim=pass",
 ]
 
 
