@@ -312,13 +312,17 @@ _IDENTIFIER_RE: Final = _contextual(
     bare_guard=_LOGIN_SHAPE + _NOT_YEAR + _NOT_DATE_TIME,
     word_guard=_PARTICIPLE,
 )
+# "votre compte : Changez…", "session : prévenez-la": a capitalised word or an imperative.
+_NOT_PROSE: Final = (
+    r"(?!(?-i:[A-ZÀ-Ý][a-zà-ÿ]+)(?![\w@.])|(?-i:[a-zà-ÿ]+ez)(?:-\w{1,4})?(?![\w@.]))"
+)
 _ACCOUNT_SHAPE: Final = r"(?=[^\s]{0,40}(?:[\d_@\\]|\.(?=[^\s.,;:!?)»])))"
 # "le compte accueil32 est bloqué", "je me connecte avec m.robin": words too common for any
 # value but one shaped like a login (a digit, a dot, an underscore, an at sign).
 _ACCOUNT_RE: Final = _contextual(
     r"compte|session|(?:je\s+me\s+)?connect(?:e|é|er)\s+(?:avec|sous)",
     _VALUE,
-    strong_guard=_NOT_YEAR + _NOT_DATE_TIME,
+    strong_guard=_NOT_PROSE + _NOT_YEAR + _NOT_DATE_TIME,
     verbal_guard=None,
     bare_guard=_ACCOUNT_SHAPE + _NOT_YEAR + _NOT_DATE_TIME,
     bare_words=0,

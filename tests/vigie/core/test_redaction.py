@@ -334,6 +334,9 @@ KEPT = [
     "compte bloqué ou identifiants à donner.",
     "carte CPS perdue ou volée : prévenez tout de suite, puis changez le mot de passe",
     "Authentication-Results: mx.ehpad.fr; spf=pass smtp.mailfrom=x; dkim=pass",
+    "une stagiaire arrive sans compte : demandez-en un pour elle",
+    "quelqu'un a utilisé votre session : prévenez la cadre",
+    "session : Marie l'a laissée ouverte",
 ]
 
 
