@@ -96,11 +96,12 @@ test: setup imap-server lint validate $(MODEL) ## Lint, then the whole test suit
 	@echo "==> Tests"
 	@$(VENV)/bin/pytest -q -p no:cacheprovider
 
-eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-mail analyser's (own corpora, then real ones: make corpora)
+eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-mail analyser's (own corpora, then real ones: make corpora), then redaction's
 	@$(PY) scripts/eval_nlu.py
 	@$(PY) scripts/eval_mail.py
 	@$(PY) scripts/eval_mail.py --heldout
 	@$(PY) scripts/eval_real_mail.py --heldout --json results/eval_real_mail.json
+	@$(PY) scripts/eval_redaction.py --heldout
 
 corpora: setup ## Fetch the real public e-mail corpora of make eval into var/corpora (GitHub or a local mirror)
 	@$(PY) scripts/real_corpora.py fetch

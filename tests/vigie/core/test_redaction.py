@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from scripts import eval_redaction
+from scripts import make_redaction_set as redaction_set
 from vigie.core.redaction import PLACEHOLDERS, Redaction, redact
 
 PWD = PLACEHOLDERS["password"]
@@ -84,7 +86,7 @@ REDACTED = [
     ("pin 0000", f"pin {CODE}", ("code",)),
     ("code secret de la CB : 9876", f"code secret de la CB : {CODE}", ("code",)),
     ("le code de ma carte cps c'est 1234", f"le code de ma carte cps c'est {CODE}", ("code",)),
-    ("cryptogramme 123 4567", f"cryptogramme 123 {CODE}", ("code",)),
+    ("cryptogramme 123 4567", f"cryptogramme {CODE} {CODE}", ("code",)),
     # Logins.
     (
         "login: jdupont mdp: azerty",
@@ -146,6 +148,91 @@ REDACTED = [
     # CPS cards.
     ("ma carte cps numéro 2 51 12345678", f"ma carte cps numéro {CPS}", ("cps",)),
     ("n° e-CPS : 8001234567", f"n° e-CPS : {CPS}", ("cps",)),
+    ("cps n° 8455502299 bloquee", f"cps n° {CPS} bloquee", ("cps",)),
+    # Issue 12: the French forms that were missed.
+    ("pass: Soleil2024", f"pass: {PWD}", ("password",)),
+    ("PW: Hunter2", f"PW: {PWD}", ("password",)),
+    ("mon mdp ? Soleil2024", f"mon mdp ? {PWD}", ("password",)),
+    ("mon mdp?? Soleil2024", f"mon mdp?? {PWD}", ("password",)),
+    ("mon mdp, Soleil2024", f"mon mdp, {PWD}", ("password",)),
+    (
+        "j'ai mis Soleil2024! comme mot de passe",
+        f"j'ai mis {PWD} comme mot de passe",
+        ("password",),
+    ),
+    ("jai choisi !5z2j6%j comme mdp wifi", f"jai choisi {PWD} comme mdp wifi", ("password",)),
+    (
+        "mot de passe: correct horse battery staple",
+        f"mot de passe: {PWD}",
+        ("password",),
+    ),
+    ("mon mdp : cheval girafe correct !!", f"mon mdp : {PWD} !!", ("password",)),
+    (
+        "j'ai changé le mdp de la tablette hier, l'ancien était Marguerite1",
+        f"j'ai changé le mdp de la tablette hier, l'ancien était {PWD}",
+        ("password",),
+    ),
+    (
+        "nouveau mdp: Automne#24 l'ancien c'était Ete#24",
+        f"nouveau mdp: {PWD} l'ancien c'était {PWD}",
+        ("password",),
+    ),
+    (
+        "mon mdp c Soleil2024 ou Printemps23 je sais plus",
+        f"mon mdp c {PWD} ou {PWD} je sais plus",
+        ("password",),
+    ),
+    (
+        "il m'a demandé mon mdp, je lui ai donné: bienvenue",
+        f"il m'a demandé mon mdp, je lui ai donné: {PWD}",
+        ("password",),
+    ),
+    ("le mdp c'est toujours Printemps23", f"le mdp c'est toujours {PWD}", ("password",)),
+    (
+        "mot de passe de la boite mail 371426",
+        f"mot de passe de la boite mail {PWD}",
+        ("password",),
+    ),
+    ("cvv 123", f"cvv {CODE}", ("code",)),
+    ("cryptogramme 123", f"cryptogramme {CODE}", ("code",)),
+    ("exp 12/27 crypto 552", f"exp 12/27 crypto {CODE}", ("code",)),
+    (
+        "il m'a demandé le cryptogramme, j'ai donné 304",
+        f"il m'a demandé le cryptogramme, j'ai donné {CODE}",
+        ("code",),
+    ),
+    ("PIN de la carte CPS 1234", f"PIN de la carte CPS {CODE}", ("code",)),
+    ("le code 2024 de la porte du 1er", f"le code {CODE} de la porte du 1er", ("code",)),
+    (
+        "code de deverrouillage de la tablette 92991A",
+        f"code de deverrouillage de la tablette {CODE}",
+        ("code",),
+    ),
+    ("G-739204 est votre code de validation", f"G-{CODE} est votre code de validation", ("code",)),
+    ("82484656 est votre code", f"{CODE} est votre code", ("code",)),
+    ("jai recu 91176655 par sms", f"jai recu {CODE} par sms", ("code",)),
+    (
+        "le code du sms, c'etait 21531657",
+        f"le code du sms, c'etait {CODE}",
+        ("code",),
+    ),
+    ("identifiant: mdupont", f"identifiant: {LOGIN}", ("identifier",)),
+    ("mon id c mdupont", f"mon id c {LOGIN}", ("identifier",)),
+    ("mon login c'est pmercier", f"mon login c'est {LOGIN}", ("identifier",)),
+    ("le compte accueil32 est bloqué", f"le compte {LOGIN} est bloqué", ("identifier",)),
+    (
+        "je me connecte avec m.robin et ca marche pas",
+        f"je me connecte avec {LOGIN} et ca marche pas",
+        ("identifier",),
+    ),
+    (
+        "user p.rousseau49 pass Ete1986",
+        f"user {LOGIN} pass {PWD}",
+        ("identifier", "password"),
+    ),
+    ("mon adresse : rh@mas-les-glycines.fr.", f"mon adresse : {MAIL}.", ("email",)),
+    ("nouveau rib AT408753329907144072 svp", f"nouveau rib {IBAN} svp", ("iban",)),
+    ("residente 1800887387591-38 entree hier", f"residente {NIR} entree hier", ("nir",)),
 ]
 
 
@@ -218,6 +305,38 @@ KEPT = [
     "code wifi svp",
     "facture 202604 reçue",
     "le sms est arrivé en 2024",
+    # Issue 12: what must stay as it is.
+    "le code a changé en 2024",
+    "le code de la porte a changé depuis 2023",
+    "depuis 2024 le code de la porte ne marche plus",
+    "mon mdp, je l'ai donné",
+    "mon mdp ? je l'ai oublié",
+    "identifiant: oublié",
+    "j'ai mis ça comme mot de passe",
+    "j'ai mis la date de naissance comme mdp",
+    "l'ancien était mieux",
+    "mdp changé le 2026-06-18, c'est normal ?",
+    "nouveau mot de passe tous les 90 jours depuis 2027.",
+    "le mdp expire tous les 90 jours c'est grave ?",
+    "le cvv est effacé",
+    "cryptogramme illisible sur la carte",
+    "le fournisseur siret 412 039 876 00013 a changé de banque",
+    "code cip 3400930000000 en rupture",
+    "on m'a demandé de valider la commande 7764536 par sms",
+    "transferer un sms au 33700 comment on fait",
+    "mon compte est hacke",
+    "une collegue part a la retraite, son compte reste actif ?",
+    "se connecter avec e-cps au lieu de la carte c est securisé ?",
+    "une appli pour retenir tous mes identifiants c est fiable",
+    "chambre 112 lit 2, 2,5 mg a 14h30, poste 2345, FINESS 750712184",
+    "aide stp le pc est tout bleu avec le code E-1042",
+    # Vigie's own answers, quoted back: follow-ups need a value that looks secret.
+    "compte bloqué ou identifiants à donner.",
+    "carte CPS perdue ou volée : prévenez tout de suite, puis changez le mot de passe",
+    "Authentication-Results: mx.ehpad.fr; spf=pass smtp.mailfrom=x; dkim=pass",
+    "une stagiaire arrive sans compte : demandez-en un pour elle",
+    "quelqu'un a utilisé votre session : prévenez la cadre",
+    "session : Marie l'a laissée ouverte",
 ]
 
 
@@ -297,3 +416,59 @@ def test_hostile_input_is_linear(name: str) -> None:
     started = time.perf_counter()
     redact(text)
     assert time.perf_counter() - started < 5
+
+
+ADVERSARIAL = (
+    "mdp mot de passe pass pw: c'est ou donné l'ancien était ? , ... j'ai mis comme mdp "
+    "code pin cvv cryptogramme donné: sms G- est votre code identifiant compte session "
+    "FR76 1234 1 85 05 2A 4970 06 12 a@b. mdp: cheval girafe le "
+) * 510
+
+
+def test_adversarial_message_is_redacted_well_under_a_second() -> None:
+    """Every keyword and separator of the patterns, 100,000 characters: the best of three
+    runs (the machine may be busy) takes well under a second."""
+    assert len(ADVERSARIAL) >= 100_000
+    redact("FR7630006000011234567890189 4970101234567893")  # python-stdnum imported
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        redact(ADVERSARIAL)
+        timings.append(time.perf_counter() - started)
+    assert min(timings) < 0.5
+
+
+@pytest.mark.parametrize("part", ["tuning", "heldout"])
+def test_labelled_set_floors(part: str) -> None:
+    """The floors of docs/privacy.md on each part of tests/data/redaction/."""
+    result = eval_redaction.evaluate(part)
+    assert len(result.of("benign")) >= 500
+    for kind in redaction_set.POSITIVE_KINDS:
+        assert len(result.of(kind)) >= 200, kind
+    assert result.failing() == [], eval_redaction.report(result)
+
+
+def test_labelled_set_is_what_the_generator_writes() -> None:
+    for path, text in redaction_set.files().items():
+        assert path.read_text(encoding="utf-8") == text, path
+
+
+def test_labelled_set_split_is_fixed() -> None:
+    cases = list(redaction_set.iter_all())
+    ids = [case["id"] for case in cases]
+    assert len(ids) == len(set(ids))
+    heldout = [case for case in cases if redaction_set.part_of(case["id"]) == "heldout"]
+    assert 0.25 < len(heldout) / len(cases) < 0.35
+    assert heldout == redaction_set.load("heldout")
+    for kind in redaction_set.KINDS:
+        count = sum(case["kind"] == kind for case in cases)
+        assert count >= (2_000 if kind == "benign" else 1_000), kind
+
+
+def test_nlu_training_examples_are_left_alone() -> None:
+    """What the NLU learnt from reaches it intact (messages are redacted before the NLU reads
+    them), but for the one example with a password in it. A new example changed here is
+    either a false positive of redaction or an example the NLU will never see as written."""
+    changed = eval_redaction.nlu_changes()
+    assert len(eval_redaction.nlu_examples()) > 1_000
+    assert changed == [("mon mdp c 1234 c pas bien ?", f"mon mdp c {PWD} c pas bien ?")]
