@@ -339,12 +339,14 @@ class VigieBot:
         if chat is None or user is None:
             return
         # The chat's earlier file is already in the inbox: the worker handles it first.
+        message = update.effective_message
         incoming = await self._intake().text(
             chat_id=chat.id,
             user_id=user.id,
             text=text,
             update_id=update.update_id,
             forwarded=forwarded,
+            message_id=message.message_id if message is not None else None,
         )
         await self._pipeline().receive(incoming)
 

@@ -284,6 +284,24 @@ async def test_a_forwarded_note_without_link_or_address_is_a_redacted_chat_messa
     assert "4817" not in item.text and "116 005" not in item.text
 
 
+async def test_a_pasted_mail_is_kept_without_the_password_typed_around_it(world: World) -> None:
+    """« J'ai reçu ça, mon mdp c'est … »: the mail is judged whole, stored without the
+    password (its addresses and links kept), and the chat message is pulled back."""
+    user = world.fake.user(509)
+    sent = world.fake.send_text(
+        user, PASTED_MAIL + "\nj'ai cliqué, mon mdp c'est Soleil2024! c'est grave ?"
+    )
+    warning = await world.reply(user, 1)
+    assert "J’ai supprimé votre message" in warning
+    assert (user.id, sent["message"]["message_id"]) in world.fake.deleted
+    [report] = await world.reports()
+    assert report.original is not None
+    assert b"Soleil2024" not in report.original
+    assert b"remboursement@ameli-assure-fr.com" in report.original
+    assert b"ameli-assure-fr.com/remboursement/connexion" in report.original
+    assert report.verdict in {"dangereux", "douteux"}
+
+
 async def test_a_pasted_mail_becomes_a_report_and_a_question_does_not(world: World) -> None:
     user = world.fake.user(506)
     world.fake.send_text(user, "j ai reçu un mail bizarre de l’ameli")

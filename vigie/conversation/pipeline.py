@@ -202,8 +202,9 @@ class Pipeline:
         if item is None:
             logger.info("Duplicate update %s ignored", incoming.update_id)
             return
-        if redaction and redaction.found:
-            await self._warn_redacted(incoming, redaction.found)
+        masked = redaction.found if redaction else tuple(incoming.payload.get("masked", ()))
+        if masked:  # a chat message, or a pasted e-mail stored without what was typed around it
+            await self._warn_redacted(incoming, masked)
         if await self._outages.is_down(RASA):
             await self._notify(item)  # it waits: told so before Telegram is told it is received
         elif await self._inbox.waits_behind_failure(item):

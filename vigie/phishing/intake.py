@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,6 +61,8 @@ EML_TYPES = frozenset({"message/rfc822"})
 MSG_TYPES = frozenset({"application/vnd.ms-outlook", "application/x-msg"})
 MAX_FILENAME_CHARS = 200
 PASTED_FILENAME = "texte-colle.txt"
+# What a pasted e-mail keeps when it is stored: the indicators technicians need.
+PASTED_KEPT_KINDS = ("email", "phone")
 FORWARDED_FILENAME = "message-transfere.txt"
 PICTURE_FILENAME = "capture.jpg"
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
@@ -204,7 +206,13 @@ class Intake:
             analyse(data, trusted=self._trusted, limits=self.limits, **self._options),
         )
 
-    async def _report(self, report: _Report, analysis: Awaitable[SandboxResult]) -> Incoming:
+    async def _report(
+        self,
+        report: _Report,
+        analysis: Awaitable[SandboxResult],
+        *,
+        subject_kept: Collection[str] | None = None,
+    ) -> Incoming:
         """Wait for the analysis, store the report, and give the pipeline its message; a
         refusal the pipeline answers itself when the analysis says so or anything fails (the
         person still gets the reflexes: texts ``email_failed``)."""
@@ -217,6 +225,9 @@ class Intake:
                 return self.refusal(chat_id, user_id, PHOTO, update_id)
             if result.completed and 0 <= result.text_chars < MIN_PICTURE_CHARS:
                 return self.refusal(chat_id, user_id, PHOTO_UNREADABLE, update_id)
+            judged = result.analysis
+            if subject_kept is not None:  # a subject a person typed is redacted like the rest
+                judged.subject = redact(judged.subject, keep=subject_kept).text
             stored = await self._phishing.submit(
                 sender=report.sender,
                 channel=self._channel,
@@ -224,7 +235,7 @@ class Intake:
                 data=report.data,
                 source=report.source,
                 filename=report.filename,
-                analysis=result.analysis,
+                analysis=judged,
                 update_key=self._update_key(update_id),
             )
         except Exception as exc:
@@ -263,16 +274,26 @@ class Intake:
         text: str,
         update_id: int | None = None,
         forwarded: bool = False,
+        message_id: int | None = None,
     ) -> Incoming:
-        """Take in a pasted or forwarded e-mail text."""
+        """Take in a pasted or forwarded e-mail text (``message_id``: the chat message, pulled
+        back when it held a password)."""
         text = text[:MAX_TEXT_CHARS]
         if not text.strip():
             return self.refusal(chat_id, user_id, UNREADABLE, update_id)
-        data = text.encode("utf-8", errors="replace")
+        # Judged whole; kept without the secrets a person may have typed around it (« mon mdp
+        # c'est … »): the addresses and phone numbers stay, they are the mail's indicators.
+        kept = redact(text, keep=PASTED_KEPT_KINDS)
+        data = kept.text.encode("utf-8", errors="replace")
         name = FORWARDED_FILENAME if forwarded else PASTED_FILENAME
-        return await self._report(
+        incoming = await self._report(
             _Report(chat_id, user_id, self._sender_of(user_id), update_id, data, "text", name),
             self._sandbox.analyse_text(
                 text, trusted=self._trusted, limits=self.limits, **self._options
             ),
+            subject_kept=PASTED_KEPT_KINDS,
         )
+        if kept.found:  # the pipeline tells the person, and pulls the message back if it can
+            incoming.payload = {**incoming.payload, "masked": list(kept.found)}
+            incoming.message_id = message_id
+        return incoming
