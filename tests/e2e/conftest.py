@@ -43,6 +43,7 @@ class Stack:
     actions_port: int
     database_url: str
     smtp: SmtpSink
+    log_dir: Path  # rasa.log and actions.log
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -99,6 +100,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             settings.actions_port,
             database_url,
             smtp,
+            log_dir,
         )
     finally:
         smtp.stop()

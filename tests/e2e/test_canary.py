@@ -1,0 +1,173 @@
+"""The canary test: unique secrets sent through every path by which a person's text enters
+Vigie, with the real stack (fake Telegram, real bot, real Rasa and action server, real SMTP);
+then the whole database (every table), the logs of Rasa, of the action server and of the bot,
+the outbox, every message and file the bot sent to Telegram and every e-mail the SMTP server
+received are searched. No canary may be found anywhere.
+
+Paths: a chat message, a forwarded note, a pasted e-mail with a password typed under it, an
+answer of the ticket form, a technician's reply, a follow-up added to the ticket, and the name
+of an e-mail file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from tests.auxil.fake_telegram import FakeTelegram
+from tests.e2e.conftest import RunningBot, Stack
+from tests.e2e.test_phishing import AMELI, join, phishing_bot, upload
+from tests.e2e.test_tickets import Conversation, add_technician, buttons, directory, fake
+from vigie.people.directory import Directory
+
+__all__ = ["directory", "fake", "phishing_bot"]
+
+CANARIES = {
+    "chat": "KanariChat1x!",
+    "forward": "KanariFwd2x!",
+    "paste": "KanariPaste3x!",
+    "form": "KanariForm4x!",
+    "technician": "KanariTech6x!",
+    "follow_up": "KanariInfo5x!",
+    "file_name": "KanariFile7x!",
+}
+REFERENCE_RE = re.compile(r"VIG-\d{4}-\d{5}")
+PASTED = """\
+De : Assurance Maladie <remboursement@ameli-assure-fr.com>
+Objet : Votre remboursement de 48,50 € est en attente
+
+Bonjour, confirmez vos coordonnées bancaires sous 48 h :
+https://ameli-assure-fr.com/remboursement/connexion
+"""
+
+
+class Records(logging.Handler):
+    """Every log record of the bot's process, formatted as it would be written."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def bot_logs() -> Iterator[Records]:
+    records = Records()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(records)
+    root.setLevel(logging.INFO)  # what the bot runs with
+    try:
+        yield records
+    finally:
+        root.removeHandler(records)
+        root.setLevel(level)
+
+
+def _as_text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def found_in(text: str) -> set[str]:
+    return {path for path, canary in CANARIES.items() if canary in text}
+
+
+async def test_no_canary_is_kept_or_sent_anywhere(
+    fake: FakeTelegram,
+    phishing_bot: RunningBot,
+    stack: Stack,
+    directory: Directory,
+    bot_logs: Records,
+) -> None:
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(4401, "Aide"), "Soignante")
+    tech = conv.person(fake.user(4402, "Paul"), "Technicien")
+    await add_technician(conv, directory, tech)
+    await join(conv, directory, staff, "EHPAD Le Canari", "Rodez")
+
+    # A chat message.
+    conv.say(staff, f"mon mot de passe c'est {CANARIES['chat']}")
+    await conv.until(staff, "supprimé votre message")
+    # A note forwarded from another chat.
+    fake.forward_message(staff, f"le mot de passe du poste c'est {CANARIES['forward']}")
+    await conv.until(staff, "supprimé votre message")
+    # A pasted e-mail, the password typed under it.
+    conv.say(staff, PASTED + f"\nj'ai cliqué, mon mdp c'est {CANARIES['paste']}")
+    await conv.until(staff, "supprimé votre message")
+    question = await conv.until(staff, "Qu’avez-vous fait avec ce mail")
+    conv.press(staff, question, "Rien")
+    await conv.until(staff, "Supprimez ce mail")
+    # An e-mail file whose name holds a password.
+    upload(conv, staff, AMELI, f"mdp {CANARIES['file_name']}.eml")
+    question = await conv.until(staff, "Qu’avez-vous fait avec ce mail")
+    conv.press(staff, question, "Rien")
+    await conv.until(staff, "Supprimez ce mail")
+
+    # The ticket form, a password in the description.
+    conv.say(staff, "je voudrais ouvrir un ticket")
+    await conv.until(staff, "Décrivez le problème")
+    conv.say(staff, f"l imprimante bloque, mon mot de passe c'est {CANARIES['form']}")
+    device = await conv.until(staff, "Sur quoi porte le problème")
+    conv.press(staff, device, "Imprimante")
+    await conv.until(staff, "Qui est touché")
+    conv.say(staff, "moi seulement")
+    care = await conv.until(staff, "Les soins peuvent-ils continuer")
+    conv.press(staff, care, "Avec difficulté")
+    summary = await conv.until(staff, "Voici votre demande")
+    conv.press(staff, summary, "Confirmer")
+    created = await conv.until(staff, "C’est envoyé")
+    [reference] = REFERENCE_RE.findall(created["plain_text"])
+
+    # The technician's reply, then a follow-up of the requester.
+    notice = await conv.until(tech, reference)
+    conv.press(tech, notice, "Répondre")
+    await conv.until(tech, "Écrivez maintenant")
+    conv.say(tech, f"Essayez avec le mot de passe : {CANARIES['technician']}")
+    answer = await conv.until(staff, "Essayez avec")
+    await conv.until(tech, "Réponse envoyée")
+    conv.press(staff, answer, next(t for t in buttons(answer) if t.startswith("Ajouter")))
+    await conv.until(staff, "Écrivez l’information")
+    conv.say(staff, f"ça ne marche pas, mon mdp c'est {CANARIES['follow_up']}")
+    await conv.until(staff, "C’est ajouté")
+    await conv.until(tech, "ça ne marche pas")
+    await phishing_bot.application.bot_data["vigie"].pipeline.idle()
+
+    leaks: dict[str, set[str]] = {}
+
+    def check(where: str, text: str) -> None:
+        if found := found_in(text):
+            leaks.setdefault(where, set()).update(found)
+
+    # Every table of the database (bot, action server and Rasa share it).
+    with sqlite3.connect(stack.database_url.split("///", 1)[1]) as db:
+        tables = [row[0] for row in db.execute("select name from sqlite_master where type='table'")]
+        assert {"inbox", "turns", "tickets", "ticket_events", "outbox", "events"} <= set(tables)
+        for table in tables:
+            for row in db.execute(f'select * from "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes):
+                        value = value.decode("utf-8", "replace")
+                    check(f"table {table}", str(value))
+    # The logs of Rasa, of the action server and of the bot.
+    for log in stack.log_dir.glob("*.log"):
+        check(log.name, log.read_text(encoding="utf-8", errors="replace"))
+    check("bot log", "\n".join(bot_logs.lines))
+    # What the bot sent to Telegram (messages and files) and what the SMTP server received.
+    for record in fake.sent:
+        check("telegram", json.dumps(record, ensure_ascii=False, default=_as_text))
+        document = record.get("document")
+        if isinstance(document, dict) and document.get("file_id"):
+            check(
+                "telegram file", fake.file(document["file_id"]).content.decode("utf-8", "replace")
+            )
+    for mail in stack.smtp.received():
+        check("smtp", mail.message.as_string())
+    assert leaks == {}
