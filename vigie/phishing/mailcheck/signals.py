@@ -1095,6 +1095,48 @@ TEXT_CODES = frozenset(
 )  # fmt: skip
 
 
+# A newsletter's links: many sites, each one a mention among others, not the one page the
+# message pushes to. Their reputation (an odd extension, a name close to a known site, a
+# shortener) weighs a fifth in an editorial newsletter (see ``_editorial_newsletter``).
+LINK_REPUTATION_CODES = frozenset(
+    {
+        "lookalike_link", "suspicious_tld", "free_hosting", "url_shortener", "ip_link",
+        "redirect_link", "link_mismatch",
+    }
+)  # fmt: skip
+EDITORIAL_DIVISOR = 5
+EDITORIAL_MIN_SITES = 10
+# What a newsletter never does: ask for a secret or a payment, threaten an account, carry a
+# dangerous file, or come from a disguised sender.
+_EDITORIAL_BREAKERS = frozenset(
+    {
+        "credentials_request", "account_check", "account_lure", "html_form", "payment_change",
+        "ceo_fraud", "remote_control_request", "extortion", "executable_link", "link_userinfo",
+        "script_link", "lookalike_sender", "sender_free_hosting", "obfuscated_text", "auth_fail",
+        "bad_sender", "hidden_text", "qr_link", "recipient_in_subject",
+    }
+)  # fmt: skip
+
+
+def _editorial_newsletter(mail: ParsedMail, out: _Collector) -> bool:
+    """A newsletter that reads as one: declared bulk mail (``List-Unsubscribe`` or
+    ``List-Id``) from one organisation throughout (From, Return-Path, Reply-To), authentication
+    not failing, linking to many different sites, and asking nothing (no secret, no payment, no
+    account threat, no risky file). Phishing leads to one page; a newsletter to dozens."""
+    if not (mail.list_unsubscribe or mail.list_id) or _auth_failed(mail):
+        return False
+    domain = _domain(mail.from_address)
+    if not domain or domain in FREEMAIL_DOMAINS or _suspicious_domain(domain):
+        return False
+    others = [mail.return_path, *mail.reply_to]
+    if any(a and not _same_org(_domain(a), domain) for a in others):
+        return False
+    if out.codes & _EDITORIAL_BREAKERS or any(c.startswith("attachment_") for c in out.codes):
+        return False
+    sites = {registrable_domain(u.host) for u in map(_split, mail.links) if u.host}
+    return len(sites) >= EDITORIAL_MIN_SITES
+
+
 def authenticated(mail: ParsedMail) -> bool:
     """Whether the receiving server found the sender authentic (DMARC, or SPF and DKIM); never
     for a forwarded message's own claims."""
@@ -1141,6 +1183,13 @@ def compute_signals(
         flagged = _link_signals(mail, trusted, out, deadline)
     if not deadline.expired():
         _text_signals(mail, trusted, out)
+    if _editorial_newsletter(mail, out):
+        out.signals = [
+            Signal(s.code, s.weight // EDITORIAL_DIVISOR, s.explanation_fr, s.indicators)
+            if s.code in LINK_REPUTATION_CODES
+            else s
+            for s in out.signals
+        ]
     if authenticated_trusted_sender(mail, trusted):
         out.signals = [
             Signal(s.code, s.weight // 2, s.explanation_fr, s.indicators)

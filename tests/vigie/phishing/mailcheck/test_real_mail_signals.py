@@ -486,3 +486,44 @@ def test_a_picture_without_qr_code_is_no_signal() -> None:
     msg.add_attachment(buffer.getvalue(), maintype="image", subtype="png", filename="fete.png")
     assert len(parse_eml(msg.as_bytes()).images) == 1  # looked at
     assert "qr_link" not in _codes(msg.as_bytes())
+
+
+def _newsletter(
+    extra: str = "", *, sites: int = 12, headers: dict[str, str] | None = None
+) -> bytes:
+    links = "\n".join(f"http://www.site{i}-news.com/article" for i in range(sites))
+    body = f"This week in tech.\n{links}\nSecure your mail: http://www.outlooksecure.com/\n{extra}"
+    return _mail(
+        body,
+        sender="Gnome Daily <subscriptions@gnomedaily.com>",
+        subject="[Gnome Daily] Brilliant Mistakes",
+        headers={
+            "List-Unsubscribe": "<mailto:leave@lists.gnomedaily.com>",
+            "Return-Path": "<bounce-123@lists.gnomedaily.com>",
+            **(headers or {}),
+        },
+    )
+
+
+def test_a_lookalike_among_an_editorial_newsletters_many_links_weighs_little() -> None:
+    analysis = analyse(_newsletter())
+    weights = {s.code: s.weight for s in analysis.signals}
+    assert weights["lookalike_link"] == 10  # shown, but a mention among a dozen sites
+    assert analysis.verdict == "sans_danger"
+
+
+@pytest.mark.parametrize(
+    ("extra", "sites", "headers"),
+    [
+        ("Please confirm your password here.", 12, None),  # a newsletter asks nothing
+        ("", 3, None),  # few sites: the link is the point of the message
+        ("", 12, {"Reply-To": "helpdesk@other-desk.com"}),  # not one organisation throughout
+    ],
+)
+def test_the_newsletter_discount_needs_every_part(
+    extra: str, sites: int, headers: dict[str, str] | None
+) -> None:
+    weights = {
+        s.code: s.weight for s in analyse(_newsletter(extra, sites=sites, headers=headers)).signals
+    }
+    assert weights["lookalike_link"] == 50
