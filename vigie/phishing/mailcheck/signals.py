@@ -107,6 +107,7 @@ WEIGHTS: dict[str, int] = {
     "sender_mismatch": 25,
     "foreign_lure": 25,
     "qr_link": 25,
+    "random_mailboxes": 25,
 }
 
 
@@ -557,6 +558,22 @@ def _random_local(local: str) -> bool:
     return len(local) <= 12 and switches >= 3
 
 
+_MAILBOX_TOKEN = re.compile(r"[A-Za-z0-9]{6,24}")
+
+
+def _machine_mailbox(local: str) -> bool:
+    """A mailbox name a program drew for one message: letters and digits only, no separator,
+    with capitals scattered inside (« xunIqVya »), letters and digits mixed (« uh6b8zzjlldv »)
+    or a run of consonants no name has."""
+    if not _MAILBOX_TOKEN.fullmatch(local):
+        return False
+    scattered_capitals = sum(1 for c in local[1:] if c.isupper()) >= 2 and any(
+        c.islower() for c in local
+    )
+    digit_switches = sum(1 for a, b in itertools.pairwise(local) if a.isdigit() != b.isdigit())
+    return scattered_capitals or digit_switches >= 2 or bool(_CONSONANT_RUN.search(local.lower()))
+
+
 def _shares_a_word(display: str, domain: str) -> bool:
     """Whether a word of the display name (4 letters or more) appears in the domain."""
     labels = clean_host(domain).replace("-", "").replace(".", " ")
@@ -727,6 +744,18 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
             "return_path_other",
             [defang_email(mail.return_path)],
             domain=defang_domain(return_domain),
+        )
+    if (
+        _machine_mailbox(mail.from_mailbox)
+        and _machine_mailbox(mail.return_path_mailbox)
+        and mail.from_mailbox.lower() != mail.return_path_mailbox.lower()
+    ):
+        out.add(
+            "random_mailboxes",
+            "random_mailboxes",
+            [defang_email(sender), defang_email(mail.return_path)],
+            sender=defang_email(sender),
+            back=defang_email(mail.return_path),
         )
     if (
         domain

@@ -66,6 +66,11 @@ SIGNALS: dict[str, str] = {
         "Les réponses partiraient vers une autre adresse ({reply}) que celle de l’expéditeur "
         "({domain})."
     ),
+    "random_mailboxes": (
+        f"L’adresse d’envoi ({{sender}}) et l’adresse de retour technique ({{back}}) sont deux "
+        f"suites de caractères tirées au hasard{NBSP}: l’expéditeur change de boîte à chaque "
+        "envoi, procédé des envois en masse qui cherchent à échapper aux filtres."
+    ),
     "return_path_other": (
         "L’adresse de retour technique ({domain}) est d’un autre domaine que l’expéditeur."
     ),

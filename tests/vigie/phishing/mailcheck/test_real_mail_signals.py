@@ -527,3 +527,34 @@ def test_the_newsletter_discount_needs_every_part(
         s.code: s.weight for s in analyse(_newsletter(extra, sites=sites, headers=headers)).signals
     }
     assert weights["lookalike_link"] == 50
+
+
+@pytest.mark.parametrize(
+    ("sender", "return_path"),
+    [
+        ("xunIqVya@deck.offers-mail.com", "9d3nd9kk7t3q@deck.offers-mail.com"),
+        ("uh6b8zzjlldv@crown.offers-mail.co", "p12astrwlvvv@crown.offers-mail.co"),
+        ("ZaxzcCD@slave.offers-mail.com", "PqmIwZjO@slave.offers-mail.com"),
+    ],
+)
+def test_two_random_mailboxes_are_a_sender_that_changes_at_every_message(
+    sender: str, return_path: str
+) -> None:
+    raw = _mail(sender=f'"Home Coverage." <{sender}>', headers={"Return-Path": f"<{return_path}>"})
+    analysis = analyse(raw)
+    assert "random_mailboxes" in {s.code for s in analysis.signals}
+    assert analysis.verdict == "douteux"
+
+
+@pytest.mark.parametrize(
+    ("sender", "return_path"),
+    [
+        ("Jean.Dupont@ehpad-tilleuls.fr", "Jean.Dupont@ehpad-tilleuls.fr"),
+        ("JohnSmith@example.com", "JohnSmith@example.com"),  # the same mailbox
+        ("news@lettre.example.com", "bounce-2534368-7Hq9x@lettre.example.com"),  # a mailer's
+        ("JohnSmith@example.com", "bounces+x7Kq9@mailer.example.net"),
+    ],
+)
+def test_people_and_mailers_mailboxes_are_not_random(sender: str, return_path: str) -> None:
+    raw = _mail(sender=f"Jean <{sender}>", headers={"Return-Path": f"<{return_path}>"})
+    assert "random_mailboxes" not in _codes(raw)
