@@ -108,6 +108,8 @@ WEIGHTS: dict[str, int] = {
     "foreign_lure": 25,
     "qr_link": 25,
     "random_mailboxes": 25,
+    "advance_fee": 30,
+    "callback_scam": 30,
 }
 
 
@@ -345,6 +347,19 @@ PRIZE = re.compile(
     r"\bcadeau (?:offert|gratuit|exclusif)\b|\b(?:reclamez|recuperez) (?:votre|vos) "
     r"(?:cadeau|gain|recompense|lot|prime)\b"
 )
+# Money said to be waiting on an account the reader never opened: « +28,282$ on your balance »,
+# « you have 24 hours to withdraw », tokens or an allocation to claim.
+WINDFALL = re.compile(
+    r"\b(?:balance|account|wallet|withdraw\w*|credited|replenished|rich|score|earned)\b.{0,40}?"
+    r"(?<![\w+])\+ ?[$€£]? ?\d|(?<![\w+])\+ ?\d{1,3}(?: \d{3})+ ?[$€£]|"
+    r"\bhours? to withdraw\b|\bwithdraw(?:al)?s? (?:is |are )?(?:now )?(?:available|awaiting|"
+    r"pending|ready)\b|\bclaim (?:now|your (?:\w+ )?(?:share|tokens?|allocation|airdrop|funds?|"
+    r"payment|kit|spot|assets?|balance))\b|\b(?:tokens?|allocation|assets?) (?:is |are )?(?:now )?"
+    r"(?:ready|available) (?:to|for) (?:claim|withdraw\w*)\b|\byour \w+ tokens are ready\b|"
+    r"\b(?:earned|received|won) (?:a|an|your) (?:reward|bonus|prize)\b|\b(?:take|complete|"
+    r"fill (?:in|out)|answer) (?:our|this|a|the) (?:short |quick |brief )?(?:survey|"
+    r"questionnaire)\b.{0,200}?\b(?:reward|gift|prize|win|free)\b"
+)
 REFUND_EN = re.compile(
     r"\brefunds?\b.{0,60}?\b(?:pending|available|approved|processed|waiting|claim|eligible|"
     r"issued)\b|\btax refund\b|\beligible (?:for|to receive) (?:a |an )?(?:refund|payment|"
@@ -412,6 +427,51 @@ SCAM_OFFER = re.compile(
     r"lottery|loterie|panneaux? solaires? gratuits?|"
     r"iptv)\b"
 )
+# Advance-fee fraud (« 419 »): a large sum together with the story that goes with it (a
+# dying donor, a late husband, a dormant fund, a beneficiary), in English, French, Portuguese
+# and Spanish. A sum alone is news; the story alone is a letter; both are the scam.
+_CURRENCY = r"(?:(?<!\w)us ?\$|(?<!\w)r\$|\busd|\$|€|£|\beur)"
+_HUNDREDS_OF_THOUSANDS = r"(?:\d{3}(?: \d{3})+|\d{1,3}(?: \d{3}){2,})"
+BIG_SUM = re.compile(
+    r"\b(?:millions?|milhoes|milhao|millones|millon|milliards?)\b.{0,40}?\b(?:dollars?|usd|"
+    r"euros?|eur|pounds?|gbp|dolares|reais)\b|"
+    rf"{_CURRENCY} ?\d[\d ]{{0,6}}(?:m|millions?|milhoes|milhao|millones|millon)\b|"
+    rf"{_CURRENCY} ?{_HUNDREDS_OF_THOUSANDS}\b|\b{_HUNDREDS_OF_THOUSANDS}(?: \d{{2}})? ?"
+    r"(?:usd|dollars?|euros?|\$|€)"
+)
+FEE_STORY: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"\bnext of kin\b|\bbeneficiar(?:y|ies|io|ios|ia|ias|e|es)\b",
+        r"\b(?:my|mon|meu|minha|mi) (?:late|feu|defunt|falecido|falecida|difunto)\b|\bwidow\b|"
+        r"\bveuve\b|\bviuva\b|\bviuda\b|\bfalec\w+|\bdeceased\b|\bpassed away\b",
+        r"\b(?:cancer|cancro|terminal illness|dying|sick bed|leito)\b",
+        r"\b(?:charity|charities|charitable|orphanages?|orphans?|caridade|orfanatos?|orfaos|"
+        r"caridad|oeuvres caritatives|orphelinats?)\b",
+        r"\b(?:donate|donation|donations|doar|doacao|donativos?|donar|donacion|faire don)\b",
+        r"\b(?:inheritance|inherit\w*|heranca|herdar|herdei|herencia|heredar|heritage)\b",
+        r"\b(?:dormant|abandoned|unclaimed|consignment|deposited) (?:fund|funds|account|box)\b|"
+        r"\bfundo (?:de|vencedor|abandonado)\b|\bcompensation (?:fund|program\w*|payment)\b|"
+        r"\bprograma de indenizacao\b|\bindeniza\w+",
+        r"\b(?:transfer|transferir|transferencia|transferido|transfert) (?:of |the |this |do |o |"
+        r"de |des |les )?(?:funds?|fundos?|fonds|money|dinheiro)\b",
+        r"\bforeign partner\b|\bparceiro estrangeiro\b|\bsocio extranjero\b|\btrustworthy\b|"
+        r"\bconfidential business\b|\bdear beloved\b|\bquerid[oa] amad[oa]\b",
+    )
+)
+# A purchase or renewal the reader never made, with a number to call to cancel it: the fake
+# support call (« callback phishing »), where the phone does what a link would.
+CALLBACK_CHARGE = re.compile(
+    r"\b(?:renewed|renewal|charged|debited|deducted|auto ?renew\w*|order (?:is |has been )?"
+    r"(?:confirmed|placed|processed)|purchase (?:complete|completed|confirmed|confirmation)|"
+    r"payment (?:has been )?(?:received|processed)|successfully (?:renewed|processed|charged))\b"
+)
+_PHONE = r"(?:\+ ?1 ?)?\(?\b\d{3}\)? ?\d{3} ?\d{4}\b"
+_DISPUTE = (
+    r"\b(?:cancel\w*|refund\w*|dispute|unauthori[sz]ed|did not (?:make|authori[sz]e|place|"
+    r"order)|didn t (?:make|authori[sz]e|place|order)|not (?:recogni[sz]e|authori[sz]e))\b"
+)
+CALLBACK_CALL = re.compile(rf"{_PHONE}.{{0,100}}?{_DISPUTE}|{_DISPUTE}.{{0,100}}?{_PHONE}")
 EXTORTION = re.compile(
     r"\b(?:hacked|piratee?|compromised|infected|spyware|trojan|cheval de troie|webcam|"
     r"camera|video)\b.{0,300}?\b(?:pay|send|transfer|payer|envoyer|virer|verser)\b.{0,120}?"
@@ -556,6 +616,16 @@ def _random_local(local: str) -> bool:
         return True
     switches = sum(1 for a, b in itertools.pairwise(local) if a.isdigit() != b.isdigit())
     return len(local) <= 12 and switches >= 3
+
+
+def _mailbox_key(address: str) -> str:
+    """One mailbox however it is written: sub-address (``+tag``) removed, and the dots of a
+    Gmail name (``jean.dupont`` is ``jeandupont``)."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.partition("+")[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
 
 
 _MAILBOX_TOKEN = re.compile(r"[A-Za-z0-9]{6,24}")
@@ -735,6 +805,20 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
                 weight=WEIGHTS["reply_to_other_bulk"] if bulk else None,
                 reply=defang_email(reply),
                 domain=defang_domain(domain),
+            )
+            break
+        if (
+            domain in FREEMAIL_DOMAINS
+            and reply_domain in FREEMAIL_DOMAINS
+            and _mailbox_key(reply) != _mailbox_key(sender)
+        ):
+            # One free-mail box writes, another receives the answers: the correspondent hides.
+            out.add(
+                "reply_to_freemail",
+                "reply_to_other_mailbox",
+                [defang_email(reply)],
+                reply=defang_email(reply),
+                sender=defang_email(sender),
             )
             break
     return_domain = _domain(mail.return_path)
@@ -1038,8 +1122,13 @@ def _text_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) ->
     executable = "executable_link" in out.codes
     if (tool_installed and (readout or executable)) or (readout and install):
         out.add("remote_control_request", "remote_control_request")
-    if _matches(PRIZE, text) or PRIZE_FR.search(text):
+    if _matches(PRIZE, text) or PRIZE_FR.search(text) or WINDFALL.search(text):
         out.add("prize_lure", "prize_lure")
+    story = sum(1 for pattern in FEE_STORY if pattern.search(text))
+    if (story >= 2 and BIG_SUM.search(text)) or story >= 3:
+        out.add("advance_fee", "advance_fee")
+    if CALLBACK_CHARGE.search(text) and CALLBACK_CALL.search(text):
+        out.add("callback_scam", "callback_scam")
     if EXTORTION.search(text):
         out.add("extortion", "extortion")
     elif SCAM_OFFER.search(text):
@@ -1119,7 +1208,7 @@ TEXT_CODES = frozenset(
         "pressure", "credentials_request", "account_check", "payment_change", "payment_request",
         "ceo_fraud", "secrecy_request", "refund_lure", "parcel_lure", "brand_mismatch",
         "account_lure", "prize_lure", "cpf_lure", "scam_offer", "remote_control_request",
-        "foreign_lure",
+        "foreign_lure", "advance_fee", "callback_scam",
     }
 )  # fmt: skip
 

@@ -71,6 +71,10 @@ SIGNALS: dict[str, str] = {
         f"suites de caractères tirées au hasard{NBSP}: l’expéditeur change de boîte à chaque "
         "envoi, procédé des envois en masse qui cherchent à échapper aux filtres."
     ),
+    "reply_to_other_mailbox": (
+        f"Le message vient de la messagerie gratuite {{sender}}, mais les réponses partiraient "
+        f"vers une autre boîte gratuite ({{reply}}){NBSP}: le vrai correspondant se cache."
+    ),
     "return_path_other": (
         "L’adresse de retour technique ({domain}) est d’un autre domaine que l’expéditeur."
     ),
@@ -231,6 +235,16 @@ SIGNALS: dict[str, str] = {
     "foreign_lure": (
         f"Le message reprend les formules des arnaques courantes ({{terms}}){NBSP}: gains, compte "
         "bloqué ou identifiants à donner."
+    ),
+    "advance_fee": (
+        f"Le message promet une grosse somme (héritage, don, fonds en souffrance) contre votre "
+        f"aide{NBSP}: c’est l’arnaque «{NBSP}à l’avance de frais{NBSP}», qui finit toujours par "
+        "réclamer de l’argent ou vos coordonnées."
+    ),
+    "callback_scam": (
+        f"Le message annonce un achat ou un renouvellement à votre nom et donne un numéro à "
+        f"appeler pour l’annuler{NBSP}: c’est l’arnaque au faux service client, n’appelez pas ce "
+        "numéro."
     ),
     "extortion": (
         f"Le message prétend que votre appareil a été piraté et réclame de l’argent{NBSP}: c’est "

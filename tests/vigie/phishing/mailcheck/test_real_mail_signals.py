@@ -558,3 +558,77 @@ def test_two_random_mailboxes_are_a_sender_that_changes_at_every_message(
 def test_people_and_mailers_mailboxes_are_not_random(sender: str, return_path: str) -> None:
     raw = _mail(sender=f"Jean <{sender}>", headers={"Return-Path": f"<{return_path}>"})
     assert "random_mailboxes" not in _codes(raw)
+
+
+def test_a_free_mail_sender_asking_replies_at_another_free_mailbox() -> None:
+    raw = _mail(
+        "Dear beloved friend, please write to my private address.",
+        sender="Mrs Elizabeth <elizabeth.j058@gmail.com>",
+        headers={"Reply-To": "elizabethjohnson059@gmail.com"},
+    )
+    assert "reply_to_freemail" in _codes(raw)
+    for same in ("elizabethj058@gmail.com", "elizabeth.j058+perso@gmail.com"):
+        raw = _mail(sender="Elizabeth <elizabeth.j058@gmail.com>", headers={"Reply-To": same})
+        assert "reply_to_freemail" not in _codes(raw)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am Mrs Nelson, a widow dying of cancer. I wish to donate my late husband's fund of "
+        "US$ 4.5 million to charity through you.",
+        "Sou a Sra. Anitha, uma viúva doente. Tenho um fundo de donativos de US$ 3,5 milhões "
+        "que quero doar para instituições de caridade.",
+        "Attention: Beneficiary, your compensation fund of $2,500,000.00 is ready for transfer "
+        "of the funds to your account.",
+    ],
+)
+def test_advance_fee_stories_are_flagged(text: str) -> None:
+    analysis = analyse(_mail(text, sender="Mrs Nelson <m.nelson@example.org>"))
+    assert "advance_fee" in {s.code for s in analysis.signals}
+    assert analysis.verdict != "sans_danger"
+
+
+def test_news_of_a_large_donation_is_no_advance_fee() -> None:
+    text = (
+        "The foundation announced a donation of $3 million to the city's hospitals; the "
+        "programme will run until 2004, its director said."
+    )
+    assert "advance_fee" not in _codes(_mail(text))
+
+
+def test_a_renewal_with_a_number_to_call_to_cancel_is_a_callback_scam() -> None:
+    text = (
+        "Your Norton 360 subscription has been renewed and charged $299.95. If you did not "
+        "authorize this payment, call our billing desk at +1 (818) 492-9813 to cancel."
+    )
+    analysis = analyse(_mail(text, sender="Billing <bill.desk7@gmail.com>"))
+    assert "callback_scam" in {s.code for s in analysis.signals}
+    assert analysis.verdict != "sans_danger"
+
+
+def test_a_catalogue_with_a_phone_number_is_no_callback_scam() -> None:
+    text = (
+        "JavaServer Pages, 2nd edition: order now, $44.95. For more information call "
+        "1-800-998-9938.\nIf you want to cancel a subscription to this newsletter go to our site."
+    )
+    assert "callback_scam" not in _codes(_mail(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You are now rich +28,282$ on your balance!",
+        "Score released: +$91. Your score has been released.",
+        "You have 24 hours to withdraw your funds.",
+        "Register now to claim your XRP allocation.",
+        "Take our short survey and receive a free emergency kit as a reward.",
+    ],
+)
+def test_money_waiting_on_an_unknown_account_is_a_prize_lure(text: str) -> None:
+    assert "prize_lure" in _codes(_mail(text, sender="Info <info@example.org>"))
+
+
+def test_a_price_with_shipping_added_is_no_windfall() -> None:
+    text = "The book costs $10 + $5 shipping; your account manager will confirm the order."
+    assert "prize_lure" not in _codes(_mail(text))
