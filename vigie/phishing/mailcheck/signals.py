@@ -628,6 +628,19 @@ def _mailbox_key(address: str) -> str:
     return f"{local}@{domain}"
 
 
+HOME_LINKS_MIN = 10
+HOME_LINKS_SHARE = 0.8
+
+
+def _links_home(mail: ParsedMail, domain: str) -> bool:
+    """Whether the message links mostly to its sender's own organisation, many times (10 links
+    and more, 80 % of them): a sender standing behind its domain, whose display name names one
+    of its own titles (« CNET News.com » from online.com), not someone else's site."""
+    hosts = [u.host for u in map(_split, mail.links) if u.host]
+    home = sum(1 for host in hosts if _same_org(host, domain))
+    return home >= HOME_LINKS_MIN and home >= HOME_LINKS_SHARE * len(hosts)
+
+
 _MAILBOX_TOKEN = re.compile(r"[A-Za-z0-9]{6,24}")
 
 
@@ -736,6 +749,7 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
         and not _looks_like_file(named_site.group(1))
         and not any(_same_org(named_site.group(1), u.host) for u in map(_split, mail.links))
         and not (trusted.is_trusted(named_site.group(1)) and trusted.is_trusted(domain))
+        and not _links_home(mail, domain)
     ):
         out.add(
             "display_name_domain",

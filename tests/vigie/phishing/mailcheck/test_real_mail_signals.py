@@ -632,3 +632,11 @@ def test_money_waiting_on_an_unknown_account_is_a_prize_lure(text: str) -> None:
 def test_a_price_with_shipping_added_is_no_windfall() -> None:
     text = "The book costs $10 + $5 shipping; your account manager will confirm the order."
     assert "prize_lure" not in _codes(_mail(text))
+
+
+def test_a_sender_linking_home_names_its_own_title_not_another_site() -> None:
+    home = "\n".join(f"http://www.online-news.com/story/{i}" for i in range(12))
+    raw = _mail(f"Today's stories:\n{home}", sender="News.com Daily <dispatch@online-news.com>")
+    assert "display_name_domain" not in _codes(raw)
+    raw = _mail("Today's stories: http://www.online-news.com/story/1", sender="News.com Daily <dispatch@online-news.com>")  # fmt: skip
+    assert "display_name_domain" in _codes(raw)  # one link home proves nothing
