@@ -498,19 +498,63 @@ FOREIGN_LURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "compte bloqué",
-            r"\b(?:conta|cuenta|konto|account|rekening)\b.{0,40}?\b(?:bloquead[ao]|suspens[ao]|gesperrt|geblokkeerd|bloccat[oa]|deaktiviert|eingeschrankt)\b",
+            r"\b(?:conta|cuenta|konto|account|rekening|cartao|tarjeta|karte|dispositivo)\b.{0,40}?"
+            r"\b(?:bloquead[ao]|suspens[ao]|gesperrt|geblokkeerd|bloccat[oa]|deaktiviert|"
+            r"eingeschrankt|desabilitad[ao]|desativad[ao])\b|\bbloqueio (?:preventivo|de "
+            r"seguranca)\b|\bdesbloqueio\b",
         ),
         (
             "gain",
-            r"\b(?:parabens|felicidades|gefeliciteerd|herzlichen gluckwunsch|wir gratulieren|congratulazioni|gutschein|cadeaubon|premio|ganhou|gewonnen|gratis\w*)\b",
+            r"\b(?:parabens|felicidades|gefeliciteerd|herzlichen gluckwunsch|gluckwunsch|wir "
+            r"gratulieren|congratulazioni|gutschein|cadeaubon|premio|ganhou|gewonnen|gratis\w*|"
+            r"gewinnspiel|sofortgewinn|gewinner|auserwahlt\w*|belohnung\w*|pramie|beloning\w*|"
+            r"winnaar|ganador|recompensa|brinde|vincitore)\b",
+        ),
+        (
+            "sondage",
+            r"\b(?:umfrage|vragenlijst|neem (?:een|deel aan (?:de|onze)) enquete|pesquisa de "
+            r"satisfacao|encuesta|sondaggio|questionario)\b",
         ),
         (
             "urgence",
-            r"\b(?:urgente|dringend|onmiddellijk|sofort|imediatamente|inmediatamente|subito|letzte mahnung|ultimo aviso)\b",
+            r"\b(?:urgente|dringend|onmiddellijk|sofort|imediatamente|inmediatamente|subito|"
+            r"letzte mahnung|ultimo aviso|reaviso|letzte chance|laatste kans|ultima chance|"
+            r"ultima oportunidad|por tempo limitado|tiempo limitado|beeilen sie sich|expiram hoje|"
+            r"vence hoje)\b",
         ),
         (
             "vérification",
-            r"\b(?:atualiz\w*|verifiz\w*|bestatig\w*|verifieer\w*|confirme\w*|verifica\w*) (?:seu|sua|su|ihr\w*|uw|il|la) (?:cadastro|dados|datos|konto|daten|account|gegevens|conta|cuenta)\b",
+            r"\b(?:atualiz\w*|verifiz\w*|bestatig\w*|verifieer\w*|confirme\w*|verifica\w*) "
+            r"(?:seu|sua|su|ihr\w*|uw|il|la) (?:cadastro|dados|datos|konto|daten|account|"
+            r"gegevens|conta|cuenta)\b|\bconfira (?:seus|os) dados\b|\bregulariz\w+\b|\bjetzt "
+            r"bestatigen\b",
+        ),
+        (
+            "justice",
+            r"\b(?:intimacao|intimad[ao]|notificacao (?:judicial|extrajudicial)|processo "
+            r"(?:judicial|trabalhista)|protesto|cartorio|citacion judicial|demanda judicial|"
+            r"mahnbescheid|gerichtsvollzieher|inkasso\w*|dagvaarding|deurwaarder|"
+            r"ufficiale giudiziario)\b",
+        ),
+        (
+            "colis retenu",
+            r"\b(?:encomenda|pacote|paquete|paket|sendung|pakket|zending|pacco|spedizione)\b.{0,80}?"
+            r"\b(?:retid[ao]|bloquead[ao]|parad[ao]|alfandega|aduana|zoll\w*|douane|dogana|taxa|"
+            r"tasa|gebuhr\w*|retenid[ao]|tarifa)\b",
+        ),
+        (
+            "paiement",
+            r"\b(?:taxa (?:obrigatoria|de servico|alfandegaria|de liberacao|de entrega|pendente)|"
+            r"pagamento (?:pendente|da taxa|em atraso)|debito (?:pendente|em aberto)|fatura "
+            r"(?:vencida|em aberto|pendente)|valores a receber|restituicao|compra (?:em analise|"
+            r"retida|pendente)|transacao (?:pendente|suspeita)|pago pendiente|factura pendiente|"
+            r"zahlung (?:ausstehend|erforderlich|fehlgeschlagen)|offene rechnung|betaling "
+            r"(?:mislukt|vereist)|pagamento in sospeso|liberacao d[oe]s? (?:saque|valor\w*))\b",
+        ),
+        (
+            "points",
+            r"\b(?:pontos|puntos|punkte)\b.{0,60}?\b(?:expir\w*|vencem|vencer|perd\w*|desabilitad\w*|"
+            r"caduc\w*|verfallen)\b|\b(?:resgate|resgatar|troque) (?:seus|os|agora seus) pontos\b",
         ),
     )
 )

@@ -640,3 +640,29 @@ def test_a_sender_linking_home_names_its_own_title_not_another_site() -> None:
     assert "display_name_domain" not in _codes(raw)
     raw = _mail("Today's stories: http://www.online-news.com/story/1", sender="News.com Daily <dispatch@online-news.com>")  # fmt: skip
     assert "display_name_domain" in _codes(raw)  # one link home proves nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guten Tag, wir gratulieren Ihnen! Sie gehören zu den Auserwählten für unser "
+        "Gewinnspiel. Nehmen Sie an dieser kurzen Umfrage teil.",
+        "Gefeliciteerd! Neem een enquête en win een beloning.",
+        "Prezado cliente, seus pontos estão prestes a expirar. Resgate seus pontos: expiram hoje!",
+        "TRIBUNAL REGIONAL DO TRABALHO. INTIMAÇÃO ELETRÔNICA: visualize o processo, "
+        "último aviso antes do protesto.",
+        "Seu pacote foi retido pela alfândega: pagamento da taxa obrigatória pendente.",
+        "BLOQUEIO PREVENTIVO EFETIVADO. Siga as instruções para efetuar o desbloqueio.",
+    ],
+)
+def test_lures_in_other_languages(text: str) -> None:
+    assert "foreign_lure" in _codes(_mail(text, sender="Info <info@example.org>"))
+
+
+def test_french_administrative_words_are_no_foreign_lure() -> None:
+    text = (
+        "Bonjour, suite au contrôle de la douane, la régularisation de votre dossier est "
+        "confirmée ; le tribunal régional a transmis la convocation. Enquête de satisfaction : "
+        "merci de votre participation, un cadeau gratuit vous attend au secrétariat."
+    )
+    assert "foreign_lure" not in _codes(_mail(text))
