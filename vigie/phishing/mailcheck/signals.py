@@ -1296,10 +1296,11 @@ _EDITORIAL_BREAKERS = frozenset(
 
 def _editorial_newsletter(mail: ParsedMail, out: _Collector) -> bool:
     """A newsletter that reads as one: declared bulk mail (``List-Unsubscribe`` or
-    ``List-Id``) from one organisation throughout (From, Return-Path, Reply-To), authentication
-    not failing, linking to many different sites, and asking nothing (no secret, no payment, no
-    account threat, no risky file). Phishing leads to one page; a newsletter to dozens."""
-    if not (mail.list_unsubscribe or mail.list_id) or _auth_failed(mail):
+    ``List-Id``) linking to many different sites, or a digest linking to twice as many, from
+    one organisation throughout (From, Return-Path, Reply-To), authentication not failing, and
+    asking nothing (no secret, no payment, no account threat, no risky file). Phishing leads to
+    one page; a newsletter to dozens."""
+    if _auth_failed(mail):
         return False
     domain = _domain(mail.from_address)
     if not domain or domain in FREEMAIL_DOMAINS or _suspicious_domain(domain):
@@ -1310,7 +1311,8 @@ def _editorial_newsletter(mail: ParsedMail, out: _Collector) -> bool:
     if out.codes & _EDITORIAL_BREAKERS or any(c.startswith("attachment_") for c in out.codes):
         return False
     sites = {registrable_domain(u.host) for u in map(_split, mail.links) if u.host}
-    return len(sites) >= EDITORIAL_MIN_SITES
+    declared = bool(mail.list_unsubscribe or mail.list_id)
+    return len(sites) >= (EDITORIAL_MIN_SITES if declared else 2 * EDITORIAL_MIN_SITES)
 
 
 def authenticated(mail: ParsedMail) -> bool:

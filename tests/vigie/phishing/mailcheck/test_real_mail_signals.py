@@ -666,3 +666,12 @@ def test_french_administrative_words_are_no_foreign_lure() -> None:
         "merci de votre participation, un cadeau gratuit vous attend au secrétariat."
     )
     assert "foreign_lure" not in _codes(_mail(text))
+
+
+def test_a_digest_without_bulk_headers_needs_twice_the_sites() -> None:
+    def digest(sites: int) -> bytes:
+        links = "\n".join(f"http://blog{i}.example{i}.org/" for i in range(sites))
+        return _mail(f"Updated weblogs:\n{links}\nhttp://192.0.2.7/weblog/", sender="Digest <d@blogs-digest.org>")  # fmt: skip
+
+    assert {s.code: s.weight for s in analyse(digest(12)).signals}["ip_link"] == 35
+    assert {s.code: s.weight for s in analyse(digest(25)).signals}["ip_link"] == 7
