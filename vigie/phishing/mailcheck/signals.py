@@ -1310,8 +1310,13 @@ def _editorial_newsletter(mail: ParsedMail, out: _Collector) -> bool:
         return False
     if out.codes & _EDITORIAL_BREAKERS or any(c.startswith("attachment_") for c in out.codes):
         return False
-    sites = {registrable_domain(u.host) for u in map(_split, mail.links) if u.host}
+    # A link showing a known organisation's site while leading elsewhere is the trick itself.
+    if any(s.code == "link_mismatch" and s.weight >= WEIGHTS["link_mismatch"] for s in out.signals):
+        return False
     declared = bool(mail.list_unsubscribe or mail.list_id)
+    if not declared and "display_name_brand" in out.codes:
+        return False  # an undeclared mailing naming an organisation it does not belong to
+    sites = {registrable_domain(u.host) for u in map(_split, mail.links) if u.host}
     return len(sites) >= (EDITORIAL_MIN_SITES if declared else 2 * EDITORIAL_MIN_SITES)
 
 

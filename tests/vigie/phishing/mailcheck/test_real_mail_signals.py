@@ -675,3 +675,13 @@ def test_a_digest_without_bulk_headers_needs_twice_the_sites() -> None:
 
     assert {s.code: s.weight for s in analyse(digest(12)).signals}["ip_link"] == 35
     assert {s.code: s.weight for s in analyse(digest(25)).signals}["ip_link"] == 7
+
+
+def test_a_newsletter_showing_a_known_site_but_leading_elsewhere_gets_no_discount() -> None:
+    links = "".join(f'<a href="http://www.site{i}-news.com/">article {i}</a> ' for i in range(12))
+    raw = _mail(
+        html=f'<p>{links}<a href="http://collect.example/x">www.ameli.fr</a></p>',
+        sender="Gnome Daily <subscriptions@gnomedaily.com>",
+        headers={"List-Unsubscribe": "<mailto:leave@lists.gnomedaily.com>"},
+    )
+    assert {s.code: s.weight for s in analyse(raw).signals}["link_mismatch"] == 35
