@@ -150,6 +150,9 @@ FREE_HOSTING = frozenset(
         "cprapid.com", "wcomhost.com", "weeblysite.com", "yolasite.com", "tilda.ws",
     }
 )  # fmt: skip
+# Amazon S3 buckets served as web sites, in every region (``x.s3-website-eu-west-1.amazonaws.com``,
+# ``x.s3.eu-west-3.amazonaws.com``): storage anyone can rent, like ``s3.amazonaws.com``.
+_S3_HOST = re.compile(r"(?:^|\.)s3(?:[.-]website)?(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
 # Where anyone can run a site or send mail from a sub-domain in minutes: never an
 # organisation's own sending domain.
 APP_HOSTING = frozenset(
@@ -226,7 +229,13 @@ ROLE_WORDS = re.compile(
     r"\b(?:direction|directeur|directrice|president|presidente|drh|daf|comptabilite|"
     r"secretariat|service|support|assistance|administrateur|administration|helpdesk|"
     r"equipe|messagerie|webmaster|securite|informatique|ressources humaines|paie|"
-    r"facturation|tresorerie|responsable)\b"
+    r"facturation|tresorerie|responsable|"
+    # the same roles, and institutions, in the languages of real campaigns
+    r"bank|banco|banque|suporte|soporte|customer (?:service|care|support)|atendimento|"
+    r"seguranca|security|notifica\w*|gov|government|governo|gobierno|united nations|"
+    r"nations unies|compensation|indenizacao|tribunal|justice|justica|court|police|policia|"
+    r"customs|douane|alfandega|aduana|receita|billing|invoice|fatura|factura|protocolo|"
+    r"western union|admin|administrator|help desk|it department|payroll|human resources)\b"
 )
 
 
@@ -425,6 +434,8 @@ SCAM_OFFER = re.compile(
     r"pret personnel|credit rapide|perte de poids|weight loss|keto\w*|viagra|cialis|erecti\w*|"
     r"aphrodisia\w*|inheritance|heritage de|"
     r"lottery|loterie|panneaux? solaires? gratuits?|"
+    r"(?:panneaux? solaires?|pompes? a chaleur|isolation)\b.{0,150}?\b(?:primes?|aides? de l "
+    r"etat|l etat (?:va|prend|finance|paie)|a 1 ?(?:euro|€))|"
     r"iptv)\b"
 )
 # Advance-fee fraud (« 419 »): a large sum together with the story that goes with it (a
@@ -1033,7 +1044,8 @@ def _link_signals(
             )
         if reg in SHORTENERS or host in SHORTENERS:
             out.add("url_shortener", "url_shortener", [defanged], host=defang_domain(host))
-        if (belongs_to(host, FREE_HOSTING) or reg in FREE_HOSTING) and not trusted.is_trusted(host):
+        hosted = belongs_to(host, FREE_HOSTING) or reg in FREE_HOSTING or _S3_HOST.search(host)
+        if hosted and not trusted.is_trusted(host):
             out.add("free_hosting", "free_hosting", [defanged], host=defang_domain(host))
         # A mailer's host carries its customer's name (has-sante.us8.list-manage.com): the
         # customer's, not an imitation.

@@ -59,8 +59,8 @@ SIGNALS: dict[str, str] = {
         "Le nom affiché montre l’adresse {shown}, mais le message vient en réalité de {real}."
     ),
     "freemail_role": (
-        "L’expéditeur se présente comme un service ou une direction ({name}), mais écrit "
-        "depuis une messagerie gratuite ({domain})."
+        "L’expéditeur se présente comme un service, une direction ou un organisme ({name}), "
+        "mais écrit depuis une messagerie gratuite ({domain})."
     ),
     "reply_to_other": (
         "Les réponses partiraient vers une autre adresse ({reply}) que celle de l’expéditeur "

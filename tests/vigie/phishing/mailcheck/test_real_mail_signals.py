@@ -685,3 +685,32 @@ def test_a_newsletter_showing_a_known_site_but_leading_elsewhere_gets_no_discoun
         headers={"List-Unsubscribe": "<mailto:leave@lists.gnomedaily.com>"},
     )
     assert {s.code: s.weight for s in analyse(raw).signals}["link_mismatch"] == 35
+
+
+@pytest.mark.parametrize(
+    "display", ["Suporte Nubank - Autoatendimento", "United Nations", "Customer Service", "Police"]
+)
+def test_an_institution_writing_from_free_mail(display: str) -> None:
+    assert "freemail_role" in _codes(_mail(sender=f'"{display}" <x58147@gmail.com>'))
+
+
+def test_a_person_writing_from_free_mail_is_no_institution() -> None:
+    for display in ("Alice Martin", "Jean-Baptiste Lebanc", "Maria Helena"):
+        assert "freemail_role" not in _codes(_mail(sender=f'"{display}" <x58147@gmail.com>'))
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["promo.s3-website-eu-west-1.amazonaws.com", "promo.s3.eu-west-3.amazonaws.com"],
+)
+def test_a_bucket_served_as_a_web_site_is_free_hosting(host: str) -> None:
+    assert "free_hosting" in _codes(_mail(f"Voir les détails : https://{host}/index.html"))
+
+
+def test_the_state_paying_for_solar_panels_is_a_scam_offer() -> None:
+    text = (
+        "L'État va installer des panneaux solaires sur votre toit : les primes expirent fin "
+        "2025, répondez au questionnaire gratuit."
+    )
+    assert "scam_offer" in _codes(_mail(text))
+    assert "scam_offer" not in _codes(_mail("Le devis pour l'isolation des combles est joint."))
