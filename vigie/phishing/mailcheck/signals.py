@@ -233,7 +233,7 @@ ROLE_WORDS = re.compile(
     # the same roles, and institutions, in the languages of real campaigns
     r"bank|banco|banque|suporte|soporte|customer (?:service|care|support)|atendimento|"
     r"seguranca|security|notifica\w*|gov|government|governo|gobierno|united nations|"
-    r"nations unies|compensation|indenizacao|tribunal|justice|justica|court|police|policia|"
+    r"nations unies|compensation|indenizacao|tribunal|justica|police|policia|"
     r"customs|douane|alfandega|aduana|receita|billing|invoice|fatura|factura|protocolo|"
     r"western union|admin|administrator|help desk|it department|payroll|human resources)\b"
 )
@@ -360,7 +360,7 @@ PRIZE = re.compile(
 # « you have 24 hours to withdraw », tokens or an allocation to claim.
 WINDFALL = re.compile(
     r"\b(?:balance|account|wallet|withdraw\w*|credited|replenished|rich|score|earned)\b.{0,40}?"
-    r"(?<![\w+])\+ ?[$€£]? ?\d|(?<![\w+])\+ ?\d{1,3}(?: \d{3})+ ?[$€£]|"
+    r"(?<![\w+])\+ ?(?:[$€£] ?\d|\d[\d ]{0,12}[$€£])|(?<![\w+])\+ ?\d{1,3}(?: \d{3})+ ?[$€£]|"
     r"\bhours? to withdraw\b|\bwithdraw(?:al)?s? (?:is |are )?(?:now )?(?:available|awaiting|"
     r"pending|ready)\b|\bclaim (?:now|your (?:\w+ )?(?:share|tokens?|allocation|airdrop|funds?|"
     r"payment|kit|spot|assets?|balance))\b|\b(?:tokens?|allocation|assets?) (?:is |are )?(?:now )?"

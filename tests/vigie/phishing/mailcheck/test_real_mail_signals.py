@@ -714,3 +714,9 @@ def test_the_state_paying_for_solar_panels_is_a_scam_offer() -> None:
     )
     assert "scam_offer" in _codes(_mail(text))
     assert "scam_offer" not in _codes(_mail("Le devis pour l'isolation des combles est joint."))
+
+
+def test_a_phone_number_near_an_account_is_no_windfall() -> None:
+    text = "For questions about your account, call our office at +44 20 7946 0000."
+    assert "prize_lure" not in _codes(_mail(text))
+    assert "freemail_role" not in _codes(_mail(sender='"Justice Mensah" <jmensah@gmail.com>'))
