@@ -76,6 +76,10 @@ class ParsedMail:
     from_display: str = ""
     reply_to: list[str] = field(default_factory=list)
     return_path: str = ""
+    # The mailbox names (before the « @ ») of From and Return-Path as written, case kept:
+    # « xunIqVya » is a program's, « jean.dupont » a person's.
+    from_mailbox: str = ""
+    return_path_mailbox: str = ""
     subject: str = ""
     date: str = ""
     authentication_results: list[str] = field(default_factory=list)
@@ -491,6 +495,13 @@ def _lenient_from(raw: str) -> tuple[str, str]:
     return display, address
 
 
+def _as_written(address: str, raw: str) -> str:
+    """The mailbox name of ``address`` (lower case) as the header ``raw`` writes it."""
+    local = address.rpartition("@")[0]
+    start = raw.lower().find(address) if local else -1
+    return raw[start : start + len(local)] if start >= 0 else local
+
+
 def _read_headers(items: list[tuple[str, str]], mail: ParsedMail) -> None:
     for name, value in items:
         key = name.strip().lower()
@@ -504,10 +515,12 @@ def _read_headers(items: list[tuple[str, str]], mail: ParsedMail) -> None:
                 pairs = [_lenient_from(raw)]
             if pairs:
                 mail.from_display, mail.from_address = pairs[0]
+                mail.from_mailbox = _as_written(mail.from_address, raw)
         elif key == "reply-to" and not mail.reply_to:
             mail.reply_to = [spec for _, spec in _addresses("Reply-To", raw, mail) if spec][:10]
         elif key == "return-path" and not mail.return_path:
             mail.return_path = clean_text(raw.strip().strip("<>").strip().lower())[:500]
+            mail.return_path_mailbox = _as_written(mail.return_path, raw)
         elif key == "subject" and not mail.subject:
             mail.subject = _header_str("Subject", raw)
         elif key == "date" and not mail.date:
@@ -707,6 +720,8 @@ def _parse(data: bytes, mail: ParsedMail, limits: Limits, deadline: Deadline) ->
             mail.wrapper = replace(mail, defects=list(mail.defects))
             mail.from_address, mail.from_display = forwarded.from_address, forwarded.from_display
             mail.reply_to, mail.return_path = forwarded.reply_to, forwarded.return_path
+            mail.from_mailbox = forwarded.from_mailbox
+            mail.return_path_mailbox = forwarded.return_path_mailbox
             mail.subject, mail.date = forwarded.subject or mail.subject, forwarded.date
             mail.authentication_results = forwarded.authentication_results
             mail.received_spf = forwarded.received_spf

@@ -112,6 +112,9 @@ WEIGHTS: dict[str, int] = {
     "sender_mismatch": 25,
     "foreign_lure": 25,
     "qr_link": 25,
+    "random_mailboxes": 25,
+    "advance_fee": 30,
+    "callback_scam": 30,
 }
 
 
@@ -152,6 +155,9 @@ FREE_HOSTING = frozenset(
         "cprapid.com", "wcomhost.com", "weeblysite.com", "yolasite.com", "tilda.ws",
     }
 )  # fmt: skip
+# Amazon S3 buckets served as web sites, in every region (``x.s3-website-eu-west-1.amazonaws.com``,
+# ``x.s3.eu-west-3.amazonaws.com``): storage anyone can rent, like ``s3.amazonaws.com``.
+_S3_HOST = re.compile(r"(?:^|\.)s3(?:[.-]website)?(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
 # Where anyone can run a site or send mail from a sub-domain in minutes: never an
 # organisation's own sending domain.
 APP_HOSTING = frozenset(
@@ -228,7 +234,13 @@ ROLE_WORDS = re.compile(
     r"\b(?:direction|directeur|directrice|president|presidente|drh|daf|comptabilite|"
     r"secretariat|service|support|assistance|administrateur|administration|helpdesk|"
     r"equipe|messagerie|webmaster|securite|informatique|ressources humaines|paie|"
-    r"facturation|tresorerie|responsable)\b"
+    r"facturation|tresorerie|responsable|"
+    # the same roles, and institutions, in the languages of real campaigns
+    r"bank|banco|banque|suporte|soporte|customer (?:service|care|support)|atendimento|"
+    r"seguranca|security|notifica\w*|gov|government|governo|gobierno|united nations|"
+    r"nations unies|compensation|indenizacao|tribunal|justica|police|policia|"
+    r"customs|douane|alfandega|aduana|receita|billing|invoice|fatura|factura|protocolo|"
+    r"western union|admin|administrator|help desk|it department|payroll|human resources)\b"
 )
 
 
@@ -349,6 +361,19 @@ PRIZE = re.compile(
     r"\bcadeau (?:offert|gratuit|exclusif)\b|\b(?:reclamez|recuperez) (?:votre|vos) "
     r"(?:cadeau|gain|recompense|lot|prime)\b"
 )
+# Money said to be waiting on an account the reader never opened: « +28,282$ on your balance »,
+# « you have 24 hours to withdraw », tokens or an allocation to claim.
+WINDFALL = re.compile(
+    r"\b(?:balance|account|wallet|withdraw\w*|credited|replenished|rich|score|earned)\b.{0,40}?"
+    r"(?<![\w+])\+ ?(?:[$€£] ?\d|\d[\d ]{0,12}[$€£])|(?<![\w+])\+ ?\d{1,3}(?: \d{3})+ ?[$€£]|"
+    r"\bhours? to withdraw\b|\bwithdraw(?:al)?s? (?:is |are )?(?:now )?(?:available|awaiting|"
+    r"pending|ready)\b|\bclaim (?:now|your (?:\w+ )?(?:share|tokens?|allocation|airdrop|funds?|"
+    r"payment|kit|spot|assets?|balance))\b|\b(?:tokens?|allocation|assets?) (?:is |are )?(?:now )?"
+    r"(?:ready|available) (?:to|for) (?:claim|withdraw\w*)\b|\byour \w+ tokens are ready\b|"
+    r"\b(?:earned|received|won) (?:a|an|your) (?:reward|bonus|prize)\b|\b(?:take|complete|"
+    r"fill (?:in|out)|answer) (?:our|this|a|the) (?:short |quick |brief )?(?:survey|"
+    r"questionnaire)\b.{0,200}?\b(?:reward|gift|prize|win|free)\b"
+)
 REFUND_EN = re.compile(
     r"\brefunds?\b.{0,60}?\b(?:pending|available|approved|processed|waiting|claim|eligible|"
     r"issued)\b|\btax refund\b|\beligible (?:for|to receive) (?:a |an )?(?:refund|payment|"
@@ -414,8 +439,55 @@ SCAM_OFFER = re.compile(
     r"pret personnel|credit rapide|perte de poids|weight loss|keto\w*|viagra|cialis|erecti\w*|"
     r"aphrodisia\w*|inheritance|heritage de|"
     r"lottery|loterie|panneaux? solaires? gratuits?|"
+    r"(?:panneaux? solaires?|pompes? a chaleur|isolation)\b.{0,150}?\b(?:primes?|aides? de l "
+    r"etat|l etat (?:va|prend|finance|paie)|a 1 ?(?:euro|€))|"
     r"iptv)\b"
 )
+# Advance-fee fraud (« 419 »): a large sum together with the story that goes with it (a
+# dying donor, a late husband, a dormant fund, a beneficiary), in English, French, Portuguese
+# and Spanish. A sum alone is news; the story alone is a letter; both are the scam.
+_CURRENCY = r"(?:(?<!\w)us ?\$|(?<!\w)r\$|\busd|\$|€|£|\beur)"
+_HUNDREDS_OF_THOUSANDS = r"(?:\d{3}(?: \d{3})+|\d{1,3}(?: \d{3}){2,})"
+BIG_SUM = re.compile(
+    r"\b(?:millions?|milhoes|milhao|millones|millon|milliards?)\b.{0,40}?\b(?:dollars?|usd|"
+    r"euros?|eur|pounds?|gbp|dolares|reais)\b|"
+    rf"{_CURRENCY} ?\d[\d ]{{0,6}}(?:m|millions?|milhoes|milhao|millones|millon)\b|"
+    rf"{_CURRENCY} ?{_HUNDREDS_OF_THOUSANDS}\b|\b{_HUNDREDS_OF_THOUSANDS}(?: \d{{2}})? ?"
+    r"(?:usd|dollars?|euros?|\$|€)"
+)
+FEE_STORY: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"\bnext of kin\b|\bbeneficiar(?:y|ies|io|ios|ia|ias|e|es)\b",
+        r"\b(?:my|mon|meu|minha|mi) (?:late|feu|defunt|falecido|falecida|difunto)\b|\bwidow\b|"
+        r"\bveuve\b|\bviuva\b|\bviuda\b|\bfalec\w+|\bdeceased\b|\bpassed away\b",
+        r"\b(?:cancer|cancro|terminal illness|dying|sick bed|leito)\b",
+        r"\b(?:charity|charities|charitable|orphanages?|orphans?|caridade|orfanatos?|orfaos|"
+        r"caridad|oeuvres caritatives|orphelinats?)\b",
+        r"\b(?:donate|donation|donations|doar|doacao|donativos?|donar|donacion|faire don)\b",
+        r"\b(?:inheritance|inherit\w*|heranca|herdar|herdei|herencia|heredar|heritage)\b",
+        r"\b(?:dormant|abandoned|unclaimed|consignment|deposited) (?:fund|funds|account|box)\b|"
+        r"\bfundo (?:de|vencedor|abandonado)\b|\bcompensation (?:fund|program\w*|payment)\b|"
+        r"\bprograma de indenizacao\b|\bindeniza\w+",
+        r"\b(?:transfer|transferir|transferencia|transferido|transfert) (?:of |the |this |do |o |"
+        r"de |des |les )?(?:funds?|fundos?|fonds|money|dinheiro)\b",
+        r"\bforeign partner\b|\bparceiro estrangeiro\b|\bsocio extranjero\b|\btrustworthy\b|"
+        r"\bconfidential business\b|\bdear beloved\b|\bquerid[oa] amad[oa]\b",
+    )
+)
+# A purchase or renewal the reader never made, with a number to call to cancel it: the fake
+# support call (« callback phishing »), where the phone does what a link would.
+CALLBACK_CHARGE = re.compile(
+    r"\b(?:renewed|renewal|charged|debited|deducted|auto ?renew\w*|order (?:is |has been )?"
+    r"(?:confirmed|placed|processed)|purchase (?:complete|completed|confirmed|confirmation)|"
+    r"payment (?:has been )?(?:received|processed)|successfully (?:renewed|processed|charged))\b"
+)
+_PHONE = r"(?:\+ ?1 ?)?\(?\b\d{3}\)? ?\d{3} ?\d{4}\b"
+_DISPUTE = (
+    r"\b(?:cancel\w*|refund\w*|dispute|unauthori[sz]ed|did not (?:make|authori[sz]e|place|"
+    r"order)|didn t (?:make|authori[sz]e|place|order)|not (?:recogni[sz]e|authori[sz]e))\b"
+)
+CALLBACK_CALL = re.compile(rf"{_PHONE}.{{0,100}}?{_DISPUTE}|{_DISPUTE}.{{0,100}}?{_PHONE}")
 EXTORTION = re.compile(
     r"\b(?:hacked|piratee?|compromised|infected|spyware|trojan|cheval de troie|webcam|"
     r"camera|video)\b.{0,300}?\b(?:pay|send|transfer|payer|envoyer|virer|verser)\b.{0,120}?"
@@ -442,19 +514,63 @@ FOREIGN_LURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "compte bloqué",
-            r"\b(?:conta|cuenta|konto|account|rekening)\b.{0,40}?\b(?:bloquead[ao]|suspens[ao]|gesperrt|geblokkeerd|bloccat[oa]|deaktiviert|eingeschrankt)\b",
+            r"\b(?:conta|cuenta|konto|account|rekening|cartao|tarjeta|karte|dispositivo)\b.{0,40}?"
+            r"\b(?:bloquead[ao]|suspens[ao]|gesperrt|geblokkeerd|bloccat[oa]|deaktiviert|"
+            r"eingeschrankt|desabilitad[ao]|desativad[ao])\b|\bbloqueio (?:preventivo|de "
+            r"seguranca)\b|\bdesbloqueio\b",
         ),
         (
             "gain",
-            r"\b(?:parabens|felicidades|gefeliciteerd|herzlichen gluckwunsch|wir gratulieren|congratulazioni|gutschein|cadeaubon|premio|ganhou|gewonnen|gratis\w*)\b",
+            r"\b(?:parabens|felicidades|gefeliciteerd|herzlichen gluckwunsch|gluckwunsch|wir "
+            r"gratulieren|congratulazioni|gutschein|cadeaubon|premio|ganhou|gewonnen|gratis\w*|"
+            r"gewinnspiel|sofortgewinn|gewinner|auserwahlt\w*|belohnung\w*|pramie|beloning\w*|"
+            r"winnaar|ganador|recompensa|brinde|vincitore)\b",
+        ),
+        (
+            "sondage",
+            r"\b(?:umfrage|vragenlijst|neem (?:een|deel aan (?:de|onze)) enquete|pesquisa de "
+            r"satisfacao|encuesta|sondaggio|questionario)\b",
         ),
         (
             "urgence",
-            r"\b(?:urgente|dringend|onmiddellijk|sofort|imediatamente|inmediatamente|subito|letzte mahnung|ultimo aviso)\b",
+            r"\b(?:urgente|dringend|onmiddellijk|sofort|imediatamente|inmediatamente|subito|"
+            r"letzte mahnung|ultimo aviso|reaviso|letzte chance|laatste kans|ultima chance|"
+            r"ultima oportunidad|por tempo limitado|tiempo limitado|beeilen sie sich|expiram hoje|"
+            r"vence hoje)\b",
         ),
         (
             "vérification",
-            r"\b(?:atualiz\w*|verifiz\w*|bestatig\w*|verifieer\w*|confirme\w*|verifica\w*) (?:seu|sua|su|ihr\w*|uw|il|la) (?:cadastro|dados|datos|konto|daten|account|gegevens|conta|cuenta)\b",
+            r"\b(?:atualiz\w*|verifiz\w*|bestatig\w*|verifieer\w*|confirme\w*|verifica\w*) "
+            r"(?:seu|sua|su|ihr\w*|uw|il|la) (?:cadastro|dados|datos|konto|daten|account|"
+            r"gegevens|conta|cuenta)\b|\bconfira (?:seus|os) dados\b|\bregulariz\w+\b|\bjetzt "
+            r"bestatigen\b",
+        ),
+        (
+            "justice",
+            r"\b(?:intimacao|intimad[ao]|notificacao (?:judicial|extrajudicial)|processo "
+            r"(?:judicial|trabalhista)|protesto|cartorio|citacion judicial|demanda judicial|"
+            r"mahnbescheid|gerichtsvollzieher|inkasso\w*|dagvaarding|deurwaarder|"
+            r"ufficiale giudiziario)\b",
+        ),
+        (
+            "colis retenu",
+            r"\b(?:encomenda|pacote|paquete|paket|sendung|pakket|zending|pacco|spedizione)\b.{0,80}?"
+            r"\b(?:retid[ao]|bloquead[ao]|parad[ao]|alfandega|aduana|zoll\w*|douane|dogana|taxa|"
+            r"tasa|gebuhr\w*|retenid[ao]|tarifa)\b",
+        ),
+        (
+            "paiement",
+            r"\b(?:taxa (?:obrigatoria|de servico|alfandegaria|de liberacao|de entrega|pendente)|"
+            r"pagamento (?:pendente|da taxa|em atraso)|debito (?:pendente|em aberto)|fatura "
+            r"(?:vencida|em aberto|pendente)|valores a receber|restituicao|compra (?:em analise|"
+            r"retida|pendente)|transacao (?:pendente|suspeita)|pago pendiente|factura pendiente|"
+            r"zahlung (?:ausstehend|erforderlich|fehlgeschlagen)|offene rechnung|betaling "
+            r"(?:mislukt|vereist)|pagamento in sospeso|liberacao d[oe]s? (?:saque|valor\w*))\b",
+        ),
+        (
+            "points",
+            r"\b(?:pontos|puntos|punkte)\b.{0,60}?\b(?:expir\w*|vencem|vencer|perd\w*|desabilitad\w*|"
+            r"caduc\w*|verfallen)\b|\b(?:resgate|resgatar|troque) (?:seus|os|agora seus) pontos\b",
         ),
     )
 )
@@ -562,6 +678,45 @@ def _random_local(local: str) -> bool:
     return len(local) <= 12 and switches >= 3
 
 
+def _mailbox_key(address: str) -> str:
+    """One mailbox however it is written: sub-address (``+tag``) removed, and the dots of a
+    Gmail name (``jean.dupont`` is ``jeandupont``)."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.partition("+")[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+HOME_LINKS_MIN = 10
+HOME_LINKS_SHARE = 0.8
+
+
+def _links_home(mail: ParsedMail, domain: str) -> bool:
+    """Whether the message links mostly to its sender's own organisation, many times (10 links
+    and more, 80 % of them): a sender standing behind its domain, whose display name names one
+    of its own titles (« CNET News.com » from online.com), not someone else's site."""
+    hosts = [u.host for u in map(_split, mail.links) if u.host]
+    home = sum(1 for host in hosts if _same_org(host, domain))
+    return home >= HOME_LINKS_MIN and home >= HOME_LINKS_SHARE * len(hosts)
+
+
+_MAILBOX_TOKEN = re.compile(r"[A-Za-z0-9]{6,24}")
+
+
+def _machine_mailbox(local: str) -> bool:
+    """A mailbox name a program drew for one message: letters and digits only, no separator,
+    with capitals scattered inside (« xunIqVya »), letters and digits mixed (« uh6b8zzjlldv »)
+    or a run of consonants no name has."""
+    if not _MAILBOX_TOKEN.fullmatch(local):
+        return False
+    scattered_capitals = sum(1 for c in local[1:] if c.isupper()) >= 2 and any(
+        c.islower() for c in local
+    )
+    digit_switches = sum(1 for a, b in itertools.pairwise(local) if a.isdigit() != b.isdigit())
+    return scattered_capitals or digit_switches >= 2 or bool(_CONSONANT_RUN.search(local.lower()))
+
+
 def _shares_a_word(display: str, domain: str) -> bool:
     """Whether a word of the display name (4 letters or more) appears in the domain."""
     labels = clean_host(domain).replace("-", "").replace(".", " ")
@@ -654,6 +809,7 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
         and not _looks_like_file(named_site.group(1))
         and not any(_same_org(named_site.group(1), u.host) for u in map(_split, mail.links))
         and not (trusted.is_trusted(named_site.group(1)) and trusted.is_trusted(domain))
+        and not _links_home(mail, domain)
     ):
         out.add(
             "display_name_domain",
@@ -725,6 +881,20 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
                 domain=defang_domain(domain),
             )
             break
+        if (
+            domain in FREEMAIL_DOMAINS
+            and reply_domain in FREEMAIL_DOMAINS
+            and _mailbox_key(reply) != _mailbox_key(sender)
+        ):
+            # One free-mail box writes, another receives the answers: the correspondent hides.
+            out.add(
+                "reply_to_freemail",
+                "reply_to_other_mailbox",
+                [defang_email(reply)],
+                reply=defang_email(reply),
+                sender=defang_email(sender),
+            )
+            break
     return_domain = _domain(mail.return_path)
     if domain and return_domain and not _same_org(return_domain, domain) and not mail.list_id:
         out.add(
@@ -732,6 +902,18 @@ def _sender_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) 
             "return_path_other",
             [defang_email(mail.return_path)],
             domain=defang_domain(return_domain),
+        )
+    if (
+        _machine_mailbox(mail.from_mailbox)
+        and _machine_mailbox(mail.return_path_mailbox)
+        and mail.from_mailbox.lower() != mail.return_path_mailbox.lower()
+    ):
+        out.add(
+            "random_mailboxes",
+            "random_mailboxes",
+            [defang_email(sender), defang_email(mail.return_path)],
+            sender=defang_email(sender),
+            back=defang_email(mail.return_path),
         )
     if (
         domain
@@ -867,7 +1049,8 @@ def _link_signals(
             )
         if reg in SHORTENERS or host in SHORTENERS:
             out.add("url_shortener", "url_shortener", [defanged], host=defang_domain(host))
-        if (belongs_to(host, FREE_HOSTING) or reg in FREE_HOSTING) and not trusted.is_trusted(host):
+        hosted = belongs_to(host, FREE_HOSTING) or reg in FREE_HOSTING or _S3_HOST.search(host)
+        if hosted and not trusted.is_trusted(host):
             out.add("free_hosting", "free_hosting", [defanged], host=defang_domain(host))
         # A mailer's host carries its customer's name (has-sante.us8.list-manage.com): the
         # customer's, not an imitation.
@@ -1016,8 +1199,13 @@ def _text_signals(mail: ParsedMail, trusted: TrustedDomains, out: _Collector) ->
     executable = "executable_link" in out.codes
     if (tool_installed and (readout or executable)) or (readout and install):
         out.add("remote_control_request", "remote_control_request")
-    if _matches(PRIZE, text) or PRIZE_FR.search(text):
+    if _matches(PRIZE, text) or PRIZE_FR.search(text) or WINDFALL.search(text):
         out.add("prize_lure", "prize_lure")
+    story = sum(1 for pattern in FEE_STORY if pattern.search(text))
+    if (story >= 2 and BIG_SUM.search(text)) or story >= 3:
+        out.add("advance_fee", "advance_fee")
+    if CALLBACK_CHARGE.search(text) and CALLBACK_CALL.search(text):
+        out.add("callback_scam", "callback_scam")
     if EXTORTION.search(text):
         out.add("extortion", "extortion")
     elif SCAM_OFFER.search(text):
@@ -1097,9 +1285,58 @@ TEXT_CODES = frozenset(
         "pressure", "credentials_request", "account_check", "payment_change", "payment_request",
         "ceo_fraud", "secrecy_request", "refund_lure", "parcel_lure", "brand_mismatch",
         "account_lure", "prize_lure", "cpf_lure", "scam_offer", "remote_control_request",
-        "foreign_lure",
+        "foreign_lure", "advance_fee", "callback_scam",
     }
 )  # fmt: skip
+
+
+# A newsletter's links: many sites, each one a mention among others, not the one page the
+# message pushes to. Their reputation (an odd extension, a name close to a known site, a
+# shortener) weighs a fifth in an editorial newsletter (see ``_editorial_newsletter``).
+LINK_REPUTATION_CODES = frozenset(
+    {
+        "lookalike_link", "suspicious_tld", "free_hosting", "url_shortener", "ip_link",
+        "redirect_link", "link_mismatch",
+    }
+)  # fmt: skip
+EDITORIAL_DIVISOR = 5
+EDITORIAL_MIN_SITES = 10
+# What a newsletter never does: ask for a secret or a payment, threaten an account, carry a
+# dangerous file, or come from a disguised sender.
+_EDITORIAL_BREAKERS = frozenset(
+    {
+        "credentials_request", "account_check", "account_lure", "html_form", "payment_change",
+        "ceo_fraud", "remote_control_request", "extortion", "executable_link", "link_userinfo",
+        "script_link", "lookalike_sender", "sender_free_hosting", "obfuscated_text", "auth_fail",
+        "bad_sender", "hidden_text", "qr_link", "recipient_in_subject",
+    }
+)  # fmt: skip
+
+
+def _editorial_newsletter(mail: ParsedMail, out: _Collector) -> bool:
+    """A newsletter that reads as one: declared bulk mail (``List-Unsubscribe`` or
+    ``List-Id``) linking to many different sites, or a digest linking to twice as many, from
+    one organisation throughout (From, Return-Path, Reply-To), authentication not failing, and
+    asking nothing (no secret, no payment, no account threat, no risky file). Phishing leads to
+    one page; a newsletter to dozens."""
+    if _auth_failed(mail):
+        return False
+    domain = _domain(mail.from_address)
+    if not domain or domain in FREEMAIL_DOMAINS or _suspicious_domain(domain):
+        return False
+    others = [mail.return_path, *mail.reply_to]
+    if any(a and not _same_org(_domain(a), domain) for a in others):
+        return False
+    if out.codes & _EDITORIAL_BREAKERS or any(c.startswith("attachment_") for c in out.codes):
+        return False
+    # A link showing a known organisation's site while leading elsewhere is the trick itself.
+    if any(s.code == "link_mismatch" and s.weight >= WEIGHTS["link_mismatch"] for s in out.signals):
+        return False
+    declared = bool(mail.list_unsubscribe or mail.list_id)
+    if not declared and "display_name_brand" in out.codes:
+        return False  # an undeclared mailing naming an organisation it does not belong to
+    sites = {registrable_domain(u.host) for u in map(_split, mail.links) if u.host}
+    return len(sites) >= (EDITORIAL_MIN_SITES if declared else 2 * EDITORIAL_MIN_SITES)
 
 
 def authenticated(mail: ParsedMail) -> bool:
@@ -1148,6 +1385,13 @@ def compute_signals(
         flagged = _link_signals(mail, trusted, out, deadline)
     if not deadline.expired():
         _text_signals(mail, trusted, out)
+    if _editorial_newsletter(mail, out):
+        out.signals = [
+            Signal(s.code, s.weight // EDITORIAL_DIVISOR, s.explanation_fr, s.indicators)
+            if s.code in LINK_REPUTATION_CODES
+            else s
+            for s in out.signals
+        ]
     if authenticated_trusted_sender(mail, trusted):
         out.signals = [
             Signal(s.code, s.weight // 2, s.explanation_fr, s.indicators)

@@ -67,12 +67,21 @@ SIGNALS: dict[str, str] = {
         "Le nom affiché montre l’adresse {shown}, mais le message vient en réalité de {real}."
     ),
     "freemail_role": (
-        "L’expéditeur se présente comme un service ou une direction ({name}), mais écrit "
-        "depuis une messagerie gratuite ({domain})."
+        "L’expéditeur se présente comme un service, une direction ou un organisme ({name}), "
+        "mais écrit depuis une messagerie gratuite ({domain})."
     ),
     "reply_to_other": (
         "Les réponses partiraient vers une autre adresse ({reply}) que celle de l’expéditeur "
         "({domain})."
+    ),
+    "random_mailboxes": (
+        f"L’adresse d’envoi ({{sender}}) et l’adresse de retour technique ({{back}}) sont deux "
+        f"suites de caractères tirées au hasard{NBSP}: l’expéditeur change de boîte à chaque "
+        "envoi, procédé des envois en masse qui cherchent à échapper aux filtres."
+    ),
+    "reply_to_other_mailbox": (
+        f"Le message vient de la messagerie gratuite {{sender}}, mais les réponses partiraient "
+        f"vers une autre boîte gratuite ({{reply}}){NBSP}: le vrai correspondant se cache."
     ),
     "return_path_other": (
         "L’adresse de retour technique ({domain}) est d’un autre domaine que l’expéditeur."
@@ -249,6 +258,16 @@ SIGNALS: dict[str, str] = {
     "foreign_lure": (
         f"Le message reprend les formules des arnaques courantes ({{terms}}){NBSP}: gains, compte "
         "bloqué ou identifiants à donner."
+    ),
+    "advance_fee": (
+        f"Le message promet une grosse somme (héritage, don, fonds en souffrance) contre votre "
+        f"aide{NBSP}: c’est l’arnaque «{NBSP}à l’avance de frais{NBSP}», qui finit toujours par "
+        "réclamer de l’argent ou vos coordonnées."
+    ),
+    "callback_scam": (
+        f"Le message annonce un achat ou un renouvellement à votre nom et donne un numéro à "
+        f"appeler pour l’annuler{NBSP}: c’est l’arnaque au faux service client, n’appelez pas ce "
+        "numéro."
     ),
     "extortion": (
         f"Le message prétend que votre appareil a été piraté et réclame de l’argent{NBSP}: c’est "

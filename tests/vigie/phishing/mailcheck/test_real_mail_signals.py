@@ -486,3 +486,237 @@ def test_a_picture_without_qr_code_is_no_signal() -> None:
     msg.add_attachment(buffer.getvalue(), maintype="image", subtype="png", filename="fete.png")
     assert len(parse_eml(msg.as_bytes()).images) == 1  # looked at
     assert "qr_link" not in _codes(msg.as_bytes())
+
+
+def _newsletter(
+    extra: str = "", *, sites: int = 12, headers: dict[str, str] | None = None
+) -> bytes:
+    links = "\n".join(f"http://www.site{i}-news.com/article" for i in range(sites))
+    body = f"This week in tech.\n{links}\nSecure your mail: http://www.outlooksecure.com/\n{extra}"
+    return _mail(
+        body,
+        sender="Gnome Daily <subscriptions@gnomedaily.com>",
+        subject="[Gnome Daily] Brilliant Mistakes",
+        headers={
+            "List-Unsubscribe": "<mailto:leave@lists.gnomedaily.com>",
+            "Return-Path": "<bounce-123@lists.gnomedaily.com>",
+            **(headers or {}),
+        },
+    )
+
+
+def test_a_lookalike_among_an_editorial_newsletters_many_links_weighs_little() -> None:
+    analysis = analyse(_newsletter())
+    weights = {s.code: s.weight for s in analysis.signals}
+    assert weights["lookalike_link"] == 10  # shown, but a mention among a dozen sites
+    assert analysis.verdict == "sans_danger"
+
+
+@pytest.mark.parametrize(
+    ("extra", "sites", "headers"),
+    [
+        ("Please confirm your password here.", 12, None),  # a newsletter asks nothing
+        ("", 3, None),  # few sites: the link is the point of the message
+        ("", 12, {"Reply-To": "helpdesk@other-desk.com"}),  # not one organisation throughout
+    ],
+)
+def test_the_newsletter_discount_needs_every_part(
+    extra: str, sites: int, headers: dict[str, str] | None
+) -> None:
+    weights = {
+        s.code: s.weight for s in analyse(_newsletter(extra, sites=sites, headers=headers)).signals
+    }
+    assert weights["lookalike_link"] == 50
+
+
+@pytest.mark.parametrize(
+    ("sender", "return_path"),
+    [
+        ("xunIqVya@deck.offers-mail.com", "9d3nd9kk7t3q@deck.offers-mail.com"),
+        ("uh6b8zzjlldv@crown.offers-mail.co", "p12astrwlvvv@crown.offers-mail.co"),
+        ("ZaxzcCD@slave.offers-mail.com", "PqmIwZjO@slave.offers-mail.com"),
+    ],
+)
+def test_two_random_mailboxes_are_a_sender_that_changes_at_every_message(
+    sender: str, return_path: str
+) -> None:
+    raw = _mail(sender=f'"Home Coverage." <{sender}>', headers={"Return-Path": f"<{return_path}>"})
+    analysis = analyse(raw)
+    assert "random_mailboxes" in {s.code for s in analysis.signals}
+    assert analysis.verdict == "douteux"
+
+
+@pytest.mark.parametrize(
+    ("sender", "return_path"),
+    [
+        ("Jean.Dupont@ehpad-tilleuls.fr", "Jean.Dupont@ehpad-tilleuls.fr"),
+        ("JohnSmith@example.com", "JohnSmith@example.com"),  # the same mailbox
+        ("news@lettre.example.com", "bounce-2534368-7Hq9x@lettre.example.com"),  # a mailer's
+        ("JohnSmith@example.com", "bounces+x7Kq9@mailer.example.net"),
+    ],
+)
+def test_people_and_mailers_mailboxes_are_not_random(sender: str, return_path: str) -> None:
+    raw = _mail(sender=f"Jean <{sender}>", headers={"Return-Path": f"<{return_path}>"})
+    assert "random_mailboxes" not in _codes(raw)
+
+
+def test_a_free_mail_sender_asking_replies_at_another_free_mailbox() -> None:
+    raw = _mail(
+        "Dear beloved friend, please write to my private address.",
+        sender="Mrs Elizabeth <elizabeth.j058@gmail.com>",
+        headers={"Reply-To": "elizabethjohnson059@gmail.com"},
+    )
+    assert "reply_to_freemail" in _codes(raw)
+    for same in ("elizabethj058@gmail.com", "elizabeth.j058+perso@gmail.com"):
+        raw = _mail(sender="Elizabeth <elizabeth.j058@gmail.com>", headers={"Reply-To": same})
+        assert "reply_to_freemail" not in _codes(raw)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am Mrs Nelson, a widow dying of cancer. I wish to donate my late husband's fund of "
+        "US$ 4.5 million to charity through you.",
+        "Sou a Sra. Anitha, uma viúva doente. Tenho um fundo de donativos de US$ 3,5 milhões "
+        "que quero doar para instituições de caridade.",
+        "Attention: Beneficiary, your compensation fund of $2,500,000.00 is ready for transfer "
+        "of the funds to your account.",
+    ],
+)
+def test_advance_fee_stories_are_flagged(text: str) -> None:
+    analysis = analyse(_mail(text, sender="Mrs Nelson <m.nelson@example.org>"))
+    assert "advance_fee" in {s.code for s in analysis.signals}
+    assert analysis.verdict != "sans_danger"
+
+
+def test_news_of_a_large_donation_is_no_advance_fee() -> None:
+    text = (
+        "The foundation announced a donation of $3 million to the city's hospitals; the "
+        "programme will run until 2004, its director said."
+    )
+    assert "advance_fee" not in _codes(_mail(text))
+
+
+def test_a_renewal_with_a_number_to_call_to_cancel_is_a_callback_scam() -> None:
+    text = (
+        "Your Norton 360 subscription has been renewed and charged $299.95. If you did not "
+        "authorize this payment, call our billing desk at +1 (818) 492-9813 to cancel."
+    )
+    analysis = analyse(_mail(text, sender="Billing <bill.desk7@gmail.com>"))
+    assert "callback_scam" in {s.code for s in analysis.signals}
+    assert analysis.verdict != "sans_danger"
+
+
+def test_a_catalogue_with_a_phone_number_is_no_callback_scam() -> None:
+    text = (
+        "JavaServer Pages, 2nd edition: order now, $44.95. For more information call "
+        "1-800-998-9938.\nIf you want to cancel a subscription to this newsletter go to our site."
+    )
+    assert "callback_scam" not in _codes(_mail(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You are now rich +28,282$ on your balance!",
+        "Score released: +$91. Your score has been released.",
+        "You have 24 hours to withdraw your funds.",
+        "Register now to claim your XRP allocation.",
+        "Take our short survey and receive a free emergency kit as a reward.",
+    ],
+)
+def test_money_waiting_on_an_unknown_account_is_a_prize_lure(text: str) -> None:
+    assert "prize_lure" in _codes(_mail(text, sender="Info <info@example.org>"))
+
+
+def test_a_price_with_shipping_added_is_no_windfall() -> None:
+    text = "The book costs $10 + $5 shipping; your account manager will confirm the order."
+    assert "prize_lure" not in _codes(_mail(text))
+
+
+def test_a_sender_linking_home_names_its_own_title_not_another_site() -> None:
+    home = "\n".join(f"http://www.online-news.com/story/{i}" for i in range(12))
+    raw = _mail(f"Today's stories:\n{home}", sender="News.com Daily <dispatch@online-news.com>")
+    assert "display_name_domain" not in _codes(raw)
+    raw = _mail("Today's stories: http://www.online-news.com/story/1", sender="News.com Daily <dispatch@online-news.com>")  # fmt: skip
+    assert "display_name_domain" in _codes(raw)  # one link home proves nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guten Tag, wir gratulieren Ihnen! Sie gehören zu den Auserwählten für unser "
+        "Gewinnspiel. Nehmen Sie an dieser kurzen Umfrage teil.",
+        "Gefeliciteerd! Neem een enquête en win een beloning.",
+        "Prezado cliente, seus pontos estão prestes a expirar. Resgate seus pontos: expiram hoje!",
+        "TRIBUNAL REGIONAL DO TRABALHO. INTIMAÇÃO ELETRÔNICA: visualize o processo, "
+        "último aviso antes do protesto.",
+        "Seu pacote foi retido pela alfândega: pagamento da taxa obrigatória pendente.",
+        "BLOQUEIO PREVENTIVO EFETIVADO. Siga as instruções para efetuar o desbloqueio.",
+    ],
+)
+def test_lures_in_other_languages(text: str) -> None:
+    assert "foreign_lure" in _codes(_mail(text, sender="Info <info@example.org>"))
+
+
+def test_french_administrative_words_are_no_foreign_lure() -> None:
+    text = (
+        "Bonjour, suite au contrôle de la douane, la régularisation de votre dossier est "
+        "confirmée ; le tribunal régional a transmis la convocation. Enquête de satisfaction : "
+        "merci de votre participation, un cadeau gratuit vous attend au secrétariat."
+    )
+    assert "foreign_lure" not in _codes(_mail(text))
+
+
+def test_a_digest_without_bulk_headers_needs_twice_the_sites() -> None:
+    def digest(sites: int) -> bytes:
+        links = "\n".join(f"http://blog{i}.example{i}.org/" for i in range(sites))
+        return _mail(f"Updated weblogs:\n{links}\nhttp://192.0.2.7/weblog/", sender="Digest <d@blogs-digest.org>")  # fmt: skip
+
+    assert {s.code: s.weight for s in analyse(digest(12)).signals}["ip_link"] == 35
+    assert {s.code: s.weight for s in analyse(digest(25)).signals}["ip_link"] == 7
+
+
+def test_a_newsletter_showing_a_known_site_but_leading_elsewhere_gets_no_discount() -> None:
+    links = "".join(f'<a href="http://www.site{i}-news.com/">article {i}</a> ' for i in range(12))
+    raw = _mail(
+        html=f'<p>{links}<a href="http://collect.example/x">www.ameli.fr</a></p>',
+        sender="Gnome Daily <subscriptions@gnomedaily.com>",
+        headers={"List-Unsubscribe": "<mailto:leave@lists.gnomedaily.com>"},
+    )
+    assert {s.code: s.weight for s in analyse(raw).signals}["link_mismatch"] == 35
+
+
+@pytest.mark.parametrize(
+    "display", ["Suporte Nubank - Autoatendimento", "United Nations", "Customer Service", "Police"]
+)
+def test_an_institution_writing_from_free_mail(display: str) -> None:
+    assert "freemail_role" in _codes(_mail(sender=f'"{display}" <x58147@gmail.com>'))
+
+
+def test_a_person_writing_from_free_mail_is_no_institution() -> None:
+    for display in ("Alice Martin", "Jean-Baptiste Lebanc", "Maria Helena"):
+        assert "freemail_role" not in _codes(_mail(sender=f'"{display}" <x58147@gmail.com>'))
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["promo.s3-website-eu-west-1.amazonaws.com", "promo.s3.eu-west-3.amazonaws.com"],
+)
+def test_a_bucket_served_as_a_web_site_is_free_hosting(host: str) -> None:
+    assert "free_hosting" in _codes(_mail(f"Voir les détails : https://{host}/index.html"))
+
+
+def test_the_state_paying_for_solar_panels_is_a_scam_offer() -> None:
+    text = (
+        "L'État va installer des panneaux solaires sur votre toit : les primes expirent fin "
+        "2025, répondez au questionnaire gratuit."
+    )
+    assert "scam_offer" in _codes(_mail(text))
+    assert "scam_offer" not in _codes(_mail("Le devis pour l'isolation des combles est joint."))
+
+
+def test_a_phone_number_near_an_account_is_no_windfall() -> None:
+    text = "For questions about your account, call our office at +44 20 7946 0000."
+    assert "prize_lure" not in _codes(_mail(text))
+    assert "freemail_role" not in _codes(_mail(sender='"Justice Mensah" <jmensah@gmail.com>'))
