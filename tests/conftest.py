@@ -41,6 +41,16 @@ def run_async(function: Callable[[], Awaitable[T]]) -> T:
         return executor.submit(asyncio.run, main()).result()
 
 
+@pytest.fixture(autouse=True)
+def _umask_restored() -> Iterator[None]:
+    """A test that runs an entry point in-process (``vigie ...``) sets its private umask;
+    the next tests get the one they started with."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    yield
+    os.umask(mask)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """SQLAlchemy URL of a fresh PostgreSQL database, dropped after the test session."""

@@ -130,7 +130,9 @@ class Dovecot:
         )
         home = self._root / "home"
         os.chown(home, uid, gid)
-        os.chmod(self._root, 0o755)
+        # Dovecot's own users read these whatever this process's umask (the CLI's is 077).
+        for path in (self._root, *self._root.iterdir()):
+            path.chmod(0o755 if path.is_dir() else 0o644)
         self._process = subprocess.Popen(
             ["dovecot", "-F", "-c", str(config)],
             stdout=subprocess.DEVNULL,
