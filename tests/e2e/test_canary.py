@@ -21,11 +21,14 @@ import pytest
 
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.e2e.conftest import RunningBot, Stack
-from tests.e2e.test_phishing import AMELI, join, phishing_bot, upload
+from tests.e2e.test_phishing import CORPUS, join, phishing_bot, upload
 from tests.e2e.test_tickets import Conversation, add_technician, buttons, directory, fake
 from vigie.people.directory import Directory
 
 __all__ = ["directory", "fake", "phishing_bot"]
+
+# Not the mail of test_phishing: the stack is shared, and its campaign counts must stay its own.
+REPORTED = CORPUS / "phishing" / "colis_frais_colissimo.eml"
 
 CANARIES = {
     "chat": "KanariChat1x!",
@@ -106,7 +109,7 @@ async def test_no_canary_is_kept_or_sent_anywhere(
     conv.press(staff, question, "Rien")
     await conv.until(staff, "Supprimez ce mail")
     # An e-mail file whose name holds a password.
-    upload(conv, staff, AMELI, f"mdp {CANARIES['file_name']}.eml")
+    upload(conv, staff, REPORTED, f"mdp {CANARIES['file_name']}.eml")
     question = await conv.until(staff, "Qu’avez-vous fait avec ce mail")
     conv.press(staff, question, "Rien")
     await conv.until(staff, "Supprimez ce mail")

@@ -24,7 +24,7 @@ from tests.auxil.dovecot import Dovecot, available
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.smtp import Received, SmtpSink
 from tests.e2e.conftest import RunningBot, Stack, make_settings
-from tests.e2e.test_phishing import AMELI, join
+from tests.e2e.test_phishing import CORPUS, join
 from tests.e2e.test_tickets import Conversation, add_technician, directory, fake
 from vigie.core.settings import ROOT
 from vigie.people.directory import Directory
@@ -36,6 +36,8 @@ pytestmark = pytest.mark.skipif(
     reason="Dovecot missing (make test installs it) and VIGIE_SKIP_IMAP=1",
 )
 
+# Not the mail of test_phishing: the stack is shared, and its campaign counts must stay its own.
+REPORTED = CORPUS / "phishing" / "ameli_carte_vitale_punycode.eml"
 TRANSCRIPT = ROOT / "var" / "test-transcripts" / "mailbox_report.txt"
 AUTHSERV = "mx.capucines-prestataire.test"
 ADDRESS = "lea.petit@ehpad-capucines.test"
@@ -132,7 +134,7 @@ async def test_a_linked_address_forwards_a_mail_to_the_reporting_mailbox(
     assert MAILBOX in linked["plain_text"]
 
     # 2. From her workstation, she forwards the mail as an attachment to the mailbox.
-    original = forward_as_attachment(ADDRESS, AMELI.read_bytes())
+    original = forward_as_attachment(ADDRESS, REPORTED.read_bytes())
     dovecot.deliver(original)
     conv._note(f"📧 {ADDRESS} → {MAILBOX} : TR: remboursement ameli ?? (mail en pièce jointe)")
     answer = await mail_to(stack.smtp, ADDRESS, seen + 1)
