@@ -152,6 +152,9 @@ class Pipeline:
         self._sweep_again = False
         self._notices: set[asyncio.Task[None]] = set()  # notices sent in tasks of their own
         self._notifying: set[int] = set()  # items whose notice is being sent
+        # Items the pipeline answers itself (stickers, empty or too long messages…), while
+        # their answer is being sent: a chat's worker waits for it instead of taking them.
+        self._answering: dict[int, asyncio.Event] = {}
         self._closing = False
 
     # -- receiving ------------------------------------------------------------------------
@@ -244,15 +247,40 @@ class Pipeline:
         )
         if item is None:
             return
+        answered = self._answering[item.id] = asyncio.Event()
+        try:
+            await self._answer_directly(item, template, **extra)
+        finally:
+            del self._answering[item.id]
+            answered.set()
+
+    async def _answer_directly(self, item: InboxItem, template: str, **extra: object) -> bool:
+        """Send the pipeline's own answer to a stored item; False when it must be retried."""
         reply = OutgoingMessage(texts.fill(template, self._contacts, **extra))
         try:
-            await self._delivery.deliver(incoming.chat_id, [reply])
+            await self._delivery.deliver(item.chat_id, [reply])
         except DeliveryError as exc:
+            if exc.permanent:
+                await self._inbox.mark_failed(item.id, exc.code)
+                return True
             await self._inbox.record_failure(item.id, exc.code, degraded_sent=False)
-            return
+            return False
         self._sent(item)
         await self._inbox.mark_done(item.id)
-        await self._record_answer(item.id, sender, reply)
+        await self._record_answer(item.id, item.sender, reply)
+        return True
+
+    async def _answer_stored(self, item: InboxItem) -> bool:
+        """A chat's worker met an item the pipeline answers itself: it waits while that answer
+        is being sent; after a crash or a failed send, it answers it (never through Rasa)."""
+        answering = self._answering.get(item.id)
+        if answering is not None:
+            await answering.wait()
+            return True  # done, or pending again after a failure: the worker's loop decides
+        template, extra = _direct_answer(item.kind), {"limit": self._max_mail_mb}
+        if item.kind == "too_long":
+            extra = {"limit": self._settings.max_message_chars}
+        return await self._answer_directly(item, template, **extra)
 
     async def _record_answer(self, item_id: int, sender: str, reply: OutgoingMessage) -> None:
         """Log the turn of a message the pipeline answered itself."""
@@ -297,6 +325,8 @@ class Pipeline:
 
     async def _handle(self, item: InboxItem) -> bool:
         """Handle one stored message; False when it must wait for a later retry."""
+        if item.kind not in WAITING_KINDS:
+            return await self._answer_stored(item)
         if item.kind == EMAIL_FILE_KIND:
             incoming = await self._prepared(item)
             if incoming.kind != EMAIL_KIND:
@@ -555,3 +585,13 @@ class Pipeline:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _direct_answer(kind: str) -> str:
+    """The answer the pipeline gives itself to a stored item of ``kind`` (see ``receive``)."""
+    special = {
+        "empty": texts.EMPTY,
+        "bad_button": texts.BUTTON_EXPIRED,
+        "too_long": texts.TOO_LONG,
+    }
+    return special.get(kind) or texts.UNSUPPORTED.get(kind, texts.UNSUPPORTED["other"])

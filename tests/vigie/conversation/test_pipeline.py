@@ -73,6 +73,7 @@ async def running_pipeline(
     rasa_url: str | None = None,
     rasa_timeout: float = 1.0,
     journal: SentJournal | None = None,
+    collected: Collected | None = None,
 ) -> AsyncIterator[Running]:
     """The pipeline of :func:`setup`, with ``prepare`` as its preparer of e-mail files (and
     Rasa at ``rasa_url``, with ``rasa_timeout``, when given)."""
@@ -89,7 +90,7 @@ async def running_pipeline(
     engine = create_engine(db_url)
     sessionmaker = make_sessionmaker(engine)
     inbox = Inbox(sessionmaker)
-    collected = Collected()
+    collected = collected or Collected()
     async with aiohttp.ClientSession() as http:
         pipeline = Pipeline(
             settings=settings,
@@ -158,6 +159,52 @@ async def test_what_rasa_cannot_take_is_answered_at_once(
     await pipeline.receive(Incoming(chat_id=9, user_id=90, kind=kind, text=text, update_id=9))
     assert expected in collected.shown[0][1]
     assert await inbox.count_pending() == 0
+
+
+class Gated(Collected):
+    """A front end whose first delivery waits until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def deliver(self, chat_id: int, messages: Sequence[OutgoingMessage]) -> None:
+        self.started.set()
+        await self.gate.wait()
+        await super().deliver(chat_id, messages)
+
+
+async def test_a_message_answered_by_the_pipeline_never_reaches_rasa(db_url: str) -> None:
+    """While a sticker's answer is being sent, its item is pending: a worker woken for the
+    chat then (the retry loop, a recovery) waits for that answer instead of asking Rasa,
+    which would answer the degraded notice to a sticker (seen under load)."""
+    gated = Gated()
+    async with running_pipeline(db_url, collected=gated) as running:
+        pipeline = running.pipeline
+        sticker = Incoming(chat_id=11, user_id=110, kind="sticker", update_id=1)
+        receiving = asyncio.create_task(pipeline.receive(sticker))
+        await asyncio.wait_for(gated.started.wait(), 5)
+        await pipeline.recover()  # the chat's worker finds the sticker's item pending
+        await asyncio.sleep(0.05)
+        gated.gate.set()
+        await receiving
+        await pipeline.idle()
+        assert [text for _, text in gated.shown] == [gated.shown[0][1]]
+        assert "messages écrits" in gated.shown[0][1]
+        assert await running.inbox.count_pending() == 0
+
+
+async def test_a_direct_answer_interrupted_by_a_crash_is_given_at_recovery(db_url: str) -> None:
+    async with running_pipeline(db_url) as running:
+        await running.inbox.add(  # stored, then the process died before answering
+            channel="telegram", chat_id=12, sender="p", kind="voice", text="", update_id=2
+        )
+        await running.pipeline.recover()
+        await running.pipeline.idle()
+        assert len(running.collected.shown) == 1
+        assert "vocaux" in running.collected.shown[0][1]  # its own answer, not Rasa's notice
+        assert await running.inbox.count_pending() == 0
 
 
 async def test_secret_is_redacted_before_storage_and_user_warned(
