@@ -96,7 +96,7 @@ test: setup imap-server lint validate $(MODEL) ## Lint, then the whole test suit
 	@echo "==> Tests"
 	@$(VENV)/bin/pytest -q -p no:cacheprovider
 
-eval: setup $(MODEL) ## NLU evaluation (vs Rasa's default pipeline), then the e-mail analyser's (own corpora, then real ones: make corpora), then redaction's
+eval: setup $(MODEL) ## NLU evaluation on both held-out sets (vs Rasa's default pipeline, fallback threshold curve), then the e-mail analyser's (own corpora, then real ones: make corpora), then redaction's
 	@$(PY) scripts/eval_nlu.py
 	@$(PY) scripts/eval_mail.py
 	@$(PY) scripts/eval_mail.py --heldout
