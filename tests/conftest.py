@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,22 +22,18 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.auxil.databases import admin_postgres_url, asyncpg_dsn, create_database, drop_database
+from tests.auxil.databases import (
+    admin_postgres_url,
+    asyncpg_dsn,
+    create_database,
+    drop_database,
+    run_async,
+)
 from tests.auxil.smtp import SmtpSink
 from vigie.core.clock import FakeClock, set_default_clock
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 
 T = TypeVar("T")
-
-
-def run_async(function: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine from a sync fixture, in its own thread and event loop."""
-
-    async def main() -> T:
-        return await function()
-
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(asyncio.run, main()).result()
 
 
 @pytest.fixture(autouse=True)

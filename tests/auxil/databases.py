@@ -3,16 +3,21 @@ empty on a server (``VIGIE_TEST_POSTGRES_URL`` by default), dropped afterwards."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT_SECONDS = 10
+
+T = TypeVar("T")
 
 
 def admin_postgres_url() -> str:
@@ -55,3 +60,13 @@ async def scratch_postgres(admin_url: str, prefix: str) -> AsyncIterator[str]:
         yield url
     finally:
         await drop_database(admin_url, url)
+
+
+def run_async(function: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine from a sync fixture, in its own thread and event loop."""
+
+    async def main() -> T:
+        return await function()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, main()).result()

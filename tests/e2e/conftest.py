@@ -3,6 +3,7 @@ session), and per test a fake Telegram Bot API server with the real Application.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -11,12 +12,19 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.supervisor import actions_service, rasa_service
 from bot.telegram.app import TelegramBot
+from tests.auxil.databases import (
+    admin_postgres_url,
+    create_database,
+    drop_database,
+    run_async,
+)
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.smtp import SmtpSink
 from tests.auxil.toggle_proxy import ToggleProxy, free_port
@@ -61,20 +69,18 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     raise RuntimeError(f"{url} not healthy after {timeout} s; log:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Start the real Rasa server and action server, as the supervisor does (Rasa keeps its
-    trackers in the session's database)."""
+@contextlib.contextmanager
+def started_stack(database_url: str, log_dir: Path) -> Iterator[Stack]:
+    """Rasa and the action server, as the supervisor starts them, on ``database_url`` (Rasa
+    keeps its trackers there too), with a real SMTP server; stopped on exit."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
-    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'stack.db'}"
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         rasa_port=free_port(),
         actions_port=free_port(),
         database_url=database_url,  # Rasa's trackers too (its SQL tracker store)
     )
-    log_dir = tmp_path_factory.mktemp("logs")
     upgrade(database_url)
     smtp = SmtpSink()
     smtp.start()
@@ -111,6 +117,33 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The session's stack on SQLite, shared by the end-to-end tests."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'stack.db'}"
+    with started_stack(database_url, tmp_path_factory.mktemp("logs")) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def pg_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A second stack on a PostgreSQL database of its own (dropped at the end), for the tests
+    that must hold on both engines; started only when a test asks for it."""
+    admin_url = admin_postgres_url()
+    try:
+        database_url = run_async(lambda: create_database(admin_url, "vigie_e2e"))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        message = f"PostgreSQL unreachable ({type(exc).__name__}: {exc})"
+        if os.environ.get("VIGIE_SKIP_POSTGRES") == "1":
+            pytest.skip(message)
+        pytest.fail(message, pytrace=False)
+    try:
+        with started_stack(database_url, tmp_path_factory.mktemp("pg-logs")) as started:
+            yield started
+    finally:
+        run_async(lambda: drop_database(admin_url, database_url))
 
 
 def make_settings(

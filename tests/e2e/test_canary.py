@@ -17,8 +17,10 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
+import asyncpg
 import pytest
 
+from tests.auxil.databases import asyncpg_dsn
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.e2e.conftest import RunningBot, Stack
 from tests.e2e.test_phishing import CORPUS, join, phishing_bot, upload
@@ -59,6 +61,38 @@ class Records(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stack(request: pytest.FixtureRequest, stack: Stack) -> Stack:
+    """The session's stack on SQLite, then a stack of its own on PostgreSQL: the bot, the
+    action server and Rasa write the same tables on both engines."""
+    if request.param == "sqlite":
+        return stack
+    pg_stack: Stack = request.getfixturevalue("pg_stack")
+    return pg_stack
+
+
+async def database_values(database_url: str) -> Iterator[tuple[str, object]]:
+    """Every value of every table of the stack's database, with its table's name."""
+    found: list[tuple[str, object]] = []
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.split("///", 1)[1]) as db:
+            query = "select name from sqlite_master where type='table'"
+            for (table,) in db.execute(query).fetchall():
+                for row in db.execute(f'select * from "{table}"'):
+                    found += [(table, value) for value in row]
+    else:
+        connection = await asyncpg.connect(asyncpg_dsn(database_url), timeout=10)
+        try:
+            query = "select tablename from pg_tables where schemaname = 'public'"
+            for record in await connection.fetch(query):
+                table = record["tablename"]
+                for row in await connection.fetch(f'select * from "{table}"'):
+                    found += [(table, value) for value in row.values()]
+        finally:
+            await connection.close()
+    return iter(found)
 
 
 @pytest.fixture
@@ -150,15 +184,13 @@ async def test_no_canary_is_kept_or_sent_anywhere(
             leaks.setdefault(where, set()).update(found)
 
     # Every table of the database (bot, action server and Rasa share it).
-    with sqlite3.connect(stack.database_url.split("///", 1)[1]) as db:
-        tables = [row[0] for row in db.execute("select name from sqlite_master where type='table'")]
-        assert {"inbox", "turns", "tickets", "ticket_events", "outbox", "events"} <= set(tables)
-        for table in tables:
-            for row in db.execute(f'select * from "{table}"'):
-                for value in row:
-                    if isinstance(value, bytes):
-                        value = value.decode("utf-8", "replace")
-                    check(f"table {table}", str(value))
+    tables: set[str] = set()
+    for table, value in await database_values(stack.database_url):
+        tables.add(table)
+        if isinstance(value, bytes | memoryview):
+            value = bytes(value).decode("utf-8", "replace")
+        check(f"table {table}", str(value))
+    assert {"inbox", "turns", "tickets", "ticket_events", "outbox", "events"} <= tables
     # The logs of Rasa, of the action server and of the bot.
     for log in stack.log_dir.glob("*.log"):
         check(log.name, log.read_text(encoding="utf-8", errors="replace"))
