@@ -41,6 +41,8 @@ CANARIES = {
     "follow_up": "KanariInfo5x!",
     "file_name": "KanariFile7x!",
 }
+# Not a secret: kept in the redacted turns, but never written in a log (nor is any text).
+PLAIN_WORD = "zebrolampe"
 REFERENCE_RE = re.compile(r"VIG-\d{4}-\d{5}")
 PASTED = """\
 De : Assurance Maladie <remboursement@ameli-assure-fr.com>
@@ -130,7 +132,9 @@ async def test_no_canary_is_kept_or_sent_anywhere(
     await add_technician(conv, directory, tech)
     await join(conv, directory, staff, "EHPAD Le Canari", "Rodez")
 
-    # A chat message.
+    # A chat message Rasa cannot place (its text must stay out of every log), then a password.
+    conv.say(staff, f"la {PLAIN_WORD} du couloir clignote en bleu")
+    await conv.one(staff)
     conv.say(staff, f"mon mot de passe c'est {CANARIES['chat']}")
     await conv.until(staff, "supprimé votre message")
     # A note forwarded from another chat.
@@ -192,9 +196,16 @@ async def test_no_canary_is_kept_or_sent_anywhere(
         check(f"table {table}", str(value))
     assert {"inbox", "turns", "tickets", "ticket_events", "outbox", "events"} <= tables
     # The logs of Rasa, of the action server and of the bot.
-    for log in stack.log_dir.glob("*.log"):
-        check(log.name, log.read_text(encoding="utf-8", errors="replace"))
-    check("bot log", "\n".join(bot_logs.lines))
+    logs = {
+        log.name: log.read_text(encoding="utf-8", errors="replace")
+        for log in stack.log_dir.glob("*.log")
+    }
+    logs["bot log"] = "\n".join(bot_logs.lines)
+    assert {"rasa.log", "actions.log"} <= set(logs)
+    for name, text in logs.items():
+        check(name, text)
+        if PLAIN_WORD in text:
+            leaks.setdefault(name, set()).add("message text")
     # What the bot sent to Telegram (messages and files) and what the SMTP server received.
     for record in fake.sent:
         check("telegram", json.dumps(record, ensure_ascii=False, default=_as_text))
