@@ -7,15 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vigie.core import typography
+from vigie.core import reflexes, typography
+
+# The emergency reflexes in short (vigie/core/reflexes.py), for the welcome and the degraded
+# reply: a virus, a password given away, then whom to call day and night.
+URGENT_SHORT = (
+    f"Virus ou écran de rançon ? {reflexes.ISOLATION_SHORT}\n"
+    f"Mot de passe donné ? {reflexes.CREDENTIAL_SHORT}\n"
+    f"{reflexes.CALL}"
+)
 
 WELCOME = (
     "<b>Bonjour, je suis Vigie.</b>\n"
     "Je suis l’assistant de sécurité informatique de votre établissement, proposé par "
     "{provider_name}. Posez-moi vos questions avec vos mots, de jour comme de nuit{nbsp}: "
     "mots de passe, faux mails, clés USB, carte CPS, virus…\n\n"
-    "<b>En cas d’urgence</b> (écran de rançon, virus, mot de passe donné){nbsp}: débranchez le "
-    "câble réseau, n’éteignez pas l’ordinateur et appelez {provider_name} ({provider_hotline})."
+    "<b>En cas d’urgence</b>\n" + URGENT_SHORT
 )
 
 # The inbox keeps each message with its Telegram chat id for the retention period (to answer
@@ -39,9 +46,7 @@ PRIVACY = (
 DEGRADED = (
     "Je n’arrive pas à vous répondre tout de suite. Votre message est bien enregistré{nbsp}: "
     "je vous réponds dès que possible, sans que vous ayez à le renvoyer.\n\n"
-    "<b>Si c’est urgent</b> (virus, écran de rançon, mot de passe donné){nbsp}: débranchez le "
-    "câble réseau, n’éteignez pas l’ordinateur et appelez {provider_name} "
-    "({provider_hotline}{nbsp}; astreinte{nbsp}: {provider_oncall})."
+    "<b>Si c’est urgent</b>\n" + URGENT_SHORT
 )
 
 REDACTED_WARNING = (
@@ -92,9 +97,9 @@ UNSUPPORTED = {
     "sticker": "Joli{nbsp}! Mais je ne comprends que les messages écrits{nbsp}: posez-moi votre question.",
     "photo": (
         "Je ne regarde pas les photos qu’on m’envoie sans explication, et je ne les garde pas. "
-        "Décrivez-moi par écrit ce que vous voyez. Si l’écran affiche une demande de "
-        "rançon{nbsp}: débranchez le câble réseau et appelez {provider_name} "
-        "({provider_hotline}). Pour un mail suspect, dites-le-moi d’abord («{nbsp}j’ai reçu un "
+        "Décrivez-moi par écrit ce que vous voyez. L’écran affiche une demande de rançon{nbsp}? "
+        f"{reflexes.ISOLATION_SHORT} {reflexes.CALL}\n"
+        "Pour un mail suspect, dites-le-moi d’abord («{nbsp}j’ai reçu un "
         "mail bizarre{nbsp}»), puis envoyez sa capture d’écran, ou mieux le mail lui-même "
         "(fichier .eml)."
     ),
@@ -134,8 +139,8 @@ UNSUPPORTED = {
     ),
     "email_failed": (
         "Désolé, je n’ai pas pu analyser ce mail. En attendant, ne cliquez sur aucun lien, "
-        "n’ouvrez pas la pièce jointe et ne répondez pas. Si vous avez déjà cliqué ou donné un "
-        "mot de passe, appelez {provider_name} ({provider_hotline})."
+        "n’ouvrez pas la pièce jointe et ne répondez pas. Vous avez déjà cliqué ou donné un "
+        f"mot de passe{{nbsp}}? {reflexes.CALL}"
     ),
     "other": "Je ne comprends que les messages écrits. Posez-moi votre question avec vos mots.",
 }
@@ -143,7 +148,7 @@ UNSUPPORTED = {
 # A message whose handling kept failing (not a storage outage: that is waited for).
 NOT_TAKEN = (
     "Désolé, je n’ai pas pu prendre en compte votre dernier message. Pouvez-vous le "
-    "renvoyer{nbsp}? <b>Si c’est urgent</b>, appelez {provider_name} ({provider_hotline})."
+    "renvoyer{nbsp}? <b>C’est urgent{nbsp}?</b> " + reflexes.CALL
 )
 
 UNKNOWN_COMMAND = (
@@ -152,8 +157,8 @@ UNKNOWN_COMMAND = (
 )
 
 ERROR = (
-    "Désolé, un problème est survenu de mon côté. Votre message est conservé. En cas "
-    "d’urgence, appelez {provider_name} ({provider_hotline})."
+    "Désolé, un problème est survenu de mon côté. Votre message est conservé. "
+    "<b>C’est urgent{nbsp}?</b> " + reflexes.CALL
 )
 
 BUTTON_EXPIRED = "Ce choix n’est plus disponible. Écrivez-moi votre question."

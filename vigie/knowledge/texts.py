@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from vigie.core import reflexes
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import french_typography
 from vigie.knowledge.loader import KnowledgeBase
@@ -79,7 +80,7 @@ En cas de doute ou d’urgence, contactez {provider_name} : {provider_hotline} 
 
 # --- Immediate advice ------------------------------------------------------------------------------
 
-REPORT_PHISHING = """\
+REPORT_PHISHING = f"""\
 **Mail suspect : ne cliquez sur rien, envoyez-le-moi pour que je le vérifie.**
 - **Le mieux, en pièce jointe** : dans Outlook, « Plus d’actions › Transférer en tant que pièce jointe », ou faites glisser le mail ; dans une messagerie web, « Télécharger le message » ou « Afficher la source ». Puis envoyez-moi ici le fichier .eml avec le trombone 📎.
 - **Sinon**, copiez-collez ici tout le texte du mail, **avec l’adresse de l’expéditeur**.
@@ -87,27 +88,21 @@ REPORT_PHISHING = """\
 En attendant, ne cliquez sur aucun lien, n’ouvrez pas les pièces jointes et ne répondez pas.
 
 **Vous avez déjà cliqué, saisi un mot de passe ou ouvert une pièce jointe ?**
-1. Débranchez le câble réseau de l’ordinateur ou coupez son Wi-Fi, sans l’éteindre.
-2. Mot de passe saisi : changez-le tout de suite depuis un autre appareil, et partout où vous l’utilisez.
-3. Appelez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall})."""
+1. {reflexes.ISOLATION_SHORT}
+2. Mot de passe saisi ? {reflexes.CREDENTIAL_SHORT}
+3. {reflexes.CALL}"""
 
-INCIDENT_REFLEXES = """\
+INCIDENT_REFLEXES = f"""\
 **Incident de sécurité : les bons réflexes, tout de suite.**
-1. Débranchez le câble réseau de l’ordinateur ou coupez son Wi-Fi.
-2. N’éteignez pas l’ordinateur et ne branchez rien dessus.
-3. Prenez l’écran en photo avec un téléphone et notez l’heure.
-4. Appelez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall}).
-5. Prévenez les collègues du service et {referent_contact}.
+{reflexes.numbered(reflexes.ISOLATION_STEPS)}
 
 Même en cas de doute, prévenez : mieux vaut une fausse alerte qu’une attaque qui s’étend."""
 
-LOST_DEVICE = """\
+LOST_DEVICE = f"""\
 **Appareil ou carte CPS perdu ou volé : prévenez tout de suite.**
-1. Ordinateur, téléphone, tablette ou clé USB : appelez {provider_name} ({provider_hotline} ; la nuit et le week-end : {provider_oncall}) pour bloquer l’appareil à distance.
-2. Carte CPS : prévenez {referent_contact}, qui la fait mettre en opposition par le gestionnaire des cartes.
-3. Changez, depuis un autre poste, les mots de passe enregistrés sur l’appareil.
+{reflexes.numbered(reflexes.LOST_DEVICE_STEPS)}
 
-Des données de résidents étaient sur l’appareil ? Prévenez aussi {referent_contact}."""
+Des données de résidents étaient sur l’appareil ? Prévenez aussi {{referent_contact}}."""
 
 #: Articles offered under the immediate advice of each action (those present).
 REPORT_PHISHING_ARTICLES: tuple[str, ...] = ("phishing_recognize", "email_attachments")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from vigie.core import reflexes
 from vigie.core.typography import fill, french_typography, truncate
 from vigie.phishing.mailcheck.texts import VERDICT_LABELS
 from vigie.phishing.texts import SUBJECT_PREVIEW_CHARS, TRUNCATED, VERDICT_ADVICE
@@ -42,11 +43,11 @@ REPLY_GREETING = "Bonjour,\n\nMerci pour votre signalement. Voici ce que Vigie a
 REPLY_GREETING_NO_SUBJECT = (
     "Bonjour,\n\nMerci pour votre signalement. Voici ce que Vigie a trouvé dans le mail transmis :"
 )
-REPLY_REFLEXES = """\
+REPLY_REFLEXES = f"""\
 Si vous avez cliqué sur un lien, saisi un mot de passe ou un code, ou ouvert une pièce jointe :
-- mot de passe ou code saisi : changez-le tout de suite, depuis un autre appareil ;
-- pièce jointe ouverte : débranchez le câble réseau ou coupez le Wi-Fi de l’ordinateur, sans l’éteindre ;
-- dans tous les cas, appelez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall})."""
+- Mot de passe ou code saisi ? {reflexes.CREDENTIAL_SHORT}
+- Pièce jointe ouverte ? {reflexes.ISOLATION_SHORT}
+- {reflexes.CALL}"""
 REPLY_FORWARDED = (
     "Votre signalement est transmis aux techniciens de {provider_name}, qui préviendront le "
     "personnel si c’est une campagne."

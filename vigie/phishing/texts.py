@@ -16,6 +16,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from vigie.core import reflexes
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import NBSP, french_typography, truncate
 from vigie.knowledge.texts import render_text
@@ -63,18 +64,17 @@ CANCEL_LABEL = "Annuler"
 CANCEL_PAYLOAD = "/cancel"
 NOT_UNDERSTOOD = "Je n’ai pas compris votre réponse. Choisissez l’un des boutons, ou « Annuler »."
 CANCELLED = (
-    "D’accord, j’arrête les questions. Si vous avez cliqué sur un lien, saisi un mot de passe "
-    "ou ouvert une pièce jointe, appelez {provider_name} : {provider_hotline} (la nuit et le "
-    "week-end : {provider_oncall})."
+    "D’accord, j’arrête les questions. Vous avez cliqué sur un lien, saisi un mot de passe "
+    "ou ouvert une pièce jointe ? " + reflexes.CALL
 )
 NOT_FOUND = (
     "Je ne retrouve pas ce mail parmi vos signalements, désolé. Renvoyez-le-moi ici, en pièce "
     "jointe ou copié-collé, sans cliquer sur rien."
 )
-UNAVAILABLE = """\
+UNAVAILABLE = f"""\
 Je n’arrive pas à lire votre signalement pour le moment, désolé. En attendant, ne cliquez sur rien dans ce mail.
 
-Si vous avez déjà cliqué, saisi un mot de passe ou ouvert une pièce jointe, appelez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall})."""
+Vous avez déjà cliqué, saisi un mot de passe ou ouvert une pièce jointe ? {reflexes.CALL}"""
 
 # --- The reflexes, for each thing the person did ------------------------------------------
 
@@ -82,38 +82,35 @@ REFLEXES: dict[str, str] = {
     "none": """\
 **Vous avez bien fait de ne rien faire.**
 Supprimez ce mail sans cliquer sur rien, puis videz la corbeille. Merci pour votre vigilance !""",
-    "clicked": """\
+    "clicked": f"""\
 **Vous avez cliqué sur le lien, sans rien saisir : voici quoi faire.**
 1. Fermez la page ouverte par le lien et n’y retournez pas.
 2. Ne saisissez rien dessus et n’acceptez aucun téléchargement.
-3. Surveillez l’ordinateur : fenêtres qui s’ouvrent seules, lenteur, message inattendu ? Débranchez le câble réseau ou coupez le Wi-Fi, sans éteindre, et appelez {provider_name} : {provider_hotline}.
+3. Surveillez l’ordinateur : fenêtres qui s’ouvrent seules, lenteur, message inattendu ? {reflexes.ISOLATION_SHORT} {reflexes.CALL}
 4. Supprimez ensuite le mail.""",
-    "clicked_asked": """\
+    "clicked_asked": f"""\
 **La page demandait des informations : agissez tout de suite.**
-1. Mot de passe ou code saisi : changez-le maintenant, **depuis un autre appareil** (pas cet ordinateur), et partout où vous utilisez le même.
-2. Carte bancaire donnée : appelez votre banque pour faire opposition.
-3. Fichier téléchargé : ne l’ouvrez pas. S’il est déjà ouvert, débranchez le câble réseau ou coupez le Wi-Fi, sans éteindre l’ordinateur.
-4. Fermez la page et n’y retournez pas.
-5. Prévenez {referent_contact}.""",
-    "credentials": """\
+1. Mot de passe ou code saisi ? {reflexes.CREDENTIAL_SHORT}
+2. Carte bancaire donnée ? Appelez votre banque pour faire opposition.
+3. Fichier téléchargé ? Ne l’ouvrez pas. Déjà ouvert ? {reflexes.ISOLATION_SHORT}
+4. {reflexes.CALL}
+5. Fermez la page et n’y retournez pas. Prévenez {{referent_contact}}.""",
+    "credentials": f"""\
 **Mot de passe ou code saisi : changez-le tout de suite.**
-1. Changez ce mot de passe maintenant, **depuis un autre appareil** (pas cet ordinateur).
-2. Changez-le aussi partout où vous utilisez le même.
-3. Ne donnez à personne un code reçu par SMS ou par téléphone, même à « l’informatique ».
-4. Carte bancaire donnée : appelez votre banque pour faire opposition.
-5. Prévenez {referent_contact}.""",
-    "attachment": """\
+{reflexes.numbered(reflexes.CREDENTIAL_STEPS)}
+4. Carte bancaire donnée ? Appelez votre banque pour faire opposition.
+5. Prévenez {{referent_contact}}. Ne donnez à personne un code reçu par SMS, même à « l’informatique ».""",
+    "attachment": f"""\
 **Pièce jointe ouverte : isolez l’ordinateur maintenant.**
-1. Débranchez le câble réseau de l’ordinateur ou coupez son Wi-Fi.
-2. **N’éteignez pas** l’ordinateur et ne branchez rien dessus.
-3. Ne l’utilisez plus. Si un message s’affiche, prenez l’écran en photo avec un téléphone.
-4. Appelez tout de suite {provider_name} : {provider_hotline} (la nuit et le week-end, l’astreinte : {provider_oncall}).
-5. Prévenez vos collègues du service et {referent_contact}.""",
-    "replied": """\
+{reflexes.numbered(reflexes.ISOLATION_STEPS)}
+
+Ne l’utilisez plus en attendant {{provider_name}}.""",
+    "replied": f"""\
 **Vous avez répondu : n’envoyez plus rien.**
 1. Ne répondez plus à cet expéditeur : ni mot de passe, ni document, ni RIB, ni paiement.
-2. Un virement, un paiement ou un changement de RIB est demandé ? Prévenez tout de suite {referent_contact} et la comptabilité, et ne payez rien sans avoir rappelé la personne sur un numéro que vous connaissez déjà.
-3. Mot de passe ou documents déjà envoyés ? Dites-le à {provider_name} : {provider_hotline}.""",
+2. Un virement, un paiement ou un changement de RIB est demandé ? Prévenez tout de suite {{referent_contact}} et la comptabilité, et ne payez rien sans avoir rappelé la personne sur un numéro que vous connaissez déjà.
+3. Mot de passe envoyé ? {reflexes.CREDENTIAL_SHORT}
+4. Mot de passe ou documents envoyés ? {reflexes.CALL}""",
 }
 #: « Rien » on a mail found probably safe: no reason to delete a mail that may be expected.
 REFLEXES_NONE_SAFE = """\
