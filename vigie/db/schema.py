@@ -7,6 +7,7 @@ from sqlalchemy import MetaData
 from vigie.conversation import models as conversation_models
 from vigie.conversation.trackers import RASA_TABLES
 from vigie.db.base import Base
+from vigie.incidents import models as incident_models
 from vigie.outbox import models as outbox_models
 from vigie.people import models as people_models
 from vigie.phishing import models as phishing_models
@@ -18,6 +19,7 @@ FEATURE_MODELS = (
     ticket_models,
     outbox_models,
     phishing_models,
+    incident_models,
 )
 
 

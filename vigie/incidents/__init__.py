@@ -1,0 +1,1 @@
+"""Security incidents and lost devices: paging, escalation, the director's part, 72 hours."""
