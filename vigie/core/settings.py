@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     # A row still failing temporarily this long after it was written is marked failed.
     outbox_give_up_hours: float = Field(default=48.0, gt=0)
 
+    # Incidents (vigie/incidents/, docs/incidents.md): without a « Je m'en occupe » within
+    # INCIDENT_ACK_MINUTES the incident is paged again and escalated one step (the on-call
+    # backups of ONCALL_ROSTER, then the facility's referents). ONCALL_ROSTER names who is on
+    # call, slot by slot, in the facility's time zone: « <hours>=<chat id>,<backup chat id>… »
+    # separated by « | », the first slot that matches wins, « * » matches any time:
+    # « lun-ven 08:00-18:00=111,222 | *=333,111 ». Empty: no on-call technician.
+    incident_ack_minutes: float = Field(default=10.0, gt=0)
+    oncall_roster: str = ""
+
     # E-mail to the provider's helpdesk (enabled when SMTP_HOST and HELPDESK_MAIL_TO are set)
     smtp_host: str | None = None
     smtp_port: int = 25
