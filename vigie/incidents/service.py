@@ -321,6 +321,7 @@ class IncidentService:
             if not self._may_act(person, incident):
                 raise IncidentError("not_allowed")
             assert person is not None  # checked by _may_act
+            person_id, person_chat = person.id, (person.channel, person.chat_id)
             now = utcnow()
             # One conditional UPDATE: of two presses at once, only one finds the incident open.
             result = cast(
@@ -328,7 +329,7 @@ class IncidentService:
                 await session.execute(
                     update(Incident)
                     .where(Incident.id == incident_id, Incident.status == "open")
-                    .values(status="taken", taken_by_id=person.id, taken_at=now, updated_at=now),
+                    .values(status="taken", taken_by_id=person_id, taken_at=now, updated_at=now),
                     execution_options={"synchronize_session": False},
                 ),
             )
@@ -340,7 +341,7 @@ class IncidentService:
                 holder = await session.scalar(
                     select(Incident.taken_by_id).where(Incident.id == incident_id)
                 )
-                if holder == person.id:
+                if holder == person_id:
                     return Acknowledgement(view, True, texts.taken_by_you(view))
                 return Acknowledgement(view, False, texts.already_taken(view))
             await session.refresh(incident)
@@ -354,7 +355,7 @@ class IncidentService:
                 self._send(session, target, texts.reporter_taken(view))
                 self._event(session, incident, "reporter_told", None, None, at=now)
             for target in self._paged(incident):
-                if _key(target) != (person.channel, person.chat_id):
+                if _key(target) != person_chat:
                     self._send(session, target, texts.taken_notice(view))
             await session.commit()
             return Acknowledgement(view, True, texts.taken_by_you(view))
