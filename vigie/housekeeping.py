@@ -6,6 +6,9 @@ suspicious e-mail reports.
   timelines), old sent and failed outbox rows, unusable invitations and people who left are
   deleted past their retentions; the originals of reports past their delay and the reports
   past the retention go too. ``vigie purge --dry-run`` shows what would go.
+- Every ``INCIDENT_INTERVAL_SECONDS``: incidents nobody took within ``INCIDENT_ACK_MINUTES``
+  are paged again and escalated, and the directors are reminded of the 72 hours of a
+  possible personal-data breach (docs/incidents.md).
 - Every ``RELEASE_INTERVAL_SECONDS``: the reports whose reporter never said what they did
   go to the technicians (their notifications are written to the outbox; ``kick`` wakes the
   dispatcher).
@@ -25,6 +28,7 @@ from datetime import timedelta
 
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import Settings
+from vigie.incidents.service import IncidentService
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
 from vigie.phishing.service import PhishingService
@@ -34,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 3600.0
 RELEASE_INTERVAL_SECONDS = 30.0  # reports left without an answer go to the technicians
+INCIDENT_INTERVAL_SECONDS = 60.0  # paging, escalation and 72-hour reminders of incidents
 CLOSE_TIMEOUT_SECONDS = 30.0  # a job is a few database statements
 
 
@@ -48,6 +53,7 @@ class Housekeeping:
         phishing: PhishingService,
         settings: Settings,
         directory: Directory | None = None,
+        incidents: IncidentService | None = None,
         kick: Callable[[], None] = lambda: None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
@@ -55,6 +61,8 @@ class Housekeeping:
         self._directory = directory  # invitations and people past their retention
         self._tickets = tickets
         self._phishing = phishing
+        # Incidents share the tickets' database; built here unless given.
+        self._incidents = incidents or IncidentService(tickets.sessionmaker, settings, clock=clock)
         self._settings = settings
         self._kick = kick  # something was written to the outbox
         self._clock = clock
@@ -82,7 +90,7 @@ class Housekeeping:
 
     async def _run(self) -> None:
         # Purges first: what the release then sends is never something the retention drops.
-        next_purge = next_release = self._clock.monotonic()
+        next_purge = next_release = next_incidents = self._clock.monotonic()
         while not self._stop.is_set():
             now = self._clock.monotonic()
             try:
@@ -93,9 +101,13 @@ class Housekeeping:
                 if now >= next_release and not self._stop.is_set():
                     await self.release_stale_reports()
                     next_release = now + RELEASE_INTERVAL_SECONDS
+                if now >= next_incidents and not self._stop.is_set():
+                    next_incidents = now + INCIDENT_INTERVAL_SECONDS
+                    await self.page_incidents()
             except Exception:
                 logger.exception("Housekeeping job failed")
-            wait = max(0.0, min(next_release, next_purge) - self._clock.monotonic())
+            soonest = min(next_release, next_purge, next_incidents)
+            wait = max(0.0, soonest - self._clock.monotonic())
             await wait_event(self._stop, wait, self._clock)
 
     async def purge_expired(self, *, dry_run: bool = False) -> dict[str, int]:
@@ -116,6 +128,16 @@ class Housekeeping:
             await self._tickets.count_closed_before(ticket_cutoff)
             if dry_run
             else await self._tickets.purge_closed_before(ticket_cutoff)
+        )
+        counts["incidents_abandoned"] = (
+            await self._incidents.count_stale(now)
+            if dry_run
+            else await self._incidents.close_stale(now)
+        )
+        counts["incidents_deleted"] = (
+            await self._incidents.count_closed_before(ticket_cutoff)
+            if dry_run
+            else await self._incidents.purge_closed_before(ticket_cutoff)
         )
         counts["outbox_rows"] = await self._outbox.purge_sent_before(
             now - timedelta(days=settings.retention_days), dry_run=dry_run
@@ -149,3 +171,14 @@ class Housekeeping:
             logger.info("%s suspicious e-mail report(s) released without an answer", released)
             self._kick()
         return released
+
+    async def page_incidents(self) -> int:
+        """Escalate the incidents nobody took, and remind the directors of the 72 hours;
+        how many incidents were paged or reminded."""
+        now = self._clock.now()
+        paged = await self._incidents.escalate_due(now)
+        reminded = await self._incidents.remind_due(now)
+        if paged or reminded:
+            logger.info("Incidents: %s paged again, %s breach reminder(s)", paged, reminded)
+            self._kick()
+        return paged + reminded

@@ -240,6 +240,8 @@ PURGE_LABELS: dict[str, str] = {
     "tickets_autoclosed": "demandes résolues sans confirmation, clôturées",
     "tickets_abandoned": "demandes abandonnées, clôturées",
     "tickets_deleted": "demandes clôturées effacées (avec leur historique)",
+    "incidents_abandoned": "incidents abandonnés, clôturés",
+    "incidents_deleted": "incidents clôturés effacés (avec leur historique)",
     "outbox_rows": "notifications et e-mails envoyés effacés",
     "invitations": "codes d’invitation périmés effacés",
     "people": "personnes parties effacées (leurs demandes restent, sans lien)",

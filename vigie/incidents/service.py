@@ -541,6 +541,17 @@ class IncidentService:
             await session.commit()
         return len(incidents)
 
+    async def count_stale(self, now: datetime) -> int:
+        """How many incidents :meth:`close_stale` would close now."""
+        before = now - timedelta(days=self._settings.ticket_abandon_days)
+        async with self._sessionmaker() as session:
+            found = await session.scalar(
+                select(func.count()).where(
+                    Incident.status != "closed", Incident.updated_at < before
+                )
+            )
+        return int(found or 0)
+
     async def count_closed_before(self, before: datetime) -> int:
         """How many incidents :meth:`purge_closed_before` would delete."""
         async with self._sessionmaker() as session:

@@ -15,13 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vigie.core.clock import FakeClock, set_default_clock
 from vigie.core.settings import Settings
 from vigie.core.typography import NBSP
+from vigie.housekeeping import Housekeeping
 from vigie.incidents import texts
 from vigie.incidents.models import Incident
 from vigie.incidents.roster import parse_roster
 from vigie.incidents.service import IncidentError, IncidentService, incident_urgency
 from vigie.incidents.views import IncidentDraft
 from vigie.outbox.models import OutboxMessage
+from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
+from vigie.phishing.service import PhishingService
+from vigie.tickets.service import TicketService
 
 STAFF_CHAT = 1001
 PAUL_CHAT = 2001
@@ -371,3 +375,29 @@ def test_urgency(draft: IncidentDraft, expected: str) -> None:
 def test_breach_deadline_is_72_hours() -> None:
     assert texts.BREACH_HOURS == 72
     assert timedelta(hours=texts.BREACH_HOURS) == timedelta(days=3)
+
+
+async def test_housekeeping_pages_reminds_and_purges_incidents(world: World) -> None:
+    settings = make_settings()
+    kicks: list[int] = []
+    jobs = Housekeeping(
+        outbox=Outbox(world.sessionmaker),
+        tickets=TicketService(world.sessionmaker, settings),
+        phishing=PhishingService(world.sessionmaker, settings),
+        settings=settings,
+        kick=lambda: kicks.append(1),
+        clock=world.clock,
+    )
+    view, _ = await world.service.declare("u-anne", RANSOM, idempotency_key="k1")
+    assert await jobs.page_incidents() == 0
+    world.advance(10)
+    assert await jobs.page_incidents() == 1 and kicks == [1]
+    await world.service.acknowledge(view.id, "u-paul")
+    await world.service.close(view.id, "u-paul")
+    world.advance(24 * 60)
+    assert await jobs.page_incidents() == 1  # the 24-hour reminder, even once closed
+    world.advance((settings.ticket_retention_days + 1) * 24 * 60)
+    assert (await jobs.purge_expired(dry_run=True))["incidents_deleted"] == 1
+    assert (await jobs.purge_expired())["incidents_deleted"] == 1
+    assert await world.service.get(view.id) is None
+    assert await world.service.timeline(view.id) == []
