@@ -94,7 +94,7 @@ lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check), mypy, impo
 
 test: setup imap-server lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
 	@echo "==> Tests"
-	@$(VENV)/bin/pytest -q -p no:cacheprovider
+	@$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 eval: setup $(MODEL) ## NLU evaluation on both held-out sets (vs Rasa's default pipeline, fallback threshold curve), then the e-mail analyser's (own corpora, then real ones: make corpora), then redaction's
 	@$(PY) scripts/eval_nlu.py
