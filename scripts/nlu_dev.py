@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
+import yaml  # type: ignore[import-untyped]
 from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def fallback_settings() -> tuple[float, float]:
     raise ValueError("no FallbackClassifier in config.yml")
 
 
-def outcome(labels: Any, probabilities: Any) -> tuple[str, float, bool]:
+def outcome(labels: Any, probabilities: Any) -> tuple[str, float, float]:
     """The full label chosen, its confidence, and whether the ranking is ambiguous at the
     intent level as the FallbackClassifier sees it (difference of the first two < amb)."""
     _, confidence, ranking = intent_ranking(labels, probabilities, "faq", 10)
