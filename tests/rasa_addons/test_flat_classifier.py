@@ -1,0 +1,85 @@
+"""Vigie's flat intent classifier (rasa_addons/flat_classifier.py), in the Rasa environment.
+
+The sentence embeddings come from a package that ships its weights (nothing is downloaded):
+they must load with the network off, give one 512-dimension unit vector per message, stay
+out of the pickled model, and make a difference a character n-gram cannot (two messages
+with no word in common but the same meaning). The intent ranking is what the
+FallbackClassifier reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
+ENV = {
+    **os.environ,
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "PYTHONPATH": str(ROOT),
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
+
+pytestmark = pytest.mark.rasa
+
+SCRIPT = r"""
+import json, pickle
+import numpy as np
+from rasa_addons.flat_classifier import (
+    FlatIntentClassifier, SentenceEmbeddings, build_model, intent_ranking,
+)
+
+out = {}
+vectors = SentenceEmbeddings(2.0).fit_transform(["au secours tout est bloque", "bonjour"])
+out["shape"] = list(vectors.shape)
+out["norms"] = [round(float(n), 3) for n in np.linalg.norm(vectors, axis=1)]
+
+texts = [
+    "mon ordinateur est infecte", "un virus sur le pc", "le pc a attrape un virus",
+    "je voudrais une sauvegarde", "copie de secours des fichiers", "sauvegarder mes documents",
+]
+labels = ["declare_incident"] * 3 + ["faq/backup"] * 3
+config = {**FlatIntentClassifier.get_default_config(), "sentence_embeddings": True}
+model = build_model(config)
+model.fit(texts, labels)
+out["predicted"] = list(model.predict(["machine contaminee par un logiciel malveillant"]))
+out["pickle_bytes"] = len(pickle.dumps(model))
+
+plain = build_model(FlatIntentClassifier.get_default_config())
+out["plain_steps"] = len(plain.steps[0][1].transformer_list)
+out["embedding_steps"] = len(model.steps[0][1].transformer_list)
+
+ranking = intent_ranking(
+    np.array(["declare_incident", "faq/backup", "faq/antivirus"]),
+    np.array([0.4, 0.35, 0.25]), "faq", 10,
+)
+out["ranking"] = [ranking[0], ranking[1], ranking[2]]
+print(json.dumps(out))
+"""
+
+
+def test_sentence_embeddings_and_ranking() -> None:
+    result = subprocess.run(
+        [str(RASA_PY), "-c", SCRIPT], cwd=ROOT, env=ENV, capture_output=True, text=True,
+        timeout=300, check=True,
+    )  # fmt: skip
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["shape"] == [2, 512]
+    assert out["norms"] == [2.0, 2.0]  # unit vectors, scaled by the weight
+    assert out["predicted"] == ["declare_incident"]
+    assert out["pickle_bytes"] < 2_000_000  # the 30 MB encoder is not pickled
+    assert (out["plain_steps"], out["embedding_steps"]) == (2, 3)
+    intent, confidence, ranking = out["ranking"]
+    assert (intent, confidence) == ("declare_incident", 0.4)
+    # faq's entry is the sum of its articles: it comes first, the decision second.
+    assert [(r["name"], round(r["confidence"], 6)) for r in ranking] == [
+        ("faq", 0.6),
+        ("declare_incident", 0.4),
+    ]
