@@ -132,9 +132,7 @@ async def test_no_canary_is_kept_or_sent_anywhere(
     await add_technician(conv, directory, tech)
     await join(conv, directory, staff, "EHPAD Le Canari", "Rodez")
 
-    # A chat message Rasa cannot place (its text must stay out of every log), then a password.
-    conv.say(staff, f"la {PLAIN_WORD} du couloir clignote en bleu")
-    await conv.one(staff)
+    # A chat message.
     conv.say(staff, f"mon mot de passe c'est {CANARIES['chat']}")
     await conv.until(staff, "supprimé votre message")
     # A note forwarded from another chat.
@@ -155,7 +153,8 @@ async def test_no_canary_is_kept_or_sent_anywhere(
     # The ticket form, a password in the description.
     conv.say(staff, "je voudrais ouvrir un ticket")
     await conv.until(staff, "Décrivez le problème")
-    conv.say(staff, f"l imprimante bloque, mon mot de passe c'est {CANARIES['form']}")
+    # Its own words must stay out of every log (only the redacted turns keep them).
+    conv.say(staff, f"l imprimante {PLAIN_WORD} bloque, mon mot de passe c'est {CANARIES['form']}")
     device = await conv.until(staff, "Sur quoi porte le problème")
     conv.press(staff, device, "Imprimante")
     await conv.until(staff, "Qui est touché")
