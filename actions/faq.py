@@ -19,6 +19,7 @@ from actions.common import DomainDict, contacts, input_channel, send, store
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import get_settings
 from vigie.knowledge import KnowledgeBase, KnowledgeError, get_knowledge_base, render_article, texts
+from vigie.phishing.disclosure import typed_a_secret
 from vigie.phishing.service import PhishingService, expected_chat
 
 logger = logging.getLogger(__name__)
@@ -174,6 +175,9 @@ class ActionReportPhishing(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         kb = knowledge_base()
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if typed_a_secret(said):  # « j'ai cliqué et mis mon mot de passe »: change it first
+            send(dispatcher, texts.advice(texts.CREDENTIAL_FIRST, contacts()))
         send(
             dispatcher,
             texts.advice(texts.REPORT_PHISHING, contacts(), kb, texts.REPORT_PHISHING_ARTICLES),

@@ -177,6 +177,20 @@ async def test_report_phishing_asks_for_the_message_and_expects_it(world: World)
         assert (row.channel, row.chat_id) == ("telegram", STAFF_CHAT)
 
 
+async def test_a_password_already_typed_gets_the_credential_reflex_first(world: World) -> None:
+    """« j'ai cliqué et mis mon mot de passe »: change it now, then send the mail."""
+    message = typed("j'ai cliqué sur le lien du mail et j'ai mis mon mdp", "report_phishing")
+    message["metadata"] = {"channel": "telegram"}
+    _, sent, _ = await run(ActionReportPhishing(), tracker(message))
+    assert [m.html for m in sent] == [
+        texts.render_text(texts.CREDENTIAL_FIRST, CONTACTS),
+        texts.render_text(texts.REPORT_PHISHING, CONTACTS),
+    ]
+    assert "Changez ce mot de passe maintenant" in sent[0].html
+    assert CONTACTS["provider_oncall"] in sent[0].html  # the call, night number included
+    assert await world.service.expecting(SENDER)
+
+
 async def test_an_unregistered_person_is_expected_too_without_a_chat_id(world: World) -> None:
     message = typed("mail louche", "report_phishing", 0.95)
     message["metadata"] = {"channel": "terminal"}

@@ -92,6 +92,14 @@ En attendant, ne cliquez sur aucun lien, n’ouvrez pas les pièces jointes et n
 2. Mot de passe saisi ? {reflexes.CREDENTIAL_SHORT}
 3. {reflexes.CALL}"""
 
+#: Sent before REPORT_PHISHING when the person says they already typed a password or a code.
+CREDENTIAL_FIRST = french_typography(f"""\
+**Vous avez saisi un mot de passe ou un code : c’est le plus urgent.**
+{reflexes.numbered(reflexes.CREDENTIAL_STEPS)}
+
+Coordonnées bancaires données ? Appelez aussi votre banque pour faire opposition.
+Ensuite, envoyez-moi le mail : je vous explique comment juste en dessous.""")
+
 INCIDENT_REFLEXES = f"""\
 **Incident de sécurité : les bons réflexes, tout de suite.**
 {reflexes.numbered(reflexes.ISOLATION_STEPS)}
@@ -116,6 +124,7 @@ TEMPLATES: dict[str, str] = {
     "FAQ_NOT_FOUND": FAQ_NOT_FOUND,
     "KNOWLEDGE_UNAVAILABLE": KNOWLEDGE_UNAVAILABLE,
     "REPORT_PHISHING": REPORT_PHISHING,
+    "CREDENTIAL_FIRST": CREDENTIAL_FIRST,
     "INCIDENT_REFLEXES": INCIDENT_REFLEXES,
     "LOST_DEVICE": LOST_DEVICE,
 }
