@@ -34,6 +34,18 @@ INCIDENT_QUESTIONS: tuple[str, ...] = (
 )
 LOST_QUESTIONS: tuple[str, ...] = ("lost_what", "lost_when", "lost_data", "lost_locked")
 
+#: The buttons of the free questions: their code, and the answer it stands for.
+CHOICE_ANSWERS: dict[str, str] = {
+    "just_now": "à l’instant",
+    "today": "aujourd’hui",
+    "yesterday": "hier",
+    "earlier": "avant hier ou plus tôt",
+    "one": "un seul poste",
+    "several": "plusieurs postes",
+    "all": "tout l’établissement",
+    "nothing": "rien encore",
+}
+
 # Accent-folded patterns, matched at the start of a word.
 _PASS = (r"pass(er|e|ons|ez)?\b", r"suivant", r"skip\b", r"next\b", r"question suivante")
 _DONT_KNOW = (r"(je )?(ne )?sais (pas|plus|rien)", r"jsp\b", r"aucune idee", r"pas sure?\b",
@@ -95,6 +107,8 @@ def parse_text(text: str, choice: str | None = None) -> str | None:
     something, :data:`SKIP` when skipped, ``None`` otherwise."""
     if choice == SKIP:
         return SKIP
+    if choice in CHOICE_ANSWERS:
+        return CHOICE_ANSWERS[choice]
     if _is_payload(text):
         return None
     cleaned = " ".join(text.split())

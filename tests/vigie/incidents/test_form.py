@@ -125,3 +125,8 @@ def test_drafts_read_skipped_answers_as_not_said() -> None:
     assert incident_urgency(lost) == "high"
     skipped = form.lost_device_draft({q: SKIP for q in form.LOST_QUESTIONS})
     assert skipped.lost_device is None and incident_urgency(skipped) == "critical"
+
+
+def test_buttons_of_free_questions_stand_for_their_answer() -> None:
+    assert form.parse_text('/inform{"choice":"several"}', "several") == "plusieurs postes"
+    assert form.parse_text('/inform{"choice":"yesterday"}', "yesterday") == "hier"
