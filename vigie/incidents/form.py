@@ -22,6 +22,8 @@ from vigie.tickets.form import fold, parse_care_impact
 SKIP = "skip"
 TEXT_MIN_CHARS = 2
 TEXT_MAX_CHARS = 1000
+#: A typed « passer » or « je sais pas » skips only in a short answer.
+SKIP_MAX_WORDS = 4
 
 #: The questions of each form (Rasa slots), in the order they are asked.
 INCIDENT_QUESTIONS: tuple[str, ...] = (
@@ -93,8 +95,10 @@ def _is_payload(text: str) -> bool:
 
 
 def wants_to_pass(text: str) -> bool:
-    """« passer », « suivant »: skip this question."""
-    return _any(fold(text), _PASS)
+    """« passer », « suivant »: skip this question (a short answer only: « on passe sur
+    papier » answers the question)."""
+    folded = fold(text)
+    return len(folded.split()) <= SKIP_MAX_WORDS and _any(folded, _PASS)
 
 
 def does_not_know(text: str) -> bool:
@@ -113,7 +117,7 @@ def parse_text(text: str, choice: str | None = None) -> str | None:
         return None
     cleaned = " ".join(text.split())
     folded = fold(cleaned)
-    short = len(folded.split()) <= 4
+    short = len(folded.split()) <= SKIP_MAX_WORDS
     if short and (wants_to_pass(cleaned) or does_not_know(cleaned)):
         return SKIP
     if len(re.sub(r"[^\w]", "", cleaned)) < TEXT_MIN_CHARS:

@@ -39,6 +39,7 @@ def test_a_long_answer_mentioning_doubt_is_kept() -> None:
         ("", "skip", SKIP),
         ("non impossible", None, "no"),
         ("on continue sur papier", None, "degraded"),
+        ("avec difficulté, on passe sur papier", None, "degraded"),
         ("oui", None, "yes"),
         ("passer", None, SKIP),
         ("je sais pas", None, SKIP),
