@@ -39,6 +39,7 @@ def test_the_layers() -> None:
         "faq": {"common"},
         "tickets": {"common", "faq"},
         "phishing": {"common", "tickets"},
+        "incidents": {"common", "tickets"},
     }
 
 

@@ -383,3 +383,21 @@ def breach_answered(view: IncidentView, answer: str) -> OutgoingMessage:
             {"ref": view.reference, "answer": BREACH_LABELS[answer]},
         )
     )
+
+
+# --- The buttons' refusals ---------------------------------------------------------------------
+
+#: Short answers (toasts) when a button of an incident cannot be used.
+REFUSALS: dict[str, str] = {
+    "not_allowed": (
+        "Ce bouton est réservé aux techniciens et à la direction ou au référent de l’établissement."
+    ),
+    "not_found": "Cet incident n’existe plus dans Vigie.",
+    "bad_state": "Cet incident est déjà clos.",
+    "expired": "Ce bouton n’est plus valable.",
+}
+
+
+def refusal(code: str) -> str:
+    """Why a button of an incident did nothing (French, with its typography)."""
+    return french_typography(REFUSALS.get(code, REFUSALS["expired"]))

@@ -4,7 +4,8 @@ Handled here, never by Rasa: ``/start CODE`` (joining a facility, then the job q
 ``/tickets`` and ``/ticket REF`` (technicians only), the ``v:…`` buttons of notifications and
 of the registration, and the technician's reply typed after Répondre / Demander une précision.
 The buttons of suspicious e-mail reports (``v:ph:…``) and ``/campagnes`` are handled by the
-phishing desk (:mod:`vigie.phishing.desk`).
+phishing desk (:mod:`vigie.phishing.desk`), those of incidents (``v:inc:…``) by the incident
+desk (:mod:`vigie.incidents.desk`).
 
 The desk does not talk to Telegram: each method returns a :class:`DeskReply` that the
 Application shows. The reply being typed is remembered in memory only, for 15 minutes: after a
@@ -31,6 +32,9 @@ from vigie.core.desk import DeskReply, Kickable
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
+from vigie.incidents.desk import IncidentDesk
+from vigie.incidents.service import IncidentService
+from vigie.incidents.texts import INCIDENT_ACTION
 from vigie.people import texts as people_texts
 from vigie.people.directory import Directory, DirectoryError, InvitationError, PersonView
 from vigie.people.roles import DESK_ROLES, STAFF_ROLES, is_technician
@@ -104,6 +108,7 @@ class Desk:
         sender_of: Callable[[int], str],
         reply_timeout: float = PENDING_REPLY_SECONDS,
         phishing: PhishingService | None = None,
+        incidents: IncidentService | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         # Imported here: the phishing desk builds on this module's DeskReply.
@@ -126,6 +131,12 @@ class Desk:
             sender_of=sender_of,
             directory=self._directory,
             addresses=AddressLinks(tickets.sessionmaker, settings),
+        )
+        # Incidents' buttons (« Je m’en occupe », the director's breach answer): same database.
+        self._incidents = IncidentDesk(
+            incidents=incidents or IncidentService(tickets.sessionmaker, settings, clock=clock),
+            dispatcher=dispatcher,
+            sender_of=sender_of,
         )
 
     # -- helpers -------------------------------------------------------------------------
@@ -258,6 +269,8 @@ class Desk:
         action, argument = pressed.action, pressed.argument
         if action == PHISHING_ACTION:  # technicians' buttons, private or group
             return await self._phishing.callback(chat_id, user_id, pressed)
+        if action == INCIDENT_ACTION:  # pages and the director's answers, private or group
+            return await self._incidents.callback(chat_id, user_id, pressed)
         group = _in_group(chat_id, user_id)
         if group and action not in TECHNICIAN_ACTIONS:
             return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)

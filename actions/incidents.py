@@ -1,0 +1,226 @@
+"""Incident actions: the form after the reflexes, then the declaration.
+
+``declare_incident`` and ``lost_device`` get their reflexes first (``actions.faq``, unchanged);
+then ``action_start_incident`` lets a registered person into the form of the intent
+(``incident_form`` or ``lost_device_form``) and tells anyone else whom to call. Each question
+is skippable; the answers are read by ``vigie.incidents.form``, and
+``action_declare_incident`` declares the incident with ``IncidentService.declare`` (the paging
+and the director's part are the domain's) and answers with ``texts.reporter_declared``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    CHOICE_ENTITY,
+    CancellableForm,
+    DomainDict,
+    contacts,
+    entity,
+    intent,
+    reset_slots,
+    send,
+    store,
+)
+from actions.tickets import answer_side_question
+from vigie.conversation.forms import PROBLEM_QUESTION_CONFIDENCE, is_question
+from vigie.core.settings import get_settings
+from vigie.incidents import form as incident_form
+from vigie.incidents import texts as incident_texts
+from vigie.incidents.service import IncidentError, IncidentService
+from vigie.people.directory import can_open_tickets
+
+logger = logging.getLogger(__name__)
+
+LOST_DEVICE_INTENT = "lost_device"
+FORM_SLOTS = (
+    "form_cancelled",
+    *incident_form.INCIDENT_QUESTIONS,
+    *incident_form.LOST_QUESTIONS,
+)
+Parser = Callable[[str, str | None], str | None]
+
+
+class ActionStartIncident(Action):  # type: ignore[misc]
+    """After the reflexes: a registered person gets the form (a fresh one), anyone else the
+    hotline and how to register."""
+
+    def name(self) -> str:
+        return "action_start_incident"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            person = await (await store()).directory.person_by_sender(tracker.sender_id)
+        except Exception:
+            logger.exception("Directory unavailable")
+            dispatcher.utter_message(response="utter_incident_unavailable", **contacts())
+            return [SlotSet("incident_allowed", False)]
+        if not can_open_tickets(person):
+            dispatcher.utter_message(response="utter_incident_not_registered", **contacts())
+            return [SlotSet("incident_allowed", False)]
+        kind = "lost_device" if intent(tracker)[0] == LOST_DEVICE_INTENT else "incident"
+        return [
+            *reset_slots(FORM_SLOTS),
+            SlotSet("incident_kind", kind),
+            SlotSet("incident_draft", uuid.uuid4().hex),
+            SlotSet("incident_allowed", True),
+        ]
+
+
+class _IncidentQuestions(CancellableForm):
+    """Read each answer (a button, or typed); a typed question is answered first, then the
+    form asks again. A mixin, not an ``Action``: the action server registers every subclass
+    of ``Action``, and this one has no name of its own."""
+
+    async def _answer(
+        self,
+        slot: str,
+        value: Any,
+        parse: Parser,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if not isinstance(value, str) or not value.strip():
+            return {slot: None}  # a slot reset, not an answer: nothing to say
+        button = entity(tracker, CHOICE_ENTITY)
+        name, confidence = intent(tracker)
+        if (
+            button is None
+            and is_question(value)
+            and name != "declare_incident"
+            and confidence >= PROBLEM_QUESTION_CONFIDENCE
+            and await answer_side_question(dispatcher, tracker, domain)
+        ):
+            return {slot: None}
+        code = parse(value, button)
+        if code is None:
+            dispatcher.utter_message(response="utter_incident_not_understood")
+        return {slot: code}
+
+
+class ValidateIncidentForm(_IncidentQuestions, FormValidationAction):  # type: ignore[misc]
+    """The incident form: what, since when, how many workstations, care, data, done."""
+
+    def name(self) -> str:
+        return "validate_incident_form"
+
+    async def validate_incident_what(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_text
+        return await self._answer("incident_what", value, parse, dispatcher, tracker, domain)
+
+    async def validate_incident_since(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_text
+        return await self._answer("incident_since", value, parse, dispatcher, tracker, domain)
+
+    async def validate_incident_extent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_text
+        return await self._answer("incident_extent", value, parse, dispatcher, tracker, domain)
+
+    async def validate_incident_care(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_care
+        return await self._answer("incident_care", value, parse, dispatcher, tracker, domain)
+
+    async def validate_incident_data(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_tristate
+        return await self._answer("incident_data", value, parse, dispatcher, tracker, domain)
+
+    async def validate_incident_done(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_text
+        return await self._answer("incident_done", value, parse, dispatcher, tracker, domain)
+
+
+class ValidateLostDeviceForm(_IncidentQuestions, FormValidationAction):  # type: ignore[misc]
+    """The lost-device form: what, when, residents' data on it, locked or encrypted."""
+
+    def name(self) -> str:
+        return "validate_lost_device_form"
+
+    async def validate_lost_what(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_lost_device
+        return await self._answer("lost_what", value, parse, dispatcher, tracker, domain)
+
+    async def validate_lost_when(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_text
+        return await self._answer("lost_when", value, parse, dispatcher, tracker, domain)
+
+    async def validate_lost_data(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_tristate
+        return await self._answer("lost_data", value, parse, dispatcher, tracker, domain)
+
+    async def validate_lost_locked(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parse = incident_form.parse_locked
+        return await self._answer("lost_locked", value, parse, dispatcher, tracker, domain)
+
+
+class ActionDeclareIncident(Action):  # type: ignore[misc]
+    """Declare the incident once (the draft id is the idempotency key): the technicians, the
+    on-call technician and the director are told by the domain; the person learns what
+    happens next and who will call."""
+
+    def name(self) -> str:
+        return "action_declare_incident"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [*reset_slots(FORM_SLOTS), *reset_slots(("incident_draft", "incident_kind"))]
+        known = contacts()
+        if tracker.get_slot("form_cancelled"):
+            dispatcher.utter_message(response="utter_incident_cancelled", **known)
+            return reset
+        key = tracker.get_slot("incident_draft")
+        if not key:
+            return reset
+        answers = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+        draft = (
+            incident_form.lost_device_draft(answers)
+            if tracker.get_slot("incident_kind") == "lost_device"
+            else incident_form.incident_draft(answers)
+        )
+        try:
+            service = IncidentService((await store()).sessions, get_settings())
+            view, created = await service.declare(
+                tracker.sender_id, draft, idempotency_key=str(key)
+            )
+        except IncidentError as exc:
+            logger.info("Incident refused: %s", exc.code)
+            dispatcher.utter_message(response="utter_incident_not_registered", **known)
+            return reset
+        except Exception:
+            logger.exception("Incident could not be stored")
+            dispatcher.utter_message(response="utter_incident_unavailable", **known)
+            return reset
+        logger.info("Incident %s %s", view.reference, "declared" if created else "already declared")
+        send(dispatcher, incident_texts.reporter_declared(view, known))
+        return reset

@@ -1,0 +1,195 @@
+"""End to end: a security incident declared from the chat, with the staff member, the
+technician and the director at once.
+
+The real Application polls the fake Telegram server; the real Rasa and action servers give the
+reflexes, then run the incident form; the action server declares the incident
+(``IncidentService.declare``), which queues the page of the technicians and the director's
+checklist and declaration text; the bot's dispatcher sends them; « Je m'en occupe » goes
+through the desk. The action server runs in its own process on the system clock: the test
+declares at whatever time it runs (the 3 a.m. escalation with a driven clock is
+``tests/vigie/incidents/test_service.py``). The transcript is written to
+``var/test-transcripts/incident.txt``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+
+from tests.auxil.fake_telegram import FakeTelegram, FakeUser
+from tests.e2e.conftest import RunningBot, Stack, make_settings
+from tests.e2e.test_tickets import Conversation, add_technician, buttons
+from vigie.core.settings import ROOT
+from vigie.db.engine import create_engine, make_sessionmaker
+from vigie.people.directory import Directory
+
+TRANSCRIPT = ROOT / "var" / "test-transcripts" / "incident.txt"
+INCIDENT_RE = re.compile(r"INC-\d{4}-\d{5}")
+_FAKE_SERVERS = itertools.count(50)
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """Update ids that do not repeat those of other tests on the session's database."""
+    server = FakeTelegram(first_update_id=1_000_000 * next(_FAKE_SERVERS))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def directory(stack: Stack) -> AsyncIterator[Directory]:
+    engine = create_engine(stack.database_url)
+    yield Directory(make_sessionmaker(engine))
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture
+async def incident_bot(
+    fake: FakeTelegram, stack: Stack, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    """A bot sharing the action server's database (where the incident and its pages are)."""
+    settings = make_settings(
+        fake,
+        stack.rasa_url,
+        tmp_path / "unused.db",
+        database_url=stack.database_url,
+        outbox_poll_seconds=0.2,
+    )
+    running = RunningBot(settings)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def join(
+    conv: Conversation, directory: Directory, user: FakeUser, facility_id: int, role: str, job: str
+) -> None:
+    """Join the facility with an invitation code of ``role``, then choose the job."""
+    invitation = await directory.create_invitation(facility_id=facility_id, role=role)
+    conv.say(user, f"/start {invitation.code}")
+    welcome = await conv.until(user, "Vous êtes inscrit")
+    conv.press(user, welcome, job)
+    await conv.until(user, "Voici ce que je sais faire")
+
+
+async def test_incident_from_the_reflexes_to_the_director(
+    fake: FakeTelegram, incident_bot: RunningBot, stack: Stack, directory: Directory
+) -> None:
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(5101, "Anne"), "Veilleuse")
+    tech = conv.person(fake.user(5102, "Paul"), "Technicien")
+    director = conv.person(fake.user(5103, "Claire"), "Directrice")
+    await add_technician(conv, directory, tech)
+    facility = await directory.create_facility(
+        "EHPAD Les Acacias", "Millau", hours="lun-ven 08:00-18:00", finess="120000999"
+    )
+    await join(conv, directory, staff, facility.id, "staff", "Soins")
+    await join(conv, directory, director, facility.id, "referent", "Direction")
+
+    # The reflexes first, then the form, one question at a time.
+    conv.say(staff, "au secours mon écran affiche une demande de rançon")
+    reflexes = await conv.one(staff)
+    assert "câble réseau" in reflexes["plain_text"]
+    what = await conv.until(staff, "Que se passe-t-il")
+    assert "Passer" in buttons(what)
+    conv.say(staff, "écran rouge qui demande une rançon, les fichiers ne s'ouvrent plus")
+    since = await conv.until(staff, "Depuis quand")
+    conv.press(staff, since, "À l’instant")
+    extent = await conv.until(staff, "Combien de postes")
+    conv.press(staff, extent, "Passer")  # skipped
+    await conv.until(staff, "Les soins peuvent-ils continuer")
+    conv.say(staff, "avec difficulté, on passe sur papier")
+    data = await conv.until(staff, "données de résidents")
+    conv.press(staff, data, "Je ne sais pas")
+    await conv.until(staff, "Qu’avez-vous déjà fait")
+    conv.say(staff, "j'ai débranché le câble réseau")
+    declared = await conv.until(staff, "est enregistré")
+    [reference] = INCIDENT_RE.findall(declared["plain_text"])
+    assert "Je vous dis dès que quelqu’un s’en occupe" in declared["plain_text"]
+
+    # The technician is paged with « Je m'en occupe »; the skipped answer is « non précisé ».
+    page = await conv.until(tech, reference)
+    assert "EHPAD Les Acacias" in page["plain_text"] and "critique" in page["plain_text"]
+    assert "non précisé" in page["plain_text"] and "Anne" not in page["plain_text"]
+    conv.press(tech, page, "Je m’en occupe")
+    await conv.until(tech, f"vous prenez l’incident {reference}")
+    taken = await conv.until(staff, "s’occupe de votre signalement")
+    assert "Paul" in taken["plain_text"]
+
+    # The director: the checklist (with the breach answers) and the declaration text.
+    checklist = await conv.until(director, "À faire par la direction")
+    assert "signalement.social-sante.gouv.fr" in checklist["plain_text"]
+    assert "72 heures" in checklist["plain_text"]
+    declaration = await conv.until(director, "Déclaration d’un incident")
+    assert (
+        reference in declaration["plain_text"] and "FINESS 120000999" in declaration["plain_text"]
+    )
+    assert "câble réseau" in declaration["plain_text"]
+    conv.press(director, checklist, "Le DPO s’en occupe")
+    await conv.until(director, "Je ne vous relancerai plus")
+
+    TRANSCRIPT.parent.mkdir(parents=True, exist_ok=True)
+    TRANSCRIPT.write_text("\n".join(conv.transcript()) + "\n", encoding="utf-8")
+
+    with sqlite3.connect(stack.database_url.split("///", 1)[1]) as db:
+        [(extent_value, care, data_affected, breach)] = db.execute(
+            "SELECT extent, care_continues, data_affected, breach_answer FROM incidents "
+            "WHERE reference = ?",
+            (reference,),
+        )
+        kinds = [
+            row[0]
+            for row in db.execute(
+                "SELECT e.kind FROM incident_events e JOIN incidents i ON i.id = e.incident_id "
+                "WHERE i.reference = ? ORDER BY e.id",
+                (reference,),
+            )
+        ]
+    assert (extent_value, care, data_affected, breach) == (None, "degraded", "unknown", "dpo")
+    assert kinds[0] == "created" and "taken" in kinds and kinds[-1] == "breach_answered"
+
+
+async def test_lost_cps_card_typed_answers(
+    fake: FakeTelegram, incident_bot: RunningBot, stack: Stack, directory: Directory
+) -> None:
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(5201, "Luc"), "Infirmier")
+    tech = conv.person(fake.user(5202, "Paul"), "Technicien")
+    await add_technician(conv, directory, tech)
+    facility = await directory.create_facility("SSIAD du Larzac", "Millau", hours="24/7")
+    await join(conv, directory, staff, facility.id, "staff", "Soins")
+
+    conv.say(staff, "j'ai perdu ma carte cps")
+    reflexes = await conv.one(staff)
+    assert "CPS" in reflexes["plain_text"]
+    what = await conv.until(staff, "Qu’avez-vous perdu")
+    conv.press(staff, what, "Carte CPS")
+    await conv.until(staff, "Quand cela s’est-il passé")
+    conv.say(staff, "hier soir en fin de tournée")
+    await conv.until(staff, "données de résidents dessus")
+    conv.say(staff, "non")
+    await conv.until(staff, "verrouillé")
+    conv.say(staff, "passer")
+    declared = await conv.until(staff, "est enregistré")
+    [reference] = INCIDENT_RE.findall(declared["plain_text"])
+    page = await conv.until(tech, reference)
+    assert "carte CPS" in page["plain_text"] and "hier soir" in page["plain_text"]
+
+
+async def test_unregistered_person_gets_the_reflexes_and_the_hotline(
+    fake: FakeTelegram, incident_bot: RunningBot
+) -> None:
+    conv = Conversation(fake)
+    user = conv.person(fake.user(5301), "Inconnu")
+    conv.say(user, "au secours mon écran affiche une demande de rançon")
+    reflexes = await conv.one(user)
+    assert "câble réseau" in reflexes["plain_text"]
+    refusal = await conv.until(user, "Je ne peux pas enregistrer cet incident")
+    assert "01 23 45 67 89" in refusal["plain_text"]
+    await conv.quiet(user)
