@@ -91,14 +91,16 @@ async def test_a_restarted_bot_knows_rasa_is_down(
         finally:
             await engine.dispose()
         fake.send_text(other, "mon ecran affiche une rançon")
-        others = await fake.wait_for_messages(other.id, 3, timeout=30)
+        # The reflexes, no notice first; then, not registered (no incident form), whom to call.
+        others = await fake.wait_for_messages(other.id, 4, timeout=30)
         assert others[1]["plain_text"].startswith(KB.get("lock_screen").title)
-        assert DEGRADED_MARK not in others[2]["plain_text"]  # the reflexes, no notice first
+        assert DEGRADED_MARK not in others[2]["plain_text"]
+        assert HOTLINE in others[3]["plain_text"]
         answers = await fake.wait_for_messages(user.id, 2, timeout=30)
         assert answers[1]["plain_text"].startswith(KB.get("password_strength").title)
 
         async def once() -> bool:
-            return len(fake.messages_to(user.id)) == 2 and len(fake.messages_to(other.id)) == 3
+            return len(fake.messages_to(user.id)) == 2 and len(fake.messages_to(other.id)) == 4
 
         await stays_true(once, 2.0, lambda: "an answer or a notice was sent twice")
     finally:
