@@ -138,11 +138,19 @@ class ActionStartTicket(Action):  # type: ignore[misc]
         if not can_open_tickets(person):
             dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
             return [SlotSet("ticket_allowed", False)]
-        return [
+        events = [
             *reset_slots(FORM_SLOTS),
             SlotSet("ticket_draft", uuid.uuid4().hex),
             SlotSet("ticket_allowed", True),
         ]
+        # Don't ask twice: a request that already says what is wrong fills the description
+        # (shown back now, and at the summary, where « Modifier » corrects it).
+        said = str((tracker.latest_message or {}).get("text") or "")
+        described = ticket_form.described_problem(said)
+        if described is not None:
+            dispatcher.utter_message(response="utter_problem_noted", problem=described)
+            events.append(SlotSet("problem", described))
+        return events
 
 
 class ValidateOpenTicketForm(CancellableForm, FormValidationAction):  # type: ignore[misc]

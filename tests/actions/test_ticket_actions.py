@@ -197,6 +197,16 @@ async def test_start_ticket_resets_the_form_with_a_new_draft_id(world: World) ->
     assert again[-2]["value"] != draft["value"]
 
 
+async def test_a_request_that_describes_the_problem_is_not_asked_again(world: World) -> None:
+    """« mon pc ne démarre plus depuis ce matin, écran noir »: the form starts with the
+    description filled in, shown back (and corrected at the summary if need be)."""
+    said = "mon pc ne démarre plus depuis ce matin, écran noir"
+    events, raw = await run(ActionStartTicket(), tracker(typed(said, "open_ticket")))
+    assert events[-1] == SlotSet("problem", said)
+    assert events[-2] == SlotSet("ticket_allowed", True)
+    assert responses(raw) == [("utter_problem_noted", {"problem": said})]
+
+
 async def test_start_ticket_refuses_an_unregistered_person(world: World) -> None:
     events, raw = await run(ActionStartTicket(), tracker(typed("ticket"), sender=STRANGER))
     assert events == [SlotSet("ticket_allowed", False)]

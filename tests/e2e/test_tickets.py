@@ -327,6 +327,31 @@ async def test_cancel_and_nonsense_answers_create_nothing(
     assert count == 0
 
 
+async def test_a_request_that_describes_the_problem_is_not_asked_again(
+    fake: FakeTelegram, ticket_bot: RunningBot, directory: Directory
+) -> None:
+    """« Don't ask twice »: the description given with the request is shown back, the form
+    goes on with the next question, and the summary carries it."""
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(3251), "Agent")
+    await register(conv, directory, staff, "EHPAD Les Mimosas", "24/7")
+    conv.say(staff, "mon pc ne démarre plus depuis ce matin, écran noir")
+    noted = await conv.until(staff, "J’ai noté le problème")
+    assert "écran noir" in noted["plain_text"]
+    question = await conv.one(staff)
+    assert "Sur quoi porte le problème" in question["plain_text"]
+    assert not [m for m in conv.fake.messages_to(staff.id) if "Décrivez" in m["plain_text"]]
+    conv.press(staff, question, "Poste / ordinateur")
+    await conv.until(staff, "Qui est touché")
+    conv.say(staff, "moi seulement")
+    care = await conv.until(staff, "Les soins peuvent-ils continuer")
+    conv.press(staff, care, "Oui")
+    summary = await conv.until(staff, "Voici votre demande")
+    assert "ne démarre plus depuis ce matin" in summary["plain_text"]
+    conv.press(staff, summary, "Annuler")
+    await conv.until(staff, "rien n’a été envoyé")
+
+
 async def test_unregistered_person_is_told_how_to_register(
     fake: FakeTelegram, ticket_bot: RunningBot
 ) -> None:

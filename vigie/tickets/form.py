@@ -193,6 +193,40 @@ def parse_confirmation(text: str, choice: str | None = None) -> str | None:
     return answer
 
 
+# An opening message that already says what is wrong (« mon pc ne démarre plus depuis ce
+# matin, écran noir »): accent-folded symptoms, and the request phrases that say nothing of it.
+_SYMPTOMS = (
+    "marche plus", "marche pas", "fonctionne plus", "fonctionne pas", "demarre plus",
+    "demarre pas", "allume plus", "allume pas", "bloque", "plante", "ecran noir", "ecran bleu",
+    "erreur", "panne", "bug", "imprime plus", "imprime pas", "rame", "impossible",
+    "arrive pas", "arrive plus", "ouvre plus", "ouvre pas", "repond plus", "repond pas",
+    "charge plus", "charge pas", "casse", "hs", "ne s affiche", "affiche plus", "gele",
+)  # fmt: skip
+_REQUEST_PHRASES = (
+    "je voudrais", "je veux", "il faut", "pouvez vous", "vous pouvez", "ouvrir", "faire",
+    "creer", "un ticket", "une demande", "un probleme", "un souci", "j ai", "besoin d aide",
+    "de l aide", "aidez moi", "svp", "s il vous plait", "bonjour", "le technicien",
+    "un technicien", "l assistance", "le prestataire",
+)  # fmt: skip
+DESCRIBED_MIN_WORDS = 4
+
+
+def described_problem(text: str) -> str | None:
+    """The description already given by the message that asked for help, or ``None`` when it
+    only asks (« je voudrais ouvrir un ticket ») or is a button: then the form asks for it."""
+    if text.strip().startswith("/"):
+        return None
+    folded = fold(text)
+    if not any(_has(folded, symptom) for symptom in _SYMPTOMS):
+        return None
+    rest = folded
+    for phrase in _REQUEST_PHRASES:
+        rest = rest.replace(f" {phrase} ", " ")
+    if len(rest.split()) < DESCRIBED_MIN_WORDS:
+        return None
+    return parse_problem(text)
+
+
 def parse_problem(text: str) -> str | None:
     """The free description: kept when it says something, truncated to a sane length."""
     cleaned = " ".join(text.split())

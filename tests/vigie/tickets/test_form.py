@@ -114,3 +114,33 @@ def test_required_slots_follow_the_summary_answers() -> None:
         "ticket_urgency",
         "ticket_confirmation",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon pc ne démarre plus depuis ce matin, écran noir",
+        "je voudrais ouvrir un ticket, l'imprimante du 2e est bloquée",
+        "bonjour, le logiciel de soins plante quand j'ouvre un dossier",
+        "la messagerie ne marche plus depuis hier soir",
+        "besoin d aide le wifi de la salle de soins ne fonctionne pas",
+    ],
+)
+def test_a_request_that_says_what_is_wrong_is_the_description(text: str) -> None:
+    assert tf.described_problem(text) == tf.parse_problem(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je voudrais ouvrir un ticket",
+        "j'ai un problème",
+        "besoin d'aide svp",
+        "faire une demande au technicien",
+        "c'est bloqué",  # a symptom, but of nothing: the form asks
+        "/open_ticket",
+        "j'ai besoin de l'assistance pour un souci",
+    ],
+)
+def test_a_request_alone_is_no_description(text: str) -> None:
+    assert tf.described_problem(text) is None
