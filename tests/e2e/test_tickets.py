@@ -334,7 +334,7 @@ async def test_a_request_that_describes_the_problem_is_not_asked_again(
     goes on with the next question, and the summary carries it."""
     conv = Conversation(fake)
     staff = conv.person(fake.user(3251), "Agent")
-    await register(conv, directory, staff, "EHPAD Les Mimosas", "24/7")
+    await register(conv, directory, staff, "EHPAD Les Myosotis", "24/7")
     conv.say(staff, "mon pc ne démarre plus depuis ce matin, écran noir")
     noted = await conv.until(staff, "J’ai noté le problème")
     assert "écran noir" in noted["plain_text"]
