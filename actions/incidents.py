@@ -69,12 +69,22 @@ class ActionStartIncident(Action):  # type: ignore[misc]
             dispatcher.utter_message(response="utter_incident_not_registered", **contacts())
             return [SlotSet("incident_allowed", False)]
         kind = "lost_device" if intent(tracker)[0] == LOST_DEVICE_INTENT else "incident"
-        return [
+        events = [
             *reset_slots(FORM_SLOTS),
             SlotSet("incident_kind", kind),
             SlotSet("incident_draft", uuid.uuid4().hex),
             SlotSet("incident_allowed", True),
         ]
+        # Don't ask twice: what the first message already says is kept, and shown back.
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if kind == "incident" and (what := incident_form.described_incident(said)):
+            dispatcher.utter_message(response="utter_incident_noted", what=what)
+            events.append(SlotSet("incident_what", what))
+        elif kind == "lost_device" and (lost := incident_form.described_lost_device(said)):
+            label = incident_texts.LOST_DEVICE_LABELS.get(lost, lost)
+            dispatcher.utter_message(response="utter_lost_noted", what=label)
+            events.append(SlotSet("lost_what", lost))
+        return events
 
 
 class _IncidentQuestions(CancellableForm):

@@ -92,14 +92,16 @@ async def test_incident_from_the_reflexes_to_the_director(
     await join(conv, directory, staff, facility.id, "staff", "Soins")
     await join(conv, directory, director, facility.id, "referent", "Direction")
 
-    # The reflexes first, then the form, one question at a time.
-    conv.say(staff, "au secours mon écran affiche une demande de rançon")
+    # The reflexes first, then the form, one question at a time; what the first message said
+    # is kept (« Que se passe-t-il ? » is not asked again).
+    conv.say(staff, "au secours mon écran rouge demande une rançon, les fichiers ne s'ouvrent plus")
     reflexes = await conv.one(staff)
     assert "câble réseau" in reflexes["plain_text"]
-    what = await conv.until(staff, "Que se passe-t-il")
-    assert "Passer" in buttons(what)
-    conv.say(staff, "écran rouge qui demande une rançon, les fichiers ne s'ouvrent plus")
-    since = await conv.until(staff, "Depuis quand")
+    noted = await conv.until(staff, "J’ai noté ce qui se passe")
+    assert "les fichiers ne s" in noted["plain_text"]
+    since = await conv.one(staff)
+    assert "Depuis quand" in since["plain_text"] and "Passer" in buttons(since)
+    assert not [m for m in fake.messages_to(staff.id) if "Que se passe-t-il" in m["plain_text"]]
     conv.press(staff, since, "À l’instant")
     extent = await conv.until(staff, "Combien de postes")
     conv.press(staff, extent, "Passer")  # skipped
@@ -168,8 +170,7 @@ async def test_lost_cps_card_typed_answers(
     conv.say(staff, "j'ai perdu ma carte cps")
     reflexes = await conv.one(staff)
     assert "CPS" in reflexes["plain_text"]
-    what = await conv.until(staff, "Qu’avez-vous perdu")
-    conv.press(staff, what, "Carte CPS")
+    await conv.until(staff, "J’ai noté : carte CPS".replace(" :", "\u00a0:"))  # not asked again
     await conv.until(staff, "Quand cela s’est-il passé")
     conv.say(staff, "hier soir en fin de tournée")
     await conv.until(staff, "données de résidents dessus")

@@ -125,6 +125,28 @@ def parse_text(text: str, choice: str | None = None) -> str | None:
     return truncate(cleaned, TEXT_MAX_CHARS)
 
 
+#: Words the first message needs (beside « au secours ») to be a description of its own.
+DESCRIBED_MIN_WORDS = 5
+
+
+def described_incident(text: str) -> str | None:
+    """The description the message that revealed the incident already gives (« au secours
+    mon écran affiche une demande de rançon »), so that « Que se passe-t-il ? » is not asked
+    again; ``None`` for a button, a bare cry for help or a short message."""
+    if _is_payload(text) or len(fold(text).split()) < DESCRIBED_MIN_WORDS:
+        return None
+    return _said(parse_text(text))
+
+
+def described_lost_device(text: str) -> str | None:
+    """What the message that declared a loss says was lost (« j'ai perdu ma carte CPS »), or
+    ``None`` when it does not say (then the form asks)."""
+    if _is_payload(text):
+        return None
+    code = parse_lost_device(text)
+    return None if code in (None, SKIP, "other") else code
+
+
 def parse_care(text: str, choice: str | None = None) -> str | None:
     """Can care continue (``CARE_ANSWERS``), or :data:`SKIP`."""
     button = _button(choice, CARE_ANSWERS)

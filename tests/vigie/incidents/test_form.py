@@ -131,3 +131,35 @@ def test_drafts_read_skipped_answers_as_not_said() -> None:
 def test_buttons_of_free_questions_stand_for_their_answer() -> None:
     assert form.parse_text('/inform{"choice":"several"}', "several") == "plusieurs postes"
     assert form.parse_text('/inform{"choice":"yesterday"}', "yesterday") == "hier"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "au secours mon écran affiche une demande de rançon",
+            "au secours mon écran affiche une demande de rançon",
+        ),
+        ("au secours", None),
+        ("virus !!", None),
+        ("/declare_incident", None),
+        ("aidez moi vite svp", None),  # four words: asked in the form
+    ],
+)
+def test_the_first_message_is_the_description_when_it_is_one(
+    text: str, expected: str | None
+) -> None:
+    assert form.described_incident(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("j'ai perdu ma carte cps", "cps_card"),
+        ("on m'a volé mon téléphone pro dans le bus", "phone"),
+        ("j'ai perdu un truc", None),
+        ("/lost_device", None),
+    ],
+)
+def test_what_was_lost_is_kept_from_the_first_message(text: str, expected: str | None) -> None:
+    assert form.described_lost_device(text) == expected
