@@ -55,6 +55,34 @@ async def test_rasa_down_then_back(
         await running.stop()
 
 
+async def test_rasa_down_during_an_incident_still_gives_the_reflexes_at_once(
+    fake: FakeTelegram, stack: Stack, proxy: ToggleProxy, tmp_path: Path
+) -> None:
+    """A ransom screen at night while Rasa is down: the first answer, at once, already says to
+    unplug the network without switching off and gives the day and on-call numbers; once Rasa
+    is back, the whole reflexes follow (then, not registered, whom to call)."""
+    await proxy.down()
+    settings = make_settings(
+        fake, proxy.url, tmp_path / "vigie.db", provider_oncall="06 98 76 54 32"
+    )
+    running = RunningBot(settings)
+    await running.start()
+    try:
+        user = fake.user(2051)
+        fake.send_text(user, "au secours mon écran affiche une demande de rançon")
+        [first] = await fake.wait_for_messages(user.id, 1, timeout=15)
+        text = first["plain_text"]
+        assert DEGRADED_MARK in text
+        assert "câble réseau" in text and "sans éteindre" in text
+        assert HOTLINE in text and "06 98 76 54 32" in text
+        await proxy.up()
+        messages = await fake.wait_for_messages(user.id, 3, timeout=30)
+        assert "Incident de sécurité" in messages[1]["plain_text"]
+        assert "La nuit et le week-end" in messages[1]["plain_text"]  # the action server's
+    finally:
+        await running.stop()
+
+
 async def test_a_restarted_bot_knows_rasa_is_down(
     fake: FakeTelegram, stack: Stack, proxy: ToggleProxy, tmp_path: Path
 ) -> None:
