@@ -87,9 +87,19 @@ async def phishing_service() -> PhishingService:
 # --- Reading the tracker -----------------------------------------------------------------------
 
 
-def contacts() -> dict[str, str]:
-    """The provider's and the facility's contacts, for the texts."""
-    return get_settings().contacts()
+async def contacts(tracker: Tracker) -> dict[str, str]:
+    """The provider's and the facility's contacts, for the texts: outside the provider's
+    hours of the person's facility (``PROVIDER_HOURS`` in Paris time for a person without
+    one), ``{call}`` gives the on-call number first. The database unreachable: the hours of
+    the settings."""
+    settings = get_settings()
+    schedule: tuple[str, str] | None = None
+    try:
+        schedule = await (await store()).directory.hours_of(tracker.sender_id)
+    except Exception:
+        logger.exception("Facility hours unavailable")
+    hours, timezone = schedule if schedule else (None, None)
+    return settings.contacts_at(utcnow(), hours, timezone)
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
@@ -181,7 +191,7 @@ def after_hours(dispatcher: CollectingDispatcher, view: TicketView) -> None:
 async def show_verdict(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Send the verdict of the reported e-mail in one message; False (explained) when not
     found. Shared: the verdict action, and an e-mail sent during a form."""
-    known = contacts()
+    known = await contacts(tracker)
     identifier = report_id(tracker)
     view: ReportView | None = None
     if identifier is not None:

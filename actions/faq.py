@@ -86,10 +86,10 @@ class ActionAnswerFaq(Action):  # type: ignore[misc]
     def name(self) -> str:
         return "action_answer_faq"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        known = contacts()
+        known = await contacts(tracker)
         kb = knowledge_base()
         article_id = requested_article(tracker.latest_message)
         if kb is None:
@@ -110,11 +110,13 @@ class ActionSuggestTopics(Action):  # type: ignore[misc]
     def name(self) -> str:
         return "action_suggest_topics"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         topics = candidate_topics(tracker.latest_message)
-        message = texts.suggestions(topics, contacts(), knowledge_base(), limit=SUGGESTION_COUNT)
+        message = texts.suggestions(
+            topics, await contacts(tracker), knowledge_base(), limit=SUGGESTION_COUNT
+        )
         send(dispatcher, message)
         return [UserUtteranceReverted()]
 
@@ -133,11 +135,11 @@ class _AdviceMixin:
     def name(self) -> str:
         return self.action_name
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         kb = knowledge_base() if self.articles else None
-        send(dispatcher, texts.advice(self.template, contacts(), kb, self.articles))
+        send(dispatcher, texts.advice(self.template, await contacts(tracker), kb, self.articles))
         return []
 
 
@@ -147,10 +149,10 @@ class ActionHelpMenu(Action):  # type: ignore[misc]
     def name(self) -> str:
         return "action_help_menu"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        send(dispatcher, texts.help_menu(contacts(), knowledge_base()))
+        send(dispatcher, texts.help_menu(await contacts(tracker), knowledge_base()))
         return []
 
 
@@ -177,10 +179,12 @@ class ActionReportPhishing(Action):  # type: ignore[misc]
         kb = knowledge_base()
         said = str((tracker.latest_message or {}).get("text") or "")
         if typed_a_secret(said):  # « j'ai cliqué et mis mon mot de passe »: change it first
-            send(dispatcher, texts.advice(texts.CREDENTIAL_FIRST, contacts()))
+            send(dispatcher, texts.advice(texts.CREDENTIAL_FIRST, await contacts(tracker)))
         send(
             dispatcher,
-            texts.advice(texts.REPORT_PHISHING, contacts(), kb, texts.REPORT_PHISHING_ARTICLES),
+            texts.advice(
+                texts.REPORT_PHISHING, await contacts(tracker), kb, texts.REPORT_PHISHING_ARTICLES
+            ),
         )
         await expect_email(tracker)
         return []

@@ -63,10 +63,14 @@ class ActionStartIncident(Action):  # type: ignore[misc]
             person = await (await store()).directory.person_by_sender(tracker.sender_id)
         except Exception:
             logger.exception("Directory unavailable")
-            dispatcher.utter_message(response="utter_incident_unavailable", **contacts())
+            dispatcher.utter_message(
+                response="utter_incident_unavailable", **(await contacts(tracker))
+            )
             return [SlotSet("incident_allowed", False)]
         if not can_open_tickets(person):
-            dispatcher.utter_message(response="utter_incident_not_registered", **contacts())
+            dispatcher.utter_message(
+                response="utter_incident_not_registered", **(await contacts(tracker))
+            )
             return [SlotSet("incident_allowed", False)]
         kind = "lost_device" if intent(tracker)[0] == LOST_DEVICE_INTENT else "incident"
         events = [
@@ -205,7 +209,7 @@ class ActionDeclareIncident(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset = [*reset_slots(FORM_SLOTS), *reset_slots(("incident_draft", "incident_kind"))]
-        known = contacts()
+        known = await contacts(tracker)
         if tracker.get_slot("form_cancelled"):
             dispatcher.utter_message(response="utter_incident_cancelled", **known)
             return reset

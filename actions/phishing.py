@@ -152,7 +152,10 @@ class ValidatePhishingForm(CancellableForm, FormValidationAction):  # type: igno
         if not phishing_form.may_be_side_question(name) or not await answer_side_question(
             dispatcher, tracker, domain
         ):
-            send(dispatcher, phishing_texts.message(phishing_texts.NOT_UNDERSTOOD, contacts()))
+            send(
+                dispatcher,
+                phishing_texts.message(phishing_texts.NOT_UNDERSTOOD, await contacts(tracker)),
+            )
         return None
 
     async def validate_mail_action(
@@ -207,7 +210,7 @@ class ActionPhishingReflexes(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset = reset_slots(FORM_SLOTS)
-        known = contacts()
+        known = await contacts(tracker)
         if tracker.get_slot("form_cancelled"):
             send(dispatcher, phishing_texts.message(phishing_texts.CANCELLED, known))
             return reset

@@ -133,10 +133,14 @@ class ActionStartTicket(Action):  # type: ignore[misc]
             person = await (await store()).directory.person_by_sender(tracker.sender_id)
         except Exception:
             logger.exception("Directory unavailable")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
+            dispatcher.utter_message(
+                response="utter_ticket_unavailable", **(await contacts(tracker))
+            )
             return [SlotSet("ticket_allowed", False)]
         if not can_open_tickets(person):
-            dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
+            dispatcher.utter_message(
+                response="utter_ticket_not_registered", **(await contacts(tracker))
+            )
             return [SlotSet("ticket_allowed", False)]
         events = [
             *reset_slots(FORM_SLOTS),
@@ -321,11 +325,15 @@ class ActionCreateTicket(Action):  # type: ignore[misc]
             )
         except TicketError as exc:
             logger.info("Ticket refused: %s", exc.code)
-            dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
+            dispatcher.utter_message(
+                response="utter_ticket_not_registered", **(await contacts(tracker))
+            )
             return reset
         except Exception:
             logger.exception("Ticket could not be stored")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
+            dispatcher.utter_message(
+                response="utter_ticket_unavailable", **(await contacts(tracker))
+            )
             return reset
         logger.info("Ticket %s %s", view.reference, "created" if created else "already created")
         dispatcher.utter_message(response="utter_ticket_created", reference=view.reference)
@@ -353,7 +361,9 @@ class ActionTicketStatus(Action):  # type: ignore[misc]
             s = await store()
             person = await s.directory.person_by_sender(sender)
             if not can_open_tickets(person):
-                dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
+                dispatcher.utter_message(
+                    response="utter_ticket_not_registered", **(await contacts(tracker))
+                )
                 return []
             if reference is not None:
                 found = await s.tickets.for_requester(sender, reference)
@@ -367,7 +377,9 @@ class ActionTicketStatus(Action):  # type: ignore[misc]
                 views = await s.tickets.open_for_requester(sender)
         except Exception:
             logger.exception("Tickets unavailable")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
+            dispatcher.utter_message(
+                response="utter_ticket_unavailable", **(await contacts(tracker))
+            )
             return []
         if not views:
             dispatcher.utter_message(response="utter_no_open_ticket")
@@ -394,7 +406,9 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
             s = await store()
             person = await s.directory.person_by_sender(sender)
             if not can_open_tickets(person):
-                dispatcher.utter_message(response="utter_ticket_not_registered", **contacts())
+                dispatcher.utter_message(
+                    response="utter_ticket_not_registered", **(await contacts(tracker))
+                )
                 return denied
             if reference is not None:
                 found = await s.tickets.for_requester(sender, reference)
@@ -425,7 +439,9 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
                 chosen = views[0].reference
         except Exception:
             logger.exception("Tickets unavailable")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
+            dispatcher.utter_message(
+                response="utter_ticket_unavailable", **(await contacts(tracker))
+            )
             return denied
         return [
             SlotSet("followup_text", None),
@@ -475,7 +491,9 @@ class ActionAddFollowup(Action):  # type: ignore[misc]
             return reset
         except Exception:
             logger.exception("Follow-up could not be stored")
-            dispatcher.utter_message(response="utter_ticket_unavailable", **contacts())
+            dispatcher.utter_message(
+                response="utter_ticket_unavailable", **(await contacts(tracker))
+            )
             return reset
         dispatcher.utter_message(response="utter_followup_added", reference=view.reference)
         after_hours(dispatcher, view)

@@ -37,6 +37,7 @@ from vigie.conversation.pipeline import (
 from vigie.core.desk import DeskReply
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
+from vigie.db.base import utcnow
 from vigie.outbox.dispatcher import CHANNELS as OUTBOX_CHANNELS
 from vigie.people import texts as people_texts
 from vigie.phishing.intake import TOO_BIG, UNREADABLE, Intake, file_kind, safe_filename
@@ -194,7 +195,7 @@ class VigieBot:
                 ),
             )
             return
-        contacts = self.settings.contacts()
+        contacts = self.settings.contacts_at(utcnow())
         await context.bot.send_message(
             chat.id, texts.fill(texts.WELCOME, contacts), parse_mode=ParseMode.HTML
         )
@@ -264,7 +265,7 @@ class VigieBot:
             return
         confirmed = [a.lower() for a in context.args or []] == ["confirmer"]
         if not confirmed:
-            answer = texts.fill(people_texts.FORGET_ASK, self.settings.contacts())
+            answer = texts.fill(people_texts.FORGET_ASK, self.settings.contacts_at(utcnow()))
         else:
             try:
                 answer = forget_answer(await rights.forget(self._pipeline().sender_of(user.id)))
@@ -537,7 +538,7 @@ class VigieBot:
             return
         await self._bot.send_message(
             chat.id,
-            texts.fill(texts.NOT_TAKEN, self.settings.contacts()),
+            texts.fill(texts.NOT_TAKEN, self.settings.contacts_at(utcnow())),
             parse_mode=ParseMode.HTML,
         )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import inspect
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
+from actions.common import close_store
 from actions.faq import (
     ActionAnswerFaq,
     ActionHelpMenu,
@@ -20,6 +23,7 @@ from actions.faq import (
     ActionSuggestTopics,
     candidate_topics,
 )
+from vigie.core import reflexes
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.settings import ROOT, get_settings
 from vigie.knowledge import KnowledgeBase, get_knowledge_base, render_article, texts
@@ -34,6 +38,7 @@ CONTACTS = {
     "dpo_contact": "M. Martin (DPO)",
     "referent_contact": "Mme Durand",
 }
+CONTACTS["call"] = reflexes.call(CONTACTS, night=False)  # PROVIDER_HOURS=24/7: the day's order
 
 ARTICLE = """\
 ---
@@ -74,7 +79,10 @@ def kb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         (directory / f"{article_id}.md").write_text(text, encoding="utf-8")
     monkeypatch.setenv("KNOWLEDGE_DIR", str(directory))
     for key, value in CONTACTS.items():
-        monkeypatch.setenv(key.upper(), value)
+        if key != "call":
+            monkeypatch.setenv(key.upper(), value)
+    monkeypatch.setenv("PROVIDER_HOURS", "24/7")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'vigie.db'}")
     get_settings.cache_clear()
     get_knowledge_base.cache_clear()
     yield directory
@@ -92,10 +100,19 @@ def tracker(latest_message: dict[str, Any]) -> Tracker:
     return Tracker("chat-42", {}, latest_message, events, False, None, {}, "action_listen")
 
 
+async def _finish(result: Awaitable[Any]) -> Any:
+    """The action's events, its database closed in the loop that opened it."""
+    try:
+        return await result
+    finally:
+        await close_store()
+
+
 def run(action: Action, latest_message: dict[str, Any]) -> tuple[list[Any], list[OutgoingMessage]]:
     """Run the action; return its events and what it sent, read as the front ends do."""
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker(latest_message), {})
+    result = action.run(dispatcher, tracker(latest_message), {})
+    events = asyncio.run(_finish(result)) if inspect.isawaitable(result) else result
     sent = [OutgoingMessage.from_rasa(m) for m in dispatcher.messages]
     assert all(m["custom"]["vigie"] == 1 for m in dispatcher.messages)
     assert all(m is not None for m in sent)

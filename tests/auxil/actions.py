@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.common import close_store
+from vigie.core import reflexes
 from vigie.core.settings import get_settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.knowledge import get_knowledge_base
@@ -31,6 +32,7 @@ CONTACTS = {
     "dpo_contact": "M. Martin (DPO)",
     "referent_contact": "Mme Durand",
 }
+CONTACTS["call"] = reflexes.call(CONTACTS, night=False)  # a facility open 24/7: the day's order
 
 
 @asynccontextmanager
@@ -44,7 +46,8 @@ async def action_database(
     monkeypatch.setenv("PROVIDER_HOURS", "24/7")
     monkeypatch.delenv("TECHNICIANS_CHAT_ID", raising=False)
     for key, value in CONTACTS.items():
-        monkeypatch.setenv(key.upper(), value)
+        if key != "call":
+            monkeypatch.setenv(key.upper(), value)
     get_settings.cache_clear()
     get_knowledge_base.cache_clear()
     await close_store()

@@ -511,6 +511,7 @@ class Chaos:
             pseudonym_secret=SecretStr(SECRET),
             provider_name=PROVIDER,
             provider_hotline=HOTLINE,
+            provider_hours="24/7",  # the degraded reply compared below: the day's wording
         )
         self.services: list[Service] = []
         self.bot: BotRunner | None = None

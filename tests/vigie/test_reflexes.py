@@ -209,6 +209,11 @@ def test_every_urgent_text_gives_the_night_number(name: str) -> None:
     text = every_user_text()[name]
     if re.search(r"(?i)urgen", text) and "{provider_hotline}" in text:
         assert "{provider_oncall}" in text, f"{name}: the day number only"
+    # Both numbers in a text of its own wording: it cannot put the on-call one first at
+    # night; « {call} » does (the sentence of vigie/core/reflexes.py).
+    assert not ("{provider_hotline}" in text and "{provider_oncall}" in text), (
+        f"{name}: whom to call in its own words, use {{call}}"
+    )
 
 
 def test_every_credential_reflex_says_to_call() -> None:
@@ -220,7 +225,14 @@ def test_every_credential_reflex_says_to_call() -> None:
 
 
 def test_the_canonical_reflexes_give_both_numbers() -> None:
-    assert "{provider_hotline}" in reflexes.CALL and "{provider_oncall}" in reflexes.CALL
+    for sentence in (reflexes.CALL_DAY, reflexes.CALL_NIGHT):
+        assert "{provider_hotline}" in sentence and "{provider_oncall}" in sentence
+    assert reflexes.CALL_DAY.index("{provider_hotline}") < reflexes.CALL_DAY.index(
+        "{provider_oncall}"
+    )
+    assert reflexes.CALL_NIGHT.index("{provider_oncall}") < reflexes.CALL_NIGHT.index(
+        "{provider_hotline}"
+    )
     for steps in reflexes.STEPS.values():
         assert reflexes.CALL in steps
     assert "ne branchez rien" in reflexes.ISOLATION_STEPS[1]

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from vigie.conversation import texts as bot_texts
+from vigie.core import reflexes
 from vigie.core.settings import ROOT, Settings
 from vigie.people import texts as people_texts
 from vigie.tickets import desk_texts as ticket_desk_texts
@@ -77,8 +78,9 @@ def test_front_end_texts_are_filled_and_typographic(name: str) -> None:
 
 
 def test_contacts_are_escaped_in_front_end_texts() -> None:
-    filled = bot_texts.fill(
-        bot_texts.DEGRADED,
-        {"provider_name": "<b>X</b>", "provider_hotline": "1", "provider_oncall": "2"},
-    )
-    assert "&lt;b&gt;X&lt;/b&gt;" in filled
+    hostile = {"provider_name": "<b>X</b>", "provider_hotline": "1", "provider_oncall": "2"}
+    for night in (False, True):
+        filled = bot_texts.fill(
+            bot_texts.DEGRADED, {**hostile, "call": reflexes.call(hostile, night=night)}
+        )
+        assert "&lt;b&gt;X&lt;/b&gt;" in filled and "<b>X</b>" not in filled

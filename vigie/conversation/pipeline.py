@@ -143,7 +143,6 @@ class Pipeline:
         self._journal = journal  # answers accepted by Telegram, written before their mark
         self._compacting: asyncio.Task[None] | None = None
         self._secret = settings.pseudonym_secret.get_secret_value().encode()
-        self._contacts = settings.contacts()
         self._max_mail_mb = MAX_FILE_BYTES // MEGABYTE
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
@@ -156,6 +155,11 @@ class Pipeline:
         # their answer is being sent: a chat's worker waits for it instead of taking them.
         self._answering: dict[int, asyncio.Event] = {}
         self._closing = False
+
+    def _contacts_now(self) -> dict[str, str]:
+        """The contacts for a text sent now: outside the provider's hours (``PROVIDER_HOURS``;
+        the pipeline does not look up the facility), the on-call number first."""
+        return self._settings.contacts_at(self._clock.now())
 
     # -- receiving ------------------------------------------------------------------------
 
@@ -229,7 +233,8 @@ class Pipeline:
                     logger.warning("Message not retracted: %s", type(exc).__name__)
             template = texts.SECRET_RETRACTED if retracted else texts.SECRET_NOT_RETRACTED
         await self._safe_deliver(
-            incoming.chat_id, [OutgoingMessage(texts.fill(template, self._contacts, what=what))]
+            incoming.chat_id,
+            [OutgoingMessage(texts.fill(template, self._contacts_now(), what=what))],
         )
 
     async def _store_answered(
@@ -256,7 +261,7 @@ class Pipeline:
 
     async def _answer_directly(self, item: InboxItem, template: str, **extra: object) -> bool:
         """Send the pipeline's own answer to a stored item; False when it must be retried."""
-        reply = OutgoingMessage(texts.fill(template, self._contacts, **extra))
+        reply = OutgoingMessage(texts.fill(template, self._contacts_now(), **extra))
         try:
             await self._delivery.deliver(item.chat_id, [reply])
         except DeliveryError as exc:
@@ -398,7 +403,7 @@ class Pipeline:
         if kind not in texts.UNSUPPORTED:
             kind = EMAIL_FAILED_KIND
         reply = OutgoingMessage(
-            texts.fill(texts.UNSUPPORTED[kind], self._contacts, limit=self._max_mail_mb)
+            texts.fill(texts.UNSUPPORTED[kind], self._contacts_now(), limit=self._max_mail_mb)
         )
         try:
             await self._delivery.deliver(item.chat_id, [reply])
@@ -423,7 +428,7 @@ class Pipeline:
         try:
             if not await self._inbox.needs_notice(item.id):
                 return
-            notice = OutgoingMessage(texts.fill(texts.DEGRADED, self._contacts))
+            notice = OutgoingMessage(texts.fill(texts.DEGRADED, self._contacts_now()))
             if await self._safe_deliver(item.chat_id, [notice]):
                 await self._inbox.mark_notified(item.id)
         finally:

@@ -5,8 +5,8 @@ texts compose them from here; the knowledge base (Markdown) and any Rasa respons
 literal copy, and ``tests/vigie/test_reflexes.py`` fails when a copy drifts.
 
 Staff read them on a phone, often in a panic: short numbered steps, short sentences. Every
-reflex gives the on-call number for nights and weekends (:data:`CALL`), the credential reflex
-included.
+reflex gives the numbers to call (:data:`CALL`), the on-call one first outside the provider's
+hours, the credential reflex included.
 
 The sentences carry no markup, so that they fit both the Markdown subset of the knowledge base
 (:func:`vigie.knowledge.render.markdown_to_html`) and the HTML templates of the front end
@@ -16,14 +16,29 @@ typography (no-break spaces) here. Placeholders are those of :meth:`vigie.core.s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from vigie.core.typography import french_typography
 
-#: Whom to call, day and night. Two sentences, so that each stays short once filled in.
-CALL = french_typography(
+#: Whom to call, day and night: the placeholder every urgent text carries, filled with
+#: :data:`CALL_DAY` during the provider's hours of the person's facility and with
+#: :data:`CALL_NIGHT` outside them (:func:`call`, :meth:`vigie.core.settings.Settings.contacts`),
+#: so that at 3 a.m. the number that answers comes first.
+CALL = "{call}"
+#: During the provider's hours: the hotline first. Two sentences, so that each stays short.
+CALL_DAY = french_typography(
     "Appelez {provider_name} : {provider_hotline}. La nuit et le week-end : {provider_oncall}."
 )
+#: Outside the provider's hours: the on-call number first.
+CALL_NIGHT = french_typography(
+    "Appelez l’astreinte de {provider_name} : {provider_oncall}. "
+    "Aux heures d’ouverture : {provider_hotline}."
+)
+
+
+def call(contacts: Mapping[str, str], *, night: bool) -> str:
+    """The sentence of :data:`CALL`, filled with ``contacts`` (plain text, not escaped)."""
+    return (CALL_NIGHT if night else CALL_DAY).format_map(contacts)
 
 
 def _steps(*steps: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -9,11 +10,16 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vigie.core import reflexes
+from vigie.core.hours import parse_hours
+
 ROOT = Path(__file__).resolve().parents[2]
 # PSEUDONYM_SECRET: at least this many characters, with this many different ones (a random
 # draw, not a word or a repeated pattern).
 MIN_SECRET_CHARS = 32
 MIN_SECRET_DISTINCT = 10
+#: The time zone of the provider's hours when the facility is unknown.
+DEFAULT_TIMEZONE = "Europe/Paris"
 
 
 class Settings(BaseSettings):
@@ -197,9 +203,14 @@ class Settings(BaseSettings):
             "phishing_keep_days": self.phishing_keep_days,
         }
 
-    def contacts(self) -> dict[str, str]:
-        """Deployment-specific contacts, as placeholders for articles and texts."""
-        return {
+    def contacts(self, *, night: bool = False) -> dict[str, str]:
+        """Deployment-specific contacts, as placeholders for articles and texts.
+
+        ``{call}`` is the sentence of whom to call (:data:`vigie.core.reflexes.CALL`): the
+        hotline first, or the on-call number first when ``night`` (outside the provider's
+        hours, :meth:`contacts_at`).
+        """
+        known = {
             "provider_name": self.provider_name,
             "provider_hotline": self.provider_hotline,
             "provider_oncall": self.provider_oncall,
@@ -207,6 +218,28 @@ class Settings(BaseSettings):
             "dpo_contact": self.dpo_contact,
             "referent_contact": self.referent_contact,
         }
+        known["call"] = reflexes.call(known, night=night)
+        return known
+
+    def off_hours(
+        self, now: datetime, hours: str | None = None, timezone: str | None = None
+    ) -> bool:
+        """Whether ``now`` (aware) is outside the provider's hours for a facility (its
+        ``hours`` and ``timezone``; the settings' ``PROVIDER_HOURS`` in Paris time when the
+        facility is unknown). Unreadable hours count as open: the hotline comes first, and
+        the on-call number is still given."""
+        try:
+            schedule = parse_hours(hours or self.provider_hours)
+            return not schedule.is_open(now, timezone or DEFAULT_TIMEZONE)
+        except ValueError:
+            return False
+
+    def contacts_at(
+        self, now: datetime, hours: str | None = None, timezone: str | None = None
+    ) -> dict[str, str]:
+        """:meth:`contacts` for a person of a facility at ``now``: outside the provider's
+        hours, the on-call number comes first in every urgent text."""
+        return self.contacts(night=self.off_hours(now, hours, timezone))
 
 
 @lru_cache(maxsize=1)

@@ -243,7 +243,7 @@ class IncidentService:
     async def _to_director(
         self, session: AsyncSession, incident: Incident, view: IncidentView, now: datetime
     ) -> None:
-        contacts = self._settings.contacts()
+        contacts = self._settings.contacts_at(now, view.facility_hours, view.facility_timezone)
         referents = await self._referents(session, incident.facility_id)
         for person in referents:
             target = {"channel": person.channel, "chat": person.chat_id}
@@ -703,6 +703,7 @@ class IncidentService:
                 facility_town=facility.town,
                 facility_finess=facility.finess,
                 facility_timezone=facility.timezone,
+                facility_hours=facility.hours,
                 facility_contact=facility.referent_contact,
                 reporter_id=incident.reporter_id,
                 reporter_job=job,

@@ -41,6 +41,7 @@ class IncidentView:
     facility_town: str
     facility_finess: str | None
     facility_timezone: str
+    facility_hours: str
     facility_contact: str | None
     reporter_id: int | None
     reporter_job: str | None

@@ -76,7 +76,7 @@ En cas de doute, contactez {provider_name} : {provider_hotline}."""
 KNOWLEDGE_UNAVAILABLE = """\
 Je ne peux pas afficher cette fiche pour le moment, désolé.
 
-En cas de doute ou d’urgence, contactez {provider_name} : {provider_hotline} (la nuit et le week-end : {provider_oncall})."""
+En cas de doute ou d’urgence ? {call}"""
 
 # --- Immediate advice ------------------------------------------------------------------------------
 

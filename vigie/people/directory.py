@@ -445,6 +445,19 @@ class Directory:
             ).first()
             return person_view(row[0], row[1]) if row else None
 
+    async def hours_of(self, sender: str) -> tuple[str, str] | None:
+        """The provider's hours and the time zone of the facility ``sender`` belongs to (to
+        put the right number first: :meth:`vigie.core.settings.Settings.contacts_at`)."""
+        async with self._sessionmaker() as session:
+            row = (
+                await session.execute(
+                    select(Facility.hours, Facility.timezone)
+                    .join(Person, Person.facility_id == Facility.id)
+                    .where(Person.sender == sender)
+                )
+            ).first()
+            return (row[0], row[1]) if row else None
+
     async def add_technician(
         self, *, name: str, chat_id: int, sender: str, channel: str = "telegram"
     ) -> PersonView:

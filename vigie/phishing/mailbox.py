@@ -43,6 +43,7 @@ import aioimaplib
 
 from vigie.core.pseudonym import address_pseudonym, normalise_address
 from vigie.core.settings import Settings
+from vigie.db.base import utcnow
 from vigie.phishing import mailbox_texts
 from vigie.phishing.addresses import AddressLinks, looks_like_address
 from vigie.phishing.mailcheck import Limits, trusted_domains
@@ -271,7 +272,7 @@ class ReportMailbox:
                 truncated=analysis.truncated,
                 forwarded=known,
                 linked=person is not None,
-                contacts=self._settings.contacts(),
+                contacts=self._settings.contacts_at(utcnow()),
             )
             reply = (
                 sender.address,
@@ -303,7 +304,7 @@ class ReportMailbox:
         await self._phishing.queue_email(sender.address, self._unreadable_payload(data, too_big))
 
     def _unreadable_payload(self, data: bytes, too_big: bool) -> dict[str, Any]:
-        body = mailbox_texts.unreadable_body(too_big, self._settings.contacts())
+        body = mailbox_texts.unreadable_body(too_big, self._settings.contacts_at(utcnow()))
         return self._payload(data, mailbox_texts.UNREADABLE_SUBJECT, body)
 
     def _payload(self, data: bytes, subject: str, body: str) -> dict[str, Any]:

@@ -139,14 +139,11 @@ OUTCOMES: dict[str, str] = {
         "dans quel établissement vous travaillez. " + _REGISTER
     ),
     "not_registered_urgent": (
-        "Appelez maintenant {provider_name} : {provider_hotline} (la nuit et le week-end, "
-        "l’astreinte : {provider_oncall}). Je ne peux pas lui transmettre ce signalement : je "
+        reflexes.CALL + " Je ne peux pas transmettre ce signalement à {provider_name} : je "
         "ne sais pas encore dans quel établissement vous travaillez. " + _REGISTER
     ),
     "ticket_failed": (
-        "Je n’arrive pas à enregistrer de demande pour le moment : appelez maintenant "
-        "{provider_name} : {provider_hotline} (la nuit et le week-end, l’astreinte : "
-        "{provider_oncall})."
+        "Je n’arrive pas à enregistrer de demande pour le moment. " + reflexes.CALL
     ),
     "failed": (
         "Je n’arrive pas à transmettre votre signalement pour le moment. En cas de doute, "

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from tests.auxil.zones import zone_at_hour
 from vigie.core.settings import Settings, get_settings
 
 
@@ -75,3 +79,39 @@ def test_the_privacy_notice_states_the_configured_durations() -> None:
     for days in ("181", "732", "366", "31"):
         assert f"{days}\u00a0jours" in notice
     assert "/mes_donnees" in notice and "/oubli" in notice
+
+
+# --- Whom to call: the on-call number first outside the provider's hours ----------------------
+
+
+def test_call_puts_the_hotline_first_during_the_hours_and_the_oncall_outside() -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        provider_name="Infogérance Sud",
+        provider_hotline="04 11 22 33 44",
+        provider_oncall="06 55 66 77 88",
+        provider_hours="lun-ven 08:30-18:00",
+    )
+    tuesday_10h = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+    tuesday_3h = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)  # 03:00 in Paris
+    saturday_10h = datetime(2026, 12, 12, 9, 0, tzinfo=UTC)
+    day = settings.contacts_at(tuesday_10h)["call"]
+    assert day.index("04 11 22 33 44") < day.index("06 55 66 77 88")
+    assert day == settings.contacts()["call"]
+    for closed in (tuesday_3h, saturday_10h):
+        night = settings.contacts_at(closed)["call"]
+        assert night.startswith("Appelez l’astreinte de Infogérance Sud")
+        assert night.index("06 55 66 77 88") < night.index("04 11 22 33 44")
+    # The facility's own hours and time zone decide: 10:00 in Paris is 23:00 in Tahiti.
+    assert not settings.off_hours(tuesday_10h, "lun-ven 08:00-18:00", "Europe/Paris")
+    assert settings.off_hours(tuesday_10h, "lun-ven 08:00-18:00", "Pacific/Tahiti")
+    assert not settings.off_hours(tuesday_3h, "24/7", "Europe/Paris")
+    # Unreadable hours: the day's order (both numbers are still given).
+    assert not settings.off_hours(tuesday_3h, "n'importe quoi", "Europe/Paris")
+    assert not settings.off_hours(tuesday_3h, "24/7", "Nulle/Part")
+
+
+def test_a_zone_where_it_is_3_am() -> None:
+    for utc_hour in range(24):
+        now = datetime(2026, 12, 8, utc_hour, 30, tzinfo=UTC)
+        assert now.astimezone(ZoneInfo(zone_at_hour(3, now))).hour == 3

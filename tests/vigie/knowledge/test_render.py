@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from vigie.core import reflexes
 from vigie.core.messages import Button, OutgoingMessage, html_to_plain
 from vigie.core.settings import ROOT, Settings
 from vigie.knowledge import Article, KnowledgeBase, render_article, split_html, texts
@@ -28,6 +29,7 @@ HOSTILE = {
     "dpo_contact": "**DPO**",
     "referent_contact": "{provider_name}",
 }
+HOSTILE["call"] = reflexes.call(HOSTILE, night=False)  # as Settings.contacts composes it
 TAG_RE = re.compile(r"<[^>]*>")
 
 
@@ -266,6 +268,7 @@ def test_texts_carry_the_contacts() -> None:
         "helpdesk_email": "aide@infogerance.example",
         "referent_contact": "Mme Durand",
     }
+    contacts["call"] = reflexes.call(contacts, night=False)
     incident = texts.render_text(texts.INCIDENT_REFLEXES, contacts)
     assert incident.index("câble réseau") < incident.index("04 11 22 33 44")
     assert "N’éteignez pas" in incident

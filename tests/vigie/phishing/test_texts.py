@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from vigie.core import reflexes
 from vigie.core.messages import Button
 from vigie.core.settings import Settings
 from vigie.knowledge import texts
@@ -24,6 +25,7 @@ CONTACTS = {
     "dpo_contact": "M. Martin (DPO)",
     "referent_contact": "Mme Durand",
 }
+CONTACTS["call"] = reflexes.call(CONTACTS, night=False)
 
 
 @pytest.mark.parametrize("name", sorted(pt.TEMPLATES))
@@ -167,13 +169,15 @@ def test_outcomes() -> None:
     urgent = pt.reflexes_message(
         "attachment", verdict="douteux", outcome="not_registered_urgent", contacts=CONTACTS
     ).plain_text()
-    assert "l’astreinte" in urgent.split("Appelez maintenant")[1]
+    call = urgent.index("Appelez " + CONTACTS["provider_name"])
+    assert call < urgent.index("lien d’inscription")
+    assert CONTACTS["provider_oncall"] in urgent[call:]
     assert "lien d’inscription" in urgent and "/start" in urgent
 
     calm = pt.reflexes_message(
         "none", verdict="douteux", outcome="not_registered", contacts=CONTACTS
     ).plain_text()
-    assert "lien d’inscription" in calm and "Appelez maintenant" not in calm
+    assert "lien d’inscription" in calm and CONTACTS["provider_oncall"] not in calm
 
 
 def test_ticket_problems_for_technicians() -> None:
