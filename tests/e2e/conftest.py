@@ -34,7 +34,12 @@ from vigie.db.engine import upgrade
 MODEL = ROOT / "models" / "vigie.tar.gz"
 HOTLINE = "01 23 45 67 89"
 PROVIDER = "Infogérance Test"
-CONTACT_ENV = {"PROVIDER_NAME": PROVIDER, "PROVIDER_HOTLINE": HOTLINE}
+ONCALL = "06 44 55 66 77"
+CONTACT_ENV = {"PROVIDER_NAME": PROVIDER, "PROVIDER_HOTLINE": HOTLINE, "PROVIDER_ONCALL": ONCALL}
+#: The stack's on-call roster (chat ids of the night test, tests/e2e/test_incidents.py): on
+#: weekdays in the day ONCALL_DAY, at any other time ONCALL_NIGHT then its backup.
+ONCALL_DAY, ONCALL_NIGHT, ONCALL_BACKUP = 5601, 5602, 5603
+ONCALL_ROSTER = f"lun-ven 08:00-18:00={ONCALL_DAY} | *={ONCALL_NIGHT},{ONCALL_BACKUP}"
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def started_stack(database_url: str, log_dir: Path) -> Iterator[Stack]:
     upgrade(database_url)
     smtp = SmtpSink()
     smtp.start()
-    shared_env = {"DATABASE_URL": database_url, **smtp.env}
+    shared_env = {"DATABASE_URL": database_url, "ONCALL_ROSTER": ONCALL_ROSTER, **smtp.env}
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for service in (actions_service(settings, log_dir), rasa_service(settings, log_dir)):
@@ -159,6 +164,7 @@ def make_settings(
         "pseudonym_secret": SecretStr("e2e-test-secret-0123456789abcdefghij"),
         "provider_name": PROVIDER,
         "provider_hotline": HOTLINE,
+        "provider_oncall": ONCALL,
         "rasa_timeout_seconds": 8.0,
         "rasa_retries": 0,
         "retry_interval_seconds": 0.5,

@@ -17,18 +17,40 @@ import itertools
 import re
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
+from sqlalchemy import select
 
 from tests.auxil.fake_telegram import FakeTelegram, FakeUser
-from tests.e2e.conftest import RunningBot, Stack, make_settings
-from tests.e2e.test_tickets import Conversation, add_technician, buttons
+from tests.auxil.zones import zone_at_hour
+from tests.e2e.conftest import (
+    HOTLINE,
+    ONCALL,
+    ONCALL_BACKUP,
+    ONCALL_DAY,
+    ONCALL_NIGHT,
+    RunningBot,
+    Stack,
+    make_settings,
+)
+from tests.e2e.test_tickets import SECRET, Conversation, add_technician, buttons
+from vigie.core.clock import FakeClock
+from vigie.core.pseudonym import pseudonymize
 from vigie.core.settings import ROOT
 from vigie.db.engine import create_engine, make_sessionmaker
+from vigie.housekeeping import Housekeeping
+from vigie.incidents.models import Incident
+from vigie.incidents.service import IncidentService
+from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
+from vigie.phishing.service import PhishingService
+from vigie.tickets.service import TicketService
 
 TRANSCRIPT = ROOT / "var" / "test-transcripts" / "incident.txt"
+NIGHT_TRANSCRIPT = ROOT / "var" / "test-transcripts" / "incident_night.txt"
 INCIDENT_RE = re.compile(r"INC-\d{4}-\d{5}")
 _FAKE_SERVERS = itertools.count(50)
 
@@ -194,3 +216,150 @@ async def test_unregistered_person_gets_the_reflexes_and_the_hotline(
     refusal = await conv.until(user, "Je ne peux pas enregistrer cet incident")
     assert "01 23 45 67 89" in refusal["plain_text"]
     await conv.quiet(user)
+
+
+async def housekeeping_at(stack: Stack, sessions: Any, at: datetime) -> int:
+    """Run the bot's incident job (escalation, 72-hour reminders) once, at ``at``: the real
+    Housekeeping and IncidentService on the stack's database, with a driven clock. The bot
+    under test sends what it queues (its dispatcher polls the outbox)."""
+    settings = make_settings(
+        FakeTelegram(), stack.rasa_url, Path("unused.db"), database_url=stack.database_url
+    )
+    clock = FakeClock(at)
+    housekeeping = Housekeeping(
+        outbox=Outbox(sessions),
+        tickets=TicketService(sessions, settings),
+        phishing=PhishingService(sessions, settings),
+        settings=settings,
+        incidents=IncidentService(sessions, settings, clock=clock),
+        clock=clock,
+    )
+    return await housekeeping.page_incidents()
+
+
+async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
+    fake: FakeTelegram, incident_bot: RunningBot, stack: Stack, directory: Directory
+) -> None:
+    """3 a.m. at the facility (a time zone where it is 3 a.m. now, so that the action server
+    keeps the system clock): the on-call number first, the night on-call technician paged at
+    once, then, each INCIDENT_ACK_MINUTES without « Je m'en occupe », the backup and then the
+    director; it stops at the first « Je m'en occupe »; the director gets the checklist and
+    the declaration as a message and a file; the 72-hour reminder fires and stops on an
+    answer. The transcript is ``var/test-transcripts/incident_night.txt``."""
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(5401, "Awa"), "Veilleuse")
+    director = conv.person(fake.user(5403, "Odile"), "Directrice")
+    oncall = conv.person(fake.user(ONCALL_NIGHT, "Nora"), "Astreinte")
+    backup = conv.person(fake.user(ONCALL_BACKUP, "Yann"), "Renfort")
+    for person, name in ((oncall, "Nora"), (backup, "Yann")):
+        await directory.add_technician(
+            name=name, chat_id=person.id, sender=pseudonymize(person.id, SECRET.encode())
+        )
+    zone = zone_at_hour(3)
+    facility = await directory.create_facility(
+        "Foyer de vie Les Écureuils",
+        "Millau",
+        hours="lun-ven 08:00-18:00",
+        timezone=zone,
+        finess="120000777",
+    )
+    await join(conv, directory, staff, facility.id, "staff", "Soins")
+    await join(conv, directory, director, facility.id, "referent", "Direction")
+
+    # 3 a.m.: the reflexes with the on-call number first, then the form.
+    conv.say(staff, "l'ordi du bureau infirmier affiche un message de rançon, tout est bloqué")
+    reflexes = await conv.one(staff)
+    text = reflexes["plain_text"]
+    assert "câble réseau" in text and "Appelez l’astreinte de" in text
+    assert text.index(ONCALL) < text.index(HOTLINE)
+    since = await conv.until(staff, "Depuis quand")
+    conv.press(staff, since, "À l’instant")
+    await conv.until(staff, "Combien de postes")
+    conv.say(staff, "un seul, celui du bureau infirmier")
+    await conv.until(staff, "Les soins peuvent-ils continuer")
+    conv.say(staff, "oui mais sans le dossier de soins")
+    data = await conv.until(staff, "données de résidents")
+    conv.press(staff, data, "Oui")
+    await conv.until(staff, "Qu’avez-vous déjà fait")
+    conv.say(staff, "rien encore")
+    declared = await conv.until(staff, "est enregistré")
+    [reference] = INCIDENT_RE.findall(declared["plain_text"])
+    declared_text = declared["plain_text"]
+    assert declared_text.index(ONCALL) < declared_text.index(HOTLINE)
+
+    # At once: the night on-call technician (not the day one, not yet the backup).
+    first_page = await conv.until(oncall, reference)
+    assert "Relance" not in first_page["plain_text"]
+    assert not [m for m in fake.messages_to(ONCALL_DAY) if reference in m["plain_text"]]
+    # The director: the checklist, then the declaration as a message and as a file.
+    await conv.until(director, "À faire par la direction")
+    declaration = await conv.until(director, "Déclaration d’un incident")
+    assert "FINESS 120000777" in declaration["plain_text"]
+    document = await conv.one(director)
+    assert document["document"]["file_name"] == f"declaration-{reference}.txt"
+    body = fake.file(document["document"]["file_id"]).content.decode()
+    assert reference in body and "FINESS 120000777" in body and "<" not in body
+    await conv.quiet(backup, 0.5)
+
+    engine = create_engine(stack.database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            discovered = await session.scalar(
+                select(Incident.discovered_at).where(Incident.reference == reference)
+            )
+        assert discovered is not None
+        discovered = discovered.replace(tzinfo=discovered.tzinfo or UTC)
+        ack = timedelta(minutes=make_settings(fake, "", Path("x")).incident_ack_minutes)
+
+        # No « Je m'en occupe » within INCIDENT_ACK_MINUTES: paged again, and the backup.
+        await housekeeping_at(stack, sessions, discovered + ack + timedelta(seconds=30))
+        again = await conv.until(oncall, "Relance n°\u00a01")
+        assert reference in again["plain_text"]
+        backup_page = await conv.until(backup, reference)
+        await conv.quiet(director, 0.5)  # not the director yet
+        # Still nobody: the director is paged too.
+        await housekeeping_at(stack, sessions, discovered + 2 * ack + timedelta(seconds=60))
+        director_page = await conv.until(director, "Relance n°\u00a02")
+        assert "Je m’en occupe" in buttons(director_page)
+        # The backup takes it: everyone is told, the reporter too; no more pages.
+        conv.press(backup, backup_page, "Je m’en occupe")
+        await conv.until(backup, f"vous prenez l’incident {reference}")
+        taken = await conv.until(staff, "s’occupe de votre signalement")
+        assert "Yann" in taken["plain_text"]
+        await conv.until(oncall, "Yann")
+        await conv.until(director, "Yann")
+        await housekeeping_at(stack, sessions, discovered + 5 * ack)
+        for person in (oncall, backup, director):
+            await conv.quiet(person, 1.0)
+
+        # The 72 hours: a reminder at 24 h, none after the director's answer.
+        await housekeeping_at(stack, sessions, discovered + timedelta(hours=24, minutes=1))
+        reminder = await conv.until(director, "Rappel")
+        assert reference in reminder["plain_text"]
+        conv.press(director, reminder, "Notifiée à la CNIL")
+        await conv.until(director, "Je ne vous relancerai plus")
+        await housekeeping_at(stack, sessions, discovered + timedelta(hours=48, minutes=1))
+        await conv.quiet(director, 1.0)
+    finally:
+        await engine.dispose()
+
+    NIGHT_TRANSCRIPT.parent.mkdir(parents=True, exist_ok=True)
+    NIGHT_TRANSCRIPT.write_text("\n".join(conv.transcript()) + "\n", encoding="utf-8")
+
+    with sqlite3.connect(stack.database_url.split("///", 1)[1]) as db:
+        events = [
+            (kind, text)
+            for kind, text in db.execute(
+                "SELECT e.kind, e.text FROM incident_events e JOIN incidents i "
+                "ON i.id = e.incident_id WHERE i.reference = ? ORDER BY e.id",
+                (reference,),
+            )
+        ]
+    kinds = [kind for kind, _ in events]
+    # In order: paged at once, then escalated to the backup, then to the director, taken.
+    escalated = [text for kind, text in events if kind == "escalated"]
+    assert escalated[0] == "Yann (renfort d’astreinte)" and escalated[1].startswith("référent")
+    assert kinds.index("taken") > kinds.index("escalated")
+    assert "reminder" in kinds
+    assert kinds[-1] == "breach_answered"

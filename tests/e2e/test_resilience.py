@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.toggle_proxy import ToggleProxy
-from tests.e2e.conftest import HOTLINE, RunningBot, Stack, make_settings
+from tests.e2e.conftest import HOTLINE, ONCALL, RunningBot, Stack, make_settings
 from tests.e2e.helpers import stays_true
 from vigie.conversation.journal import journal_path, read_entries
 from vigie.conversation.outages import Outages
@@ -78,7 +78,7 @@ async def test_rasa_down_during_an_incident_still_gives_the_reflexes_at_once(
         await proxy.up()
         messages = await fake.wait_for_messages(user.id, 3, timeout=30)
         assert "Incident de sécurité" in messages[1]["plain_text"]
-        assert "06 98 76 54 32" in messages[1]["plain_text"]  # the action server's
+        assert ONCALL in messages[1]["plain_text"]  # the action server's
     finally:
         await running.stop()
 

@@ -248,7 +248,12 @@ class IncidentService:
         for person in referents:
             target = {"channel": person.channel, "chat": person.chat_id}
             self._send(session, target, texts.director_summary(view, contacts))
-            self._send(session, target, texts.declaration_message(view, contacts))
+            Outbox.add(
+                session,
+                channel=str(target["channel"]),
+                destination=str(target["chat"]),
+                payload=texts.declaration_payload(view, contacts),
+            )
             label = f"référent n° {person.id}"
             self._event(session, incident, "director_summary", None, label, at=now)
         if not referents:

@@ -350,6 +350,16 @@ def declaration_message(view: IncidentView, contacts: Mapping[str, str]) -> Outg
     )
 
 
+def declaration_payload(view: IncidentView, contacts: Mapping[str, str]) -> dict[str, object]:
+    """The outbox payload of the declaration: the message, and the same text as a
+    plain-text document (``declaration-INC-….txt``) the front end attaches to it (a message
+    too long for a caption goes first, then the file)."""
+    filename, body = declaration_document(view, contacts)
+    payload = dict(declaration_message(view, contacts).to_custom())
+    payload["document"] = {"filename": filename, "text": body}
+    return payload
+
+
 def no_director(view: IncidentView) -> str:
     """Timeline note when the facility has no referent registered in Vigie."""
     return f"{view.reference}: no active referent registered for the facility"

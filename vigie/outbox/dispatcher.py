@@ -14,8 +14,9 @@ holds back the later rows of the same destination (:meth:`Outbox.due`), so they 
 order; other destinations are not delayed. Retention and the other periodic jobs are
 :mod:`vigie.housekeeping`'s.
 
-Suspicious e-mail reports: a row whose payload has a ``document`` sends the reported e-mail's
-original file to the technicians (read from the report when it is sent; once purged, the
+Documents: a row whose payload has a ``document`` sends a file with the message as its caption:
+a text the domain wrote into the row (an incident's declaration, ``{"filename", "text"}``), or
+a suspicious e-mail report's original file for the technicians (read from the report when it is sent; once purged, the
 caption goes alone, saying so). When the last row of a batch (a warning sent to the staff) is
 sent or failed, the domain queues its summary for the technicians (a check that failed is
 retried with the next rows).
@@ -281,10 +282,17 @@ class Dispatcher:
             raise _Failure(exc.code, permanent=exc.permanent) from exc
 
     async def _send_document(self, chat_id: int, document: Any, caption: OutgoingMessage) -> None:
-        """The original file of a report, with its caption; the caption alone (saying so)
-        once the original was purged."""
+        """A text document written by the domain (``{"filename", "text"}``: an incident's
+        declaration), or the original file of a report (``{"report_id"}``), with its caption;
+        for a report, the caption alone (saying so) once the original was purged."""
         if not isinstance(document, dict):
             raise _Failure("bad_payload", permanent=True)
+        if "text" in document:
+            text, filename = document["text"], document.get("filename")
+            if not isinstance(text, str) or not isinstance(filename, str) or not filename:
+                raise _Failure("bad_payload", permanent=True)
+            await self._delivery.send_document(chat_id, filename, text.encode(), caption)
+            return
         try:
             report_id = int(document["report_id"])
         except (KeyError, TypeError, ValueError):

@@ -247,6 +247,8 @@ async def test_the_director_gets_the_checklist_and_the_declaration_text(world: W
     name, document = await world.service.declaration(view.id)
     assert name == "declaration-INC-2026-00001.txt"
     assert "<" not in document and "Vigie ne l’envoie pas" in document
+    # The same text goes to the director as a file attached to the message.
+    assert declaration["document"] == {"filename": name, "text": document}
     assert ("director_summary", f"référent n° {view.reporter_id + 1}") in (  # type: ignore[operator]
         await world.kinds(view.id)
     )

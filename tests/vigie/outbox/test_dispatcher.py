@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -747,17 +748,43 @@ async def test_a_purged_original_leaves_its_caption_saying_so(
     assert await outbox.count_pending() == 0
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"filename": "x.eml"},
+        {"filename": "", "text": "Déclaration"},
+        {"filename": "declaration.txt", "text": 42},
+        "declaration.txt",
+    ],
+)
 async def test_bad_document_rows_fail_at_once(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], document: object
 ) -> None:
     outbox, transport = Outbox(sessionmaker), Transport()
     dispatcher = Dispatcher(outbox, transport, make_settings())
-    bad = {**notice("Message original"), "document": {"filename": "x.eml"}}
+    bad = {**notice("Message original"), "document": document}
     [row_id] = await add_rows(sessionmaker, ("telegram", "1601", bad))
     await dispatcher.send_due()
     failed = await row(outbox, row_id)
     assert (failed.status, failed.last_error) == ("failed", "bad_payload")
     assert transport.sent == transport.documents == []
+
+
+async def test_a_text_written_by_the_domain_goes_as_a_file_with_its_caption(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    text = "Déclaration d’un incident\nÉtablissement : EHPAD <Les Tilleuls>\n"
+    payload = {
+        **notice("Déclaration d’un incident"),
+        "document": {"filename": "declaration-INC-2026-00001.txt", "text": text},
+    }
+    await add_rows(sessionmaker, ("telegram", "1601", payload))
+    await Dispatcher(outbox, transport, make_settings()).send_due()
+    [(chat, filename, data, caption)] = transport.documents
+    assert (chat, filename, data.decode()) == (1601, "declaration-INC-2026-00001.txt", text)
+    assert caption.plain_text() == "Déclaration d’un incident"
+    assert await outbox.count_pending() == 0
 
 
 async def test_the_end_of_a_warning_batch_queues_one_summary(
