@@ -50,7 +50,8 @@ _SCOPE_WORDS: Sequence[tuple[str, tuple[str, ...]]] = (
 # Care: what is explicit comes first; a negation of "it goes on" means it does not.
 _CARE_EXPLICIT: Sequence[tuple[str, tuple[str, ...]]] = (
     ("degraded", ("difficult", "difficil", "complique", "ralenti", "bof", "plus ou moins",
-                  "en partie", "papier", "a peu pres", "moyen", "tant bien que mal", "mal")),
+                  "en partie", "papier", "a peu pres", "moyen", "tant bien que mal", "mal",
+                  "mais", "sauf")),
     ("no", ("non", "impossible", "bloque", "pas du tout", "plus rien", "arret", "nan",
             "aucun soin")),
 )  # fmt: skip

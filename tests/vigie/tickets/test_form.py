@@ -50,6 +50,8 @@ def test_scope(text: str, expected: str | None) -> None:
         ("oui ça va", "yes"),
         ("avec difficulté", "degraded"),
         ("on se débrouille sur papier", "degraded"),
+        ("oui mais sans le dossier de soins", "degraded"),
+        ("oui sauf les transmissions", "degraded"),
         ("non", "no"),
         ("impossible tout est bloqué", "no"),
         ("les soins ne peuvent pas continuer", "no"),
