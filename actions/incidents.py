@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
@@ -73,7 +73,7 @@ class ActionStartIncident(Action):  # type: ignore[misc]
             )
             return [SlotSet("incident_allowed", False)]
         kind = "lost_device" if intent(tracker)[0] == LOST_DEVICE_INTENT else "incident"
-        events = [
+        events: list[EventType] = [
             *reset_slots(FORM_SLOTS),
             SlotSet("incident_kind", kind),
             SlotSet("incident_draft", uuid.uuid4().hex),
@@ -88,6 +88,12 @@ class ActionStartIncident(Action):  # type: ignore[misc]
             label = incident_texts.LOST_DEVICE_LABELS.get(lost, lost)
             dispatcher.utter_message(response="utter_lost_noted", what=label)
             events.append(SlotSet("lost_what", lost))
+        if tracker.get_slot("incident_switch"):
+            # Revealed during the ticket form (action_create_ticket): no rule follows this
+            # action there, so the form is started here.
+            events.append(SlotSet("incident_switch", None))
+            form = "lost_device_form" if kind == "lost_device" else "incident_form"
+            events.append(FollowupAction(form))
         return events
 
 

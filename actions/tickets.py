@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
@@ -44,6 +44,7 @@ from vigie.conversation.forms import (
     is_question,
     is_urgent,
     side_question,
+    wants_to_cancel,
 )
 from vigie.people.directory import can_open_tickets
 from vigie.tickets import form as ticket_form
@@ -162,6 +163,27 @@ class ValidateOpenTicketForm(CancellableForm, FormValidationAction):  # type: ig
 
     def name(self) -> str:
         return "validate_open_ticket_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # A security incident or a loss revealed instead of an answer (not a button): the
+        # reflexes at once, then the ticket is set aside for the incident form (don't ask
+        # twice: action_start_incident keeps what this message says).
+        if (
+            tracker.get_slot("requested_slot") is not None
+            and entity(tracker, CHOICE_ENTITY) is None
+            and is_urgent(tracker.latest_message)
+            and not wants_to_cancel(tracker.latest_message)
+        ):
+            await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
+            return [
+                SlotSet("incident_switch", True),
+                SlotSet("form_cancelled", True),
+                SlotSet("requested_slot", None),
+            ]
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        return events
 
     async def required_slots(
         self,
@@ -313,6 +335,11 @@ class ActionCreateTicket(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset = [*reset_slots(FORM_SLOTS), SlotSet("ticket_draft", None)]
+        if tracker.get_slot("incident_switch"):
+            # An incident revealed during the form: its own form now (the switch is cleared
+            # by action_start_incident, which needs it).
+            dispatcher.utter_message(response="utter_ticket_to_incident")
+            return [*reset, FollowupAction("action_start_incident")]
         if tracker.get_slot("form_cancelled"):
             dispatcher.utter_message(response="utter_form_cancelled")
             return reset

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from actions.incidents import ActionStartIncident
 from actions.tickets import (
     SIDE_ANSWERS,
     ActionAddFollowup,
@@ -244,13 +245,53 @@ async def test_a_description_that_mentions_stopping_cancels_nothing(world: World
     assert events == [SlotSet("problem", long), SlotSet("requested_slot", "device")]
 
 
-async def test_an_emergency_as_description_gets_the_reflexes_and_is_kept(world: World) -> None:
+async def test_an_emergency_as_description_gets_the_reflexes_and_switches(world: World) -> None:
+    """The reflexes at once, then the ticket is set aside for the incident form (which keeps
+    the message as its description: action_start_incident)."""
     text = "un virus affiche une rançon sur l'écran"
     events, raw = await run(
         ValidateOpenTicketForm(), in_form(typed(text, "declare_incident", 0.9), "problem")
     )
-    assert events == [SlotSet("problem", text), SlotSet("requested_slot", "device")]
+    assert events == [
+        SlotSet("incident_switch", True),
+        SlotSet("form_cancelled", True),
+        SlotSet("requested_slot", None),
+    ]
     assert [m.html for m in own(raw)] == [texts.render_text(texts.INCIDENT_REFLEXES, CONTACTS)]
+
+
+async def test_an_unsure_emergency_does_not_switch(world: World) -> None:
+    text = "un virus ? je sais pas trop, le pc rame"
+    events, _ = await run(
+        ValidateOpenTicketForm(), in_form(typed(text, "declare_incident", 0.4), "problem")
+    )
+    assert SlotSet("incident_switch", True) not in events
+
+
+async def test_the_switch_sets_the_ticket_aside_and_starts_the_incident_form(
+    world: World,
+) -> None:
+    text = "un virus affiche une rançon sur l'écran"
+    message = typed(text, "declare_incident", 0.9)
+    events, raw = await run(
+        ActionCreateTicket(),
+        tracker(message, slots={"incident_switch": True, "form_cancelled": True}),
+    )
+    assert events == [*FORM_RESET, FollowupAction("action_start_incident")]
+    assert [m["response"] for m in raw] == ["utter_ticket_to_incident"]
+    assert await tickets(world.sessionmaker) == []
+    events, raw = await run(
+        ActionStartIncident(), tracker(message, slots={"incident_switch": True})
+    )
+    assert SlotSet("incident_switch", None) in events
+    assert SlotSet("incident_what", text) in events
+    assert events[-1] == FollowupAction("incident_form")
+    lost = typed("j'ai perdu ma carte CPS", "lost_device", 0.9)
+    events, _ = await run(ActionStartIncident(), tracker(lost, slots={"incident_switch": True}))
+    assert events[-1] == FollowupAction("lost_device_form")
+    # Outside the switch, the rules start the form: no follow-up action.
+    events, _ = await run(ActionStartIncident(), tracker(message))
+    assert not any(isinstance(e, dict) and e.get("event") == "followup" for e in events)
 
 
 async def test_a_question_instead_of_a_description_is_answered(world: World) -> None:
@@ -297,7 +338,11 @@ async def test_a_choice_not_understood_is_asked_again(world: World, slot: str) -
 async def test_a_lost_device_during_a_choice_gets_its_reflexes_first(world: World) -> None:
     message = typed("j'ai perdu ma carte CPS", "lost_device", 0.9)
     events, raw = await run(ValidateOpenTicketForm(), in_form(message, "device"))
-    assert events == [SlotSet("device", None), SlotSet("requested_slot", "device")]
+    assert events == [
+        SlotSet("incident_switch", True),
+        SlotSet("form_cancelled", True),
+        SlotSet("requested_slot", None),
+    ]
     assert [m.html for m in own(raw)] == [texts.render_text(texts.LOST_DEVICE, CONTACTS)]
 
 

@@ -372,3 +372,42 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
     assert kinds.index("taken") > kinds.index("escalated")
     assert "reminder" in kinds
     assert kinds[-1] == "breach_answered"
+
+
+async def test_an_incident_revealed_during_a_ticket_form_opens_the_incident_form(
+    fake: FakeTelegram, incident_bot: RunningBot, stack: Stack, directory: Directory
+) -> None:
+    """A ransom screen described while a ticket is being written: the reflexes at once, the
+    ticket set aside, the incident form with what was said kept; an incident, no ticket."""
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(5501, "Inès"), "Aide-soignante")
+    facility = await directory.create_facility("MAS Les Tilleuls", "Rodez", hours="24/7")
+    await join(conv, directory, staff, facility.id, "staff", "Soins")
+
+    conv.say(staff, "je voudrais ouvrir un ticket")
+    await conv.until(staff, "Décrivez le problème")
+    conv.say(staff, "l'écran affiche une demande de rançon et les fichiers ne s'ouvrent plus")
+    reflexes = await conv.until(staff, "câble réseau")
+    assert "Appelez" in reflexes["plain_text"]
+    await conv.until(staff, "Je mets la demande d’assistance de côté")
+    noted = await conv.until(staff, "J’ai noté ce qui se passe")
+    assert "demande de rançon" in noted["plain_text"]
+    since = await conv.until(staff, "Depuis quand")
+    assert not [m for m in fake.messages_to(staff.id) if "C’est annulé" in m["plain_text"]]
+    conv.press(staff, since, "À l’instant")
+    for question in ("Combien de postes", "Les soins peuvent-ils continuer"):
+        asked = await conv.until(staff, question)
+        conv.press(staff, asked, "Passer")
+    data = await conv.until(staff, "données de résidents")
+    conv.press(staff, data, "Je ne sais pas")
+    done = await conv.until(staff, "Qu’avez-vous déjà fait")
+    conv.press(staff, done, "Rien encore")
+    declared = await conv.until(staff, "est enregistré")
+    [reference] = INCIDENT_RE.findall(declared["plain_text"])
+    with sqlite3.connect(stack.database_url.split("///", 1)[1]) as db:
+        [(what,)] = db.execute("SELECT what FROM incidents WHERE reference = ?", (reference,))
+        tickets = db.execute(
+            "SELECT COUNT(*) FROM tickets t JOIN facilities f ON f.id = t.facility_id "
+            "WHERE f.name = 'MAS Les Tilleuls'"
+        ).fetchone()[0]
+    assert "demande de rançon" in what and tickets == 0
