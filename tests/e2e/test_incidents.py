@@ -179,15 +179,19 @@ async def test_incident_from_the_reflexes_to_the_director(
     assert kinds[0] == "created" and "taken" in kinds and kinds[-1] == "breach_answered"
 
 
-async def test_lost_cps_card_typed_answers(
+async def test_lost_cps_card_with_residents_data_reaches_the_dpo_path(
     fake: FakeTelegram, incident_bot: RunningBot, stack: Stack, directory: Directory
 ) -> None:
+    """A lost CPS card, typed answers, residents' data on it: a critical incident, and the
+    director's data-breach path (the DPO, the 72 hours, the answer buttons)."""
     conv = Conversation(fake)
     staff = conv.person(fake.user(5201, "Luc"), "Infirmier")
     tech = conv.person(fake.user(5202, "Paul"), "Technicien")
+    director = conv.person(fake.user(5203, "Hélène"), "Directrice")
     await add_technician(conv, directory, tech)
     facility = await directory.create_facility("SSIAD du Larzac", "Millau", hours="24/7")
     await join(conv, directory, staff, facility.id, "staff", "Soins")
+    await join(conv, directory, director, facility.id, "referent", "Direction")
 
     conv.say(staff, "j'ai perdu ma carte cps")
     reflexes = await conv.one(staff)
@@ -196,13 +200,28 @@ async def test_lost_cps_card_typed_answers(
     await conv.until(staff, "Quand cela s’est-il passé")
     conv.say(staff, "hier soir en fin de tournée")
     await conv.until(staff, "données de résidents dessus")
-    conv.say(staff, "non")
+    conv.say(staff, "oui, la liste des patients de la tournée")
     await conv.until(staff, "verrouillé")
     conv.say(staff, "passer")
     declared = await conv.until(staff, "est enregistré")
     [reference] = INCIDENT_RE.findall(declared["plain_text"])
     page = await conv.until(tech, reference)
     assert "carte CPS" in page["plain_text"] and "hier soir" in page["plain_text"]
+    assert "urgence critique" in page["plain_text"]
+
+    # Residents' data on the card: the director gets the DPO path and its buttons.
+    checklist = await conv.until(director, "À faire par la direction")
+    text = checklist["plain_text"]
+    assert "CNIL" in text and "72 heures" in text and "DPO" in text
+    assert set(buttons(checklist)) >= {"Notifiée à la CNIL", "Pas nécessaire", "Le DPO s’en occupe"}
+    conv.press(director, checklist, "Le DPO s’en occupe")
+    await conv.until(director, "Je ne vous relancerai plus")
+    with sqlite3.connect(stack.database_url.split("///", 1)[1]) as db:
+        [(kind, urgency, data, breach)] = db.execute(
+            "SELECT kind, urgency, data_affected, breach_answer FROM incidents WHERE reference = ?",
+            (reference,),
+        )
+    assert (kind, urgency, data, breach) == ("lost_device", "critical", "yes", "dpo")
 
 
 async def test_unregistered_person_gets_the_reflexes_and_the_hotline(
