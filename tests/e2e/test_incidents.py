@@ -351,7 +351,7 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
         assert "Je m’en occupe" in buttons(director_page)
         # Nora takes it: everyone paged is told, the reporter too; no more pages.
         conv.press(oncall, again, "Je m’en occupe")
-        await conv.until(oncall, f"vous prenez l’incident {reference}")
+        holding = await conv.until(oncall, f"vous prenez l’incident {reference}")
         taken = await conv.until(staff, "s’occupe de votre signalement")
         assert "Nora" in taken["plain_text"]
         await conv.until(backup, "Nora")
@@ -368,6 +368,11 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
         await conv.until(director, "Je ne vous relancerai plus")
         await housekeeping_at(stack, sessions, discovered + timedelta(hours=48, minutes=1))
         await conv.quiet(director, 1.0)
+        # Dealt with: Nora closes it from the chat; Awa is told.
+        conv.press(oncall, holding, "Incident réglé\u00a0: le clore")
+        await conv.until(oncall, f"L’incident {reference} est clos")
+        closed = await conv.until(staff, "est clos")
+        assert reference in closed["plain_text"] and "Nora" in closed["plain_text"]
     finally:
         await engine.dispose()
 
@@ -390,7 +395,7 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
     assert escalated[1].startswith("référent")
     assert kinds.index("taken") > kinds.index("escalated")
     assert "reminder" in kinds
-    assert kinds[-1] == "breach_answered"
+    assert kinds[-2:] == ["breach_answered", "closed"]
 
 
 async def test_an_incident_revealed_during_a_ticket_form_opens_the_incident_form(

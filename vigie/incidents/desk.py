@@ -6,6 +6,8 @@ a private chat or the technicians' group:
 
 - ``v:inc:t:<id>``: :meth:`IncidentService.acknowledge`; the first press wins, a later one is
   told « Déjà pris par X »; the reporter and the others paged are told by the domain (queued);
+- ``v:inc:c:<id>``: :meth:`IncidentService.close` (the holder or a technician), the reporter
+  is told (queued);
 - ``v:inc:b:<id>:<notifiee|pas_necessaire|dpo>``: :meth:`IncidentService.answer_breach`; the
   72-hour reminders stop.
 
@@ -58,6 +60,10 @@ class IncidentDesk:
                 outcome = await self._incidents.acknowledge(incident_id, sender)
                 self._dispatcher.kick()  # the reporter and the others paged are told
                 return DeskReply([outcome.reply], close_buttons=True)
+            if code == texts.CLOSE_CODE and len(arguments) == 1:
+                view = await self._incidents.close(incident_id, sender)
+                self._dispatcher.kick()  # the reporter is told
+                return DeskReply([texts.closed_by_you(view)], close_buttons=True)
             if code == texts.BREACH_CODE and len(arguments) == 2:
                 answer = arguments[1]
                 if answer not in BREACH_ANSWERS:

@@ -366,7 +366,8 @@ class IncidentService:
             return Acknowledgement(view, True, texts.taken_by_you(view))
 
     async def close(self, incident_id: int, sender: str) -> IncidentView:
-        """The holder (or any technician) closes the incident; the breach clock goes on."""
+        """The holder (or any technician) closes the incident; the reporter is told (queued);
+        the breach clock goes on. Closing a closed incident changes nothing."""
         async with self._sessionmaker() as session:
             person = await session.scalar(select(Person).where(Person.sender == sender))
             incident = await session.get(Incident, incident_id, with_for_update=True)
@@ -379,7 +380,19 @@ class IncidentService:
             if incident.status != "closed":
                 now = utcnow()
                 incident.status, incident.closed_at, incident.updated_at = "closed", now, now
+                if incident.taken_by_id is None and person is not None:
+                    incident.taken_by_id = person.id  # closed without « Je m'en occupe »
                 self._event(session, incident, "closed", person, None, at=now)
+                await session.flush()
+                view = await self._view(session, incident_id)
+                reporter = (
+                    await session.get(Person, incident.reporter_id)
+                    if incident.reporter_id
+                    else None
+                )
+                if reporter is not None and reporter.active and reporter.channel in CHAT_CHANNELS:
+                    target = _target(reporter.channel, reporter.chat_id, "")
+                    self._send(session, target, texts.reporter_closed(view))
                 await session.commit()
             return await self._view(session, incident_id)
 

@@ -24,6 +24,7 @@ from vigie.people.texts import JOB_LABELS
 INCIDENT_ACTION = "inc"
 TAKE_CODE = "t"
 BREACH_CODE = "b"
+CLOSE_CODE = "c"
 #: Hours the GDPR gives to notify the CNIL (art. 33), from the discovery.
 BREACH_HOURS = 72
 PORTAL = "signalement.social-sante.gouv.fr"
@@ -51,6 +52,7 @@ BREACH_LABELS: dict[str, str] = {
 }
 NOT_SAID = "non précisé"
 TAKE_LABEL = "Je m’en occupe"
+CLOSE_LABEL = "Incident réglé : le clore"
 
 
 # --- Buttons ---------------------------------------------------------------------------------
@@ -59,6 +61,11 @@ TAKE_LABEL = "Je m’en occupe"
 def take_payload(incident_id: int) -> str:
     """The callback data of « Je m'en occupe »."""
     return callbacks.encode(INCIDENT_ACTION, TAKE_CODE, incident_id)
+
+
+def close_payload(incident_id: int) -> str:
+    """The callback data of « Incident réglé : le clore » (the holder or a technician)."""
+    return callbacks.encode(INCIDENT_ACTION, CLOSE_CODE, incident_id)
 
 
 def breach_payload(incident_id: int, answer: str) -> str:
@@ -185,12 +192,36 @@ def page(view: IncidentView, *, repage: int = 0) -> OutgoingMessage:
 
 
 def taken_by_you(view: IncidentView) -> OutgoingMessage:
-    """To the person who took it."""
+    """To the person who took it, with the button to close it once it is dealt with."""
     return OutgoingMessage(
         fill(
             "C’est noté : vous prenez l’incident {ref}. "
-            "Les autres personnes prévenues le savent, et le déclarant aussi.",
+            "Les autres personnes prévenues le savent, et le déclarant aussi. "
+            "Quand il est réglé, appuyez sur « {label} ».",
+            {"ref": view.reference, "label": CLOSE_LABEL},
+        ),
+        (Button(french_typography(CLOSE_LABEL), close_payload(view.id)),),
+    )
+
+
+def closed_by_you(view: IncidentView) -> OutgoingMessage:
+    """To the person who closed it."""
+    return OutgoingMessage(
+        fill(
+            "L’incident {ref} est clos. Le déclarant est prévenu. Les rappels des 72 heures "
+            "continuent tant que la direction n’a pas répondu.",
             {"ref": view.reference},
+        )
+    )
+
+
+def reporter_closed(view: IncidentView) -> OutgoingMessage:
+    """To the reporter, once the incident is closed."""
+    return OutgoingMessage(
+        fill(
+            "Votre signalement {ref} est clos : {name} indique que l’incident est réglé. "
+            "Merci d’avoir prévenu vite. Un doute, un nouveau problème ? Écrivez-moi.",
+            {"ref": view.reference, "name": view.taken_by_name or "le technicien"},
         )
     )
 

@@ -85,6 +85,31 @@ async def test_take_first_press_wins_and_the_reporter_is_told(
     assert said[0].startswith("Déjà pris par Paul (technicien)")
 
 
+async def test_the_holder_closes_it_and_the_reporter_is_told(
+    world: World, night_clock: FakeClock
+) -> None:
+    kicks = Kicks()
+    desk = make_desk(world, kicks)
+    view, _ = await world.service.declare("u-anne", RANSOM, idempotency_key="d3")
+    taken = await desk.callback(PAUL_CHAT, PAUL_CHAT, decode(texts.take_payload(view.id)))  # type: ignore[arg-type]
+    [button] = taken.messages[0].buttons
+    assert button.payload == texts.close_payload(view.id)
+    # Staff may not close it; the holder may.
+    said, toast = await press(desk, STAFF_CHAT, texts.close_payload(view.id))
+    assert said == [] and toast is not None and "réservé" in toast
+    before = await world.last_id()
+    said, toast = await press(desk, PAUL_CHAT, texts.close_payload(view.id))
+    assert toast is None and "L’incident INC-2026-00001 est clos" in said[0]
+    assert (await world.service.get(view.id)).status == "closed"  # type: ignore[union-attr]
+    [told] = to(await world.rows(before), STAFF_CHAT)
+    assert "Votre signalement INC-2026-00001 est clos" in told["html"]
+    assert "Paul (technicien)" in told["html"]
+    # A second press changes nothing and tells nobody again.
+    before = await world.last_id()
+    said, _ = await press(desk, PAUL_CHAT, texts.close_payload(view.id))
+    assert "est clos" in said[0] and await world.rows(before) == []
+
+
 async def test_staff_may_not_take_and_the_director_answers_the_breach(
     world: World, night_clock: FakeClock
 ) -> None:
