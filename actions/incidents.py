@@ -77,17 +77,41 @@ class ActionStartIncident(Action):  # type: ignore[misc]
             *reset_slots(FORM_SLOTS),
             SlotSet("incident_kind", kind),
             SlotSet("incident_draft", uuid.uuid4().hex),
+            SlotSet("incident_ref", None),
             SlotSet("incident_allowed", True),
         ]
         # Don't ask twice: what the first message already says is kept, and shown back.
         said = str((tracker.latest_message or {}).get("text") or "")
+        known: dict[str, str | None] = {}
+        noted: tuple[str, str] | None = None
         if kind == "incident" and (what := incident_form.described_incident(said)):
-            dispatcher.utter_message(response="utter_incident_noted", what=what)
-            events.append(SlotSet("incident_what", what))
+            noted = ("utter_incident_noted", what)
+            known["incident_what"] = what
         elif kind == "lost_device" and (lost := incident_form.described_lost_device(said)):
-            label = incident_texts.LOST_DEVICE_LABELS.get(lost, lost)
-            dispatcher.utter_message(response="utter_lost_noted", what=label)
-            events.append(SlotSet("lost_what", lost))
+            noted = ("utter_lost_noted", incident_texts.LOST_DEVICE_LABELS.get(lost, lost))
+            known["lost_what"] = lost
+        events.extend(SlotSet(name, value) for name, value in known.items())
+        # Paged at once, with what is known: a person who leaves the form half way (or at
+        # the first question) has still raised the alarm. The answers complete it.
+        key = next(e["value"] for e in events if e.get("name") == "incident_draft")
+        draft = (
+            incident_form.lost_device_draft(known)
+            if kind == "lost_device"
+            else incident_form.incident_draft(known)
+        )
+        try:
+            service = IncidentService((await store()).sessions, get_settings())
+            view, _ = await service.declare(
+                tracker.sender_id, draft, idempotency_key=str(key), complete=False
+            )
+        except Exception:  # declared when the form ends instead (action_declare_incident)
+            logger.exception("Incident could not be declared at the start of its form")
+        else:
+            logger.info("Incident %s declared as its form starts", view.reference)
+            send(dispatcher, incident_texts.reporter_paged(view))
+            events.append(SlotSet("incident_ref", view.reference))
+        if noted is not None:
+            dispatcher.utter_message(response=noted[0], what=noted[1])
         if tracker.get_slot("incident_switch"):
             # Revealed during the ticket form (action_create_ticket): no rule follows this
             # action there, so the form is started here.
@@ -214,12 +238,17 @@ class ActionDeclareIncident(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reset = [*reset_slots(FORM_SLOTS), *reset_slots(("incident_draft", "incident_kind"))]
+        reset = [
+            *reset_slots(FORM_SLOTS),
+            *reset_slots(("incident_draft", "incident_kind", "incident_ref")),
+        ]
         known = await contacts(tracker)
-        if tracker.get_slot("form_cancelled"):
+        key = tracker.get_slot("incident_draft")
+        early = tracker.get_slot("incident_ref")  # declared as the form started
+        cancelled = bool(tracker.get_slot("form_cancelled"))
+        if cancelled and not early:
             dispatcher.utter_message(response="utter_incident_cancelled", **known)
             return reset
-        key = tracker.get_slot("incident_draft")
         if not key:
             return reset
         answers = {name: tracker.get_slot(name) for name in FORM_SLOTS}
@@ -230,9 +259,14 @@ class ActionDeclareIncident(Action):  # type: ignore[misc]
         )
         try:
             service = IncidentService((await store()).sessions, get_settings())
-            view, created = await service.declare(
-                tracker.sender_id, draft, idempotency_key=str(key)
-            )
+            if early:
+                view, created = await service.complete(
+                    tracker.sender_id, draft, idempotency_key=str(key)
+                )
+            else:
+                view, created = await service.declare(
+                    tracker.sender_id, draft, idempotency_key=str(key)
+                )
         except IncidentError as exc:
             logger.info("Incident refused: %s", exc.code)
             dispatcher.utter_message(response="utter_incident_not_registered", **known)
@@ -242,5 +276,10 @@ class ActionDeclareIncident(Action):  # type: ignore[misc]
             dispatcher.utter_message(response="utter_incident_unavailable", **known)
             return reset
         logger.info("Incident %s %s", view.reference, "declared" if created else "already declared")
-        send(dispatcher, incident_texts.reporter_declared(view, known))
+        if cancelled:
+            dispatcher.utter_message(
+                response="utter_incident_questions_stopped", reference=view.reference, **known
+            )
+        else:
+            send(dispatcher, incident_texts.reporter_declared(view, known))
         return reset

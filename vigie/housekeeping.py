@@ -173,12 +173,19 @@ class Housekeeping:
         return released
 
     async def page_incidents(self) -> int:
-        """Escalate the incidents nobody took, and remind the directors of the 72 hours;
-        how many incidents were paged or reminded."""
+        """Take the incidents whose reporter left the form as they are, escalate the
+        incidents nobody took, and remind the directors of the 72 hours; how many incidents
+        were completed, paged or reminded."""
         now = self._clock.now()
+        left = await self._incidents.complete_stale(now)
         paged = await self._incidents.escalate_due(now)
         reminded = await self._incidents.remind_due(now)
-        if paged or reminded:
-            logger.info("Incidents: %s paged again, %s breach reminder(s)", paged, reminded)
+        if left or paged or reminded:
+            logger.info(
+                "Incidents: %s form(s) left, %s paged again, %s breach reminder(s)",
+                left,
+                paged,
+                reminded,
+            )
             self._kick()
-        return paged + reminded
+        return left + paged + reminded

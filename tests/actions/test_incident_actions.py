@@ -12,15 +12,16 @@ import pytest
 import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.faq import ActionIncidentReflexes, ActionLostDevice
-from actions.incidents import ActionStartIncident
+from actions.incidents import ActionDeclareIncident, ActionStartIncident
 from tests.auxil.actions import CONTACTS, SENDER, STRANGER, action_database
 from tests.auxil.zones import zone_at_hour
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import ROOT
+from vigie.incidents.models import Incident
 from vigie.people.models import Facility
 
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -92,3 +93,35 @@ async def test_the_unregistered_refusal_fills_call(
     [refusal] = [m for m in dispatcher.messages if m.get("response")]
     assert refusal["response"] == "utter_incident_not_registered"
     assert refusal["call"].index(HOTLINE) < refusal["call"].index(ONCALL)
+
+
+def slots_of(events: list[Any]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_declared_as_the_form_starts_and_cancel_keeps_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The incident is paged before the first question; « annuler » stops the questions, not
+    the incident."""
+    dispatcher = CollectingDispatcher()
+    said = "au secours un écran de rançon sur le pc de l'infirmerie"
+    events = await ActionStartIncident().run(dispatcher, tracker(said), DOMAIN)
+    slots = slots_of(events)
+    reference = slots["incident_ref"]
+    assert reference.startswith("INC-") and slots["incident_what"] == said
+    paged = [OutgoingMessage.from_rasa(m) for m in dispatcher.messages]
+    assert any(m is not None and reference in m.plain_text() for m in paged)
+    async with sessions() as session:
+        incident = await session.scalar(select(Incident).where(Incident.reference == reference))
+        assert incident is not None and not incident.details_complete
+    dispatcher = CollectingDispatcher()
+    form = {**slots, "incident_kind": "incident", "form_cancelled": True}
+    cancel = Tracker(SENDER, form, {"text": "annuler"}, [], False, None, {}, "action_listen")
+    await ActionDeclareIncident().run(dispatcher, cancel, DOMAIN)
+    [stopped] = dispatcher.messages
+    assert stopped["response"] == "utter_incident_questions_stopped"
+    assert stopped["reference"] == reference
+    async with sessions() as session:
+        incident = await session.scalar(select(Incident).where(Incident.reference == reference))
+        assert incident is not None and incident.details_complete and incident.status == "open"

@@ -205,9 +205,12 @@ async def test_lost_cps_card_with_residents_data_reaches_the_dpo_path(
     conv.say(staff, "passer")
     declared = await conv.until(staff, "est enregistré")
     [reference] = INCIDENT_RE.findall(declared["plain_text"])
+    # Paged as the form started, then the answers.
     page = await conv.until(tech, reference)
-    assert "carte CPS" in page["plain_text"] and "hier soir" in page["plain_text"]
-    assert "urgence critique" in page["plain_text"]
+    assert "carte CPS" in page["plain_text"] and "les précisions suivent" in page["plain_text"]
+    details = await conv.until(tech, "Précisions")
+    assert reference in details["plain_text"] and "hier soir" in details["plain_text"]
+    assert "urgence critique" in details["plain_text"]
 
     # Residents' data on the card: the director gets the DPO path and its buttons.
     checklist = await conv.until(director, "À faire par la direction")

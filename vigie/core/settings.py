@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # separated by « | », the first slot that matches wins, « * » matches any time:
     # « lun-ven 08:00-18:00=111,222 | *=333,111 ». Empty: no on-call technician.
     incident_ack_minutes: float = Field(default=10.0, gt=0)
+    # An incident is declared as its form starts; a reporter who leaves the form: the
+    # director's part goes with what is known after this many minutes.
+    incident_form_minutes: float = Field(default=15.0, gt=0)
     oncall_roster: str = ""
 
     # E-mail to the provider's helpdesk (enabled when SMTP_HOST and HELPDESK_MAIL_TO are set)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -97,6 +98,10 @@ class Incident(Base):
     breach_answer: Mapped[str | None] = mapped_column(String(16))
     breach_answered_at: Mapped[datetime | None] = mapped_column()
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # Declared as soon as the form starts: the reporter may still be answering (or have left
+    # the form), and the director's part waits for the answers (or INCIDENT_FORM_MINUTES).
+    details_complete: Mapped[bool] = mapped_column(default=True, server_default=true())
+    director_told: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()

@@ -148,12 +148,22 @@ class IncidentService:
     # --- Declaration --------------------------------------------------------------------------
 
     async def declare(
-        self, sender: str, draft: IncidentDraft, *, idempotency_key: str
+        self,
+        sender: str,
+        draft: IncidentDraft,
+        *,
+        idempotency_key: str,
+        complete: bool = True,
     ) -> tuple[IncidentView, bool]:
         """Record the incident and queue, in the same transaction, the pages (technicians and
         the on-call technician) and the director's summary, checklist and declaration text.
         ``(view, True)``, or ``(existing, False)`` for a known key. The reporter's answer is
         :func:`vigie.incidents.texts.reporter_declared`.
+
+        ``complete=False``: declared as the form starts, with what is known so far: the pages
+        go at once (saying that details follow); the director's part waits for
+        :meth:`complete` or, if the reporter leaves the form, ``INCIDENT_FORM_MINUTES``
+        (:meth:`complete_stale`).
 
         Raises IncidentError("not_registered") when the sender has no facility.
         """
@@ -163,7 +173,9 @@ class IncidentService:
         for attempt in range(CREATE_ATTEMPTS):
             async with self._sessionmaker() as session:
                 try:
-                    result = await self._declare_once(session, sender, draft, idempotency_key)
+                    result = await self._declare_once(
+                        session, sender, draft, idempotency_key, complete
+                    )
                     await session.commit()
                     return result
                 except IntegrityError:
@@ -176,7 +188,7 @@ class IncidentService:
         raise RuntimeError("could not allocate an incident number")
 
     async def _declare_once(
-        self, session: AsyncSession, sender: str, draft: IncidentDraft, key: str
+        self, session: AsyncSession, sender: str, draft: IncidentDraft, key: str, complete: bool
     ) -> tuple[IncidentView, bool]:
         reporter = await session.scalar(select(Person).where(Person.sender == sender))
         if reporter is None or reporter.facility_id is None or not reporter.active:
@@ -217,6 +229,8 @@ class IncidentService:
             last_paged_at=now,
             discovered_at=min(draft.discovered_at or now, now),
             reminders_sent=0,
+            details_complete=complete,
+            director_told=False,
             created_at=now,
             updated_at=now,
         )
@@ -236,9 +250,112 @@ class IncidentService:
                 incident.id,
                 incident.reference,
             )
+        if complete:
+            await self._director_part(session, incident, view, now)
+        return view, True
+
+    async def _director_part(
+        self, session: AsyncSession, incident: Incident, view: IncidentView, now: datetime
+    ) -> None:
+        """The director's summary, checklist and declaration text, once per incident: for a
+        security incident, and for a loss that may expose residents' data."""
+        if incident.director_told:
+            return
+        incident.director_told = True
         if view.kind == "incident" or view.data_at_risk:
             await self._to_director(session, incident, view, now)
-        return view, True
+
+    async def complete(
+        self, sender: str, draft: IncidentDraft, *, idempotency_key: str
+    ) -> tuple[IncidentView, bool]:
+        """The reporter's answers to an incident declared as its form started: recorded
+        (a skipped answer keeps what was known), everyone paged so far gets the details, the
+        director their part. ``(view, True)``; ``(view, False)`` when already complete (a
+        retry). Raises IncidentError("not_found") for an unknown key or another sender."""
+        _check_draft(draft)
+        async with self._sessionmaker() as session:
+            incident = await session.scalar(
+                select(Incident)
+                .where(Incident.idempotency_key == idempotency_key)
+                .with_for_update()
+            )
+            reporter = await session.scalar(select(Person).where(Person.sender == sender))
+            if incident is None or reporter is None or incident.reporter_id != reporter.id:
+                raise IncidentError("not_found")
+            if incident.details_complete:
+                return await self._view(session, incident.id), False
+            now = utcnow()
+            self._apply(incident, draft, now)
+            incident.details_complete = True
+            incident.updated_at = now
+            self._event(session, incident, "completed", reporter, None, at=now)
+            await session.flush()
+            view = await self._view(session, incident.id)
+            details = texts.details(view)
+            for target in self._paged(incident):
+                self._send(session, target, details)
+            await self._director_part(session, incident, view, now)
+            await session.commit()
+            return view, True
+
+    @staticmethod
+    def _apply(incident: Incident, draft: IncidentDraft, now: datetime) -> None:
+        """The form's answers onto an incident declared early (None keeps what is known)."""
+        if draft.kind != incident.kind:
+            raise ValueError("the form's kind is not the incident's")
+        texts_ = {
+            "what": _clean(draft.what, MAX_TEXT_CHARS),
+            "since": _clean(draft.since, MAX_SINCE_CHARS),
+            "extent": _clean(draft.extent, MAX_TEXT_CHARS),
+            "actions_taken": _clean(draft.actions_taken, MAX_TEXT_CHARS),
+        }
+        for name, value in texts_.items():
+            if value is not None:
+                setattr(incident, name, value)
+        if draft.care_continues is not None:
+            incident.care_continues = draft.care_continues
+        if draft.data_affected is not None:
+            incident.data_affected = draft.data_affected
+        if draft.kind == "lost_device":
+            if draft.lost_device is not None:
+                incident.lost_device = draft.lost_device
+            if draft.device_locked is not None:
+                incident.device_locked = draft.device_locked
+        if draft.discovered_at is not None:
+            incident.discovered_at = min(draft.discovered_at, incident.created_at, now)
+        incident.urgency = incident_urgency(
+            IncidentDraft(
+                kind=incident.kind,
+                data_affected=incident.data_affected,
+                lost_device=incident.lost_device,
+                device_locked=incident.device_locked,
+            )
+        )
+
+    async def complete_stale(self, now: datetime) -> int:
+        """Incidents whose reporter left the form ``INCIDENT_FORM_MINUTES`` ago: taken as they
+        are (the director gets their part with what is known). Returns how many."""
+        before = now - timedelta(minutes=self._settings.incident_form_minutes)
+        done = 0
+        async with self._sessionmaker() as session:
+            incidents = list(
+                await session.scalars(
+                    select(Incident)
+                    .where(~Incident.details_complete, Incident.created_at <= before)
+                    .order_by(Incident.id)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for incident in incidents:
+                incident.details_complete = True
+                incident.updated_at = now
+                self._event(session, incident, "form_left", None, None, at=now)
+                view = await self._view(session, incident.id)
+                await self._director_part(session, incident, view, now)
+                done += 1
+            await session.commit()
+        return done
 
     async def _to_director(
         self, session: AsyncSession, incident: Incident, view: IncidentView, now: datetime
@@ -738,6 +855,7 @@ class IncidentService:
                 discovered_at=incident.discovered_at,
                 breach_answer=incident.breach_answer,
                 reminders_sent=incident.reminders_sent,
+                details_complete=incident.details_complete,
                 escalation_level=incident.escalation_level,
                 created_at=incident.created_at,
             )

@@ -184,11 +184,27 @@ def page(view: IncidentView, *, repage: int = 0) -> OutgoingMessage:
             fill("<b>Relance n° {n}</b> : personne n’a encore pris cet incident.", {"n": repage})
         )
     lines.append(_card(view))
+    if not view.details_complete:
+        lines.append("")
+        lines.append(
+            fill("<i>Le déclarant répond encore à mes questions : les précisions suivent.</i>")
+        )
     lines.append("")
     lines.append(fill("Appuyez sur « {label} » si vous le prenez.", {"label": TAKE_LABEL}))
     return OutgoingMessage(
         "\n".join(lines), (Button(french_typography(TAKE_LABEL), take_payload(view.id)),)
     )
+
+
+def details(view: IncidentView) -> OutgoingMessage:
+    """To everyone paged, once the reporter has answered the form's questions."""
+    head = fill(
+        "<b>Précisions – {ref}</b> : le déclarant a répondu aux questions.", {"ref": view.reference}
+    )
+    buttons: tuple[Button, ...] = ()
+    if view.status == "open" and view.taken_by_name is None:
+        buttons = (Button(french_typography(TAKE_LABEL), take_payload(view.id)),)
+    return OutgoingMessage("\n".join([head, _card(view)]), buttons)
 
 
 def taken_by_you(view: IncidentView) -> OutgoingMessage:
@@ -252,12 +268,32 @@ def taken_notice(view: IncidentView) -> OutgoingMessage:
 def reporter_declared(view: IncidentView, contacts: Mapping[str, str]) -> OutgoingMessage:
     """To the reporter, right after the declaration: what happens next, the reflexes again."""
     steps = LOST_DEVICE_STEPS if view.kind == "lost_device" else ISOLATION_STEPS
-    text = fill(
-        "Votre signalement {ref} est enregistré. Les techniciens et l’astreinte sont prévenus. "
-        "Je vous dis dès que quelqu’un s’en occupe.\nEn attendant :\n",
-        {"ref": view.reference},
-    ) + fill(numbered(steps), contacts)
+    if view.taken_by_name:
+        next_step = fill("{name} s’en occupe déjà.", {"name": view.taken_by_name})
+    else:
+        next_step = fill("Je vous dis dès que quelqu’un s’en occupe.")
+    text = (
+        fill(
+            "Votre signalement {ref} est enregistré. Les techniciens et l’astreinte sont "
+            "prévenus. ",
+            {"ref": view.reference},
+        )
+        + next_step
+        + fill("\nEn attendant :\n")
+        + fill(numbered(steps), contacts)
+    )
     return OutgoingMessage(text)
+
+
+def reporter_paged(view: IncidentView) -> OutgoingMessage:
+    """To the reporter, as soon as the incident is declared (at the start of its form)."""
+    return OutgoingMessage(
+        fill(
+            "J’ai prévenu les techniciens et l’astreinte : signalement {ref}. "
+            "Je vous dis dès que quelqu’un s’en occupe.",
+            {"ref": view.reference},
+        )
+    )
 
 
 def reporter_taken(view: IncidentView) -> OutgoingMessage:

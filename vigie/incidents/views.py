@@ -60,6 +60,8 @@ class IncidentView:
     reminders_sent: int
     escalation_level: int
     created_at: datetime
+    #: False while the reporter is still answering the form (declared at its start).
+    details_complete: bool = True
 
     @property
     def data_at_risk(self) -> bool:

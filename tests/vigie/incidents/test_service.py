@@ -403,3 +403,82 @@ async def test_housekeeping_pages_reminds_and_purges_incidents(world: World) -> 
     assert (await jobs.purge_expired())["incidents_deleted"] == 1
     assert await world.service.get(view.id) is None
     assert await world.service.timeline(view.id) == []
+
+
+# --- Declared as the form starts -------------------------------------------------------------
+
+EARLY = IncidentDraft(kind="incident", what="un écran de rançon sur l’ordi du poste de soins")
+
+
+async def test_declared_as_the_form_starts_pages_at_once_and_the_answers_follow(
+    world: World,
+) -> None:
+    view, created = await world.service.declare(
+        "u-anne", EARLY, idempotency_key="e1", complete=False
+    )
+    assert created and not view.details_complete
+    rows = await world.rows()
+    [page] = to(rows, GROUP_CHAT)
+    assert "répond encore à mes questions" in page["html"]
+    assert "non précisé" in page["html"]  # since, extent… not answered yet
+    assert to(rows, DIRECTOR_CHAT) == []  # the director's part waits for the answers
+    before = await world.last_id()
+    view, completed = await world.service.complete("u-anne", RANSOM, idempotency_key="e1")
+    assert completed and view.details_complete
+    assert view.what == RANSOM.what and view.actions_taken == "câble réseau débranché"
+    rows = await world.rows(before)
+    [details] = to(rows, GROUP_CHAT)
+    assert details["html"].startswith("<b>Précisions – INC-2026-00001</b>")
+    assert "câble réseau débranché" in details["html"]
+    assert buttons(details) == [texts.take_payload(view.id)]  # nobody took it yet
+    [summary, declaration] = to(rows, DIRECTOR_CHAT)
+    assert "À faire par la direction" in summary["html"]
+    assert "câble réseau débranché" in declaration["document"]["text"]
+    # A retry changes nothing and tells nobody again; another person cannot complete it.
+    before = await world.last_id()
+    _, again = await world.service.complete("u-anne", RANSOM, idempotency_key="e1")
+    assert not again and await world.rows(before) == []
+    with pytest.raises(IncidentError):
+        await world.service.complete("u-paul", RANSOM, idempotency_key="e1")
+    kinds = [kind for kind, _ in await world.kinds(view.id)]
+    assert kinds[0] == "created" and "completed" in kinds and "director_summary" in kinds
+
+
+async def test_a_skipped_answer_keeps_what_was_known(world: World) -> None:
+    await world.service.declare("u-anne", EARLY, idempotency_key="e2", complete=False)
+    view, _ = await world.service.complete(
+        "u-anne", IncidentDraft(kind="incident", since="ce matin"), idempotency_key="e2"
+    )
+    assert view.what == EARLY.what and view.since == "ce matin"
+
+
+async def test_a_reporter_who_leaves_the_form_still_reaches_the_director(world: World) -> None:
+    view, _ = await world.service.declare("u-anne", EARLY, idempotency_key="e3", complete=False)
+    before = await world.last_id()
+    assert await world.service.complete_stale(world.advance(14)) == 0
+    assert await world.service.complete_stale(world.advance(2)) == 1  # INCIDENT_FORM_MINUTES
+    [summary, declaration] = to(await world.rows(before), DIRECTOR_CHAT)
+    assert "À faire par la direction" in summary["html"]
+    assert EARLY.what is not None and EARLY.what in declaration["document"]["text"]
+    assert (await world.service.get(view.id)).details_complete  # type: ignore[union-attr]
+    assert ("form_left", None) in await world.kinds(view.id)
+    assert await world.service.complete_stale(world.advance(60)) == 0
+    # The answers may still come afterwards: nothing more is sent.
+    before = await world.last_id()
+    _, completed = await world.service.complete("u-anne", RANSOM, idempotency_key="e3")
+    assert not completed and await world.rows(before) == []
+
+
+async def test_a_lost_phone_declared_early_reaches_the_director_once_data_is_at_risk(
+    world: World,
+) -> None:
+    lost = IncidentDraft(kind="lost_device", lost_device="phone")
+    view, _ = await world.service.declare("u-anne", lost, idempotency_key="e4", complete=False)
+    assert view.urgency == "critical"  # data on it not known yet: may be exposed
+    answers = IncidentDraft(
+        kind="lost_device", lost_device="phone", data_affected="no", device_locked="yes"
+    )
+    before = await world.last_id()
+    view, _ = await world.service.complete("u-anne", answers, idempotency_key="e4")
+    assert view.urgency == "high"
+    assert to(await world.rows(before), DIRECTOR_CHAT) == []  # no data at risk: not theirs
