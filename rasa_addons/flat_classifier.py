@@ -37,6 +37,11 @@ logger = logging.getLogger(__name__)
 
 MODEL_FILE = "flat_classifier.joblib"
 RESPONSE_SELECTOR = "response_selector"
+#: A message none of whose words (three letters or more) was ever seen in training (« kdjfh
+#: sdkfj »): its probabilities are scaled by this, so that the FallbackClassifier offers
+#: the likeliest topics instead of an answer chosen from letter n-grams and embeddings alone.
+UNKNOWN_WORDS_FACTOR = 0.25
+_WORD = re.compile(r"(?u)\b\w+\b")
 
 
 def normalise(text: str) -> str:
@@ -164,6 +169,7 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
+        self._vocabulary: set[str] | None = None  # the training words, read from the model
 
     @classmethod
     def create(
@@ -200,6 +206,7 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         self._model = build_model(self._config)
         self._model.fit([m.get(TEXT) for m in examples], labels)
+        self._vocabulary = None
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
         return self._resource
@@ -210,9 +217,27 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
             if self._model is None or not text:
                 continue
             probabilities = self._model.predict_proba([text])[0]
+            if self._no_known_word(text):
+                probabilities = probabilities * UNKNOWN_WORDS_FACTOR
             labels = self._model.classes_
             self._set_outputs(message, labels, probabilities)
         return messages
+
+    def _no_known_word(self, text: str) -> bool:
+        """Whether the message has words of three letters or more and none of them is in the
+        vocabulary of the word n-grams (the training examples)."""
+        vocabulary = self._vocabulary
+        if vocabulary is None:
+            vocabulary = set()
+            union = self._model.steps[0][1] if self._model is not None else None
+            for _, part in getattr(union, "transformer_list", []):
+                if isinstance(part, TfidfVectorizer) and part.analyzer == "word":
+                    vocabulary = {term for term in part.vocabulary_ if " " not in term}
+            self._vocabulary = vocabulary
+        if not vocabulary:
+            return False
+        words = [w for w in _WORD.findall(normalise(text)) if len(w) >= 3 and w.isalpha()]
+        return bool(words) and not any(word in vocabulary for word in words)
 
     def _set_outputs(self, message: Message, labels: Any, probabilities: Any) -> None:
         retrieval = self._config["retrieval_intent"]

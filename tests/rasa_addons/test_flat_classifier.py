@@ -61,6 +61,20 @@ ranking = intent_ranking(
     np.array([0.4, 0.35, 0.25]), "faq", 10,
 )
 out["ranking"] = [ranking[0], ranking[1], ranking[2]]
+
+from rasa.shared.nlu.training_data.message import Message
+component = FlatIntentClassifier(config, None, None, model)
+out["unknown"] = {
+    t: component._no_known_word(t)
+    for t in ("kdjfh sdkfj", "un virus qsdf", "ok", "VIRUS !!", "Sauvegardé ?")
+}
+confidences = {}
+for t in ("kdjfh sdkfj", "le pc a un virus"):
+    [m] = component.process([Message(data={"text": t})])
+    confidences[t] = m.get("intent")["confidence"]
+raw = model.predict_proba(["kdjfh sdkfj"])[0].max()
+out["scaled"] = round(confidences["kdjfh sdkfj"] / raw, 6)
+out["known_confidence"] = confidences["le pc a un virus"]
 print(json.dumps(out))
 """
 
@@ -83,3 +97,14 @@ def test_sentence_embeddings_and_ranking() -> None:
         ("faq", 0.6),
         ("declare_incident", 0.4),
     ]
+    # No word of the message was seen in training: its confidence is scaled down (the
+    # fallback then offers topics); one known word, or only short words, leaves it alone.
+    assert out["unknown"] == {
+        "kdjfh sdkfj": True,
+        "un virus qsdf": False,
+        "ok": False,
+        "VIRUS !!": False,
+        "Sauvegardé ?": False,  # accents folded: « sauvegarde » was seen
+    }
+    assert out["scaled"] == 0.25
+    assert out["known_confidence"] > 0.5
