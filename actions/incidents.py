@@ -10,6 +10,7 @@ and the director's part are the domain's) and answers with ``texts.reporter_decl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -49,6 +50,17 @@ FORM_SLOTS = (
 Parser = Callable[[str, str | None], str | None]
 
 
+def _draft_key(tracker: Tracker) -> str:
+    """The incident's idempotency key: from the bot's id of the message that started the
+    form (the same when the bot sends it again after a failure, so the incident is declared
+    once), else a fresh one."""
+    message_id = (tracker.latest_message or {}).get("message_id")
+    if isinstance(message_id, str) and message_id.startswith("inbox-"):
+        digest = hashlib.sha256(f"{tracker.sender_id}\0{message_id}".encode()).hexdigest()
+        return digest[:32]
+    return uuid.uuid4().hex
+
+
 class ActionStartIncident(Action):  # type: ignore[misc]
     """After the reflexes: a registered person gets the form (a fresh one), anyone else the
     hotline and how to register."""
@@ -76,7 +88,7 @@ class ActionStartIncident(Action):  # type: ignore[misc]
         events: list[EventType] = [
             *reset_slots(FORM_SLOTS),
             SlotSet("incident_kind", kind),
-            SlotSet("incident_draft", uuid.uuid4().hex),
+            SlotSet("incident_draft", _draft_key(tracker)),
             SlotSet("incident_ref", None),
             SlotSet("incident_allowed", True),
         ]

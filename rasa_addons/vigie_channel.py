@@ -23,6 +23,7 @@ from rasa_addons import action_validation
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4096
+MAX_MESSAGE_ID = 64
 
 
 class VigieInput(InputChannel):
@@ -55,6 +56,10 @@ class VigieInput(InputChannel):
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, 400)
             metadata: dict[str, Any] | None = body.get("metadata")
+            # The bot's id of the message (the same when it sends it again), else Rasa's own.
+            message_id = body.get("message_id")
+            if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID:
+                message_id = None
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text[:MAX_TEXT_CHARS],
@@ -62,6 +67,7 @@ class VigieInput(InputChannel):
                 sender,
                 input_channel=self.name(),
                 metadata=metadata,
+                message_id=message_id,
             )
             agent: Agent | None = getattr(request.app.ctx, "agent", None)
             try:

@@ -125,3 +125,24 @@ async def test_declared_as_the_form_starts_and_cancel_keeps_it(
     async with sessions() as session:
         incident = await session.scalar(select(Incident).where(Incident.reference == reference))
         assert incident is not None and incident.details_complete and incident.status == "open"
+
+
+async def test_the_same_message_sent_again_declares_one_incident(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The bot sends a message again after a failure in the middle of Rasa's turn: the key
+    comes from its inbox id, so the incident is declared (and paged) once."""
+    said = "au secours un écran de rançon sur le pc de l'infirmerie"
+    references = []
+    for _ in range(2):
+        message = {
+            "text": said,
+            "intent": {"name": "declare_incident", "confidence": 0.9},
+            "message_id": "inbox-7",
+        }
+        retry = Tracker(SENDER, {}, message, [], False, None, {}, "action_listen")
+        events = await ActionStartIncident().run(CollectingDispatcher(), retry, DOMAIN)
+        references.append(slots_of(events)["incident_ref"])
+    assert references[0] == references[1]
+    async with sessions() as session:
+        assert len((await session.scalars(select(Incident))).all()) == 1

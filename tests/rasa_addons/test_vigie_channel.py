@@ -326,6 +326,22 @@ def test_text_is_cut_and_never_logged(server: RasaServer) -> None:
     assert "zqxxxx" not in server.log.read_text(encoding="utf-8", errors="replace")
 
 
+def test_the_bots_message_id_is_kept(server: RasaServer) -> None:
+    """The bot's id of a message (the same when it sends it again) becomes the message id
+    the actions read; a missing or unusable one leaves Rasa's own."""
+    for message_id in ("inbox-42", None, 12, "x" * 65):
+        body = {"sender": f"vigie-id-{message_id!s:.8}", "message": "bonjour"}
+        if message_id is not None:
+            body["message_id"] = message_id
+        status, answer = _post(server.vigie, body)
+        assert status == 200, answer
+        [user] = [e for e in server.tracker(str(body["sender"]))["events"] if e["event"] == "user"]
+        if message_id == "inbox-42":
+            assert user["message_id"] == "inbox-42"
+        else:
+            assert user["message_id"] and user["message_id"] != message_id
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -341,7 +341,9 @@ class Pipeline:
         try:
             # Typed text never names an intent (payloads.py); buttons were checked on arrival.
             message = neutralise(item.text) if item.kind == "text" else item.text
-            reply = await self._rasa.send(item.sender, message, {"channel": self._channel})
+            reply = await self._rasa.send(
+                item.sender, message, {"channel": self._channel}, message_id=f"inbox-{item.id}"
+            )
         except RasaUnavailable as exc:
             logger.warning("Rasa unavailable (%s) for inbox item %s", exc.code, item.id)
             if await self._outages.mark_down(RASA, exc.code):

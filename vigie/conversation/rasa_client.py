@@ -56,10 +56,21 @@ class RasaClient:
         self._retry_delay = retry_delay
 
     async def send(
-        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+        self,
+        sender: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        message_id: str | None = None,
     ) -> RasaReply:
-        """Send one message; raise ``RasaUnavailable`` when no usable answer comes."""
-        body = {"sender": sender, "message": text, "metadata": metadata or {}}
+        """Send one message; raise ``RasaUnavailable`` when no usable answer comes.
+
+        ``message_id`` (the inbox item's id) is the same each time the message is sent
+        again: the actions key what they create on it (an incident declared as its form
+        starts is declared once)."""
+        body: dict[str, Any] = {"sender": sender, "message": text, "metadata": metadata or {}}
+        if message_id is not None:
+            body["message_id"] = message_id
         last = "unknown"
         for attempt in range(self._retries + 1):
             if attempt:
