@@ -95,12 +95,11 @@ class ActionStartIncident(Action):  # type: ignore[misc]
         # Don't ask twice: what the first message already says is kept, and shown back.
         said = str((tracker.latest_message or {}).get("text") or "")
         known: dict[str, str | None] = {}
-        noted: tuple[str, str] | None = None
-        if kind == "incident" and (what := incident_form.described_incident(said)):
-            noted = ("utter_incident_noted", what)
+        what = incident_form.described_incident(said) if kind == "incident" else None
+        lost = incident_form.described_lost_device(said) if kind == "lost_device" else None
+        if what:
             known["incident_what"] = what
-        elif kind == "lost_device" and (lost := incident_form.described_lost_device(said)):
-            noted = ("utter_lost_noted", incident_texts.LOST_DEVICE_LABELS.get(lost, lost))
+        elif lost:
             known["lost_what"] = lost
         events.extend(SlotSet(name, value) for name, value in known.items())
         # Paged at once, with what is known: a person who leaves the form half way (or at
@@ -122,8 +121,11 @@ class ActionStartIncident(Action):  # type: ignore[misc]
             logger.info("Incident %s declared as its form starts", view.reference)
             send(dispatcher, incident_texts.reporter_paged(view))
             events.append(SlotSet("incident_ref", view.reference))
-        if noted is not None:
-            dispatcher.utter_message(response=noted[0], what=noted[1])
+        if what:
+            dispatcher.utter_message(response="utter_incident_noted", what=what)
+        elif lost:
+            label = incident_texts.LOST_DEVICE_LABELS.get(lost, lost)
+            dispatcher.utter_message(response="utter_lost_noted", what=label)
         if tracker.get_slot("incident_switch"):
             # Revealed during the ticket form (action_create_ticket): no rule follows this
             # action there, so the form is started here.
