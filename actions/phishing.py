@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
@@ -35,7 +35,12 @@ from actions.common import (
     store,
 )
 from actions.tickets import answer_side_question
-from vigie.conversation.forms import EMAIL_INTENT
+from vigie.conversation.forms import (
+    EMAIL_INTENT,
+    URGENT_CONFIDENCE,
+    is_urgent,
+    wants_to_cancel,
+)
 from vigie.phishing import form as phishing_form
 from vigie.phishing import texts as phishing_texts
 from vigie.phishing.service import reflexes_outcome, ticket_draft, ticket_key
@@ -100,6 +105,22 @@ def _answering(tracker: Tracker) -> bool:
     )
 
 
+def _reveals_incident(tracker: Tracker) -> bool:
+    """A typed answer the form does not understand, that Rasa reads as an incident or a loss
+    with confidence (« mon écran affiche une rançon depuis »): not « J'ai ouvert la pièce
+    jointe », which the form understands and answers with its urgent ticket."""
+    asked = tracker.get_slot("requested_slot")
+    if asked not in ("mail_action", "link_asked") or entity(tracker, CHOICE_ENTITY) is not None:
+        return False
+    if not is_urgent(tracker.latest_message) or wants_to_cancel(tracker.latest_message):
+        return False
+    text = str((tracker.latest_message or {}).get("text") or "")
+    parse = (
+        phishing_form.parse_mail_action if asked == "mail_action" else phishing_form.parse_yes_no
+    )
+    return parse(text, None) is None
+
+
 class ValidatePhishingForm(CancellableForm, FormValidationAction):  # type: ignore[misc]
     """Understand the answers; answer side questions; a new e-mail restarts the questions."""
 
@@ -117,6 +138,15 @@ class ValidatePhishingForm(CancellableForm, FormValidationAction):  # type: igno
             return [
                 *reset_slots(("mail_action", "link_asked")),
                 SlotSet("requested_slot", "mail_action"),
+            ]
+        if _reveals_incident(tracker):
+            # « l'écran affiche une rançon » instead of an answer the form understands: the
+            # reflexes at once, then the incident's own form (action_phishing_reflexes).
+            await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
+            return [
+                SlotSet("incident_switch", True),
+                SlotSet("form_cancelled", True),
+                SlotSet("requested_slot", None),
             ]
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         return events
@@ -211,6 +241,11 @@ class ActionPhishingReflexes(Action):  # type: ignore[misc]
     ) -> list[EventType]:
         reset = reset_slots(FORM_SLOTS)
         known = await contacts(tracker)
+        if tracker.get_slot("incident_switch"):
+            # An incident revealed instead of an answer: its own form now (the switch is
+            # cleared by action_start_incident).
+            dispatcher.utter_message(response="utter_mail_to_incident")
+            return [*reset, FollowupAction("action_start_incident")]
         if tracker.get_slot("form_cancelled"):
             send(dispatcher, phishing_texts.message(phishing_texts.CANCELLED, known))
             return reset

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -338,7 +338,9 @@ async def test_a_question_is_answered_then_asked_again(world: World) -> None:
     assert events == [SlotSet("mail_action", None), SlotSet("requested_slot", "mail_action")]
     assert [m.article_id for m in sent] == ["password_strength"]
 
-    incident = typed("au secours l ecran affiche une rancon", "declare_incident", 0.9)
+    # An unsure incident is a side question: its reflexes, then the question again (a sure
+    # one opens the incident form: the test below).
+    incident = typed("au secours l ecran affiche une rancon", "declare_incident", 0.55)
     events, sent, _ = await run(ValidatePhishingForm(), tracker(incident, slots=slots, form=True))
     assert events == [SlotSet("mail_action", None), SlotSet("requested_slot", "mail_action")]
     assert [m.html for m in sent] == [texts.render_text(texts.INCIDENT_REFLEXES, CONTACTS)]
@@ -507,3 +509,27 @@ async def test_cancelled_form_says_so_and_records_nothing(world: World) -> None:
     assert events == RESET
     assert [m.html for m in sent] == [texts.render_text(pt.CANCELLED, CONTACTS)]
     assert (await stored(world, report.id)).mail_action is None
+
+
+async def test_an_incident_revealed_instead_of_an_answer_opens_the_incident_form(
+    world: World,
+) -> None:
+    report = await submit(world, "phishing/colis_dhl_douane.eml")
+    slots = {"requested_slot": "mail_action", "phishing_report": str(report.id)}
+    ransom = typed("mon écran affiche une rançon depuis tout à l'heure", "declare_incident", 0.9)
+    events, sent, _ = await run(ValidatePhishingForm(), tracker(ransom, slots=slots, form=True))
+    assert events == [
+        SlotSet("incident_switch", True),
+        SlotSet("form_cancelled", True),
+        SlotSet("requested_slot", None),
+    ]
+    assert "câble réseau" in sent[0].plain_text()  # the reflexes at once
+    # An answer the form understands stays the form's, even if Rasa reads an incident.
+    opened = typed("j'ai ouvert la pièce jointe", "declare_incident", 0.9)
+    events, _, _ = await run(ValidatePhishingForm(), tracker(opened, slots=slots, form=True))
+    assert SlotSet("incident_switch", True) not in events
+    # The form's end sets the report aside for the incident's own form.
+    switched = {**slots, "incident_switch": True, "form_cancelled": True}
+    events, _, raw = await run(ActionPhishingReflexes(), tracker(ransom, slots=switched))
+    assert events[-1] == FollowupAction("action_start_incident")
+    assert [m.get("response") for m in raw] == ["utter_mail_to_incident"]

@@ -438,3 +438,26 @@ async def test_an_incident_revealed_during_a_ticket_form_opens_the_incident_form
             "WHERE f.name = 'MAS Les Tilleuls'"
         ).fetchone()[0]
     assert "demande de rançon" in what and tickets == 0
+
+
+async def test_an_incident_revealed_while_vigie_asks_about_a_mail_opens_the_incident_form(
+    fake: FakeTelegram, incident_bot: RunningBot, stack: Stack, directory: Directory
+) -> None:
+    """« Qu'avez-vous fait avec ce mail ? » answered with a ransom screen: the reflexes at
+    once, the mail's questions set aside, the incident form with the message kept."""
+    conv = Conversation(fake)
+    staff = conv.person(fake.user(5701, "Rose"), "Aide-soignante")
+    facility = await directory.create_facility("IME Les Hirondelles", "Rodez", hours="24/7")
+    await join(conv, directory, staff, facility.id, "staff", "Soins")
+
+    conv.say(staff, "j'ai reçu un mail bizarre de la banque")
+    await conv.until(staff, "pièce jointe")
+    mail = ROOT / "tests" / "data" / "emails" / "phishing" / "banque_code_sms.eml"
+    conv.fake.send_document(staff, mail.name, mail.read_bytes(), "message/rfc822")
+    await conv.until(staff, "Qu’avez-vous fait avec ce mail")
+    conv.say(staff, "l'écran de l'ordi affiche une demande de rançon depuis tout à l'heure")
+    await conv.until(staff, "câble réseau")
+    await conv.until(staff, "Je laisse les questions sur ce mail")
+    noted = await conv.until(staff, "J’ai noté ce qui se passe")
+    assert "demande de rançon" in noted["plain_text"]
+    await conv.until(staff, "Depuis quand")
