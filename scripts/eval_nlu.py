@@ -1,10 +1,10 @@
 """``make eval``: Vigie's pipeline against Rasa's default one, on both held-out sets.
 
 Trains an NLU-only model with Rasa's default pipeline for French (cached in results/),
-runs both models on each held-out set (tests/nlu/heldout.yml, heldout_v2.yml, heldout_v3.yml),
+runs both models on each held-out set (tests/nlu/heldout.yml, heldout_v2.yml … heldout_v4.yml),
 prints per-label precision/recall, the confusions, the worst labels, a summary per set, the
 fallback threshold curve of Vigie's pipeline (accuracy and fallback rate for thresholds 0.30
-to 0.90) and the lines ``accuracy=…`` (first set), ``accuracy_v2=…`` and ``accuracy_v3=…`` for Vigie's pipeline.
+to 0.90) and the lines ``accuracy=…`` (first set), ``accuracy_v2=…`` … ``accuracy_v4=…`` for Vigie's pipeline.
 A message that falls back (``nlu_fallback``) always counts as wrong.
 
     .venv/bin/python scripts/eval_nlu.py [--no-default] [--json results/eval_nlu.json]
@@ -37,6 +37,7 @@ HELDOUT_SETS: tuple[Path, ...] = (
     ROOT / "tests" / "nlu" / "heldout.yml",
     ROOT / "tests" / "nlu" / "heldout_v2.yml",
     ROOT / "tests" / "nlu" / "heldout_v3.yml",
+    ROOT / "tests" / "nlu" / "heldout_v4.yml",
 )
 #: Fallback thresholds of the curve: 0.30, 0.35, … 0.90.
 CURVE_THRESHOLDS: tuple[float, ...] = tuple(round(0.30 + 0.05 * i, 2) for i in range(13))
@@ -239,6 +240,7 @@ def main() -> int:
     print(f"accuracy={accuracies[0]:.3f}")
     print(f"accuracy_v2={accuracies[1]:.3f}")
     print(f"accuracy_v3={accuracies[2]:.3f}")
+    print(f"accuracy_v4={accuracies[3]:.3f}")
     return 0
 
 
