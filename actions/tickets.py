@@ -478,10 +478,29 @@ class ActionStartFollowup(Action):  # type: ignore[misc]
 
 
 class ValidateFollowupForm(CancellableForm, FormValidationAction):  # type: ignore[misc]
-    """The information must say something."""
+    """The information must say something; an incident revealed instead opens its form."""
 
     def name(self) -> str:
         return "validate_followup_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if (
+            tracker.get_slot("requested_slot") == "followup_text"
+            and is_urgent(tracker.latest_message)
+            and not wants_to_cancel(tracker.latest_message)
+        ):
+            # « l'écran affiche une rançon maintenant » as the information: the reflexes at
+            # once, then the incident's own form (action_add_followup).
+            await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
+            return [
+                SlotSet("incident_switch", True),
+                SlotSet("form_cancelled", True),
+                SlotSet("requested_slot", None),
+            ]
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        return events
 
     async def validate_followup_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -506,6 +525,9 @@ class ActionAddFollowup(Action):  # type: ignore[misc]
         reference = str(tracker.get_slot("followup_ref") or "")
         text = str(tracker.get_slot("followup_text") or "")
         reset = reset_slots(FOLLOWUP_SLOTS)
+        if tracker.get_slot("incident_switch"):
+            dispatcher.utter_message(response="utter_ticket_to_incident")
+            return [*reset, FollowupAction("action_start_incident")]
         if tracker.get_slot("form_cancelled"):
             dispatcher.utter_message(response="utter_form_cancelled")
             return reset

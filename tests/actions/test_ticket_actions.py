@@ -638,6 +638,25 @@ async def test_the_followup_text_must_say_something(world: World) -> None:
     assert raw == []
 
 
+async def test_an_incident_written_as_followup_opens_the_incident_form(world: World) -> None:
+    view = await open_ticket(world)
+    slots = {"requested_slot": "followup_text", "followup_ref": view.reference}
+    ransom = typed("maintenant l'écran affiche une demande de rançon", "declare_incident", 0.9)
+    events, raw = await run(
+        ValidateFollowupForm(), tracker(ransom, slots=slots, loop="followup_form")
+    )
+    assert events == [
+        SlotSet("incident_switch", True),
+        SlotSet("form_cancelled", True),
+        SlotSet("requested_slot", None),
+    ]
+    assert [m.html for m in own(raw)] == [texts.render_text(texts.INCIDENT_REFLEXES, CONTACTS)]
+    switched = {**slots, "incident_switch": True, "form_cancelled": True}
+    events, raw = await run(ActionAddFollowup(), tracker(ransom, slots=switched))
+    assert events == [*FOLLOWUP_RESET, FollowupAction("action_start_incident")]
+    assert responses(raw) == [("utter_ticket_to_incident", {})]
+
+
 async def test_add_followup_to_an_existing_ticket(world: World) -> None:
     view = await open_ticket(world)
     before = await outbox_to(world.sessionmaker, PAUL_CHAT)
