@@ -51,6 +51,7 @@ from vigie.outbox.store import Outbox
 from vigie.people.directory import technician_chats
 from vigie.people.models import Facility, Person
 from vigie.people.roles import Role, is_technician
+from vigie.tickets.service import email_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ class IncidentService:
         await session.flush()
         self._event(session, incident, "created", reporter, None, at=now)
         view = (await self._views(session, Incident.id == incident.id))[0]
+        self._email(session, view, None)
 
         first = levels[0] if levels else []
         for target in first:
@@ -291,6 +293,7 @@ class IncidentService:
             self._event(session, incident, "completed", reporter, None, at=now)
             await session.flush()
             view = await self._view(session, incident.id)
+            self._email(session, view, "completed")
             details = texts.details(view)
             for target in self._paged(incident):
                 self._send(session, target, details)
@@ -469,6 +472,7 @@ class IncidentService:
             await session.refresh(incident)
             self._event(session, incident, "taken", person, None, at=now)
             view = await self._view(session, incident_id)
+            self._email(session, view, "taken")
             reporter = (
                 await session.get(Person, incident.reporter_id) if incident.reporter_id else None
             )
@@ -502,6 +506,7 @@ class IncidentService:
                 self._event(session, incident, "closed", person, None, at=now)
                 await session.flush()
                 view = await self._view(session, incident_id)
+                self._email(session, view, "closed")
                 reporter = (
                     await session.get(Person, incident.reporter_id)
                     if incident.reporter_id
@@ -799,6 +804,27 @@ class IncidentService:
                 text=text_value,
             )
         )
+
+    def _email(self, session: AsyncSession, view: IncidentView, step: str | None) -> None:
+        """Queue the helpdesk e-mail (when mail is enabled): the incident as declared, or one
+        step of it (``completed``, ``taken``, ``closed``: each happens once), threaded under
+        the first e-mail, as tickets are."""
+        settings = self._settings
+        if not settings.mail_enabled or not settings.helpdesk_mail_to:
+            return
+        first_id = email_message_id(view.reference, settings.mail_from)
+        payload: dict[str, Any] = {
+            "subject": texts.email_subject(view, follow_up=step is not None),
+            "body": texts.email_body(view, step),
+            "message_id": (
+                email_message_id(f"{view.reference}.{step}", settings.mail_from)
+                if step
+                else first_id
+            ),
+            "in_reply_to": first_id if step else None,
+            "references": [first_id] if step else [],
+        }
+        Outbox.add(session, channel="email", destination=settings.helpdesk_mail_to, payload=payload)
 
     async def _by_key(self, key: str) -> IncidentView | None:
         async with self._sessionmaker() as session:

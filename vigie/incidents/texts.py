@@ -427,6 +427,45 @@ def declaration_payload(view: IncidentView, contacts: Mapping[str, str]) -> dict
     return payload
 
 
+# --- The helpdesk e-mail (plain text) ---------------------------------------------------------
+
+#: What each follow-up e-mail says happened.
+EMAIL_STEPS: dict[str, str] = {
+    "completed": "Le déclarant a répondu aux questions : voici l’incident complété.",
+    "taken": "Pris en charge par {name}.",
+    "closed": "Incident clos par {name}.",
+}
+
+
+def email_subject(view: IncidentView, *, follow_up: bool = False) -> str:
+    """``[INC-2026-00001] Incident de sécurité – EHPAD Les Tilleuls (urgence critique)``."""
+    subject = " ".join(
+        (
+            f"[{view.reference}] {_label(KIND_LABELS, view.kind).capitalize()} – "
+            f"{view.facility_name} (urgence {_label(URGENCY_LABELS, view.urgency)})"
+        ).split()
+    )
+    return f"Re: {subject}" if follow_up else subject
+
+
+def email_body(view: IncidentView, step: str | None = None) -> str:
+    """The incident as plain text for the helpdesk (the page's card), after the step that
+    happened for a follow-up."""
+    lines: list[str] = []
+    if step is not None:
+        title = EMAIL_STEPS.get(step, step)
+        lines += [french_typography(title.format(name=view.taken_by_name or "un technicien")), ""]
+    lines.append(OutgoingMessage(_card(view)).plain_text())
+    lines += [
+        "",
+        french_typography(
+            "Déclaré dans Vigie. Prise en charge, relances et réponse de la direction : "
+            "dans Telegram (« Je m’en occupe »)."
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def no_director(view: IncidentView) -> str:
     """Timeline note when the facility has no referent registered in Vigie."""
     return f"{view.reference}: no active referent registered for the facility"

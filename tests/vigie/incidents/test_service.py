@@ -482,3 +482,38 @@ async def test_a_lost_phone_declared_early_reaches_the_director_once_data_is_at_
     view, _ = await world.service.complete("u-anne", answers, idempotency_key="e4")
     assert view.urgency == "high"
     assert to(await world.rows(before), DIRECTOR_CHAT) == []  # no data at risk: not theirs
+
+
+async def test_the_helpdesk_gets_the_incident_and_its_steps_threaded(
+    sessionmaker: async_sessionmaker[AsyncSession], night_clock: FakeClock
+) -> None:
+    world = await make_world(
+        sessionmaker, night_clock, smtp_host="127.0.0.1", helpdesk_mail_to="support@presta.example"
+    )
+    view, _ = await world.service.declare("u-anne", EARLY, idempotency_key="m1", complete=False)
+    await world.service.complete("u-anne", RANSOM, idempotency_key="m1")
+    await world.service.acknowledge(view.id, "u-paul")
+    await world.service.close(view.id, "u-paul")
+    mails = [r for r in await world.rows() if r.channel == "email"]
+    assert {r.destination for r in mails} == {"support@presta.example"}
+    first, *steps = [r.payload for r in mails]
+    assert first["subject"] == (
+        "[INC-2026-00001] Incident de sécurité – EHPAD Les Tilleuls (urgence critique)"
+    )
+    assert first["message_id"] == "<INC-2026-00001@localhost>" and first["in_reply_to"] is None
+    assert "rançon" in first["body"] and "<" not in first["body"]
+    assert [s["message_id"] for s in steps] == [
+        "<INC-2026-00001.completed@localhost>",
+        "<INC-2026-00001.taken@localhost>",
+        "<INC-2026-00001.closed@localhost>",
+    ]
+    assert all(s["in_reply_to"] == first["message_id"] for s in steps)
+    assert all(s["subject"] == "Re: " + first["subject"] for s in steps)
+    assert "câble réseau débranché" in steps[0]["body"]
+    assert steps[1]["body"].startswith("Pris en charge par Paul (technicien).")
+    assert steps[2]["body"].startswith("Incident clos par Paul (technicien).")
+
+
+async def test_no_helpdesk_mail_without_smtp(world: World) -> None:
+    await world.service.declare("u-anne", RANSOM, idempotency_key="m2")
+    assert [r for r in await world.rows() if r.channel == "email"] == []
