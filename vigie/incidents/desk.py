@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from vigie.core.callbacks import Callback
 from vigie.core.desk import DeskReply, Kickable
+from vigie.core.messages import OutgoingMessage
 from vigie.incidents import texts
 from vigie.incidents.service import IncidentError, IncidentService
 from vigie.incidents.vocabulary import BREACH_ANSWERS
@@ -47,6 +48,11 @@ class IncidentDesk:
         self._incidents = incidents
         self._dispatcher = dispatcher
         self._sender_of = sender_of
+
+    async def open_list(self) -> OutgoingMessage | None:
+        """The incidents not closed yet (technicians' ``/tickets``), or None when none."""
+        views = await self._incidents.list_open()
+        return texts.open_incidents(views) if views else None
 
     async def callback(self, chat_id: int, user_id: int, pressed: Callback) -> DeskReply:
         """A ``v:inc:…`` button pressed by ``user_id`` (in a private chat or a group)."""

@@ -624,6 +624,15 @@ class IncidentService:
 
     # --- Reading ---------------------------------------------------------------------------------
 
+    async def list_open(self, limit: int = 20) -> list[IncidentView]:
+        """The incidents not closed yet, the newest first."""
+        async with self._sessionmaker() as session:
+            return (
+                await self._views(
+                    session, Incident.status != "closed", order=(Incident.created_at.desc(),)
+                )
+            )[:limit]
+
     async def get(self, incident_id: int) -> IncidentView | None:
         """The incident with this id, if any."""
         async with self._sessionmaker() as session:

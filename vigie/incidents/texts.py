@@ -9,7 +9,7 @@ typography (:func:`vigie.core.typography.fill`) before the values are filled in.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from vigie.core import callbacks
@@ -425,6 +425,45 @@ def declaration_payload(view: IncidentView, contacts: Mapping[str, str]) -> dict
     payload = dict(declaration_message(view, contacts).to_custom())
     payload["document"] = {"filename": filename, "text": body}
     return payload
+
+
+# --- The technicians' /tickets list ------------------------------------------------------------
+
+#: At most this many « Je m'en occupe » buttons under the list.
+MAX_LISTED_TAKE_BUTTONS = 8
+
+
+def open_incidents(views: Sequence[IncidentView]) -> OutgoingMessage:
+    """The incidents not closed yet, above the tickets of ``/tickets``: one line each, and
+    « Je m'en occupe » for those nobody took."""
+    lines = [fill("<b>Incidents en cours ({n})</b>", {"n": len(views)})]
+    buttons: list[Button] = []
+    for view in views:
+        marker = "🔴" if view.urgency == "critical" else "🟠"
+        state = (
+            fill("pris par {name}", {"name": view.taken_by_name})
+            if view.taken_by_name
+            else fill("personne ne l’a pris")
+        )
+        lines.append(
+            fill(
+                "{marker} {ref} – {kind} – {facility} – {when} – ",
+                {
+                    "marker": marker,
+                    "ref": view.reference,
+                    "kind": _label(KIND_LABELS, view.kind),
+                    "facility": view.facility_name,
+                    "when": numeric_datetime(view.created_at, view.facility_timezone),
+                },
+            )
+            + state
+        )
+        if view.taken_by_name is None and len(buttons) < MAX_LISTED_TAKE_BUTTONS:
+            label = fill(
+                "{label} {ref}", {"label": TAKE_LABEL, "ref": view.reference}, escape=False
+            )
+            buttons.append(Button(label, take_payload(view.id)))
+    return OutgoingMessage("\n".join(lines), tuple(buttons))
 
 
 # --- The helpdesk e-mail (plain text) ---------------------------------------------------------

@@ -225,14 +225,18 @@ class Desk:
     # -- technicians' commands -----------------------------------------------------------
 
     async def list_tickets(self, user_id: int) -> DeskReply:
-        """``/tickets``: the open tickets, most urgent first, each with a button."""
+        """``/tickets``: the incidents not closed yet (if any), then the open tickets, most
+        urgent first, each with a button."""
         if await self._technician(user_id) is None:
             return self._say(ticket_desk_texts.TECHNICIANS_ONLY)
+        incidents = await self._incidents.open_list()
+        first = [incidents] if incidents is not None else []
         views = await self._tickets.list_open()
         if not views:
-            return self._say(ticket_desk_texts.NO_OPEN_TICKETS)
+            return DeskReply([*first, self._message(ticket_desk_texts.NO_OPEN_TICKETS)])
         buttons = tuple(list_button(view) for view in views[:MAX_LISTED_BUTTONS])
-        return DeskReply([OutgoingMessage(ticket_texts.technician_ticket_list(views), buttons)])
+        tickets = OutgoingMessage(ticket_texts.technician_ticket_list(views), buttons)
+        return DeskReply([*first, tickets])
 
     async def show_ticket(self, user_id: int, reference: str) -> DeskReply:
         """``/ticket REF``: one ticket with its timeline and the technician's buttons."""

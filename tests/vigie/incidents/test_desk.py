@@ -133,3 +133,24 @@ async def test_unknown_or_broken_buttons_are_refused_in_french(
     for data in ("v:inc:t:abc", "v:inc:b:1:maybe", "v:inc:x:1", "v:inc"):
         _, toast = await press(desk, PAUL_CHAT, data)
         assert toast == "Ce bouton n’est plus valable."
+
+
+async def test_open_incidents_are_listed_with_the_take_button_until_taken(
+    world: World, night_clock: FakeClock
+) -> None:
+    desk = make_desk(world, Kicks())
+    assert await desk.open_list() is None
+    view, _ = await world.service.declare("u-anne", RANSOM, idempotency_key="l1")
+    listed = await desk.open_list()
+    assert listed is not None
+    text = listed.plain_text()
+    assert text.startswith("Incidents en cours (1)")
+    assert "INC-2026-00001 – incident de sécurité – EHPAD Les Tilleuls" in text
+    assert "personne ne l’a pris" in text
+    assert [b.payload for b in listed.buttons] == [texts.take_payload(view.id)]
+    await press(desk, PAUL_CHAT, texts.take_payload(view.id))
+    listed = await desk.open_list()
+    assert listed is not None and "pris par Paul (technicien)" in listed.plain_text()
+    assert listed.buttons == ()
+    await press(desk, PAUL_CHAT, texts.close_payload(view.id))
+    assert await desk.open_list() is None
