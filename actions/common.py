@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,7 +24,7 @@ from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import get_settings
 from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
-from vigie.people.directory import Directory
+from vigie.people.directory import Directory, can_open_tickets
 from vigie.phishing import texts as phishing_texts
 from vigie.phishing.form import parse_report_id
 from vigie.phishing.service import PhishingService
@@ -152,6 +152,41 @@ def reset_slots(names: tuple[str, ...]) -> list[EventType]:
 def cancelled() -> list[EventType]:
     """Stop the form: its submit action then says that nothing was sent."""
     return [SlotSet("form_cancelled", True), SlotSet("requested_slot", None)]
+
+
+#: Set when a form in progress ends for the incident's own form (cleared by
+#: ``action_start_incident``, which starts that form).
+INCIDENT_SWITCH = "incident_switch"
+
+
+def switch_to_incident() -> list[EventType]:
+    """End the form in progress because an incident or a loss was revealed instead of an
+    answer: its submit action then follows with the incident form (:func:`incident_follows`)."""
+    return [SlotSet(INCIDENT_SWITCH, True), *cancelled()]
+
+
+def incident_follows(reset: list[EventType]) -> list[EventType]:
+    """The submit action's events after :func:`switch_to_incident`: its slots reset, then
+    ``action_start_incident`` (which starts the incident or lost-device form)."""
+    return [*reset, FollowupAction("action_start_incident")]
+
+
+async def may_declare(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, unavailable: str, not_registered: str
+) -> bool:
+    """Whether the person is registered with a facility (tickets and incidents need one);
+    otherwise they are told, with the numbers to call (response ``unavailable`` when the
+    directory cannot be read, else ``not_registered``)."""
+    try:
+        person = await (await store()).directory.person_by_sender(tracker.sender_id)
+    except Exception:
+        logger.exception("Directory unavailable")
+        dispatcher.utter_message(response=unavailable, **(await contacts(tracker)))
+        return False
+    if not can_open_tickets(person):
+        dispatcher.utter_message(response=not_registered, **(await contacts(tracker)))
+        return False
+    return True
 
 
 class CancellableForm:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -22,11 +22,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     CHOICE_ENTITY,
+    INCIDENT_SWITCH,
     CancellableForm,
     DomainDict,
     contacts,
     entity,
     intent,
+    may_declare,
     reset_slots,
     send,
     store,
@@ -37,7 +39,6 @@ from vigie.core.settings import get_settings
 from vigie.incidents import form as incident_form
 from vigie.incidents import texts as incident_texts
 from vigie.incidents.service import IncidentError, IncidentService
-from vigie.people.directory import can_open_tickets
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +72,12 @@ class ActionStartIncident(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            person = await (await store()).directory.person_by_sender(tracker.sender_id)
-        except Exception:
-            logger.exception("Directory unavailable")
-            dispatcher.utter_message(
-                response="utter_incident_unavailable", **(await contacts(tracker))
-            )
-            return [SlotSet("incident_allowed", False)]
-        if not can_open_tickets(person):
-            dispatcher.utter_message(
-                response="utter_incident_not_registered", **(await contacts(tracker))
-            )
+        if not await may_declare(
+            dispatcher,
+            tracker,
+            unavailable="utter_incident_unavailable",
+            not_registered="utter_incident_not_registered",
+        ):
             return [SlotSet("incident_allowed", False)]
         kind = "lost_device" if intent(tracker)[0] == LOST_DEVICE_INTENT else "incident"
         events: list[EventType] = [
@@ -126,10 +121,10 @@ class ActionStartIncident(Action):  # type: ignore[misc]
         elif lost:
             label = incident_texts.LOST_DEVICE_LABELS.get(lost, lost)
             dispatcher.utter_message(response="utter_lost_noted", what=label)
-        if tracker.get_slot("incident_switch"):
-            # Revealed during the ticket form (action_create_ticket): no rule follows this
-            # action there, so the form is started here.
-            events.append(SlotSet("incident_switch", None))
+        if tracker.get_slot(INCIDENT_SWITCH):
+            # Revealed during another form (its submit action followed with this one): no
+            # rule follows this action there, so the form is started here.
+            events.append(SlotSet(INCIDENT_SWITCH, None))
             form = "lost_device_form" if kind == "lost_device" else "incident_form"
             events.append(FollowupAction(form))
         return events
@@ -167,47 +162,33 @@ class _IncidentQuestions(CancellableForm):
         return {slot: code}
 
 
+def _validate(slot: str, parse: Parser) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """The ``validate_<slot>`` method of a question: its answer read with ``parse``."""
+
+    async def validate(
+        self: _IncidentQuestions,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return await self._answer(slot, value, parse, dispatcher, tracker, domain)
+
+    return validate
+
+
 class ValidateIncidentForm(_IncidentQuestions, FormValidationAction):  # type: ignore[misc]
     """The incident form: what, since when, how many workstations, care, data, done."""
 
     def name(self) -> str:
         return "validate_incident_form"
 
-    async def validate_incident_what(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_text
-        return await self._answer("incident_what", value, parse, dispatcher, tracker, domain)
-
-    async def validate_incident_since(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_text
-        return await self._answer("incident_since", value, parse, dispatcher, tracker, domain)
-
-    async def validate_incident_extent(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_text
-        return await self._answer("incident_extent", value, parse, dispatcher, tracker, domain)
-
-    async def validate_incident_care(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_care
-        return await self._answer("incident_care", value, parse, dispatcher, tracker, domain)
-
-    async def validate_incident_data(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_tristate
-        return await self._answer("incident_data", value, parse, dispatcher, tracker, domain)
-
-    async def validate_incident_done(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_text
-        return await self._answer("incident_done", value, parse, dispatcher, tracker, domain)
+    validate_incident_what = _validate("incident_what", incident_form.parse_text)
+    validate_incident_since = _validate("incident_since", incident_form.parse_text)
+    validate_incident_extent = _validate("incident_extent", incident_form.parse_text)
+    validate_incident_care = _validate("incident_care", incident_form.parse_care)
+    validate_incident_data = _validate("incident_data", incident_form.parse_tristate)
+    validate_incident_done = _validate("incident_done", incident_form.parse_text)
 
 
 class ValidateLostDeviceForm(_IncidentQuestions, FormValidationAction):  # type: ignore[misc]
@@ -216,29 +197,10 @@ class ValidateLostDeviceForm(_IncidentQuestions, FormValidationAction):  # type:
     def name(self) -> str:
         return "validate_lost_device_form"
 
-    async def validate_lost_what(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_lost_device
-        return await self._answer("lost_what", value, parse, dispatcher, tracker, domain)
-
-    async def validate_lost_when(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_text
-        return await self._answer("lost_when", value, parse, dispatcher, tracker, domain)
-
-    async def validate_lost_data(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_tristate
-        return await self._answer("lost_data", value, parse, dispatcher, tracker, domain)
-
-    async def validate_lost_locked(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        parse = incident_form.parse_locked
-        return await self._answer("lost_locked", value, parse, dispatcher, tracker, domain)
+    validate_lost_what = _validate("lost_what", incident_form.parse_lost_device)
+    validate_lost_when = _validate("lost_when", incident_form.parse_text)
+    validate_lost_data = _validate("lost_data", incident_form.parse_tristate)
+    validate_lost_locked = _validate("lost_locked", incident_form.parse_locked)
 
 
 class ActionDeclareIncident(Action):  # type: ignore[misc]

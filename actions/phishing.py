@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     CHOICE_ENTITY,
+    INCIDENT_SWITCH,
     REPORT_SLOT,
     CancellableForm,
     DomainDict,
@@ -26,6 +27,7 @@ from actions.common import (
     cancelled,
     contacts,
     entity,
+    incident_follows,
     intent,
     phishing_service,
     report_id,
@@ -33,6 +35,7 @@ from actions.common import (
     send,
     show_verdict,
     store,
+    switch_to_incident,
 )
 from actions.tickets import answer_side_question
 from vigie.conversation.forms import (
@@ -143,11 +146,7 @@ class ValidatePhishingForm(CancellableForm, FormValidationAction):  # type: igno
             # « l'écran affiche une rançon » instead of an answer the form understands: the
             # reflexes at once, then the incident's own form (action_phishing_reflexes).
             await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
-            return [
-                SlotSet("incident_switch", True),
-                SlotSet("form_cancelled", True),
-                SlotSet("requested_slot", None),
-            ]
+            return switch_to_incident()
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         return events
 
@@ -241,11 +240,9 @@ class ActionPhishingReflexes(Action):  # type: ignore[misc]
     ) -> list[EventType]:
         reset = reset_slots(FORM_SLOTS)
         known = await contacts(tracker)
-        if tracker.get_slot("incident_switch"):
-            # An incident revealed instead of an answer: its own form now (the switch is
-            # cleared by action_start_incident).
+        if tracker.get_slot(INCIDENT_SWITCH):  # an incident revealed instead of an answer
             dispatcher.utter_message(response="utter_mail_to_incident")
-            return [*reset, FollowupAction("action_start_incident")]
+            return incident_follows(reset)
         if tracker.get_slot("form_cancelled"):
             send(dispatcher, phishing_texts.message(phishing_texts.CANCELLED, known))
             return reset

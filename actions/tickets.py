@@ -14,20 +14,24 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     CHOICE_ENTITY,
+    INCIDENT_SWITCH,
     CancellableForm,
     DomainDict,
     after_hours,
     contacts,
     entity,
+    incident_follows,
+    may_declare,
     reset_slots,
     send,
     show_verdict,
     store,
+    switch_to_incident,
 )
 from actions.faq import (
     ActionAnswerFaq,
@@ -130,18 +134,12 @@ class ActionStartTicket(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            person = await (await store()).directory.person_by_sender(tracker.sender_id)
-        except Exception:
-            logger.exception("Directory unavailable")
-            dispatcher.utter_message(
-                response="utter_ticket_unavailable", **(await contacts(tracker))
-            )
-            return [SlotSet("ticket_allowed", False)]
-        if not can_open_tickets(person):
-            dispatcher.utter_message(
-                response="utter_ticket_not_registered", **(await contacts(tracker))
-            )
+        if not await may_declare(
+            dispatcher,
+            tracker,
+            unavailable="utter_ticket_unavailable",
+            not_registered="utter_ticket_not_registered",
+        ):
             return [SlotSet("ticket_allowed", False)]
         events = [
             *reset_slots(FORM_SLOTS),
@@ -177,11 +175,7 @@ class ValidateOpenTicketForm(CancellableForm, FormValidationAction):  # type: ig
             and not wants_to_cancel(tracker.latest_message)
         ):
             await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
-            return [
-                SlotSet("incident_switch", True),
-                SlotSet("form_cancelled", True),
-                SlotSet("requested_slot", None),
-            ]
+            return switch_to_incident()
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         return events
 
@@ -207,9 +201,6 @@ class ValidateOpenTicketForm(CancellableForm, FormValidationAction):  # type: ig
         if not isinstance(value, str) or not value.strip():
             return None  # a slot reset, not an answer: nothing to say
         button = entity(tracker, CHOICE_ENTITY)
-        if button is None and is_urgent(tracker.latest_message):
-            await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
-            return None
         code: str | None = parse(value, button)
         if code is not None:
             return code
@@ -222,11 +213,9 @@ class ValidateOpenTicketForm(CancellableForm, FormValidationAction):  # type: ig
     ) -> dict[str, Any]:
         if not isinstance(value, str) or not value.strip():
             return {"problem": None}  # a slot reset, not an answer
+        # (An incident or a loss written instead of an answer never gets here: run() sends
+        # it to the incident form.)
         text = value
-        if is_urgent(tracker.latest_message):
-            # The reflexes first; the message also describes the problem: keep it.
-            await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
-            return {"problem": ticket_form.parse_problem(text)}
         if is_question(text) and await answer_side_question(
             dispatcher, tracker, domain, PROBLEM_QUESTION_CONFIDENCE
         ):
@@ -335,11 +324,9 @@ class ActionCreateTicket(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset = [*reset_slots(FORM_SLOTS), SlotSet("ticket_draft", None)]
-        if tracker.get_slot("incident_switch"):
-            # An incident revealed during the form: its own form now (the switch is cleared
-            # by action_start_incident, which needs it).
+        if tracker.get_slot(INCIDENT_SWITCH):  # an incident revealed during the form
             dispatcher.utter_message(response="utter_ticket_to_incident")
-            return [*reset, FollowupAction("action_start_incident")]
+            return incident_follows(reset)
         if tracker.get_slot("form_cancelled"):
             dispatcher.utter_message(response="utter_form_cancelled")
             return reset
@@ -494,11 +481,7 @@ class ValidateFollowupForm(CancellableForm, FormValidationAction):  # type: igno
             # « l'écran affiche une rançon maintenant » as the information: the reflexes at
             # once, then the incident's own form (action_add_followup).
             await answer_side_question(dispatcher, tracker, domain, URGENT_CONFIDENCE)
-            return [
-                SlotSet("incident_switch", True),
-                SlotSet("form_cancelled", True),
-                SlotSet("requested_slot", None),
-            ]
+            return switch_to_incident()
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         return events
 
@@ -525,9 +508,9 @@ class ActionAddFollowup(Action):  # type: ignore[misc]
         reference = str(tracker.get_slot("followup_ref") or "")
         text = str(tracker.get_slot("followup_text") or "")
         reset = reset_slots(FOLLOWUP_SLOTS)
-        if tracker.get_slot("incident_switch"):
+        if tracker.get_slot(INCIDENT_SWITCH):
             dispatcher.utter_message(response="utter_ticket_to_incident")
-            return [*reset, FollowupAction("action_start_incident")]
+            return incident_follows(reset)
         if tracker.get_slot("form_cancelled"):
             dispatcher.utter_message(response="utter_form_cancelled")
             return reset
