@@ -210,6 +210,7 @@ async def test_the_advice_is_sent_even_without_a_database(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'file' / 'vigie.db'}")
     for key, value in CONTACTS.items():
         monkeypatch.setenv(key.upper(), value)
+    monkeypatch.setenv("PROVIDER_HOURS", "24/7")  # the settings' hours: the day's order
     get_settings.cache_clear()
     await close_store()
     try:

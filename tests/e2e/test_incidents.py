@@ -328,7 +328,7 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
     assert document["document"]["file_name"] == f"declaration-{reference}.txt"
     body = fake.file(document["document"]["file_id"]).content.decode()
     assert reference in body and "FINESS 120000777" in body and "<" not in body
-    await conv.quiet(backup, 0.5)
+    await conv.quiet(backup, 0.5, about=reference)
 
     engine = create_engine(stack.database_url)
     sessions = make_sessionmaker(engine)
@@ -343,15 +343,21 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
 
         # No « Je m'en occupe » within INCIDENT_ACK_MINUTES: paged again, and the backup.
         await housekeeping_at(stack, sessions, discovered + ack + timedelta(seconds=30))
-        again = await conv.until(oncall, "Relance n°")
-        assert reference in again["plain_text"] and "Relance n° 1" in spaces(again)
+        # (The earlier tests' incidents may be paged to the same on-call chats: only this
+        # incident's messages count.)
+        again = await conv.until(oncall, "Relance n°", also=reference)
+        assert "Relance n° 1" in spaces(again)
         await conv.until(backup, reference)
-        await conv.quiet(director, 0.5)  # not the director yet
+        await conv.quiet(director, 0.5, about=reference)  # not the director yet
         # Still nobody: the director is paged too.
         await housekeeping_at(stack, sessions, discovered + 2 * ack + timedelta(seconds=60))
-        director_page = await conv.until(director, "Relance n°")
-        assert reference in director_page["plain_text"] and "Relance n° 2" in spaces(director_page)
+        director_page = await conv.until(director, "Relance n°", also=reference)
+        assert "Relance n° 2" in spaces(director_page)
         assert "Je m’en occupe" in buttons(director_page)
+        # Everyone paged before is paged again (the pages go through the outbox, one chat at a
+        # time, and may come after the answer to the button below: read it first).
+        await conv.until(oncall, "Relance n° 2", also=reference)
+        await conv.until(backup, "Relance n° 2", also=reference)
         # Nora takes it: everyone paged is told, the reporter too; no more pages.
         conv.press(oncall, again, "Je m’en occupe")
         holding = await conv.until(oncall, f"vous prenez l’incident {reference}")
@@ -361,7 +367,7 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
         await conv.until(director, "Nora")
         await housekeeping_at(stack, sessions, discovered + 5 * ack)
         for person in (oncall, backup, director):
-            await conv.quiet(person, 1.0)
+            await conv.quiet(person, 1.0, about=reference)
 
         # The 72 hours: a reminder at 24 h, none after the director's answer.
         await housekeeping_at(stack, sessions, discovered + timedelta(hours=24, minutes=1))
@@ -370,7 +376,7 @@ async def test_a_night_incident_escalates_in_order_until_someone_takes_it(
         conv.press(director, reminder, "Notifiée à la CNIL")
         await conv.until(director, "Je ne vous relancerai plus")
         await housekeeping_at(stack, sessions, discovered + timedelta(hours=48, minutes=1))
-        await conv.quiet(director, 1.0)
+        await conv.quiet(director, 1.0, about=reference)
         # Dealt with: Nora closes it from the chat; Awa is told.
         conv.press(oncall, holding, "Incident réglé\u00a0: le clore")
         await conv.until(oncall, f"L’incident {reference} est clos")

@@ -91,18 +91,22 @@ class Conversation:
         [message] = await self.expect(user, 1, timeout)
         return message
 
-    async def until(self, user: FakeUser, needle: str, timeout: float = 30) -> JSON:
-        """Read messages until one contains ``needle``."""
+    async def until(
+        self, user: FakeUser, needle: str, timeout: float = 30, *, also: str = ""
+    ) -> JSON:
+        """Read messages until one contains ``needle`` (and ``also``, if given)."""
         while True:
             message = await self.one(user, timeout)
-            if needle in message["plain_text"]:
+            if needle in message["plain_text"] and also in message["plain_text"]:
                 return message
 
-    async def quiet(self, user: FakeUser, seconds: float = 1.0) -> None:
-        """Nothing more arrives for this chat within ``seconds`` (fails at the first one)."""
+    async def quiet(self, user: FakeUser, seconds: float = 1.0, *, about: str = "") -> None:
+        """Nothing more arrives for this chat within ``seconds`` (fails at the first one);
+        with ``about``, nothing more that mentions it (the rest is skipped)."""
 
         def extra() -> list[dict[str, Any]]:
-            return self.fake.messages_to(user.id)[self.seen.get(user.id, 0) :]
+            news = self.fake.messages_to(user.id)[self.seen.get(user.id, 0) :]
+            return [m for m in news if about in (m.get("plain_text") or "")]
 
         async def none_yet() -> bool:
             return not extra()
