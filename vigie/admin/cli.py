@@ -1,5 +1,5 @@
 """``vigie``: the administration command line (facilities, invitations, technicians, tickets,
-outbox).
+incidents, outbox).
 
 Every command migrates the database first, then runs one async operation (except
 ``analyse-mail``, which reads one .eml file offline and never touches the database). Exit codes: 0 on
@@ -16,17 +16,28 @@ import io
 import json
 import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.admin.common import (
+    ADMIN_TIMEZONE,
+    CliError,
+    Command,
+    Context,
+    UsageError,
+    csv_cell,
+    facility_named,
+    local_time,
+    table,
+    write_export,
+)
+from vigie.admin.incidents import add_commands as add_incident_commands
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
@@ -39,19 +50,18 @@ from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.housekeeping import Housekeeping
 from vigie.outbox.store import FAILED, PENDING, Outbox
-from vigie.people.directory import Directory, FacilityView, InvitationView, PersonView
+from vigie.people.directory import InvitationView, PersonView
 from vigie.people.roles import DESK_ROLES, INVITATION_ROLES
 from vigie.people.texts import JOB_LABELS, ROLE_LABELS
 from vigie.phishing.service import PhishingService
 from vigie.rights import Rights
 from vigie.tickets import texts
-from vigie.tickets.service import TicketError, TicketService
+from vigie.tickets.service import TicketError
 from vigie.tickets.views import TicketView
 from vigie.tickets.vocabulary import TICKET_STATUSES
 
 __all__ = ["main"]
 
-ADMIN_TIMEZONE = "Europe/Paris"
 PROBLEM_COLUMN_CHARS = 60  # problem texts in tables
 # Default (uses, days) of a new code. A technician's code opens every facility's tickets: one
 # use, two days, unless the admin asks for more.
@@ -72,60 +82,6 @@ EXPORT_FIELDS = (
     "problem",
 )
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class CliError(Exception):
-    """An expected failure: printed without a traceback, exit code 1."""
-
-
-class UsageError(Exception):
-    """A wrong combination of options: printed with the usage, exit code 2."""
-
-
-@dataclass
-class Context:
-    """What a command needs: the settings, the repositories and where to write."""
-
-    settings: Settings
-    sessionmaker: async_sessionmaker[AsyncSession]
-    out: TextIO
-
-    @property
-    def directory(self) -> Directory:
-        return Directory(self.sessionmaker)
-
-    @property
-    def tickets(self) -> TicketService:
-        return TicketService(self.sessionmaker, self.settings)
-
-
-Command = Callable[[Context, argparse.Namespace], Awaitable[None]]
-
-
-# --- Formatting --------------------------------------------------------------------------
-
-
-def _local(dt: datetime | None, tz_name: str = ADMIN_TIMEZONE) -> str:
-    if dt is None:
-        return ""
-    return dt.astimezone(ZoneInfo(tz_name)).strftime("%d/%m/%Y %H:%M")
-
-
-def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
-    for row in [list(headers), *cells]:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=out)
-
-
-async def _facility(ctx: Context, id_or_name: str) -> FacilityView:
-    facility = await ctx.directory.get_facility(id_or_name)
-    if facility is None:
-        raise CliError(
-            f"établissement inconnu{NBSP}: {id_or_name!r} (voir « vigie facilities list »)"
-        )
-    return facility
 
 
 # --- Facilities --------------------------------------------------------------------------
@@ -152,7 +108,7 @@ async def facilities_list(ctx: Context, args: argparse.Namespace) -> None:
     if not facilities:
         print("Aucun établissement.", file=ctx.out)
         return
-    _table(
+    table(
         ctx.out,
         ["ID", "NOM", "VILLE", "FINESS", "HORAIRES", "FUSEAU", "RÉFÉRENT"],
         [
@@ -175,7 +131,9 @@ async def invitations_create(ctx: Context, args: argparse.Namespace) -> None:
     bot = args.bot_username.lstrip("@") if args.bot_username else None
     if bot is not None and not _BOT_USERNAME.fullmatch(bot):
         raise UsageError(f"nom de bot invalide{NBSP}: {args.bot_username!r}")
-    facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
+    facility_id = (
+        (await facility_named(ctx, args.facility)).id if args.facility is not None else None
+    )
     default_uses, default_days = INVITATION_DEFAULTS.get(args.role, STAFF_INVITATION_DEFAULTS)
     invitation = await ctx.directory.create_invitation(
         facility_id=facility_id,
@@ -187,7 +145,7 @@ async def invitations_create(ctx: Context, args: argparse.Namespace) -> None:
     print(f"Code d’invitation{NBSP}: {invitation.code}", file=ctx.out)
     print(f"Rôle{NBSP}: {ROLE_LABELS.get(invitation.role, invitation.role)}{where}", file=ctx.out)
     print(
-        f"Valable jusqu’au {_local(invitation.expires_at)}, "
+        f"Valable jusqu’au {local_time(invitation.expires_at)}, "
         f"{invitation.max_uses} utilisation(s) au plus",
         file=ctx.out,
     )
@@ -209,7 +167,9 @@ def _invitation_state(invitation: InvitationView, now: datetime) -> str:
 
 
 async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
-    facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
+    facility_id = (
+        (await facility_named(ctx, args.facility)).id if args.facility is not None else None
+    )
     invitations = await ctx.directory.list_invitations(facility_id)
     if not invitations:
         print("Aucune invitation.", file=ctx.out)
@@ -221,12 +181,12 @@ async def invitations_list(ctx: Context, args: argparse.Namespace) -> None:
             ROLE_LABELS.get(inv.role, inv.role),
             inv.facility_name or "—",
             f"{inv.uses}/{inv.max_uses}",
-            _local(inv.expires_at),
+            local_time(inv.expires_at),
             _invitation_state(inv, now),
         ]
         for inv in invitations
     ]
-    _table(ctx.out, ["CODE", "RÔLE", "ÉTABLISSEMENT", "UTILISÉ", "EXPIRE LE", "ÉTAT"], rows)
+    table(ctx.out, ["CODE", "RÔLE", "ÉTABLISSEMENT", "UTILISÉ", "EXPIRE LE", "ÉTAT"], rows)
 
 
 async def invitations_revoke(ctx: Context, args: argparse.Namespace) -> None:
@@ -327,7 +287,7 @@ async def technicians_list(ctx: Context, args: argparse.Namespace) -> None:
     if not people:
         print("Aucun technicien.", file=ctx.out)
         return
-    _table(
+    table(
         ctx.out,
         ["ID", "NOM", "ID TELEGRAM", "ACTIF"],
         [[p.id, p.name, p.chat_id, "oui" if p.active else "non"] for p in people],
@@ -349,7 +309,7 @@ async def people_list(ctx: Context, args: argparse.Namespace) -> None:
     if not people:
         print("Aucune personne inscrite.", file=ctx.out)
         return
-    _table(
+    table(
         ctx.out,
         ["ID", "RÔLE", "ÉTABLISSEMENT", "MÉTIER", "NOM", "ACTIF"],
         [
@@ -404,7 +364,9 @@ async def export_person(ctx: Context, args: argparse.Namespace) -> None:
 
 
 async def _tickets(ctx: Context, args: argparse.Namespace) -> list[TicketView]:
-    facility_id = (await _facility(ctx, args.facility)).id if args.facility is not None else None
+    facility_id = (
+        (await facility_named(ctx, args.facility)).id if args.facility is not None else None
+    )
     return await ctx.tickets.list_tickets(facility_id=facility_id, status=args.status)
 
 
@@ -413,13 +375,13 @@ async def tickets_list(ctx: Context, args: argparse.Namespace) -> None:
     if not tickets:
         print("Aucune demande.", file=ctx.out)
         return
-    _table(
+    table(
         ctx.out,
         ["RÉFÉRENCE", "CRÉÉE LE", "ÉTABLISSEMENT", "URGENCE", "STATUT", "TECHNICIEN", "PROBLÈME"],
         [
             [
                 t.reference,
-                _local(t.created_at, t.facility_timezone),
+                local_time(t.created_at, t.facility_timezone),
                 t.facility_name,
                 t.urgency,
                 t.status,
@@ -448,7 +410,7 @@ async def tickets_show(ctx: Context, args: argparse.Namespace) -> None:
         f"{texts.label(texts.CARE_IMPACT_LABELS, ticket.care_impact)}",
         f"Métier du demandeur{NBSP}: {texts.label(JOB_LABELS, ticket.requester_job)}",
         f"Technicien{NBSP}: {ticket.assignee_name or '—'}",
-        f"Créée le {_local(ticket.created_at, tz)}, mise à jour le {_local(ticket.updated_at, tz)}",
+        f"Créée le {local_time(ticket.created_at, tz)}, mise à jour le {local_time(ticket.updated_at, tz)}",
         "",
         f"Problème{NBSP}:",
         ticket.problem,
@@ -460,7 +422,7 @@ async def tickets_show(ctx: Context, args: argparse.Namespace) -> None:
     for event in await service.timeline(ticket.id):
         action = texts.label(texts.EVENT_LABELS, event.kind)
         text = f"{NBSP}: {event.text}" if event.text else ""
-        print(f"  {_local(event.at, tz)}  {event.actor_label} {action}{text}", file=ctx.out)
+        print(f"  {local_time(event.at, tz)}  {event.actor_label} {action}{text}", file=ctx.out)
 
 
 def _export_row(ticket: TicketView) -> dict[str, Any]:
@@ -469,13 +431,6 @@ def _export_row(ticket: TicketView) -> dict[str, Any]:
         value = getattr(ticket, field)
         row[field] = value.isoformat() if isinstance(value, datetime) else value
     return row
-
-
-def _csv_cell(value: Any) -> Any:
-    """A cell a spreadsheet will not take for a formula: ``'`` before = + - @ tab CR."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
@@ -488,17 +443,14 @@ async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
         writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
         writer.writeheader()
         # Formula injection (Excel, LibreOffice): the problem is written by staff.
-        writer.writerows({key: _csv_cell(value) for key, value in row.items()} for row in rows)
-    if args.output is None:
-        ctx.out.write(buffer.getvalue())
-        return
-    try:
-        # utf-8-sig: a spreadsheet opens the accents correctly.
-        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
-        args.output.write_text(buffer.getvalue(), encoding=encoding, newline="")
-    except OSError as exc:
-        raise CliError(f"impossible d’écrire {args.output}{NBSP}: {exc.strerror}") from exc
-    print(f"{len(rows)} demande(s) exportée(s) dans {args.output}", file=sys.stderr)
+        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
+    write_export(
+        ctx,
+        buffer,
+        args.output,
+        args.format,
+        f"{len(rows)} demande(s) exportée(s) dans {args.output}",
+    )
 
 
 # --- Outbox (notifications and e-mails waiting or failed) ---------------------------------
@@ -529,19 +481,19 @@ async def outbox_list(ctx: Context, args: argparse.Namespace) -> None:
         what = OUTBOX_STATUS_LABELS[args.status] if args.status else "en attente ni en échec"
         print(f"Aucun message {what}.", file=ctx.out)
         return
-    _table(
+    table(
         ctx.out,
         ["ID", "CRÉÉ LE", "CANAL", "DEMANDE", "STATUT", "ESSAIS", "ERREUR", "PROCHAIN ESSAI"],
         [
             [
                 e.id,
-                _local(e.created_at),
+                local_time(e.created_at),
                 e.channel,
                 e.ticket_reference or "—",
                 OUTBOX_STATUS_LABELS.get(e.status, e.status),
                 e.attempts,
                 e.last_error or "—",
-                _local(e.next_attempt_at) if e.status == PENDING else "—",
+                local_time(e.next_attempt_at) if e.status == PENDING else "—",
             ]
             for e in entries
         ],
@@ -684,6 +636,10 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--output", type=Path, help="fichier (par défaut\u00a0: la sortie)")
     show = command(tickets, "show", "afficher une demande et son historique", tickets_show)
     show.add_argument("reference", metavar="REFERENCE")
+
+    add_incident_commands(
+        group("incidents", "incidents de sécurité et pertes d’appareils"), command
+    )
 
     outbox = group("outbox", "notifications et e-mails en attente ou en échec")
     listing = command(outbox, "list", "lister les messages en attente ou en échec", outbox_list)

@@ -633,6 +633,26 @@ class IncidentService:
                 )
             )[:limit]
 
+    async def list_incidents(
+        self, *, facility_id: int | None = None, status: str | None = None
+    ) -> list[IncidentView]:
+        """Every incident (of one facility, with one status), the newest first."""
+        conditions: list[ColumnElement[bool]] = []
+        if facility_id is not None:
+            conditions.append(Incident.facility_id == facility_id)
+        if status is not None:
+            conditions.append(Incident.status == status)
+        async with self._sessionmaker() as session:
+            return await self._views(
+                session, *conditions, order=(Incident.created_at.desc(), Incident.id.desc())
+            )
+
+    async def by_reference(self, reference: str) -> IncidentView | None:
+        """The incident with this reference (``INC-2026-00042``), if any."""
+        async with self._sessionmaker() as session:
+            views = await self._views(session, Incident.reference == reference)
+            return views[0] if views else None
+
     async def get(self, incident_id: int) -> IncidentView | None:
         """The incident with this id, if any."""
         async with self._sessionmaker() as session:

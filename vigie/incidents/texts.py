@@ -173,6 +173,30 @@ def _card(view: IncidentView) -> str:
     return "\n".join([*head, "", *_answers(view)])
 
 
+def card_text(view: IncidentView) -> str:
+    """The incident's card as plain text (the administrator's ``vigie incidents show``)."""
+    return OutgoingMessage(_card(view)).plain_text()
+
+
+#: The steps of the timeline, as the administrator reads them (``vigie incidents show``).
+EVENT_LABELS: dict[str, str] = {
+    "created": "déclaré",
+    "completed": "questions répondues",
+    "form_left": "questions laissées en cours",
+    "paged": "alerté",
+    "repaged": "relancé",
+    "escalated": "alerte étendue à",
+    "taken": "pris en charge",
+    "reporter_told": "déclarant prévenu",
+    "director_summary": "direction informée",
+    "no_director": "aucun référent inscrit",
+    "reminder": "rappel des 72 heures",
+    "breach_answered": "réponse de la direction sur la CNIL",
+    "closed": "clos",
+}
+STATUS_LABELS: dict[str, str] = {"open": "à prendre", "taken": "pris", "closed": "clos"}
+
+
 # --- Paging (technicians, the on-call technician, then the referents) -------------------------
 
 
@@ -494,7 +518,7 @@ def email_body(view: IncidentView, step: str | None = None) -> str:
     if step is not None:
         title = EMAIL_STEPS.get(step, step)
         lines += [french_typography(title.format(name=view.taken_by_name or "un technicien")), ""]
-    lines.append(OutgoingMessage(_card(view)).plain_text())
+    lines.append(card_text(view))
     lines += [
         "",
         french_typography(

@@ -27,6 +27,8 @@ ACTOR_KINDS = ("staff", "referent", "technician", "admin", "system")
 #: Steps of the timeline.
 EVENT_KINDS = (
     "created",
+    "completed",
+    "form_left",
     "paged",
     "repaged",
     "escalated",

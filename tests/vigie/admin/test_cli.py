@@ -66,7 +66,7 @@ def in_db(url: str, function):  # type: ignore[no-untyped-def]
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for group in ("facilities", "invitations", "technicians", "tickets"):
+    for group in ("facilities", "invitations", "technicians", "tickets", "incidents"):
         assert group in out
     assert main(["invitations", "create", "--help"]) == 0
     assert "--bot-username" in capsys.readouterr().out
@@ -578,3 +578,113 @@ def test_people_are_listed_shown_exported_and_forgotten(vigie, tmp_path: Path) -
     assert vigie("people", "show", "1").code == 1
     planned = vigie("purge", "--dry-run")
     assert planned.code == 0 and "Ce qui partirait maintenant" in planned.out
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+
+def seed_incidents(url: str) -> tuple[str, str]:
+    """A ransom screen at the EHPAD (taken by Paul, the director's answer given) and a lost
+    CPS card at the foyer (nobody on it yet): (reference of the first, of the second)."""
+    from vigie.incidents.service import IncidentService
+    from vigie.incidents.views import IncidentDraft
+
+    async def seed(directory: Directory, sessions):  # type: ignore[no-untyped-def]
+        settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+        service = IncidentService(sessions, settings)
+        tilleuls = await directory.create_facility(
+            "EHPAD Les Tilleuls", "Brive", finess="190000123"
+        )
+        soleil = await directory.create_facility("Foyer Soleil", "Tulle")
+        for facility, sender, chat, role in (
+            (tilleuls, "u-a", 11, "staff"),
+            (tilleuls, "u-dir", 13, "referent"),
+            (soleil, "u-b", 12, "staff"),
+        ):
+            code = await directory.create_invitation(facility_id=facility.id, role=role)
+            await directory.redeem_invitation(
+                code.code, channel="telegram", chat_id=chat, sender=sender
+            )
+            await directory.set_job(sender, "care")
+        await directory.add_technician(name="Paul", chat_id=99, sender="u-tech")
+        ransom, _ = await service.declare(
+            "u-a",
+            IncidentDraft(
+                what="=écran de rançon sur le poste infirmier",
+                since="ce matin",
+                extent="1 poste",
+                care_continues="degraded",
+                data_affected="yes",
+                actions_taken="câble débranché",
+            ),
+            idempotency_key="i1",
+        )
+        await service.acknowledge(ransom.id, "u-tech")
+        await service.answer_breach(ransom.id, "u-dir", "dpo")
+        card, _ = await service.declare(
+            "u-b",
+            IncidentDraft(
+                kind="lost_device", lost_device="cps_card", since="hier", data_affected="no"
+            ),
+            idempotency_key="i2",
+        )
+        return ransom.reference, card.reference
+
+    upgrade(url)
+    result: tuple[str, str] = in_db(url, seed)
+    return result
+
+
+def test_incidents_list_show_declaration_and_export(vigie, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("incidents", "list").out == "Aucun incident.\n"
+    ransom, card = seed_incidents(vigie.url)
+
+    listing = vigie("incidents", "list")
+    assert listing.code == 0, listing.err
+    lines = listing.out.splitlines()
+    assert len(lines) == 3
+    assert card in lines[1] and "à prendre" in lines[1] and "Foyer Soleil" in lines[1]
+    assert ransom in lines[2] and "pris" in lines[2] and "Paul" in lines[2]
+    only = vigie("incidents", "list", "--facility", "foyer soleil").out
+    assert card in only and ransom not in only
+    only = vigie("incidents", "list", "--status", "taken").out
+    assert ransom in only and card not in only
+    assert vigie("incidents", "list", "--status", "closed").out == "Aucun incident.\n"
+
+    show = vigie("incidents", "show", ransom.lower())
+    assert show.code == 0, show.err
+    assert ransom in show.out and "EHPAD Les Tilleuls, Brive" in show.out
+    assert "écran de rançon sur le poste infirmier" in show.out
+    assert "Les soins peuvent continuer\u00a0: avec difficulté" in show.out
+    assert "Fin des 72 heures (CNIL)" in show.out
+    assert "Réponse de la direction\u00a0: " in show.out and "pas encore" not in show.out
+    history = show.out.split("Historique")[1].splitlines()[1:]
+    kinds = " | ".join(history)
+    assert history[0].split("  ")[-1].startswith("déclaré")
+    assert "pris en charge (Paul)" in kinds
+    assert "réponse de la direction sur la CNIL" in kinds
+    # A lost card with no residents' data: no 72-hour clock.
+    assert "72 heures" not in vigie("incidents", "show", card).out
+
+    declaration = vigie("incidents", "declaration", ransom)
+    assert declaration.code == 0, declaration.err
+    assert ransom in declaration.out and "FINESS 190000123" in declaration.out
+    assert "<" not in declaration.out
+
+    for command in ("show", "declaration"):
+        missing = vigie("incidents", command, "INC-1999-00001")
+        assert missing.code == 1 and "incident inconnu" in missing.err
+
+    exported = vigie("incidents", "export")
+    assert exported.code == 0, exported.err
+    rows = list(csv.DictReader(io.StringIO(exported.out)))
+    assert [row["reference"] for row in rows] == [card, ransom]
+    assert rows[1]["what"] == "'=écran de rançon sur le poste infirmier"  # no formula
+    assert rows[1]["taken_by_name"] == "Paul (technicien)" and rows[1]["breach_answer"] == "dpo"
+    assert rows[0]["lost_device"] == "cps_card" and rows[0]["kind"] == "lost_device"
+    data = json.loads(vigie("incidents", "export", "--format", "json", "--status", "open").out)
+    assert [item["reference"] for item in data] == [card]
+    target = tmp_path / "incidents.csv"
+    written = vigie("incidents", "export", "--output", str(target))
+    assert written.code == 0 and "2 incident(s)" in written.err
+    assert ransom in target.read_text(encoding="utf-8-sig")
