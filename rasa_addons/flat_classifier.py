@@ -83,10 +83,51 @@ def _encoder() -> Any:
     return _ENCODER
 
 
+_STEM_SUFFIXES = (
+    "issements",
+    "issement",
+    "ements",
+    "ement",
+    "ations",
+    "ation",
+    "euses",
+    "euse",
+    "ables",
+    "able",
+    "iques",
+    "ique",
+    "ees",
+    "ee",
+    "es",
+    "ez",
+    "er",
+    "ent",
+    "ait",
+    "ais",
+    "e",
+    "s",
+    "x",
+)
+
+
+def stem(word: str) -> str:
+    """A light French stemmer (folded words): the longest common suffix removed when at least
+    four letters stay, so that « bloquee », « bloquer » and « bloques » meet."""
+    for suffix in _STEM_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def stemmed_words(text: str) -> list[str]:
+    """The folded, stemmed words of a message (the word n-grams' analyser input)."""
+    return [stem(w) for w in _WORD.findall(normalise(text))]
+
+
 def build_model(config: dict[str, Any]) -> Any:
     """The untrained scikit-learn pipeline described by a component ``config``: TF-IDF of
-    character and word n-grams (and sentence embeddings if asked), then a balanced
-    logistic regression."""
+    character and word n-grams (and of stemmed words, and sentence embeddings, if asked),
+    then a balanced logistic regression."""
     low, high = config["char_ngram_range"]
     word_low, word_high = config["word_ngram_range"]
     parts: list[Any] = [
@@ -104,6 +145,8 @@ def build_model(config: dict[str, Any]) -> Any:
             token_pattern=r"(?u)\b\w+\b",
         ),
     ]
+    if config.get("stem_words"):
+        parts.append(TfidfVectorizer(analyzer=stemmed_words, sublinear_tf=True))
     if config.get("sentence_embeddings"):
         parts.append(SentenceEmbeddings(float(config.get("embedding_weight", 1.0))))
     classifier = LogisticRegression(
@@ -156,6 +199,7 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
             "random_seed": 42,
             "sentence_embeddings": False,
             "embedding_weight": 1.0,
+            "stem_words": False,
         }
 
     def __init__(

@@ -3,7 +3,7 @@
 Runs in Rasa's environment (the classifier is ``rasa_addons.flat_classifier``):
 
     PYTHONPATH=. .venv-rasa/bin/python scripts/nlu_dev.py [--embeddings] [--weight 1.0]
-        [--C 20] [--char 2 5] [--word 1 2] [--folds 5]
+        [--C 20] [--char 2 5] [--word 1 2] [--stem] [--folds 5] [--dev FILE]
 
 Two figures, each a message counted right only when the label is right *and* it would not
 fall back (threshold and ambiguity of config.yml's FallbackClassifier, as Rasa applies it):
@@ -14,6 +14,9 @@ fall back (threshold and ambiguity of config.yml's FallbackClassifier, as Rasa a
   the users' description) is cut into k folds; each fold is predicted by a model trained on
   all the other training data and the other folds. This is the closest thing to the
   held-out sets that may be tuned on.
+
+``--dev nlu_data/nlu/paraphrases_vN.yml`` replaces both: that file (the latest paraphrases,
+new wording) predicted by a model trained on all the other training files.
 
 It also prints the fallback threshold curve of the ``para`` predictions (thresholds under
 config.yml's can be computed here, since every probability is known).
@@ -119,6 +122,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--confusions", action="store_true", help="print para confusions")
+    parser.add_argument(
+        "--dev",
+        type=Path,
+        help="a training file of nlu_data/ predicted by a model trained on all the others "
+        "(new wording: the latest paraphrase file), instead of cv and para",
+    )
+    parser.add_argument("--stem", action="store_true", help="stemmed word n-grams")
     args = parser.parse_args()
     config = {
         **FlatIntentClassifier.get_default_config(),
@@ -127,8 +137,26 @@ def main() -> int:
         "word_ngram_range": args.word,
         "sentence_embeddings": args.embeddings,
         "embedding_weight": args.weight,
+        "stem_words": args.stem,
     }
     threshold, amb = fallback_settings()
+    if args.dev is not None:
+        dev_path = args.dev.resolve()
+        train = [
+            pair
+            for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml"))
+            if path.resolve() != dev_path
+            for pair in load(path)
+        ]
+        dev = load(dev_path)
+        print(f"config: {config}; fallback {threshold}/{amb}; train={len(train)} dev={len(dev)}")
+        results = predict(config, train, dev)
+        print("dev ", score(results, threshold, amb))
+        if args.confusions:
+            pairs = Counter((e, lab) for e, lab, _, _ in results if e != lab)
+            for (e, lab), n in pairs.most_common(25):
+                print(f"  {n} {e} -> {lab}")
+        return 0
     own = [
         pair
         for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml"))

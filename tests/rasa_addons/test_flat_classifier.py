@@ -108,3 +108,41 @@ def test_sentence_embeddings_and_ranking() -> None:
     }
     assert out["scaled"] == 0.25
     assert out["known_confidence"] > 0.5
+
+
+STEM_SCRIPT = r"""
+import json, pickle
+from rasa_addons.flat_classifier import FlatIntentClassifier, build_model, stem, stemmed_words
+
+out = {"words": stemmed_words("Session BLOQUÉE, je l'ai bloquée hier ; on bloque les sessions ?")}
+out["short"] = [stem(w) for w in ("pc", "mail", "code", "mdp", "wifi")]
+config = {**FlatIntentClassifier.get_default_config(), "stem_words": True}
+model = build_model(config)
+model.fit(["session bloquee", "mot de passe oublie", "ecran bloque"], ["a", "b", "a"])
+out["steps"] = len(model.steps[0][1].transformer_list)
+out["pickled"] = len(pickle.dumps(model)) > 0
+out["predicted"] = list(model.predict(["ils bloquent ma session"]))
+print(json.dumps(out))
+"""
+
+
+def test_stemmed_words_meet_across_endings() -> None:
+    """The light stemmer folds the endings that staff vary (« bloquée », « bloque »,
+    « bloquent ») to one form, leaves short words alone, and its n-grams are one more
+    part of the model that pickles with it."""
+    result = subprocess.run(
+        [str(RASA_PY), "-c", STEM_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+        timeout=300,
+        check=True,
+    )
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    words = out["words"]
+    assert words.count("bloqu") == 3, words  # bloquée, bloquée, bloque
+    assert "session" in words and words.count("session") == 2  # session, sessions
+    assert out["short"] == ["pc", "mail", "code", "mdp", "wifi"]
+    assert out["steps"] == 3 and out["pickled"]
+    assert out["predicted"] == ["a"]
