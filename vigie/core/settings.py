@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     rasa_retries: int = Field(default=2, ge=0, le=5)
     retry_interval_seconds: float = Field(default=5.0, gt=0)
 
+    # The follow-up console (console/): 127.0.0.1 only; in production behind the provider's
+    # HTTPS reverse proxy, whose address is CONSOLE_PUBLIC_URL (the links sent by /console).
+    console_port: int = Field(default=8090, ge=1, le=65535)
+    console_public_url: str | None = None
+    console_link_minutes: int = Field(default=10, ge=1, le=60)
+    console_idle_minutes: int = Field(default=30, ge=5, le=480)
+    console_session_hours: int = Field(default=12, ge=1, le=24)
+
     # Data
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'vigie.db'}"
     knowledge_dir: Path = ROOT / "knowledge"
@@ -187,6 +195,12 @@ class Settings(BaseSettings):
         return bool(
             self.report_mailbox_host and self.report_mailbox_user and self.report_mailbox_password
         )
+
+    def console_url(self) -> str:
+        """The console's address as people reach it (no trailing slash)."""
+        if self.console_public_url:
+            return self.console_public_url.rstrip("/")
+        return f"http://127.0.0.1:{self.console_port}"
 
     def sent_journal_dir(self) -> Path:
         """Where the sent journal of this database lives (``JOURNAL_DIR`` when set)."""

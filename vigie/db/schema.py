@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from vigie.console import models as console_models
 from vigie.conversation import models as conversation_models
 from vigie.conversation.trackers import RASA_TABLES
 from vigie.db.base import Base
@@ -20,6 +21,7 @@ FEATURE_MODELS = (
     outbox_models,
     phishing_models,
     incident_models,
+    console_models,
 )
 
 

@@ -1,0 +1,248 @@
+"""The console over HTTP (the real aiohttp application on a real port, SQLite and
+PostgreSQL): sign-in links, sessions, who sees what, CSRF, headers, the review queue and its
+export, and hostile texts shown as text. The browser tests are in test_browser.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+import pytest_asyncio
+import yaml
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from console.app import COOKIE, CSP, make_app
+from vigie.console.access import AccessError, ConsoleAccess
+from vigie.console.models import ConsoleAudit
+from vigie.conversation.turns import TurnLog
+from vigie.core.clock import FakeClock
+from vigie.core.settings import Settings
+from vigie.db.base import utcnow
+from vigie.people.directory import Directory
+
+SECRET = "console-test-secret-0123456789abcdef"
+TITLES = {"antivirus": "Antivirus", "phishing_recognize": "Reconnaître un mail piégé"}
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> « mdp » & co'
+
+
+@dataclass
+class World:
+    url: str
+    access: ConsoleAccess
+    clock: FakeClock
+    sessions: async_sessionmaker[AsyncSession]
+    ids: dict[str, int]
+    export: Path
+
+
+async def _person(directory: Directory, facility_id: int | None, role: str, chat: int) -> int:
+    code = await directory.create_invitation(facility_id=facility_id, role=role)
+    person = await directory.redeem_invitation(
+        code.code, channel="telegram", chat_id=chat, sender=f"u-{chat}"
+    )
+    return person.id
+
+
+@pytest_asyncio.fixture
+async def world(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> AsyncIterator[World]:
+    settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+    directory = Directory(sessionmaker)
+    tilleuls = await directory.create_facility("EHPAD Les Tilleuls", "Brive")
+    soleil = await directory.create_facility("Foyer Soleil", "Tulle")
+    ids = {
+        "tilleuls": tilleuls.id,
+        "soleil": soleil.id,
+        "referent_a": await _person(directory, tilleuls.id, "referent", 11),
+        "staff_a": await _person(directory, tilleuls.id, "staff", 12),
+        "staff_b": await _person(directory, soleil.id, "staff", 13),
+    }
+    tech = await directory.add_technician(name="Paul", chat_id=99, sender="u-99")
+    ids["tech"] = tech.id
+    turns = TurnLog(sessionmaker)
+    for sender, text, intent, confidence in (
+        ("u-12", "mon antivirus clignote en rouge", "faq/antivirus", 0.9),
+        ("u-12", "le truc du bidule marche pas", "nlu_fallback", 0.1),
+        ("u-13", HOSTILE, "nlu_fallback", 0.12),
+        ("u-13", "c'est quoi un mail piégé", "faq/phishing_recognize", 0.35),
+    ):
+        await turns.record(
+            channel="telegram",
+            sender=sender,
+            text_in=text,
+            text_out="…",
+            intent=intent,
+            confidence=confidence,
+            article_id=None,
+        )
+    clock = FakeClock(utcnow())  # after the turns: the overview ends now
+    export = tmp_path / "review.yml"
+    app = make_app(settings, sessionmaker, TITLES, clock=clock, export_path=export)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield World(
+            str(server.make_url("")).rstrip("/"),
+            ConsoleAccess(sessionmaker, settings, clock),
+            clock,
+            sessionmaker,
+            ids,
+            export,
+        )
+    finally:
+        await server.close()
+
+
+def _path(link: str) -> str:
+    return "/entrer/" + link.rsplit("/entrer/", 1)[1]
+
+
+async def _sign_in(http: aiohttp.ClientSession, world: World, person: str) -> str:
+    """Sign in with a fresh link; the CSRF token of the session."""
+    link = await world.access.create_link(world.ids[person])
+    async with http.get(world.url + _path(link)) as page:
+        assert page.status == 200
+        assert "Entrer dans la console" in await page.text()
+    async with http.post(world.url + _path(link), allow_redirects=False) as entered:
+        assert entered.status == 303, await entered.text()
+        cookie = entered.cookies[COOKIE]
+        assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    async with http.get(world.url + "/") as home:
+        html = await home.text()
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+def _client() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=aiohttp.ClientTimeout(total=20)
+    )
+
+
+async def test_a_link_works_once_and_expires(world: World) -> None:
+    async with _client() as http:
+        link = await world.access.create_link(world.ids["tech"])
+        assert link.startswith("http://127.0.0.1:8090/entrer/")
+        async with http.post(world.url + _path(link), allow_redirects=False) as first:
+            assert first.status == 303
+        async with _client() as other, other.post(world.url + _path(link)) as again:
+            assert again.status == 403
+            assert "a déjà servi" in await again.text()
+        late = await world.access.create_link(world.ids["tech"])
+        world.clock.advance(11 * 60)
+        async with _client() as other:
+            async with other.post(world.url + _path(late)) as expired:
+                assert expired.status == 403 and "a expiré" in await expired.text()
+            async with other.post(world.url + "/entrer/nimporte-quoi") as unknown:
+                assert unknown.status == 403 and "n’existe pas" in await unknown.text()
+
+
+async def test_staff_get_no_link(world: World) -> None:
+    with pytest.raises(AccessError, match="not_allowed"):
+        await world.access.create_link(world.ids["staff_a"])
+    with pytest.raises(AccessError, match="not_allowed"):
+        await world.access.create_link_for_sender("u-nobody")
+
+
+async def test_pages_need_a_session_which_ends_when_idle_or_signed_out(world: World) -> None:
+    async with _client() as http:
+        async with http.get(world.url + "/") as anonymous:
+            assert anonymous.status == 401 and "/console" in await anonymous.text()
+        csrf = await _sign_in(http, world, "tech")
+        async with http.get(world.url + "/") as home:
+            assert home.status == 200
+        world.clock.advance(31 * 60)
+        async with http.get(world.url + "/") as idle:
+            assert idle.status == 401
+        csrf = await _sign_in(http, world, "tech")
+        async with http.post(world.url + "/sortie", data={"csrf": csrf}) as out:
+            assert out.status == 200 and "déconnecté" in await out.text()
+        async with http.get(world.url + "/") as after:
+            assert after.status == 401
+
+
+async def test_a_referent_sees_only_their_facility_and_no_review(world: World) -> None:
+    async with _client() as http:
+        await _sign_in(http, world, "referent_a")
+        async with http.get(world.url + "/") as home:
+            html = await home.text()
+            assert "EHPAD Les Tilleuls" in html and "Foyer Soleil" not in html
+            assert "le truc du bidule marche pas" in html  # their unanswered question
+            assert "alert" not in html  # the other facility's question
+            assert "u-12" not in html  # never who asked
+        for path in (f"/etablissements/{world.ids['soleil']}", "/revue"):
+            async with http.get(world.url + path) as refused:
+                assert refused.status == 403, path
+        async with http.get(world.url + f"/etablissements/{world.ids['tilleuls']}") as own:
+            assert own.status == 200
+        async with http.get(world.url + "/etablissements/999999") as other:
+            assert other.status == 403  # an unknown id says no more than a forbidden one
+    async with world.sessions() as session:
+        refused = await session.scalar(
+            select(func.count()).select_from(ConsoleAudit).where(ConsoleAudit.action == "refused")
+        )
+    assert refused == 2
+
+
+async def test_headers_csrf_and_hostile_text(world: World) -> None:
+    async with _client() as http:
+        csrf = await _sign_in(http, world, "tech")
+        async with http.get(world.url + "/revue") as page:
+            html = await page.text()
+            assert page.headers["Content-Security-Policy"] == CSP
+            assert page.headers["X-Frame-Options"] == "DENY"
+            assert page.headers["Cache-Control"] == "no-store"
+        assert "<script>" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+        turn_ids = [int(i) for i in re.findall(r'id="turn-(\d+)"', html)]
+        assert len(turn_ids) == 3  # two fallbacks and the 0.35 answer; not the sure one
+        async with http.post(
+            world.url + f"/revue/{turn_ids[0]}", data={"decision": "dismissed"}
+        ) as forged:
+            assert forged.status == 403
+        async with http.post(
+            world.url + f"/revue/{turn_ids[0]}",
+            data={"decision": "labelled", "label": "faq/inexistant", "csrf": csrf},
+        ) as bad:
+            assert bad.status == 400
+
+
+async def test_review_label_then_export(world: World) -> None:
+    async with _client() as http:
+        csrf = await _sign_in(http, world, "tech")
+        async with http.get(world.url + "/revue") as page:
+            html = await page.text()
+        texts = dict(
+            (text, int(turn))
+            for turn, text in re.findall(
+                r'id="turn-(\d+)">.*?<blockquote class="text">(.*?)</blockquote>', html, re.S
+            )
+        )
+        bidule = texts["le truc du bidule marche pas"]
+        hostile = next(t for s, t in texts.items() if "script" in s)
+        async with http.post(
+            world.url + f"/revue/{bidule}",
+            data={"decision": "labelled", "label": "open_ticket", "csrf": csrf},
+        ) as labelled:
+            assert labelled.status == 200
+            assert f'id="turn-{bidule}"' not in await labelled.text()
+        async with http.post(
+            world.url + f"/revue/{hostile}",
+            data={"decision": "labelled", "label": "faq/antivirus", "csrf": csrf},
+        ) as labelled:
+            assert labelled.status == 200
+        async with http.post(world.url + "/revue/export", data={"csrf": csrf}) as exported:
+            assert exported.status == 200
+            assert "2 exemple(s) exporté(s)" in await exported.text()
+    data = yaml.safe_load(world.export.read_text(encoding="utf-8"))
+    examples = {block["intent"]: block["examples"] for block in data["nlu"]}
+    assert examples["open_ticket"] == "- le truc du bidule marche pas\n"
+    assert "script" in examples["faq/antivirus"] and "(" not in examples["faq/antivirus"]
