@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: corpora ocr imap-server help setup run train test lint eval bench chaos validate clean
+.PHONY: corpora ocr imap-server browser help setup run train test lint eval bench chaos validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -46,6 +46,20 @@ imap-server:
 			 || echo "Dovecot n’a pas pu être installé : les tests IMAP échoueront."; \
 		else \
 			echo "Dovecot manque : sudo apt-get install dovecot-imapd (tests de la boîte de signalement)."; \
+		fi; \
+	fi
+
+# The console's browser tests drive Debian's Chromium (a browser cannot be downloaded here),
+# installed when missing and when this user may; otherwise say how.
+browser:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "==> Chromium (tests de la console dans un vrai navigateur)…"; \
+			(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+			 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1)) \
+			 || echo "Chromium n’a pas pu être installé : les tests de la console dans le navigateur échoueront."; \
+		else \
+			echo "Chromium manque : sudo apt-get install chromium (tests de la console)."; \
 		fi; \
 	fi
 
@@ -92,7 +106,7 @@ lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check), mypy, impo
 		echo "$$out" | tail -n 1
 	@$(VENV)/bin/mypy --config-file mypy-rasa.ini --python-executable $(RASA_VENV)/bin/python
 
-test: setup imap-server lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
+test: setup imap-server browser lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
 	@echo "==> Tests"
 	@$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 

@@ -58,6 +58,7 @@ from vigie.knowledge.loader import KnowledgeBase, KnowledgeError
 logger = logging.getLogger(__name__)
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+VIGIE_MODULES = ("rasa_sdk", "bot", "console")  # ``python -m X`` run from the checkout
 MAX_RESTARTS = 5
 RECORD_NAME = "supervisor.json"  # under var/run: the running supervisor and its children
 
@@ -68,6 +69,7 @@ SERVICE_READY = "  ✓ {label} prêt ({seconds} s)"
 SERVICE_STARTING = "  … {label} démarre ({seconds} s)"
 SERVICE_EXITED = "{label} s’est arrêté au démarrage (code {code}) ; voir {log}"
 SERVICE_NOT_READY = "{label} ne répond pas après {seconds} s ; voir {log}"
+ADDRESS = "{label} : {address} (connexion : /console dans Telegram, ou vigie console-link ID)"
 LISTENING = "Vigie écoute Telegram. Ctrl-C pour arrêter."
 LOCAL_CHAT = "Aucun TELEGRAM_BOT_TOKEN : conversation locale dans ce terminal.\n"
 STOPPING = "Arrêt de Vigie…"
@@ -172,6 +174,7 @@ class Service:
     clock: Clock = field(default=SYSTEM_CLOCK, repr=False)  # start timeout, polls, stop
     listen: Listen | None = None
     started_at: int | None = None  # the process's start time in /proc (identifies it)
+    address: str | None = None  # shown once everything is ready (the console's)
 
     async def start(self) -> None:
         """Start the process, its output going to its log file.
@@ -363,12 +366,27 @@ def bot_service(log_dir: Path, listen: Listen | None = None) -> Service:
     )
 
 
+def console_service(settings: Settings, log_dir: Path) -> Service:
+    """The follow-up console (aiohttp, 127.0.0.1:CONSOLE_PORT)."""
+    return Service(
+        "console",
+        "Console de suivi",
+        [sys.executable, "-m", "console"],
+        f"http://127.0.0.1:{settings.console_port}/health",
+        log_dir / "console.log",
+        start_timeout=60.0,
+        listen=Listen(settings.console_port, "console de suivi", "CONSOLE_PORT"),
+        address=settings.console_url(),
+    )
+
+
 def vigie_services(settings: Settings, log_dir: Path) -> list[Service]:
-    """What ``make run`` starts: Rasa, the actions, and the bot when there is a token."""
+    """What ``make run`` starts: Rasa, the actions, the console, and the bot when there is a
+    token."""
     rasa = dataclasses.replace(
         rasa_service(settings, log_dir), listen=Listen(settings.rasa_port, "Rasa", "RASA_PORT")
     )
-    services = [rasa, actions_service(settings, log_dir)]
+    services = [rasa, actions_service(settings, log_dir), console_service(settings, log_dir)]
     if has_token(settings):
         webhook = None
         if settings.telegram_mode == "webhook":
@@ -386,7 +404,8 @@ def has_token(settings: Settings) -> bool:
 
 
 def _is_vigie_command(info: ProcessInfo, root: Path) -> bool:
-    """This checkout's ``rasa run``, or ``python -m rasa_sdk`` / ``-m bot`` run from it."""
+    """This checkout's ``rasa run``, or ``python -m rasa_sdk`` / ``bot`` / ``console`` run
+    from it."""
     argv, in_root = info.argv, info.cwd is not None and info.cwd == root.resolve()
     rasa_bins = {
         root / ".venv-rasa" / "bin" / "rasa",
@@ -396,7 +415,7 @@ def _is_vigie_command(info: ProcessInfo, root: Path) -> bool:
         is_rasa = Path(word).name == "rasa" and "run" in argv[index + 1 :]
         if is_rasa and (Path(word) in rasa_bins or (in_root and not Path(word).is_absolute())):
             return True
-        if word == "-m" and index + 1 < len(argv) and argv[index + 1] in ("rasa_sdk", "bot"):
+        if word == "-m" and index + 1 < len(argv) and argv[index + 1] in VIGIE_MODULES:
             return in_root
     return False
 
@@ -694,6 +713,9 @@ async def _serve(
 ) -> None:
     """Watch the services until ``stop``, or until the chat ends when there is one."""
     watcher = asyncio.create_task(supervisor.watch(session, stop))
+    for service in supervisor.services:
+        if service.address:
+            say(out, _text(ADDRESS, label=service.label, address=service.address))
     if chat is None:
         say(out, _text(LISTENING))
         await stop.wait()

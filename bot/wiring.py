@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vigie.console.access import ConsoleAccess
+from vigie.console.desk import ConsoleDesk
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.journal import SentJournal, journal_path
 from vigie.conversation.outages import Outages
@@ -114,6 +116,7 @@ class FrontEnd:
     housekeeping: Housekeeping
     mailbox: ReportMailbox | None = None
     rights: Rights | None = None
+    console: ConsoleDesk | None = None
 
     @classmethod
     def assemble(
@@ -183,6 +186,11 @@ class FrontEnd:
             housekeeping=housekeeping,
             mailbox=mailbox,
             rights=Rights(services.tickets.sessionmaker),
+            console=ConsoleDesk(
+                ConsoleAccess(services.tickets.sessionmaker, settings),
+                pipeline.sender_of,
+                settings.console_link_minutes,
+            ),
         )
 
     def start(self) -> None:

@@ -224,6 +224,13 @@ class VigieBot:
             reply = await self._desk_call(update, self._desk().list_campaigns(user.id))
             await self._show(update, reply)
 
+    async def console(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/console``: a one-time link to the follow-up console (technicians, referents)."""
+        user = update.effective_user
+        desk = self._front().console
+        if user is not None and desk is not None:
+            await self._show(update, await self._desk_call(update, desk.link(user.id)))
+
     async def address(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/adresse …``: link the person's work e-mail address (reporting mailbox)."""
         user = update.effective_user

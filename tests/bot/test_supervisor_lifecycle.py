@@ -484,6 +484,7 @@ async def test_make_run_checks_the_webhook_port_before_starting_anything(
         webhook_port=lab.rasa_port,
         rasa_port=free_port(),
         actions_port=free_port(),
+        console_port=free_port(),
         database_url=f"sqlite+aiosqlite:///{lab.tmp / 'vigie.db'}",
     )
 

@@ -246,3 +246,47 @@ async def test_review_label_then_export(world: World) -> None:
     examples = {block["intent"]: block["examples"] for block in data["nlu"]}
     assert examples["open_ticket"] == "- le truc du bidule marche pas\n"
     assert "script" in examples["faq/antivirus"] and "(" not in examples["faq/antivirus"]
+
+
+async def test_every_week_of_the_period_is_drawn(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Eight weeks, zero-filled, the week of each question counted once (SQL week buckets
+    agree with Python's Mondays on both databases)."""
+    from datetime import timedelta
+
+    from vigie.console.stats import ConsoleStats, last_weeks
+
+    turns = TurnLog(sessionmaker)
+    now = utcnow()
+    clock = FakeClock(now - timedelta(days=15))
+    from vigie.core.clock import set_default_clock
+
+    previous = set_default_clock(clock)
+    try:
+        await turns.record(
+            channel="telegram",
+            sender="x",
+            text_in="vieux",
+            text_out="…",
+            intent="faq/antivirus",
+            confidence=0.9,
+            article_id=None,
+        )
+    finally:
+        set_default_clock(previous)
+    await turns.record(
+        channel="telegram",
+        sender="x",
+        text_in="récent",
+        text_out="…",
+        intent="help",
+        confidence=0.9,
+        article_id=None,
+    )
+    since, until = last_weeks(now + timedelta(seconds=1), 8)
+    overview = await ConsoleStats(sessionmaker).overview(facility_id=None, since=since, until=until)
+    assert len(overview.per_week) in (8, 9)  # a period of 8 weeks spans 9 Mondays but once
+    assert sum(n for _, n in overview.per_week) == 2
+    counted = [week for week, n in overview.per_week if n]
+    assert len(counted) == 2 and counted[-1] == overview.per_week[-1][0]

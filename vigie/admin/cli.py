@@ -38,6 +38,7 @@ from vigie.admin.common import (
     write_export,
 )
 from vigie.admin.incidents import add_commands as add_incident_commands
+from vigie.console.access import AccessError, ConsoleAccess
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
@@ -360,6 +361,23 @@ async def export_person(ctx: Context, args: argparse.Namespace) -> None:
     print(f"Données de la personne n°{NBSP}{person.id} écrites dans {args.output}", file=ctx.out)
 
 
+async def console_link(ctx: Context, args: argparse.Namespace) -> None:
+    """A one-time link to the console for a technician, an administrator or a referent."""
+    person = await _person(ctx, args.person_id)
+    try:
+        url = await ConsoleAccess(ctx.sessionmaker, ctx.settings).create_link(person.id)
+    except AccessError as exc:
+        raise CliError(
+            f"la personne n°{NBSP}{person.id} n’a pas accès à la console "
+            "(techniciens, administrateurs et référents seulement)"
+        ) from exc
+    print(url, file=ctx.out)
+    print(
+        f"Lien valable {ctx.settings.console_link_minutes} minutes, une seule fois.",
+        file=sys.stderr,
+    )
+
+
 # --- Tickets -----------------------------------------------------------------------------
 
 
@@ -586,6 +604,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=export_person, command_parser=export)
     export.add_argument("person_id", type=_positive, metavar="ID")
     export.add_argument("--output", type=Path, help="fichier (par défaut : la sortie)")
+
+    link_help = "un lien de connexion à la console de suivi (une fois, quelques minutes)"
+    link = groups.add_parser("console-link", help=link_help, description=link_help)
+    link.set_defaults(handler=console_link, command_parser=link)
+    link.add_argument("person_id", type=_positive, metavar="ID")
 
     facilities = group("facilities", "établissements clients")
     add = command(facilities, "add", "ajouter un établissement", facilities_add)

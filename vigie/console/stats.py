@@ -154,7 +154,7 @@ class ConsoleStats:
             "answered": total - fallback - out_of_scope,
             "fallback": fallback,
             "out_of_scope": out_of_scope,
-            "per_week": [(str(w), int(n)) for w, n in per_week],
+            "per_week": _every_week(since, until, {str(w): int(n) for w, n in per_week}),
             "topics": topics,
         }
 
@@ -276,6 +276,17 @@ class ConsoleStats:
                 select(Facility.id, Facility.name, Facility.town).order_by(Facility.name)
             )
             return [(int(i), str(n), str(t)) for i, n, t in rows]
+
+
+def _every_week(since: datetime, until: datetime, counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Every week of the period, oldest first, with 0 for the weeks without a question."""
+    monday = (since - timedelta(days=since.weekday())).date()
+    weeks: list[tuple[str, int]] = []
+    while monday <= until.date():
+        key = monday.isoformat()
+        weeks.append((key, counts.get(key, 0)))
+        monday += timedelta(days=7)
+    return weeks
 
 
 def last_weeks(now: datetime, weeks: int = 8) -> tuple[datetime, datetime]:

@@ -31,6 +31,7 @@ REGISTERED_TECHNICIAN = (
     "/tickets{nbsp}: les tickets ouverts, les plus urgents d’abord\n"
     "/ticket VIG-2026-00042{nbsp}: un ticket et son historique\n"
     "/campagnes{nbsp}: les mails suspects signalés, regroupés par campagne\n"
+    "/console{nbsp}: un lien vers la console de suivi (chiffres, questions à revoir)\n"
     "/annuler{nbsp}: abandonner une réponse en cours"
 )
 JOB_BUTTONS = (

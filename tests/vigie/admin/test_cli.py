@@ -688,3 +688,26 @@ def test_incidents_list_show_declaration_and_export(vigie, tmp_path: Path) -> No
     written = vigie("incidents", "export", "--output", str(target))
     assert written.code == 0 and "2 incident(s)" in written.err
     assert ransom in target.read_text(encoding="utf-8-sig")
+
+
+def test_console_link_for_a_referent_not_for_staff(vigie) -> None:  # type: ignore[no-untyped-def]
+    async def seed(directory: Directory, _sessions):  # type: ignore[no-untyped-def]
+        facility = await directory.create_facility("EHPAD Les Tilleuls", "Brive")
+        ids = []
+        for role, chat in (("referent", 21), ("staff", 22)):
+            code = await directory.create_invitation(facility_id=facility.id, role=role)
+            person = await directory.redeem_invitation(
+                code.code, channel="telegram", chat_id=chat, sender=f"u-{chat}"
+            )
+            ids.append(person.id)
+        return ids
+
+    upgrade(vigie.url)
+    referent, staff = in_db(vigie.url, seed)
+    made = vigie("console-link", str(referent))
+    assert made.code == 0, made.err
+    assert re.fullmatch(r"http://127\.0\.0\.1:8090/entrer/[A-Za-z0-9_-]{40,}\n", made.out)
+    assert "une seule fois" in made.err
+    refused = vigie("console-link", str(staff))
+    assert refused.code == 1 and "n’a pas accès à la console" in refused.err
+    assert vigie("console-link", "999").code == 1
