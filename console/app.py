@@ -25,6 +25,12 @@ from vigie.console.review import ReviewError, ReviewQueue
 from vigie.console.stats import ConsoleStats, Overview, last_weeks
 from vigie.core.clock import Clock, default_clock
 from vigie.core.settings import ROOT, Settings
+from vigie.incidents import texts as incident_texts
+from vigie.incidents.service import IncidentService
+from vigie.phishing.service import PhishingService
+from vigie.tickets import texts as ticket_texts
+from vigie.tickets.service import TicketService
+from vigie.tickets.vocabulary import TICKET_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +48,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCESS = web.AppKey("access", ConsoleAccess)
 STATS = web.AppKey("stats", ConsoleStats)
 REVIEW = web.AppKey("review", ReviewQueue)
+TICKETS = web.AppKey("tickets", TicketService)
+INCIDENTS = web.AppKey("incidents", IncidentService)
+PHISHING = web.AppKey("phishing", PhishingService)
 SETTINGS = web.AppKey("settings", Settings)
 TITLES = web.AppKey("titles", dict[str, str])
 CLOCK = web.AppKey("clock", Clock)
@@ -259,6 +268,150 @@ async def review_export(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/revue?fait={total}")
 
 
+# --- Tickets, incidents, campaigns (read-only: Telegram is where they are handled) -------------
+
+LIST_LIMIT = 200
+
+
+def _matches(query: str, *values: str | None) -> bool:
+    """A case-insensitive search over a row's texts."""
+    needle = query.casefold()
+    return any(needle in (value or "").casefold() for value in values)
+
+
+async def _facility_filter(request: web.Request) -> tuple[int | None, list[tuple[int, str, str]]]:
+    facilities = await request.app[STATS].facilities()
+    chosen = request.query.get("etablissement", "")
+    ids = {i for i, _, _ in facilities}
+    return (int(chosen) if chosen.isdigit() and int(chosen) in ids else None), facilities
+
+
+async def tickets(request: web.Request) -> web.Response:
+    refused = _provider_only(request)
+    if refused is not None:
+        return refused
+    facility_id, facilities = await _facility_filter(request)
+    status = request.query.get("statut", "")
+    query = request.query.get("q", "").strip()[:100]
+    rows = await request.app[TICKETS].list_tickets(
+        facility_id=facility_id, status=status if status in TICKET_STATUSES else None
+    )
+    if query:
+        rows = [t for t in rows if _matches(query, t.reference, t.problem, t.facility_name)]
+    await request.app[ACCESS].audit(request[VIEWER], "tickets", query[:40] or None)
+    return _page(
+        request,
+        "tickets.html",
+        {
+            "rows": rows[:LIST_LIMIT],
+            "total": len(rows),
+            "facilities": facilities,
+            "facility_id": facility_id,
+            "status": status,
+            "statuses": TICKET_STATUSES,
+            "query": query,
+            "status_labels": ticket_texts.TECHNICIAN_STATUS_LABELS,
+        },
+    )
+
+
+async def ticket(request: web.Request) -> web.Response:
+    refused = _provider_only(request)
+    if refused is not None:
+        return refused
+    found = await request.app[TICKETS].get(request.match_info["reference"])
+    if found is None:
+        return _message(request, "Introuvable", texts.NOT_FOUND, 404)
+    events = await request.app[TICKETS].timeline(found.id)
+    await request.app[ACCESS].audit(request[VIEWER], "ticket", found.reference)
+    return _page(
+        request,
+        "ticket.html",
+        {
+            "ticket": found,
+            "events": events,
+            "status_labels": ticket_texts.TECHNICIAN_STATUS_LABELS,
+            "event_labels": ticket_texts.EVENT_LABELS,
+        },
+    )
+
+
+async def incidents(request: web.Request) -> web.Response:
+    refused = _provider_only(request)
+    if refused is not None:
+        return refused
+    facility_id, facilities = await _facility_filter(request)
+    query = request.query.get("q", "").strip()[:100]
+    rows = await request.app[INCIDENTS].list_incidents(facility_id=facility_id)
+    if query:
+        rows = [i for i in rows if _matches(query, i.reference, i.what, i.facility_name)]
+    await request.app[ACCESS].audit(request[VIEWER], "incidents", query[:40] or None)
+    return _page(
+        request,
+        "incidents.html",
+        {
+            "rows": rows[:LIST_LIMIT],
+            "total": len(rows),
+            "facilities": facilities,
+            "facility_id": facility_id,
+            "query": query,
+            "kinds": incident_texts.KIND_LABELS,
+            "statuses": incident_texts.STATUS_LABELS,
+        },
+    )
+
+
+async def incident(request: web.Request) -> web.Response:
+    refused = _provider_only(request)
+    if refused is not None:
+        return refused
+    reference = request.match_info["reference"].strip().upper()
+    found = await request.app[INCIDENTS].by_reference(reference)
+    if found is None:
+        return _message(request, "Introuvable", texts.NOT_FOUND, 404)
+    events = await request.app[INCIDENTS].timeline(found.id)
+    await request.app[ACCESS].audit(request[VIEWER], "incident", found.reference)
+    return _page(
+        request,
+        "incident.html",
+        {
+            "incident": found,
+            "card": incident_texts.card_text(found),
+            "events": events,
+            "statuses": incident_texts.STATUS_LABELS,
+            "event_labels": incident_texts.EVENT_LABELS,
+        },
+    )
+
+
+async def campaigns(request: web.Request) -> web.Response:
+    refused = _provider_only(request)
+    if refused is not None:
+        return refused
+    query = request.query.get("q", "").strip()[:100]
+    rows = await request.app[PHISHING].recent_campaigns(LIST_LIMIT)
+    if query:
+        rows = [c for c in rows if _matches(query, c.subject, c.sender_domain)]
+    await request.app[ACCESS].audit(request[VIEWER], "campaigns", query[:40] or None)
+    return _page(request, "campaigns.html", {"rows": rows, "query": query})
+
+
+async def campaign(request: web.Request) -> web.Response:
+    refused = _provider_only(request)
+    if refused is not None:
+        return refused
+    try:
+        campaign_id = int(request.match_info["campaign_id"])
+    except ValueError:
+        return _message(request, "Introuvable", texts.NOT_FOUND, 404)
+    found = await request.app[PHISHING].campaign(campaign_id)
+    if found is None:
+        return _message(request, "Introuvable", texts.NOT_FOUND, 404)
+    reports = await request.app[PHISHING].campaign_reports(campaign_id)
+    await request.app[ACCESS].audit(request[VIEWER], "campaign", str(campaign_id))
+    return _page(request, "campaign.html", {"campaign": found, "reports": reports})
+
+
 # --- The application --------------------------------------------------------------------------
 
 
@@ -277,6 +430,9 @@ def make_app(
     app[ACCESS] = ConsoleAccess(sessionmaker, settings, clock)
     app[STATS] = ConsoleStats(sessionmaker)
     app[REVIEW] = ReviewQueue(sessionmaker, ReviewQueue.labels_for(tuple(titles)), clock)
+    app[TICKETS] = TicketService(sessionmaker, settings)
+    app[INCIDENTS] = IncidentService(sessionmaker, settings)
+    app[PHISHING] = PhishingService(sessionmaker, settings)
     app[TITLES] = titles
     app[CLOCK] = clock
     app[EXPORT_PATH] = export_path
@@ -297,5 +453,11 @@ def make_app(
     app.router.add_get("/revue", review)
     app.router.add_post("/revue/export", review_export)
     app.router.add_post("/revue/{turn_id}", review_decide)
+    app.router.add_get("/demandes", tickets)
+    app.router.add_get("/demandes/{reference}", ticket)
+    app.router.add_get("/incidents", incidents)
+    app.router.add_get("/incidents/{reference}", incident)
+    app.router.add_get("/campagnes", campaigns)
+    app.router.add_get("/campagnes/{campaign_id}", campaign)
     app.router.add_static("/static/", HERE / "static", show_index=False)
     return app

@@ -290,3 +290,76 @@ async def test_every_week_of_the_period_is_drawn(
     assert sum(n for _, n in overview.per_week) == 2
     counted = [week for week, n in overview.per_week if n]
     assert len(counted) == 2 and counted[-1] == overview.per_week[-1][0]
+
+
+async def test_tickets_incidents_and_campaigns_pages(world: World) -> None:
+    """Read-only lists and detail pages for the provider, searchable, hostile text escaped;
+    a referent reaches none of them."""
+    from email.message import EmailMessage
+
+    from vigie.incidents.service import IncidentService
+    from vigie.incidents.views import IncidentDraft
+    from vigie.phishing.mailcheck import analyse
+    from vigie.phishing.service import PhishingService
+    from vigie.tickets.service import TicketService
+    from vigie.tickets.views import TicketDraft
+
+    settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+    ticket, _ = await TicketService(world.sessions, settings).create(
+        "u-12", TicketDraft(HOSTILE, "printer", "me", "yes"), idempotency_key="t1"
+    )
+    incident, _ = await IncidentService(world.sessions, settings).declare(
+        "u-12", IncidentDraft(what="écran de rançon " + HOSTILE), idempotency_key="i1"
+    )
+    mail = EmailMessage()
+    mail["From"] = "Ameli <noreply@ameli-remboursement.example>"
+    mail["To"] = "staff@ehpad.example"
+    mail["Subject"] = "Remboursement <b>urgent</b> <script>alert(2)</script>"
+    mail.set_content("Cliquez ici http://ameli-remboursement.example/login pour être remboursé")
+    data = mail.as_bytes()
+    report = await PhishingService(world.sessions, settings).submit(
+        sender="u-13",
+        channel="telegram",
+        chat_id=13,
+        data=data,
+        source="eml",
+        filename="mail.eml",
+        analysis=analyse(data),
+    )
+    async with _client() as http:
+        await _sign_in(http, world, "tech")
+        async with http.get(world.url + "/demandes") as listing:
+            html = await listing.text()
+            assert ticket.reference in html and "<script>alert" not in html
+        async with http.get(world.url + "/demandes?q=NOTHING-MATCHES") as none:
+            assert "Aucune demande." in await none.text()
+        async with http.get(world.url + f"/demandes/{ticket.reference.lower()}") as detail:
+            html = await detail.text()
+            assert detail.status == 200 and "a ouvert la demande" in html
+            assert "&lt;script&gt;" in html and "<script>" not in html
+        async with http.get(world.url + "/incidents?q=rançon") as listing:
+            assert incident.reference in await listing.text()
+        async with http.get(world.url + f"/incidents/{incident.reference}") as detail:
+            html = await detail.text()
+            assert "déclaré" in html and "alerté" in html and "<img src=x" not in html
+        async with http.get(world.url + "/campagnes") as listing:
+            html = await listing.text()
+            assert "Remboursement &lt;b&gt;urgent&lt;/b&gt;" in html
+        async with http.get(world.url + f"/campagnes/{report.campaign_id}") as detail:
+            html = await detail.text()
+            assert "Foyer Soleil" in html and "<script>alert(2)" not in html
+        for missing in ("/demandes/VIG-1999-00001", "/incidents/INC-1999-00001", "/campagnes/x"):
+            async with http.get(world.url + missing) as gone:
+                assert gone.status == 404, missing
+    async with _client() as http:
+        await _sign_in(http, world, "referent_a")
+        for path in (
+            "/demandes",
+            f"/demandes/{ticket.reference}",
+            "/incidents",
+            f"/incidents/{incident.reference}",
+            "/campagnes",
+            f"/campagnes/{report.campaign_id}",
+        ):
+            async with http.get(world.url + path) as refused:
+                assert refused.status == 403, path

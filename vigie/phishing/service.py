@@ -512,6 +512,11 @@ class PhishingService:
             views = await self._campaign_views(session, PhishingCampaign.id == campaign_id)
             return views[0] if views else None
 
+    async def campaign_reports(self, campaign_id: int) -> list[ReportView]:
+        """The reports of one campaign, oldest first (the originals are not loaded)."""
+        async with self._sessionmaker() as session:
+            return await self._report_views(session, PhishingReport.campaign_id == campaign_id)
+
     async def recent_campaigns(self, limit: int = 10) -> list[CampaignView]:
         """The campaigns seen most recently first."""
         async with self._sessionmaker() as session:
