@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from vigie.console.access import ConsoleAccess
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import Settings
 from vigie.incidents.service import IncidentService
@@ -148,6 +149,9 @@ class Housekeeping:
                 now - timedelta(days=settings.people_retention_days),
                 dry_run=dry_run,
             )
+        counts["console_access"], counts["console_audit"] = await ConsoleAccess(
+            self._tickets.sessionmaker, settings, self._clock
+        ).purge(now, now - timedelta(days=settings.retention_days), dry_run=dry_run)
         if any(counts.values()) and not dry_run:
             logger.info("Retention: %s", ", ".join(f"{k} {v}" for k, v in counts.items() if v))
             if resolved:

@@ -363,3 +363,27 @@ async def test_tickets_incidents_and_campaigns_pages(world: World) -> None:
         ):
             async with http.get(world.url + path) as refused:
                 assert refused.status == 403, path
+
+
+async def test_links_sessions_and_audit_have_an_end(world: World) -> None:
+    """Spent links and ended sessions go a day after their end, the audit after
+    RETENTION_DAYS; a live session stays."""
+    from datetime import timedelta
+
+    from vigie.console.models import ConsoleLink, ConsoleSession
+
+    await world.access.create_link(world.ids["tech"])  # never used: expires in 10 minutes
+    async with _client() as http:
+        await _sign_in(http, world, "tech")  # a live session, an audit row or two
+    now = world.clock.now()
+    far = now - timedelta(days=400)
+    assert await world.access.purge(now, far) == (0, 0)
+    later = now + timedelta(days=2)
+    counted = await world.access.purge(later, far, dry_run=True)
+    assert counted[0] >= 3  # both links, the session (past its 12 hours)
+    assert await world.access.purge(later, far) == counted
+    async with world.sessions() as session:
+        for table in (ConsoleLink, ConsoleSession):
+            assert await session.scalar(select(func.count()).select_from(table)) == 0
+        audit = await session.scalar(select(func.count()).select_from(ConsoleAudit))
+    assert audit and await world.access.purge(later, later + timedelta(seconds=1)) == (0, audit)

@@ -17,9 +17,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.console.models import ConsoleAudit, ConsoleLink, ConsoleSession
@@ -202,6 +202,41 @@ class ConsoleAccess:
     def csrf_ok(viewer: Viewer, token: str | None) -> bool:
         """Whether a form carries this session's CSRF token."""
         return bool(token) and hmac.compare_digest(viewer.csrf_token, token or "")
+
+    # --- Retention -------------------------------------------------------------------------
+
+    async def purge(
+        self, now: datetime, audit_before: datetime, *, dry_run: bool = False
+    ) -> tuple[int, int]:
+        """Links and sessions that can no longer be used (a day after their end), and audit
+        rows older than ``audit_before``: (links and sessions, audit rows) deleted, or with
+        ``dry_run`` counted."""
+        day = timedelta(days=1)
+        longest = timedelta(hours=self._settings.console_session_hours)
+        conditions = (
+            (ConsoleLink, ConsoleLink.expires_at < now - day),
+            (
+                ConsoleSession,
+                or_(
+                    ConsoleSession.ended_at < now - day,
+                    ConsoleSession.created_at < now - longest - day,
+                ),
+            ),
+            (ConsoleAudit, ConsoleAudit.at < audit_before),
+        )
+        counts: list[int] = []
+        async with self._sessionmaker() as session:
+            for table, condition in conditions:
+                if dry_run:
+                    found = await session.scalar(
+                        select(func.count()).select_from(table).where(condition)
+                    )
+                    counts.append(int(found or 0))
+                else:
+                    result = await session.execute(delete(table).where(condition))
+                    counts.append(int(result.rowcount or 0))  # type: ignore[attr-defined]
+            await session.commit()
+        return counts[0] + counts[1], counts[2]
 
     # --- Audit -----------------------------------------------------------------------------
 
