@@ -387,3 +387,21 @@ async def test_links_sessions_and_audit_have_an_end(world: World) -> None:
             assert await session.scalar(select(func.count()).select_from(table)) == 0
         audit = await session.scalar(select(func.count()).select_from(ConsoleAudit))
     assert audit and await world.access.purge(later, later + timedelta(seconds=1)) == (0, audit)
+
+
+async def test_a_thumbs_down_reaches_the_review_queue_and_the_overview(world: World) -> None:
+    from vigie.conversation.models import AnswerFeedback, Turn
+
+    async with world.sessions() as session:
+        sure = await session.scalar(select(Turn.id).where(Turn.confidence == 0.9))
+        assert sure is not None
+        session.add(AnswerFeedback(turn_id=sure, useful=False, at=utcnow()))
+        await session.commit()
+    async with _client() as http:
+        await _sign_in(http, world, "tech")
+        async with http.get(world.url + "/revue") as page:
+            html = await page.text()
+        assert f'id="turn-{sure}"' in html and "jugée pas utile" in html
+        async with http.get(world.url + "/") as home:
+            html = await home.text()
+        assert "0 👍 · 1 👎" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -36,11 +37,30 @@ async def test_question_gets_article_then_related_button(
     assert messages[1]["plain_text"].startswith(KB.get(article.related[0]).title)
     assert fake.answered_callbacks, "the button press was not acknowledged"
 
+    # « Cette réponse vous a aidé ? »: 👎 is recorded for the asker's turn, and said so.
+    judge = {b["text"]: b["callback_data"] for b in buttons(answer)}
+    assert set(judge) >= {"👍 Utile", "👎 Pas utile"}
+    await bot.application.bot_data["vigie"].pipeline.idle()
+    fake.press_button(user, answer, judge["👎 Pas utile"])
+    for _ in range(100):
+        if any("relira" in (c["text"] or "") for c in fake.answered_callbacks):
+            break
+        await asyncio.sleep(0.1)
+    assert any("relira" in (c["text"] or "") for c in fake.answered_callbacks)
+    with sqlite3.connect(bot.settings.database_url.split("///", 1)[1]) as db:
+        votes = db.execute(
+            "select f.useful, t.article_id from answer_feedback f join turns t on t.id = f.turn_id"
+        ).fetchall()
+    assert votes == [(0, "password_strength")]
+
 
 async def test_ransom_screen_gets_reflexes_first(fake: FakeTelegram, bot: RunningBot) -> None:
     user = fake.user(1002)
     fake.send_text(user, "mon ecran affiche une rançon")
-    [answer] = await fake.wait_for_messages(user.id, 1)
+    # The reflexes first; then, this person being registered nowhere, why no incident is
+    # recorded (two messages: waiting for one could see either one or both).
+    answer, unregistered = await fake.wait_for_messages(user.id, 2)
+    assert "établissement" in unregistered["plain_text"]
     text = answer["plain_text"]
     assert "câble réseau" in text
     assert HOTLINE in text

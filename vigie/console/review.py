@@ -1,5 +1,5 @@
-"""The review queue: the turns Vigie did not understand (a fallback, or a low confidence),
-newest first, for a technician to give the right label (an intent or an article), to mark
+"""The review queue: the turns Vigie did not understand (a fallback, or a low confidence)
+and the answers people judged not useful (👎), newest first, for a technician to give the right label (an intent or an article), to mark
 « nouveau sujet à écrire », or to dismiss. The labelled examples are exported as Rasa NLU
 YAML (``nlu_data/nlu/review.yml``, a file of its own) so that ``make train`` learns them; the
 texts keep their redaction (they were stored redacted)."""
@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.console.models import REVIEW_DECISIONS, ReviewDecision
-from vigie.conversation.models import Turn
+from vigie.conversation.models import AnswerFeedback, Turn
 from vigie.core.clock import Clock, default_clock
 from vigie.people.models import Facility, Person
 
@@ -65,6 +65,7 @@ class QueueItem:
     intent: str | None
     confidence: float | None
     facility_name: str | None
+    judged_useless: bool = False
 
 
 class ReviewQueue:
@@ -88,14 +89,19 @@ class ReviewQueue:
     async def pending(self, limit: int = 50) -> list[QueueItem]:
         """The turns still to review, newest first."""
         stmt = (
-            select(Turn, Facility.name)
+            select(Turn, Facility.name, AnswerFeedback.useful)
             .outerjoin(Person, Person.sender == Turn.sender)
             .outerjoin(Facility, Facility.id == Person.facility_id)
             .outerjoin(ReviewDecision, ReviewDecision.turn_id == Turn.id)
+            .outerjoin(AnswerFeedback, AnswerFeedback.turn_id == Turn.id)
             .where(
                 ReviewDecision.turn_id.is_(None),
                 Turn.text_in != "",
-                or_(Turn.intent == FALLBACK, Turn.confidence < LOW_CONFIDENCE),
+                or_(
+                    Turn.intent == FALLBACK,
+                    Turn.confidence < LOW_CONFIDENCE,
+                    AnswerFeedback.useful.is_(False),
+                ),
             )
             .order_by(Turn.created_at.desc(), Turn.id.desc())
             .limit(limit)
@@ -110,8 +116,9 @@ class ReviewQueue:
                 intent=turn.intent,
                 confidence=turn.confidence,
                 facility_name=facility,
+                judged_useless=useful is False,
             )
-            for turn, facility in rows
+            for turn, facility, useful in rows
         ]
 
     async def decide(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vigie.conversation.models import Turn
+from vigie.conversation.models import AnswerFeedback, Turn
 from vigie.incidents.models import Incident
 from vigie.people.models import Facility, Person
 from vigie.phishing.models import PhishingReport
@@ -53,6 +53,9 @@ class Overview:
     incidents_open_now: int
     incidents_by_kind: dict[str, int]
     unanswered: list[str] = field(default_factory=list)
+    #: 👍 and 👎 under the knowledge base's answers of the period.
+    judged_useful: int = 0
+    judged_useless: int = 0
 
     @property
     def answered_share(self) -> float:
@@ -91,6 +94,15 @@ class ConsoleStats:
             unanswered = await self._unanswered(
                 session, facility_id, since, until, unanswered_limit
             )
+            judged = (
+                await session.execute(
+                    self._turns(facility_id, since, until, AnswerFeedback.useful, func.count())
+                    .select_from(Turn)
+                    .join(AnswerFeedback, AnswerFeedback.turn_id == Turn.id)
+                    .group_by(AnswerFeedback.useful)
+                )
+            ).all()
+        votes = {bool(useful): int(n) for useful, n in judged}
         return Overview(
             since=since,
             until=until,
@@ -99,6 +111,8 @@ class ConsoleStats:
             **reports,
             **incidents,
             unanswered=unanswered,
+            judged_useful=votes.get(True, 0),
+            judged_useless=votes.get(False, 0),
         )
 
     @staticmethod

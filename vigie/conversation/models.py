@@ -84,6 +84,22 @@ class Turn(Base):
         return f"Turn(id={self.id!r}, channel={self.channel!r}, intent={self.intent!r})"
 
 
+class AnswerFeedback(Base):
+    """« Cette réponse vous a aidé ? »: the person's 👍 or 👎 on a knowledge base answer (the
+    last press counts). Goes with its turn (retention)."""
+
+    __tablename__ = "answer_feedback"
+
+    turn_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("turns.id", ondelete="CASCADE"), primary_key=True
+    )
+    useful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"AnswerFeedback(turn_id={self.turn_id!r}, useful={self.useful!r})"
+
+
 class Outage(Base):
     """A service the conversation needs (Rasa, and the action server behind it) known to be
     down: the row exists from the first failed call to the first successful one. In the

@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from vigie.conversation import texts
+from vigie.conversation.feedback import with_feedback
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.journal import SentJournal
 from vigie.conversation.models import InboxItem
@@ -362,7 +363,7 @@ class Pipeline:
                 logger.exception("After-turn hook failed")
         try:
             async with self._inbox.marking_done(item.id) as mark_done:
-                await self._delivery.deliver(item.chat_id, reply.messages)
+                await self._delivery.deliver(item.chat_id, with_feedback(reply.messages, item.id))
                 self._sent(item)  # one write(2): a crash after it never sends the answer again
                 await mark_done()
         except DeliveryError as exc:

@@ -127,6 +127,7 @@ _STOPWORDS: Final = _alternation(
     nom prenom date annee numero initiales
     grave normal normale urgent urgente bizarre possible impossible dangereux dangereuse
     svp stp merci help aide vite fiable fiables sure sures
+    malin maline safe suspect suspecte risque risquee louche
     """
 )
 

@@ -26,12 +26,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vigie.conversation import texts
+from vigie.conversation.feedback import FEEDBACK_ACTION, Feedback
 from vigie.core import callbacks
 from vigie.core.clock import SYSTEM_CLOCK, Clock
 from vigie.core.desk import DeskReply, Kickable
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
+from vigie.core.typography import french_typography
 from vigie.incidents.desk import IncidentDesk
 from vigie.incidents.service import IncidentService
 from vigie.incidents.texts import INCIDENT_ACTION
@@ -124,6 +126,8 @@ class Desk:
         self._sender_of = sender_of
         self._contacts = settings.contacts()
         self._pending: dict[tuple[int, int], _PendingReply] = {}
+        # 👍 / 👎 under the knowledge base's answers: same database as the tickets.
+        self._feedback = Feedback(tickets.sessionmaker, clock)
         # Suspicious e-mail reports: same database as the tickets.
         self._phishing: PhishingDesk = PhishingDesk(
             phishing=phishing or PhishingService(tickets.sessionmaker, settings),
@@ -275,6 +279,11 @@ class Desk:
             return await self._phishing.callback(chat_id, user_id, pressed)
         if action == INCIDENT_ACTION:  # pages and the director's answers, private or group
             return await self._incidents.callback(chat_id, user_id, pressed)
+        if action == FEEDBACK_ACTION:  # 👍 / 👎 under an answer: its asker only
+            if _in_group(chat_id, user_id):
+                return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
+            toast = await self._feedback.press(self._sender_of(user_id), argument)
+            return DeskReply(toast=french_typography(toast))
         group = _in_group(chat_id, user_id)
         if group and action not in TECHNICIAN_ACTIONS:
             return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)

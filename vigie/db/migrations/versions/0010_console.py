@@ -1,5 +1,6 @@
 """The follow-up console: one-time sign-in links, sessions (both as token hashes), the audit
-of console actions, and the reviewers' decisions on turns Vigie did not understand.
+of console actions, the reviewers' decisions on turns Vigie did not understand, and the
+people's 👍 / 👎 on the knowledge base's answers.
 
 Revision ID: 0010
 Revises: 0009
@@ -106,8 +107,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("turn_id", name=op.f("pk_review_decisions")),
     )
 
+    op.create_table(
+        "answer_feedback",
+        sa.Column("turn_id", sa.BigInteger(), nullable=False),
+        sa.Column("useful", sa.Boolean(), nullable=False),
+        sa.Column("at", TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["turn_id"],
+            ["turns.id"],
+            name=op.f("fk_answer_feedback_turn_id_turns"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("turn_id", name=op.f("pk_answer_feedback")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("answer_feedback")
     op.drop_table("review_decisions")
     op.drop_index(op.f("ix_console_audit_person_id"), table_name="console_audit")
     op.drop_index(op.f("ix_console_audit_at"), table_name="console_audit")
