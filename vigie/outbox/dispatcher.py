@@ -15,7 +15,8 @@ order; other destinations are not delayed. Retention and the other periodic jobs
 :mod:`vigie.housekeeping`'s.
 
 Documents: a row whose payload has a ``document`` sends a file with the message as its caption:
-a text the domain wrote into the row (an incident's declaration, ``{"filename", "text"}``), or
+a text the domain wrote into the row (an incident's declaration, ``{"filename", "text"}``), a
+binary file it made (a monthly report's PDF, ``{"filename", "base64"}``), or
 a suspicious e-mail report's original file for the technicians (read from the report when it is sent; once purged, the
 caption goes alone, saying so). When the last row of a batch (a warning sent to the staff) is
 sent or failed, the domain queues its summary for the technicians (a check that failed is
@@ -25,6 +26,8 @@ retried with the next rows).
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import logging
 import re
@@ -283,7 +286,8 @@ class Dispatcher:
 
     async def _send_document(self, chat_id: int, document: Any, caption: OutgoingMessage) -> None:
         """A text document written by the domain (``{"filename", "text"}``: an incident's
-        declaration), or the original file of a report (``{"report_id"}``), with its caption;
+        declaration), a binary one (``{"filename", "base64"}``: a monthly report), or the
+        original file of a report (``{"report_id"}``), with its caption;
         for a report, the caption alone (saying so) once the original was purged."""
         if not isinstance(document, dict):
             raise _Failure("bad_payload", permanent=True)
@@ -292,6 +296,16 @@ class Dispatcher:
             if not isinstance(text, str) or not isinstance(filename, str) or not filename:
                 raise _Failure("bad_payload", permanent=True)
             await self._delivery.send_document(chat_id, filename, text.encode(), caption)
+            return
+        if "base64" in document:  # a binary file the domain made (a monthly report's PDF)
+            encoded, filename = document["base64"], document.get("filename")
+            if not isinstance(encoded, str) or not isinstance(filename, str) or not filename:
+                raise _Failure("bad_payload", permanent=True)
+            try:
+                data = base64.b64decode(encoded, validate=True)
+            except binascii.Error:
+                raise _Failure("bad_payload", permanent=True) from None
+            await self._delivery.send_document(chat_id, filename, data, caption)
             return
         try:
             report_id = int(document["report_id"])

@@ -6,6 +6,7 @@ The Telegram side is a small Delivery that records or fails, like the transport 
 from __future__ import annotations
 
 import asyncio
+import base64
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -754,6 +755,8 @@ async def test_a_purged_original_leaves_its_caption_saying_so(
         {"filename": "x.eml"},
         {"filename": "", "text": "Déclaration"},
         {"filename": "declaration.txt", "text": 42},
+        {"filename": "rapport.pdf", "base64": "pas du base64 !"},
+        {"filename": "", "base64": "JVBERg=="},
         "declaration.txt",
     ],
 )
@@ -785,6 +788,22 @@ async def test_a_text_written_by_the_domain_goes_as_a_file_with_its_caption(
     assert (chat, filename, data.decode()) == (1601, "declaration-INC-2026-00001.txt", text)
     assert caption.plain_text() == "Déclaration d’un incident"
     assert await outbox.count_pending() == 0
+
+
+async def test_a_binary_file_made_by_the_domain_goes_with_its_caption(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    outbox, transport = Outbox(sessionmaker), Transport()
+    pdf = b"%PDF-1.4\n\x00\xff binary\n%%EOF\n"
+    payload = {
+        **notice("Rapport mensuel"),
+        "document": {"filename": "rapport-2026-11.pdf", "base64": base64.b64encode(pdf).decode()},
+    }
+    await add_rows(sessionmaker, ("telegram", "1601", payload))
+    await Dispatcher(outbox, transport, make_settings()).send_due()
+    [(chat, filename, data, caption)] = transport.documents
+    assert (chat, filename, data) == (1601, "rapport-2026-11.pdf", pdf)
+    assert caption.plain_text() == "Rapport mensuel"
 
 
 async def test_the_end_of_a_warning_batch_queues_one_summary(
