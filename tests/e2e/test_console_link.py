@@ -28,7 +28,7 @@ LINK = re.compile(r"http://127\.0\.0\.1:\d+(/entrer/[A-Za-z0-9_-]{40,})")
 
 async def test_console_link_from_telegram_opens_the_console(
     fake: FakeTelegram,
-    ticket_bot: RunningBot,
+    ticket_bot: RunningBot,  # noqa: F811
     stack: Stack,
     directory: Directory,  # noqa: F811
 ) -> None:

@@ -1,5 +1,5 @@
 """``vigie``: the administration command line (facilities, invitations, technicians, tickets,
-incidents, outbox).
+incidents, outbox, monthly reports).
 
 Every command migrates the database first, then runs one async operation (except
 ``analyse-mail``, which reads one .eml file offline and never touches the database). Exit codes: 0 on
@@ -50,6 +50,7 @@ from vigie.core.typography import NBSP, truncate
 from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.housekeeping import Housekeeping
+from vigie.knowledge.loader import KnowledgeBase, KnowledgeError
 from vigie.outbox.store import FAILED, PENDING, Outbox
 from vigie.people.directory import InvitationView, PersonView
 from vigie.people.roles import DESK_ROLES, INVITATION_ROLES
@@ -378,6 +379,36 @@ async def console_link(ctx: Context, args: argparse.Namespace) -> None:
     )
 
 
+# --- Monthly report ----------------------------------------------------------------------
+
+
+def _knowledge_titles(settings: Settings) -> dict[str, str]:
+    """The articles' titles by id (the topics' names); ids only if the base is unreadable."""
+    try:
+        return {article.id: article.title for article in KnowledgeBase.load(settings.knowledge_dir)}
+    except KnowledgeError as exc:
+        print(
+            f"Attention{NBSP}: base de connaissances illisible ({exc}){NBSP}: les sujets seront "
+            "nommés par leur identifiant.",
+            file=sys.stderr,
+        )
+        return {}
+
+
+async def report(ctx: Context, args: argparse.Namespace) -> None:
+    """The monthly report of a facility, as a PDF (vigie/console/report.py)."""
+    from vigie.console.report import monthly_report  # fpdf2: only for this command
+
+    facility = await facility_named(ctx, args.facility)
+    titles = await asyncio.to_thread(_knowledge_titles, ctx.settings)
+    pdf = await monthly_report(ctx.sessionmaker, ctx.settings, facility.id, args.month, titles)
+    try:
+        await asyncio.to_thread(args.out.write_bytes, pdf)
+    except OSError as exc:
+        raise CliError(f"impossible d’écrire {args.out}{NBSP}: {exc.strerror}") from exc
+    print(f"Rapport mensuel ({facility.name}, {args.month}) écrit dans {args.out}", file=ctx.out)
+
+
 # --- Tickets -----------------------------------------------------------------------------
 
 
@@ -557,6 +588,16 @@ def _telegram_id(text: str) -> int:
         ) from None
 
 
+def _month(text: str) -> str:
+    from vigie.console.report import ReportError, parse_month
+
+    try:
+        year, month = parse_month(text)
+    except ReportError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{year:04d}-{month:02d}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vigie",
@@ -609,6 +650,15 @@ def build_parser() -> argparse.ArgumentParser:
     link = groups.add_parser("console-link", help=link_help, description=link_help)
     link.set_defaults(handler=console_link, command_parser=link)
     link.add_argument("person_id", type=_positive, metavar="ID")
+
+    report_help = "le rapport mensuel d’un établissement, en PDF"
+    monthly = groups.add_parser("report", help=report_help, description=report_help)
+    monthly.set_defaults(handler=report, command_parser=monthly)
+    monthly.add_argument("--facility", required=True, help="établissement (id ou nom)")
+    monthly.add_argument(
+        "--month", required=True, type=_month, help="mois, au format AAAA-MM (ex.\u00a02026-11)"
+    )
+    monthly.add_argument("--out", required=True, type=Path, help="fichier PDF écrit")
 
     facilities = group("facilities", "établissements clients")
     add = command(facilities, "add", "ajouter un établissement", facilities_add)

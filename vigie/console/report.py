@@ -1,0 +1,625 @@
+"""The monthly report of a facility, as a PDF for its director: the overview's figures for one
+calendar month (in the facility's time zone), two bar charts, the fake e-mails confirmed by the
+technicians that reached the facility, the questions left unanswered and three pieces of
+advice chosen from the figures by explicit rules (:func:`choose_advice`).
+
+Drawn with fpdf2 and Debian's DejaVu fonts (``fonts-dejavu-core``); nothing is fetched from
+the network. The same data and the same clock give the same bytes (the creation date is the
+clock's). Who asked a question never appears; subjects and questions are defanged, so that no
+address in the report can be followed by a click.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vigie.console import report_texts as txt
+from vigie.console.stats import ConsoleStats, Overview
+from vigie.core.settings import Settings
+from vigie.core.typography import NBSP, NNBSP, truncate
+from vigie.db.base import utcnow
+from vigie.incidents.texts import PORTAL
+from vigie.people.directory import Directory
+from vigie.phishing.mailcheck.defang import defang_domain, defang_email, defang_url
+from vigie.phishing.models import PhishingCampaign, PhishingReport
+
+__all__ = [
+    "MonthlyFigures",
+    "ReportError",
+    "choose_advice",
+    "defang_text",
+    "monthly_report",
+    "parse_month",
+]
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+FONT = "dejavu"
+BAR = (43, 108, 176)
+MUTED = (74, 85, 104)
+INK = (26, 32, 44)
+#: The technicians' verdict of a fake e-mail (vigie.phishing.vocabulary.TECH_VERDICTS).
+PHISHING = "phishing"
+UNANSWERED_MAX = 10
+UNANSWERED_CHARS = 300
+SUBJECT_CHARS = 150
+TOPICS_MAX = 8
+#: Many fallbacks: at least this many, and at least this share of the questions.
+MANY_FALLBACKS = (3, 0.2)
+#: Fewer questions than this in a month: Vigie is little used.
+LITTLE_USE = 5
+CLICK_ACTIONS = ("clicked", "clicked_asked", "attachment")
+PAGES_ALIAS = "{vigie:pages}"
+_SPACES = frozenset((NBSP, NNBSP))
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>«»\"]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}\b", re.IGNORECASE)
+
+
+class ReportError(ValueError):
+    """The report cannot be made; the message is in French, for the administrator."""
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """``"2026-11"`` → ``(2026, 11)``; :class:`ReportError` otherwise."""
+    found = _MONTH.fullmatch(text.strip())
+    if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+        raise ReportError(f"mois attendu au format AAAA-MM, par exemple 2026-11{NBSP}: {text!r}")
+    return int(found.group(1)), int(found.group(2))
+
+
+def defang_text(text: str) -> str:
+    """Addresses, links and domain names in a text made impossible to follow
+    (``hxxps://exemple[.]com``, ``nom[@]exemple[.]com``)."""
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        parts.append(_defang_words(text[position : match.start()]))
+        parts.append(defang_url(match.group(0)))
+        position = match.end()
+    parts.append(_defang_words(text[position:]))
+    return "".join(parts)
+
+
+def _defang_words(text: str) -> str:
+    marked = _EMAIL.sub(lambda m: "\0" + defang_email(m.group(0)) + "\0", text)
+    pieces = marked.split("\0")
+    # Odd pieces are defanged addresses already; the others may hold bare domains.
+    return "".join(
+        piece if index % 2 else _DOMAIN.sub(lambda m: defang_domain(m.group(0)), piece)
+        for index, piece in enumerate(pieces)
+    )
+
+
+# --- Figures ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignLine:
+    """A fake e-mail confirmed by the technicians that the facility's staff reported."""
+
+    subject: str
+    sender_domain: str | None
+    reports: int
+    warned: bool
+
+
+@dataclass(frozen=True)
+class MonthlyFigures:
+    """What the report shows."""
+
+    facility_name: str
+    timezone: str
+    year: int
+    month: int
+    overview: Overview
+    campaigns: list[CampaignLine]
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return _next_month(self.first_day) - timedelta(days=1)
+
+    @property
+    def month_name(self) -> str:
+        return txt.month_name(self.year, self.month)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def month_bounds(year: int, month: int, timezone: str) -> tuple[datetime, datetime]:
+    """The month from its first midnight to the next month's, in ``timezone``, as UTC."""
+    zone = ZoneInfo(timezone)
+    first = date(year, month, 1)
+    following = _next_month(first)
+    since = datetime(first.year, first.month, 1, tzinfo=zone).astimezone(UTC)
+    until = datetime(following.year, following.month, 1, tzinfo=zone).astimezone(UTC)
+    return since, until
+
+
+async def gather(
+    sessionmaker: async_sessionmaker[AsyncSession], facility_id: int, year: int, month: int
+) -> MonthlyFigures:
+    """The figures of one facility for one calendar month."""
+    facility = await Directory(sessionmaker).get_facility(facility_id)
+    if facility is None:
+        raise ReportError(f"établissement inconnu{NBSP}: n°{NBSP}{facility_id}")
+    since, until = month_bounds(year, month, facility.timezone)
+    overview = await ConsoleStats(sessionmaker).overview(
+        facility_id=facility.id, since=since, until=until, unanswered_limit=UNANSWERED_MAX
+    )
+    async with sessionmaker() as session:
+        campaigns = await _campaigns(session, facility.id, since, until)
+    return MonthlyFigures(facility.name, facility.timezone, year, month, overview, campaigns)
+
+
+async def _campaigns(
+    session: AsyncSession, facility_id: int, since: datetime, until: datetime
+) -> list[CampaignLine]:
+    """The campaigns judged « phishing » that the facility's staff reported in the period,
+    first reported first."""
+    rows = await session.execute(
+        select(
+            PhishingCampaign.subject,
+            PhishingCampaign.sender_domain,
+            PhishingCampaign.warned_at,
+            func.count(PhishingReport.id),
+        )
+        .join(PhishingReport, PhishingReport.campaign_id == PhishingCampaign.id)
+        .where(
+            PhishingCampaign.verdict == PHISHING,
+            PhishingReport.facility_id == facility_id,
+            PhishingReport.created_at >= since,
+            PhishingReport.created_at < until,
+        )
+        .group_by(
+            PhishingCampaign.id,
+            PhishingCampaign.subject,
+            PhishingCampaign.sender_domain,
+            PhishingCampaign.warned_at,
+        )
+        .order_by(func.min(PhishingReport.created_at), PhishingCampaign.id)
+    )
+    return [
+        CampaignLine(str(subject), domain, int(count), warned_at is not None)
+        for subject, domain, warned_at, count in rows
+    ]
+
+
+def month_weeks(figures: MonthlyFigures) -> list[tuple[date, int]]:
+    """Questions per week of the month: (the week's first day in the month, number).
+
+    The overview counts by UTC week; a question of the month's first or last hours may fall in
+    a week that starts or ends outside it: it is counted in the month's first or last week.
+    """
+    first, last = figures.first_day, figures.last_day
+    first_monday = first - timedelta(days=first.weekday())
+    last_monday = last - timedelta(days=last.weekday())
+    counts: dict[date, int] = {}
+    monday = first_monday
+    while monday <= last_monday:
+        counts[monday] = 0
+        monday += timedelta(days=7)
+    for key, number in figures.overview.per_week:
+        week = min(max(date.fromisoformat(key), first_monday), last_monday)
+        counts[week] += number
+    return [(max(monday, first), number) for monday, number in sorted(counts.items())]
+
+
+# --- Advice ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rule:
+    topic: str
+    text: str
+    applies: Callable[[MonthlyFigures], bool]
+
+
+def _many_fallbacks(figures: MonthlyFigures) -> bool:
+    o = figures.overview
+    least, share = MANY_FALLBACKS
+    return o.fallback >= least and o.fallback >= share * o.questions
+
+
+#: In order of priority: the first three that apply, one per topic.
+RULES = (
+    _Rule(
+        "password",
+        txt.ADVICE_CREDENTIALS,
+        lambda f: f.overview.reports_by_action.get("credentials", 0) > 0,
+    ),
+    _Rule(
+        "incident",
+        txt.ADVICE_INCIDENT,
+        lambda f: f.overview.incidents_by_kind.get("incident", 0) > 0,
+    ),
+    _Rule(
+        "incident",
+        txt.ADVICE_LOST,
+        lambda f: f.overview.incidents_by_kind.get("lost_device", 0) > 0,
+    ),
+    _Rule(
+        "mail",
+        txt.ADVICE_CLICKED,
+        lambda f: any(f.overview.reports_by_action.get(a, 0) > 0 for a in CLICK_ACTIONS),
+    ),
+    _Rule("campaign", txt.ADVICE_CAMPAIGN, lambda f: bool(f.campaigns)),
+    _Rule("vigie", txt.ADVICE_FALLBACKS, _many_fallbacks),
+    _Rule("mail", txt.ADVICE_NO_REPORT, lambda f: f.overview.reports == 0),
+    _Rule("vigie", txt.ADVICE_LITTLE_USE, lambda f: f.overview.questions < LITTLE_USE),
+)
+#: Then, to make three: general advice, on a topic not yet covered.
+DEFAULTS = (
+    ("password", txt.ADVICE_PASSWORDS),
+    ("mail", txt.ADVICE_MAILS),
+    ("updates", txt.ADVICE_UPDATES),
+)
+
+
+def choose_advice(figures: MonthlyFigures, provider: str) -> list[str]:
+    """Exactly three pieces of advice: those the figures call for (:data:`RULES`, in order,
+    one per topic), then general ones (:data:`DEFAULTS`)."""
+    chosen: list[tuple[str, str]] = []
+    for rule in RULES:
+        if len(chosen) < 3 and rule.topic not in {t for t, _ in chosen} and rule.applies(figures):
+            chosen.append((rule.topic, rule.text))
+    for topic, text in DEFAULTS:
+        if len(chosen) < 3 and topic not in {t for t, _ in chosen}:
+            chosen.append((topic, text))
+    return [txt.t(text, provider=provider, portal=PORTAL) for _, text in chosen]
+
+
+# --- Numbers as the French read them ---------------------------------------------------------
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}{NBSP}%"
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _day(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _times(count: int) -> str:
+    return f"{count} fois"
+
+
+# --- The document ----------------------------------------------------------------------------
+
+
+def font_files() -> dict[str, Path]:
+    """The DejaVu fonts, by style; :class:`ReportError` if they are missing."""
+    files = {style: FONT_DIR / name for style, name in FONT_FILES.items()}
+    missing = [str(path) for path in files.values() if not path.is_file()]
+    if missing:
+        raise ReportError(
+            f"police introuvable{NBSP}: {', '.join(missing)} — installez le paquet Debian "
+            "fonts-dejavu-core (sudo apt-get install fonts-dejavu-core)"
+        )
+    return files
+
+
+class _Document(FPDF):
+    """An A4 page with Vigie's headings, lists, bar charts and footer."""
+
+    def __init__(self, fonts: dict[str, Path], footer: Callable[[int], str]) -> None:
+        super().__init__(format="A4")
+        for style, path in fonts.items():
+            self.add_font(FONT, style, str(path))
+        self._glyphs = set(self.fonts[FONT].cmap)  # type: ignore[union-attr]
+        self._footer = footer
+        self.alias_nb_pages(PAGES_ALIAS)
+        self.set_margins(18, 16, 18)
+        self.set_auto_page_break(True, margin=18)
+        self.set_text_color(*INK)
+
+    def clean(self, text: str) -> str:
+        """Text the font can draw: control characters and missing glyphs (emoji) left out."""
+        return "".join(
+            ch
+            for ch in text
+            if ch == "\n" or ((ch.isprintable() or ch in _SPACES) and ord(ch) in self._glyphs)
+        )
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(*MUTED)
+        # Left-aligned: the page count is filled in at the end, after the text was placed.
+        self.cell(0, 5, self.clean(self._footer(self.page_no())))
+        self.set_text_color(*INK)
+
+    def room(self, height: float) -> None:
+        """A new page unless ``height`` millimetres are left on this one."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+
+    def title_block(self, title: str, lines: list[str]) -> None:
+        self.set_font(FONT, "B", 16)
+        self.set_text_color(*BAR)
+        self.multi_cell(0, 8, self.clean(title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*MUTED)
+        self.set_font(FONT, size=9)
+        for line in lines:
+            self.multi_cell(0, 5, self.clean(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+
+    def heading(self, text: str) -> None:
+        self.room(22)
+        self.ln(4)
+        self.set_font(FONT, "B", 12.5)
+        self.set_text_color(*BAR)
+        self.multi_cell(0, 7, self.clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.ln(1)
+
+    def paragraph(self, text: str, *, size: float = 10, muted: bool = False) -> None:
+        self.set_font(FONT, size=size)
+        if muted:
+            self.set_text_color(*MUTED)
+        self.multi_cell(0, 5.2, self.clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+
+    def item(self, text: str, *, marker: str = "–", bold: bool = False) -> None:
+        """A list item with a hanging indent."""
+        self.set_font(FONT, "B" if bold else "", 10)
+        self.room(6)
+        indent = 7.0
+        self.set_x(self.l_margin + 1)
+        self.cell(indent - 1, 5.2, marker)
+        self.multi_cell(
+            self.epw - indent,
+            5.2,
+            self.clean(text),
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+
+    def fit(self, text: str, width: float) -> str:
+        """``text`` shortened with « … » to fit ``width`` millimetres."""
+        text = self.clean(text)
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text.rstrip() + "…"
+
+    def bar_chart(self, points: list[tuple[str, int]], height: float = 38) -> None:
+        """Vertical bars, left to right, with their value above and their label below."""
+        self.room(height + 16)
+        x0, top = self.l_margin, self.get_y() + 5
+        base = top + height
+        peak = max((value for _, value in points), default=0) or 1
+        step = self.epw / max(len(points), 1)
+        self.set_font(FONT, size=8.5)
+        for index, (label, value) in enumerate(points):
+            bar = height * value / peak
+            x = x0 + index * step + step * 0.2
+            if value:
+                self.set_fill_color(*BAR)
+                self.rect(x, base - bar, step * 0.6, bar, style="F")
+            self.set_text_color(*INK)
+            self.set_xy(x - 3, base - bar - 4.5)
+            self.cell(step * 0.6 + 6, 4, str(value), align="C")
+            self.set_text_color(*MUTED)
+            self.set_xy(x - 3, base + 1)
+            self.cell(step * 0.6 + 6, 4, self.fit(label, step * 0.6 + 6), align="C")
+        self.set_draw_color(*MUTED)
+        self.set_line_width(0.2)
+        self.line(x0, base, x0 + self.epw, base)
+        self.set_text_color(*INK)
+        self.set_xy(x0, base + 6)
+
+    def hbar_chart(self, points: list[tuple[str, int]]) -> None:
+        """Horizontal bars, most first, with their label on the left."""
+        row, label_width = 6.5, 72.0
+        self.room(row * len(points) + 4)
+        peak = max((value for _, value in points), default=0) or 1
+        longest = self.epw - label_width - 14
+        self.set_font(FONT, size=9)
+        for label, value in points:
+            y = self.get_y()
+            self.set_text_color(*INK)
+            self.set_xy(self.l_margin, y)
+            self.cell(label_width - 2, row, self.fit(label, label_width - 3), align="R")
+            length = longest * value / peak
+            self.set_fill_color(*BAR)
+            self.rect(self.l_margin + label_width, y + 1.2, max(length, 0.4), row - 2.4, style="F")
+            self.set_xy(self.l_margin + label_width + length + 1.5, y)
+            self.cell(12, row, str(value))
+            self.set_xy(self.l_margin, y + row)
+        self.ln(2)
+
+
+def render(
+    figures: MonthlyFigures, provider: str, titles: dict[str, str], today: datetime
+) -> bytes:
+    """The report as PDF bytes (``today``: the creation date, shown and in the metadata)."""
+    o = figures.overview
+    title = txt.t(txt.TITLE, facility=figures.facility_name, month=figures.month_name)
+    doc = _Document(
+        font_files(),
+        lambda page: txt.t(
+            txt.FOOTER, provider=provider, month=figures.month_name, page=page, pages=PAGES_ALIAS
+        ),
+    )
+    doc.set_title(title)
+    doc.set_author(provider)
+    doc.set_subject(txt.t(txt.SUBJECT, month=figures.month_name))
+    doc.set_creator("Vigie")
+    doc.set_lang("fr-FR")
+    doc.set_creation_date(today)
+    doc.add_page()
+    local_today = today.astimezone(ZoneInfo(figures.timezone)).date()
+    doc.title_block(
+        title,
+        [
+            txt.t(txt.SUBTITLE, provider=provider, today=_day(local_today)),
+            txt.t(
+                txt.PERIOD,
+                first=_day(figures.first_day),
+                last=_day(figures.last_day),
+                timezone=figures.timezone,
+            ),
+        ],
+    )
+
+    doc.heading(txt.IN_SHORT)
+    for line in (
+        txt.t(txt.QUESTIONS, n=o.questions),
+        txt.t(txt.ANSWERED, share=_percent(o.answered_share), n=o.answered),
+        txt.t(txt.FALLBACK, n=o.fallback),
+        txt.t(txt.OUT_OF_SCOPE, n=o.out_of_scope),
+        txt.t(txt.TICKETS, n=o.tickets_opened),
+        txt.t(txt.REPORTS, n=o.reports),
+        txt.t(txt.INCIDENTS, n=o.incidents),
+    ):
+        doc.item(line)
+
+    _questions(doc, figures, titles)
+    _tickets(doc, o)
+    _reports(doc, o)
+    _campaign_section(doc, figures, provider)
+    _incidents(doc, o)
+    _unanswered(doc, o)
+
+    doc.heading(txt.ADVICE_SECTION)
+    for number, advice in enumerate(choose_advice(figures, provider), start=1):
+        doc.item(advice, marker=f"{number}.")
+    return bytes(doc.output())
+
+
+def _questions(doc: _Document, figures: MonthlyFigures, titles: dict[str, str]) -> None:
+    doc.heading(txt.WEEKS_CHART)
+    doc.bar_chart([(day.strftime("%d/%m"), n) for day, n in month_weeks(figures)])
+    doc.paragraph(txt.t(txt.WEEKS_NOTE), size=8.5, muted=True)
+    doc.heading(txt.TOPICS_CHART)
+    topics = figures.overview.topics[:TOPICS_MAX]
+    if topics:
+        doc.hbar_chart([(txt.topic_label(topic, titles), n) for topic, n in topics])
+    else:
+        doc.paragraph(txt.t(txt.NO_QUESTION))
+
+
+def _tickets(doc: _Document, o: Overview) -> None:
+    doc.heading(txt.TICKETS_SECTION)
+    by_urgency = [(u, o.tickets_by_urgency.get(u, 0)) for u in txt.URGENCY_LABELS]
+    by_urgency += [
+        (u, n) for u, n in sorted(o.tickets_by_urgency.items()) if u not in txt.URGENCY_LABELS
+    ]
+    lines = [
+        txt.t(txt.TICKET_URGENCY, label=txt.URGENCY_LABELS.get(u, u), n=n)
+        for u, n in by_urgency
+        if n
+    ]
+    for line in lines or [txt.t(txt.NO_TICKET)]:
+        doc.item(line)
+    doc.item(txt.t(txt.TICKETS_OPEN_NOW, n=o.tickets_open_now))
+    if o.resolution_hours_median is not None:
+        doc.item(txt.t(txt.RESOLUTION_MEDIAN, hours=_hours(o.resolution_hours_median)))
+
+
+def _reports(doc: _Document, o: Overview) -> None:
+    doc.heading(txt.REPORTS_SECTION)
+    verdicts = _ordered(o.reports_by_verdict, txt.VERDICT_LABELS)
+    if not verdicts:
+        doc.item(txt.t(txt.NO_REPORT))
+    for label, n in verdicts:
+        doc.item(txt.t(txt.REPORT_VERDICT, label=label, n=n))
+    actions = _ordered(o.reports_by_action, txt.ACTION_LABELS)
+    if actions:
+        doc.paragraph(txt.t(txt.ACTIONS_TITLE))
+        for label, n in actions:
+            doc.item(txt.t(txt.REPORT_ACTION, label=label[:1].upper() + label[1:], n=n))
+
+
+def _ordered(counts: dict[str, int], labels: dict[str, str]) -> list[tuple[str, int]]:
+    """(label, number) in the order of ``labels``, unknown codes last, zeros left out."""
+    codes = [c for c in labels if counts.get(c)] + sorted(c for c in counts if c not in labels)
+    return [(labels.get(c, c), counts[c]) for c in codes if counts[c]]
+
+
+def _campaign_section(doc: _Document, figures: MonthlyFigures, provider: str) -> None:
+    doc.heading(txt.t(txt.CAMPAIGNS_SECTION, provider=provider))
+    if not figures.campaigns:
+        doc.paragraph(txt.t(txt.NO_CAMPAIGN))
+        return
+    for campaign in figures.campaigns:
+        subject = defang_text(truncate(campaign.subject, SUBJECT_CHARS))
+        doc.room(22)
+        doc.item(
+            txt.t(txt.CAMPAIGN_SUBJECT, subject=txt.quoted(subject) if subject else txt.NO_SUBJECT),
+            bold=True,
+        )
+        sender = (
+            txt.t(txt.CAMPAIGN_SENDER, domain=defang_domain(campaign.sender_domain))
+            if campaign.sender_domain
+            else ""
+        )
+        warned = txt.t(txt.CAMPAIGN_WARNED) if campaign.warned else ""
+        doc.item(
+            txt.t(
+                txt.CAMPAIGN_DETAILS, times=_times(campaign.reports), sender=sender, warned=warned
+            ),
+            marker="",
+        )
+        doc.item(txt.t(txt.CAMPAIGN_TELL_STAFF), marker="")
+
+
+def _incidents(doc: _Document, o: Overview) -> None:
+    doc.heading(txt.INCIDENTS_SECTION)
+    kinds = _ordered(o.incidents_by_kind, txt.INCIDENT_KIND_LABELS)
+    for label, n in kinds:
+        doc.item(txt.t(txt.INCIDENT_KIND, label=label[:1].upper() + label[1:], n=n))
+    if not kinds:
+        doc.item(txt.t(txt.NO_INCIDENT))
+    doc.item(txt.t(txt.INCIDENTS_OPEN_NOW, n=o.incidents_open_now))
+
+
+def _unanswered(doc: _Document, o: Overview) -> None:
+    doc.heading(txt.UNANSWERED_SECTION)
+    doc.paragraph(txt.t(txt.UNANSWERED_NOTE, n=UNANSWERED_MAX), size=8.5, muted=True)
+    questions = [defang_text(truncate(q, UNANSWERED_CHARS)) for q in o.unanswered[:UNANSWERED_MAX]]
+    for question in questions:
+        doc.item(txt.quoted(question))
+    if not questions:
+        doc.paragraph(txt.t(txt.NO_UNANSWERED))
+
+
+async def monthly_report(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    facility_id: int,
+    month: str,
+    titles: dict[str, str],
+) -> bytes:
+    """The PDF report of ``facility_id`` for ``month`` (``"2026-11"``); ``titles`` are the
+    knowledge base's article titles by id (the topics' names)."""
+    year, number = parse_month(month)
+    font_files()  # before any query: a missing font is said at once
+    figures = await gather(sessionmaker, facility_id, year, number)
+    return await asyncio.to_thread(render, figures, settings.provider_name, titles, utcnow())
