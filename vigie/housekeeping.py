@@ -27,6 +27,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from vigie.console.access import ConsoleAccess
+from vigie.console.monthly import MonthlyReports
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import Settings
 from vigie.incidents.service import IncidentService
@@ -98,6 +99,7 @@ class Housekeeping:
                 if now >= next_purge:
                     await self.purge_expired()
                     await self.purge_reports()
+                    await self.send_monthly_reports()
                     next_purge = now + PURGE_INTERVAL_SECONDS
                 if now >= next_release and not self._stop.is_set():
                     await self.release_stale_reports()
@@ -167,6 +169,18 @@ class Housekeeping:
         if originals or reports:
             logger.info("Retention: %s report originals and %s reports deleted", originals, reports)
         return originals, reports
+
+    async def send_monthly_reports(self) -> int:
+        """Last month's report to each facility's referents, once, in the morning of the
+        first days of the month (``MONTHLY_REPORTS``)."""
+        if not self._settings.monthly_reports:
+            return 0
+        sent = await MonthlyReports(
+            self._tickets.sessionmaker, self._settings, self._clock
+        ).send_due()
+        if sent:
+            self._kick()
+        return sent
 
     async def release_stale_reports(self) -> int:
         """Send the technicians the reports whose reporter never said what they did."""

@@ -1,5 +1,5 @@
 """The console's tables: one-time sign-in links, sessions, the audit of every console action,
-and the reviewers' decisions on the turns Vigie did not understand.
+the reviewers' decisions on the turns Vigie did not understand, and the monthly reports sent.
 
 Links and sessions store only a SHA-256 of their token: a copy of the database opens nothing.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigie.db.base import Base, BigIntPK, in_values, utcnow
@@ -93,3 +93,19 @@ class ReviewDecision(Base):
 
     def __repr__(self) -> str:
         return f"ReviewDecision(turn_id={self.turn_id!r}, decision={self.decision!r})"
+
+
+class MonthlyReportSent(Base):
+    """A facility's monthly report, queued once (the key makes it once across processes)."""
+
+    __tablename__ = "monthly_reports"
+
+    facility_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("facilities.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"MonthlyReportSent(facility_id={self.facility_id!r}, month={self.month!r})"

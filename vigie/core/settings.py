@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     console_link_minutes: int = Field(default=10, ge=1, le=60)
     console_idle_minutes: int = Field(default=30, ge=5, le=480)
     console_session_hours: int = Field(default=12, ge=1, le=24)
+    # Each facility's referents receive last month's report (PDF) in Telegram on the 1st.
+    monthly_reports: bool = True
 
     # Data
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'vigie.db'}"
