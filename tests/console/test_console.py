@@ -405,3 +405,31 @@ async def test_a_thumbs_down_reaches_the_review_queue_and_the_overview(world: Wo
         async with http.get(world.url + "/") as home:
             html = await home.text()
         assert "0 👍 · 1 👎" in html
+
+
+async def test_time_to_first_answer(world: World) -> None:
+    """Opened, then taken by a technician two hours later: the overview says 2 h."""
+    from datetime import timedelta
+
+    from vigie.console.stats import ConsoleStats
+    from vigie.core.clock import set_default_clock
+    from vigie.tickets.service import TicketService
+    from vigie.tickets.views import TicketDraft
+
+    settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+    service = TicketService(world.sessions, settings)
+    start = utcnow()
+    previous = set_default_clock(FakeClock(start))
+    try:
+        ticket, _ = await service.create(
+            "u-12", TicketDraft("imprimante", "printer", "me", "yes"), idempotency_key="f1"
+        )
+        set_default_clock(FakeClock(start + timedelta(hours=2)))
+        await service.take("u-99", ticket.id)
+    finally:
+        set_default_clock(previous)
+    overview = await ConsoleStats(world.sessions).overview(
+        facility_id=None, since=start - timedelta(days=1), until=start + timedelta(days=1)
+    )
+    assert overview.first_answer_hours_median == 2.0
+    assert overview.tickets_opened == 1 and overview.tickets_open_now == 1

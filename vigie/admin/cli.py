@@ -39,13 +39,14 @@ from vigie.admin.common import (
 )
 from vigie.admin.incidents import add_commands as add_incident_commands
 from vigie.console.access import AccessError, ConsoleAccess
+from vigie.console.review import ReviewQueue
 from vigie.conversation.inbox import Inbox
 from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
 from vigie.core.hours import parse_hours
 from vigie.core.private import private_umask
 from vigie.core.pseudonym import pseudonymize
-from vigie.core.settings import Settings
+from vigie.core.settings import ROOT, Settings
 from vigie.core.typography import NBSP, truncate
 from vigie.db.base import utcnow
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
@@ -379,6 +380,23 @@ async def console_link(ctx: Context, args: argparse.Namespace) -> None:
     )
 
 
+# --- Review queue ------------------------------------------------------------------------
+
+
+async def review_export(ctx: Context, args: argparse.Namespace) -> None:
+    """The examples labelled in the console's review queue, as Rasa NLU YAML."""
+    queue = ReviewQueue(ctx.sessionmaker, ())
+    output = args.output or ROOT / "nlu_data" / "nlu" / "review.yml"
+    try:
+        total = await queue.export_to(output)
+    except OSError as exc:
+        raise CliError(f"impossible d’écrire {output}{NBSP}: {exc.strerror}") from exc
+    print(
+        f"{total} exemple(s) étiqueté(s) écrit(s) dans {output} (puis{NBSP}: make train)",
+        file=ctx.out,
+    )
+
+
 # --- Monthly report ----------------------------------------------------------------------
 
 
@@ -650,6 +668,14 @@ def build_parser() -> argparse.ArgumentParser:
     link = groups.add_parser("console-link", help=link_help, description=link_help)
     link.set_defaults(handler=console_link, command_parser=link)
     link.add_argument("person_id", type=_positive, metavar="ID")
+
+    review = group("review", "questions revues dans la console")
+    exporting = command(
+        review, "export", "écrire les exemples étiquetés (nlu_data/nlu/review.yml)", review_export
+    )
+    exporting.add_argument(
+        "--output", type=Path, help="fichier (par défaut\u00a0: nlu_data/nlu/review.yml)"
+    )
 
     report_help = "le rapport mensuel d’un établissement, en PDF"
     monthly = groups.add_parser("report", help=report_help, description=report_help)

@@ -17,7 +17,7 @@ from vigie.conversation.models import AnswerFeedback, Turn
 from vigie.incidents.models import Incident
 from vigie.people.models import Facility, Person
 from vigie.phishing.models import PhishingReport
-from vigie.tickets.models import Ticket
+from vigie.tickets.models import Ticket, TicketEvent
 
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
@@ -26,6 +26,8 @@ NOT_QUESTIONS = frozenset(
     {"greet", "goodbye", "thank", "affirm", "deny", "inform", "cancel", "bot_challenge"}
 )
 OPEN_TICKET_STATUSES = ("new", "in_progress", "waiting", "reopened")
+#: A technician's first step on a ticket: it is taken, or answered, or a precision is asked.
+FIRST_ANSWER_EVENTS = ("taken", "technician_message", "info_requested")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Overview:
     incidents_open_now: int
     incidents_by_kind: dict[str, int]
     unanswered: list[str] = field(default_factory=list)
+    #: Median time from a ticket's opening to a technician's first step (taken, answer).
+    first_answer_hours_median: float | None = None
     #: 👍 and 👎 under the knowledge base's answers of the period.
     judged_useful: int = 0
     judged_useless: int = 0
@@ -202,8 +206,23 @@ class ConsoleStats:
             )
         ).all()
         hours = [(done - created).total_seconds() / 3600 for created, done in resolved]
+        first = (
+            await session.execute(
+                select(Ticket.created_at, func.min(TicketEvent.at))
+                .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+                .where(
+                    *scope,
+                    Ticket.created_at >= since,
+                    Ticket.created_at < until,
+                    TicketEvent.kind.in_(FIRST_ANSWER_EVENTS),
+                )
+                .group_by(Ticket.id, Ticket.created_at)
+            )
+        ).all()
+        waits = [(at - created).total_seconds() / 3600 for created, at in first]
         by_urgency = {str(u): int(n) for u, n in opened}
         return {
+            "first_answer_hours_median": round(median(waits), 1) if waits else None,
             "tickets_opened": sum(by_urgency.values()),
             "tickets_open_now": int(open_now or 0),
             "tickets_by_urgency": by_urgency,

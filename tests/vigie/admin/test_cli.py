@@ -711,3 +711,31 @@ def test_console_link_for_a_referent_not_for_staff(vigie) -> None:  # type: igno
     refused = vigie("console-link", str(staff))
     assert refused.code == 1 and "n’a pas accès à la console" in refused.err
     assert vigie("console-link", "999").code == 1
+
+
+def test_review_export_writes_the_labelled_examples(vigie, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from vigie.console.review import ReviewQueue
+    from vigie.conversation.turns import TurnLog
+
+    async def seed(directory: Directory, sessions):  # type: ignore[no-untyped-def]
+        turn = await TurnLog(sessions).record(
+            channel="telegram",
+            sender="u-1",
+            text_in="le bidule clignote",
+            text_out="…",
+            intent="nlu_fallback",
+            confidence=0.1,
+            article_id=None,
+        )
+        tech = await directory.add_technician(name="Paul", chat_id=9, sender="u-9")
+        await ReviewQueue(sessions, ("open_ticket",)).decide(
+            turn.id, "labelled", "open_ticket", tech.id
+        )
+
+    upgrade(vigie.url)
+    in_db(vigie.url, seed)
+    target = tmp_path / "review.yml"
+    done = vigie("review", "export", "--output", str(target))
+    assert done.code == 0, done.err
+    assert "1 exemple(s)" in done.out
+    assert "- intent: open_ticket\n  examples: |\n    - le bidule clignote\n" in target.read_text()
