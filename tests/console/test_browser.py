@@ -1,5 +1,7 @@
 """The console in a real browser: Debian's Chromium driven by Playwright, against the real
-console process (``python -m console``) on SQLite and on PostgreSQL.
+console process (``python -m console``) on SQLite and on PostgreSQL. The 200 hostile strings
+are typed by staff as questions (review queue, unanswered list), as ticket descriptions (list
+and detail) and, 40 of them, as the subjects of reported e-mails (campaigns).
 
 Sign-in with a one-time link, a used link refused, sign-out; a referent never reaches another
 facility; the review queue labelled and exported; the overview's charts drawn and its figures
@@ -15,8 +17,10 @@ import os
 import shutil
 import sys
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
 import aiohttp
@@ -34,6 +38,10 @@ from vigie.conversation.turns import TurnLog
 from vigie.core.settings import ROOT, Settings
 from vigie.db.engine import create_engine, make_sessionmaker, upgrade
 from vigie.people.directory import Directory
+from vigie.phishing.mailcheck import analyse
+from vigie.phishing.service import PhishingService
+from vigie.tickets.service import TicketService
+from vigie.tickets.views import TicketDraft
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var" / "test-screenshots"
@@ -99,6 +107,11 @@ _WRAPPERS = [
 ]
 HOSTILE = [wrapper.format(payload) for payload in _PAYLOADS for wrapper in _WRAPPERS]
 assert len(HOSTILE) == 200
+
+
+def _visible(text: str) -> str:
+    """The text without format characters (bidirectional, zero-width), spaces collapsed."""
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
 
 
 @dataclass
@@ -353,7 +366,44 @@ async def test_hostile_strings_are_shown_as_text(
             confidence=0.05,
             article_id=None,
         )
+    # The same strings as ticket descriptions, and as the subjects of reported e-mails.
+    settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+    tickets = TicketService(console.sessions, settings)
+    for number, text in enumerate(HOSTILE):
+        await tickets.create(
+            "b-32", TicketDraft(text, "printer", "me", "yes"), idempotency_key=f"h{number}"
+        )
+    phishing = PhishingService(console.sessions, settings)
+    for number, payload in enumerate(_PAYLOADS):
+        mail = EmailMessage()
+        mail["From"] = f"Support <support@fake-{number}.example>"
+        mail["To"] = "staff@ehpad.example"
+        mail["Subject"] = payload
+        mail.set_content(f"Votre compte expire http://fake-{number}.example/login")
+        data = mail.as_bytes()
+        await phishing.submit(
+            sender="b-32",
+            channel="telegram",
+            chat_id=32,
+            data=data,
+            source="eml",
+            filename="mail.eml",
+            analysis=analyse(data),
+        )
     page, _ = await _sign_in(browser, console, "tech")
+    await page.goto(console.url + "/demandes")
+    problems = await page.locator("table.list td.text").all_inner_texts()
+    assert len(problems) == 200
+    await page.locator("table.list a").first.click()
+    assert await page.locator("blockquote.text").inner_text() in HOSTILE
+    await page.goto(console.url + "/campagnes")
+    subjects = await page.locator("table.list td.text a").all_inner_texts()
+    assert 30 <= len(subjects) <= len(_PAYLOADS)  # alike mails may join one campaign
+    # Shown as text; the analyser drops bidirectional and invisible characters from subjects.
+    assert {_visible(s) for s in subjects} <= {_visible(p) for p in _PAYLOADS}
+    await page.locator("table.list td.text a").first.click()
+    assert await page.locator("h1").count() == 1
+    assert await page.evaluate("() => window.__xss === undefined")
     await page.goto(console.url + "/revue")
     shown = await page.locator("blockquote.text").all_inner_texts()
     assert len(shown) == 50  # the queue's first page, newest first
