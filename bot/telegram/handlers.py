@@ -148,7 +148,7 @@ class VigieBot:
                 chat.id, prompt, reply_to=pressed.message_id if pressed else None
             )
             if message_id is not None:
-                self._desk().prompt_sent(chat.id, user.id, message_id)
+                await self._desk().prompt_sent(chat.id, user.id, message_id)
         if reply.then_menu:
             await self._incoming(update, "button", "/help")
 

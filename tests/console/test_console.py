@@ -395,13 +395,18 @@ async def test_a_thumbs_down_reaches_the_review_queue_and_the_overview(world: Wo
     async with world.sessions() as session:
         sure = await session.scalar(select(Turn.id).where(Turn.confidence == 0.9))
         assert sure is not None
-        session.add(AnswerFeedback(turn_id=sure, useful=False, at=utcnow()))
+        session.add(
+            AnswerFeedback(
+                turn_id=sure, useful=False, at=utcnow(), note="le <b>numéro</b> du support"
+            )
+        )
         await session.commit()
     async with _client() as http:
         await _sign_in(http, world, "tech")
         async with http.get(world.url + "/revue") as page:
             html = await page.text()
         assert f'id="turn-{sure}"' in html and "jugée pas utile" in html
+        assert "le &lt;b&gt;numéro&lt;/b&gt; du support" in html
         async with http.get(world.url + "/") as home:
             html = await home.text()
         assert "0 👍 · 1 👎" in html

@@ -47,11 +47,27 @@ async def test_question_gets_article_then_related_button(
             break
         await asyncio.sleep(0.1)
     assert any("relira" in (c["text"] or "") for c in fake.answered_callbacks)
+    # Then, optionally, what was missing: a reply to the question (a password in it masked).
+    question = await _message_containing(fake, user.id, "Qu’est-ce qui vous a manqué")
+    fake.send_text(user, "la longueur minimale, mon mdp c'est Soleil2024!", reply_to=question)
+    await _message_containing(fake, user.id, "c’est noté")
     with sqlite3.connect(bot.settings.database_url.split("///", 1)[1]) as db:
         votes = db.execute(
-            "select f.useful, t.article_id from answer_feedback f join turns t on t.id = f.turn_id"
+            "select f.useful, t.article_id, f.note from answer_feedback f join turns t "
+            "on t.id = f.turn_id"
         ).fetchall()
-    assert votes == [(0, "password_strength")]
+    assert [vote[:2] for vote in votes] == [(0, "password_strength")]
+    assert votes[0][2].startswith("la longueur minimale") and "Soleil2024" not in votes[0][2]
+
+
+async def _message_containing(fake: FakeTelegram, chat_id: int, needle: str) -> dict:
+    """The first message to the chat containing ``needle`` (waits up to 30 s)."""
+    for _ in range(300):
+        for message in fake.messages_to(chat_id):
+            if needle in (message.get("plain_text") or ""):
+                return message
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no message containing {needle!r}")
 
 
 async def test_ransom_screen_gets_reflexes_first(fake: FakeTelegram, bot: RunningBot) -> None:

@@ -66,6 +66,8 @@ class QueueItem:
     confidence: float | None
     facility_name: str | None
     judged_useless: bool = False
+    #: What the person said was missing, after their 👎 (redacted).
+    note: str | None = None
 
 
 class ReviewQueue:
@@ -89,7 +91,7 @@ class ReviewQueue:
     async def pending(self, limit: int = 50) -> list[QueueItem]:
         """The turns still to review, newest first."""
         stmt = (
-            select(Turn, Facility.name, AnswerFeedback.useful)
+            select(Turn, Facility.name, AnswerFeedback.useful, AnswerFeedback.note)
             .outerjoin(Person, Person.sender == Turn.sender)
             .outerjoin(Facility, Facility.id == Person.facility_id)
             .outerjoin(ReviewDecision, ReviewDecision.turn_id == Turn.id)
@@ -117,8 +119,9 @@ class ReviewQueue:
                 confidence=turn.confidence,
                 facility_name=facility,
                 judged_useless=useful is False,
+                note=note,
             )
-            for turn, facility, useful in rows
+            for turn, facility, useful, note in rows
         ]
 
     async def decide(

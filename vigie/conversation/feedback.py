@@ -22,6 +22,13 @@ NOT_USEFUL_LABEL = "👎 Pas utile"
 THANKS = "Merci pour votre avis."
 THANKS_NOT_USEFUL = "Merci : un technicien relira cette réponse pour l’améliorer."
 EXPIRED = "Cette réponse n’est plus en mémoire."
+#: After a 👎: an optional question, answered by replying to it.
+WHAT_WAS_MISSING = (
+    "Qu’est-ce qui vous a manqué dans cette réponse ? Si vous le voulez, répondez à ce "
+    "message en une phrase (sans mot de passe ni nom de résident)."
+)
+NOTE_THANKS = "Merci, c’est noté : un technicien le lira pour améliorer mes réponses."
+NOTE_MAX_CHARS = 500
 
 
 def with_feedback(messages: Sequence[OutgoingMessage], inbox_id: int) -> list[OutgoingMessage]:
@@ -48,11 +55,12 @@ class Feedback:
         self._sessionmaker = sessionmaker
         self._clock = clock or default_clock()
 
-    async def press(self, sender: str, argument: str) -> str:
-        """Record a press (``u:<inbox id>`` or ``d:<inbox id>``) by ``sender``; the toast."""
+    async def press(self, sender: str, argument: str) -> tuple[str, int | None]:
+        """Record a press (``u:<inbox id>`` or ``d:<inbox id>``) by ``sender``: the toast,
+        and for a 👎 the turn whose note may be asked for."""
         choice, _, raw_id = argument.partition(":")
         if choice not in (USEFUL, NOT_USEFUL) or not raw_id.isdigit():
-            return EXPIRED
+            return EXPIRED, None
         async with self._sessionmaker() as session:
             turn_id = await session.scalar(
                 select(Turn.id)
@@ -61,7 +69,7 @@ class Feedback:
                 .limit(1)
             )
             if turn_id is None:  # purged, or someone else's answer
-                return EXPIRED
+                return EXPIRED, None
             row = await session.get(AnswerFeedback, turn_id)
             if row is None:
                 row = AnswerFeedback(turn_id=turn_id)
@@ -69,4 +77,31 @@ class Feedback:
             row.useful = choice == USEFUL
             row.at = self._clock.now()
             await session.commit()
-        return THANKS if choice == USEFUL else THANKS_NOT_USEFUL
+        if choice == USEFUL:
+            return THANKS, None
+        return THANKS_NOT_USEFUL, turn_id
+
+    async def prompt_sent(self, turn_id: int, message_id: int) -> None:
+        """« Qu'est-ce qui manquait ? » was sent as message ``message_id``: a reply to it is
+        the note of this turn's 👎."""
+        async with self._sessionmaker() as session:
+            row = await session.get(AnswerFeedback, turn_id)
+            if row is not None and not row.useful:
+                row.note_prompt_id = message_id
+                await session.commit()
+
+    async def note(self, sender: str, reply_to: int, text: str) -> bool:
+        """``text`` (already redacted) replies to a « Qu'est-ce qui manquait ? » of this
+        sender's: kept as the note (the latest one counts); False when it replies to
+        something else."""
+        async with self._sessionmaker() as session:
+            row = await session.scalar(
+                select(AnswerFeedback)
+                .join(Turn, Turn.id == AnswerFeedback.turn_id)
+                .where(AnswerFeedback.note_prompt_id == reply_to, Turn.sender == sender)
+            )
+            if row is None:
+                return False
+            row.note = " ".join(text.split())[:NOTE_MAX_CHARS]
+            await session.commit()
+        return True

@@ -101,6 +101,10 @@ class AnswerFeedback(Base):
     )
     useful: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # After a 👎, « Qu'est-ce qui manquait ? » is asked in a message the person may answer
+    # (a Telegram reply to it): its message id, and the answer, redacted.
+    note: Mapped[str | None] = mapped_column(Text)
+    note_prompt_id: Mapped[int | None] = mapped_column(BigInteger)
 
     def __repr__(self) -> str:
         return f"AnswerFeedback(turn_id={self.turn_id!r}, useful={self.useful!r})"

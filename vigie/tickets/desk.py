@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from vigie.conversation import feedback as feedback_texts
 from vigie.conversation import texts
 from vigie.conversation.feedback import FEEDBACK_ACTION, Feedback
 from vigie.core import callbacks
@@ -128,6 +129,8 @@ class Desk:
         self._pending: dict[tuple[int, int], _PendingReply] = {}
         # 👍 / 👎 under the knowledge base's answers: same database as the tickets.
         self._feedback = Feedback(tickets.sessionmaker, clock)
+        # A 👎 just pressed, until its question's message id is known (prompt_sent).
+        self._feedback_prompts: dict[tuple[int, int], int] = {}
         # Suspicious e-mail reports: same database as the tickets.
         self._phishing: PhishingDesk = PhishingDesk(
             phishing=phishing or PhishingService(tickets.sessionmaker, settings),
@@ -282,8 +285,13 @@ class Desk:
         if action == FEEDBACK_ACTION:  # 👍 / 👎 under an answer: its asker only
             if _in_group(chat_id, user_id):
                 return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
-            toast = await self._feedback.press(self._sender_of(user_id), argument)
-            return DeskReply(toast=french_typography(toast))
+            toast, turn_id = await self._feedback.press(self._sender_of(user_id), argument)
+            if turn_id is None:
+                return DeskReply(toast=french_typography(toast))
+            # 👎: what was missing, asked in a message to reply to (optional).
+            self._feedback_prompts[(chat_id, user_id)] = turn_id
+            question = OutgoingMessage(french_typography(feedback_texts.WHAT_WAS_MISSING))
+            return DeskReply([question], toast=french_typography(toast), force_reply=True)
         group = _in_group(chat_id, user_id)
         if group and action not in TECHNICIAN_ACTIONS:
             return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
@@ -352,8 +360,13 @@ class Desk:
         )
         return DeskReply([message], force_reply=True)
 
-    def prompt_sent(self, chat_id: int, user_id: int, message_id: int) -> None:
-        """The front end sent the group prompt of ``user_id``: their reply must answer it."""
+    async def prompt_sent(self, chat_id: int, user_id: int, message_id: int) -> None:
+        """The front end sent the prompt of ``user_id`` (a group's reply prompt, or « Qu'est-ce
+        qui manquait ? » after a 👎): their reply must answer it."""
+        turn_id = self._feedback_prompts.pop((chat_id, user_id), None)
+        if turn_id is not None:
+            await self._feedback.prompt_sent(turn_id, message_id)
+            return
         pending = self._pending_reply(chat_id, user_id)
         if pending is not None:
             self._pending[(chat_id, user_id)] = replace(pending, prompt_id=message_id)
@@ -403,6 +416,10 @@ class Desk:
         In a private chat the next message is the reply; in a group, only a message replying
         (``reply_to``: the replied message's id) to this technician's own prompt.
         """
+        if reply_to is not None and not _in_group(chat_id, user_id):
+            redacted = redact(text.strip()).text
+            if redacted and await self._feedback.note(self._sender_of(user_id), reply_to, redacted):
+                return DeskReply([OutgoingMessage(french_typography(feedback_texts.NOTE_THANKS))])
         pending = self._pending_reply(chat_id, user_id)
         if pending is None:
             return None

@@ -56,12 +56,19 @@ async def test_a_press_counts_for_the_asker_only_and_the_last_one_wins(
         inbox_id=item.id,
     )
     feedback = Feedback(sessionmaker)
-    assert await feedback.press("someone-else", f"u:{item.id}") == EXPIRED
-    assert await feedback.press("asker", "u:abc") == EXPIRED
-    assert await feedback.press("asker", f"x:{item.id}") == EXPIRED
-    assert await feedback.press("asker", f"u:{item.id + 1}") == EXPIRED
-    assert await feedback.press("asker", f"u:{item.id}") == THANKS
-    assert await feedback.press("asker", f"d:{item.id}") == THANKS_NOT_USEFUL
+    assert await feedback.press("someone-else", f"u:{item.id}") == (EXPIRED, None)
+    assert await feedback.press("asker", "u:abc") == (EXPIRED, None)
+    assert await feedback.press("asker", f"x:{item.id}") == (EXPIRED, None)
+    assert await feedback.press("asker", f"u:{item.id + 1}") == (EXPIRED, None)
+    assert await feedback.press("asker", f"u:{item.id}") == (THANKS, None)
+    assert await feedback.press("asker", f"d:{item.id}") == (THANKS_NOT_USEFUL, turn.id)
+    # « Qu'est-ce qui manquait ? » sent as message 777: only the asker's reply to it counts.
+    await feedback.prompt_sent(turn.id, 777)
+    assert not await feedback.note("asker", 778, "autre chose")
+    assert not await feedback.note("someone-else", 777, "pas le mien")
+    assert await feedback.note("asker", 777, "  il manquait   le numéro du support  ")
     async with sessionmaker() as session:
         rows = (await session.scalars(select(AnswerFeedback))).all()
-    assert [(r.turn_id, r.useful) for r in rows] == [(turn.id, False)]
+    assert [(r.turn_id, r.useful, r.note) for r in rows] == [
+        (turn.id, False, "il manquait le numéro du support")
+    ]

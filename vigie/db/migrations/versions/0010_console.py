@@ -112,6 +112,8 @@ def upgrade() -> None:
         sa.Column("turn_id", sa.BigInteger(), nullable=False),
         sa.Column("useful", sa.Boolean(), nullable=False),
         sa.Column("at", TIMESTAMP, nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("note_prompt_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["turn_id"],
             ["turns.id"],
