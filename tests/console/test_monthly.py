@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.auxil.smtp import SmtpSink
 from vigie.console.models import MonthlyReportSent
 from vigie.console.monthly import MonthlyReports, previous_month
 from vigie.core.clock import FakeClock, set_default_clock
@@ -83,3 +84,62 @@ async def test_sent_once_in_the_morning_to_the_referents(
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert "EHPAD Les Tilleuls" in text and "novembre 2026" in text
     assert "Rapport mensuel" in rows[1].payload["html"]
+
+
+async def test_also_e_mailed_with_the_pdf_attached(
+    sessionmaker: async_sessionmaker[AsyncSession], smtp_sink: SmtpSink
+) -> None:
+    """A facility with a report address: the same PDF by e-mail, through the outbox and a
+    real SMTP server (aiosmtpd); no referent in Telegram needed."""
+    from vigie.outbox.dispatcher import Dispatcher
+    from vigie.outbox.store import Outbox
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        pseudonym_secret=SECRET,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
+        mail_from=smtp_sink.mail_from,
+    )
+    directory = Directory(sessionmaker)
+    clock = FakeClock(datetime(2026, 10, 15, 9, 0, tzinfo=UTC))
+    previous = set_default_clock(clock)
+    try:
+        facility = await directory.create_facility("IME Les Hirondelles", "Albi")
+        await directory.set_report_email(facility.id, "direction@ime-hirondelles.example")
+        clock.advance((datetime(2026, 12, 1, 9, 0, tzinfo=UTC) - clock.now()).total_seconds())
+        assert await MonthlyReports(sessionmaker, settings, clock).send_due() == 1
+    finally:
+        set_default_clock(previous)
+
+    class NoChat:
+        async def deliver(self, chat_id: int, messages: object) -> None:
+            raise AssertionError("nothing goes to a chat")
+
+        async def send_document(self, *args: object) -> None:
+            raise AssertionError("nothing goes to a chat")
+
+    await Dispatcher(Outbox(sessionmaker), NoChat(), settings).send_due()  # type: ignore[arg-type]
+    [received] = smtp_sink.received()
+    assert received.rcpt_tos == ["direction@ime-hirondelles.example"]
+    assert "IME Les Hirondelles – novembre 2026" in received.subject
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == "rapport-vigie-2026-11.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    text = " ".join(PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text().split())
+    assert "IME Les Hirondelles" in text
+
+
+async def test_a_bad_report_address_is_refused(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    import pytest
+
+    from vigie.people.directory import DirectoryError
+
+    directory = Directory(sessionmaker)
+    facility = await directory.create_facility("EHPAD Test", "Albi")
+    for bad in ("pas-une-adresse", "a@b", "x y@z.fr", "<a@b.fr>"):
+        with pytest.raises(DirectoryError):
+            await directory.set_report_email(facility.id, bad)
+    assert (await directory.set_report_email(facility.id, None)).report_email is None

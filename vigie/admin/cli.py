@@ -106,6 +106,23 @@ async def facilities_add(ctx: Context, args: argparse.Namespace) -> None:
     print(f"Horaires{NBSP}: {parse_hours(facility.hours).describe()}", file=ctx.out)
 
 
+async def facilities_report_email(ctx: Context, args: argparse.Namespace) -> None:
+    # A bad address or an unknown facility: DirectoryError, printed by main().
+    facility = await ctx.directory.set_report_email(
+        args.facility, None if args.none else args.address
+    )
+    if facility.report_email:
+        print(
+            f"Le rapport mensuel de {facility.name} sera aussi envoyé à {facility.report_email}"
+            + ("" if ctx.settings.smtp_host else " (dès que SMTP_HOST sera défini)"),
+            file=ctx.out,
+        )
+    else:
+        print(
+            f"Le rapport mensuel de {facility.name} ne sera plus envoyé par e-mail.", file=ctx.out
+        )
+
+
 async def facilities_list(ctx: Context, args: argparse.Namespace) -> None:
     facilities = await ctx.directory.list_facilities()
     if not facilities:
@@ -698,6 +715,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--timezone", default="Europe/Paris", help="fuseau horaire (Europe/Paris)")
     add.add_argument("--referent", help="contact du référent (nom, téléphone…)")
     command(facilities, "list", "lister les établissements", facilities_list)
+    mail = command(
+        facilities,
+        "report-email",
+        "l’adresse où envoyer aussi le rapport mensuel (le 1er du mois)",
+        facilities_report_email,
+    )
+    mail.add_argument("facility", metavar="ÉTABLISSEMENT", help="id ou nom")
+    which_mail = mail.add_mutually_exclusive_group(required=True)
+    which_mail.add_argument("address", nargs="?", metavar="ADRESSE")
+    which_mail.add_argument("--none", action="store_true", help="ne plus l’envoyer par e-mail")
 
     invitations = group("invitations", "codes d’invitation")
     create = command(invitations, "create", "créer un code d’invitation", invitations_create)

@@ -26,6 +26,7 @@ from vigie.knowledge.loader import KnowledgeBase, KnowledgeError
 from vigie.outbox.store import Outbox
 from vigie.people.models import Facility, Person
 from vigie.people.roles import Role
+from vigie.tickets.service import email_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,17 @@ CAPTION = (
     "Le bilan de {month} : questions posées à Vigie, demandes d’assistance, mails suspects, "
     "incidents, et trois conseils pour le mois qui vient. Les chiffres à jour sont dans la "
     "console de suivi (/console)."
+)
+
+
+EMAIL_BODY = (
+    "Bonjour,\n\n"
+    "Voici le rapport mensuel de cybersécurité de {facility} pour {month}, préparé par Vigie "
+    "pour {provider} : questions posées, demandes d’assistance, mails suspects, incidents, et "
+    "trois conseils pour le mois qui vient (fichier PDF joint).\n\n"
+    "Les chiffres à jour sont dans la console de suivi : envoyez /console à Vigie dans "
+    "Telegram pour recevoir un lien de connexion.\n\n"
+    "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
 )
 
 
@@ -95,11 +107,13 @@ class MonthlyReports:
                 ZoneInfo(facility.timezone or "Europe/Paris")
             ).strftime("%Y-%m") > month:
                 continue  # sent, or the facility did not exist yet that month
-            if await self._send(facility.id, facility.name, month, now):
+            if await self._send(facility.id, facility.name, facility.report_email, month, now):
                 sent += 1
         return sent
 
-    async def _send(self, facility_id: int, name: str, month: str, now: datetime) -> bool:
+    async def _send(
+        self, facility_id: int, name: str, email: str | None, month: str, now: datetime
+    ) -> bool:
         async with self._sessionmaker() as session:
             chats = (
                 await session.scalars(
@@ -111,7 +125,8 @@ class MonthlyReports:
                     )
                 )
             ).all()
-        if not chats:
+        email = email if email and self._settings.smtp_host else None
+        if not chats and not email:
             return False
         from vigie.console.report import monthly_report  # fpdf2: loaded when a report is due
 
@@ -123,18 +138,29 @@ class MonthlyReports:
             facility=html.escape(name), month=month_name(year, number)
         )
         payload = dict(OutgoingMessage(caption).to_custom())
-        payload["document"] = {
+        document = {
             "filename": f"rapport-vigie-{month}.pdf",
             "base64": base64.b64encode(pdf).decode("ascii"),
         }
+        payload["document"] = document
         async with self._sessionmaker() as session:
             session.add(
                 MonthlyReportSent(
-                    facility_id=facility_id, month=month, sent_at=now, recipients=len(chats)
+                    facility_id=facility_id,
+                    month=month,
+                    sent_at=now,
+                    recipients=len(chats) + (1 if email else 0),
                 )
             )
             for chat in chats:
                 Outbox.add(session, channel="telegram", destination=str(chat), payload=payload)
+            if email:
+                Outbox.add(
+                    session,
+                    channel="email",
+                    destination=email,
+                    payload=self._email(facility_id, name, month, document),
+                )
             try:
                 await session.commit()
             except IntegrityError:  # another process queued it first
@@ -142,3 +168,20 @@ class MonthlyReports:
                 return False
         logger.info("Monthly report %s queued for facility %s (%s)", month, facility_id, len(chats))
         return True
+
+    def _email(
+        self, facility_id: int, name: str, month: str, document: dict[str, str]
+    ) -> dict[str, object]:
+        """The e-mail of the report to the facility's address, the PDF attached."""
+        year, number = (int(part) for part in month.split("-"))
+        label = month_name(year, number)
+        return {
+            "subject": f"Rapport mensuel de cybersécurité – {name} – {label}",
+            "body": french_typography(EMAIL_BODY).format(
+                facility=name, month=label, provider=self._settings.provider_name
+            ),
+            "message_id": email_message_id(
+                f"RAPPORT-{facility_id}-{month}", self._settings.mail_from
+            ),
+            "attachment": {**document, "mime": "application/pdf"},
+        }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import logging
 import smtplib
 import ssl
@@ -90,6 +91,17 @@ def build_email(
     if reference:
         message["X-Vigie-Reference"] = reference
     message.set_content(body, subtype="plain", charset="utf-8")
+    attachment = payload.get("attachment")
+    if attachment is not None:  # a file the domain made (a monthly report's PDF)
+        try:
+            data = base64.b64decode(str(attachment["base64"]), validate=True)
+            filename = _single_line(str(attachment["filename"]))
+            maintype, _, subtype = str(attachment.get("mime", "application/pdf")).partition("/")
+        except (KeyError, TypeError, binascii.Error) as exc:
+            raise MailError("bad_payload", permanent=True) from exc
+        if not filename or not subtype:
+            raise MailError("bad_payload", permanent=True)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 

@@ -57,6 +57,7 @@ class FacilityView:
     hours: str
     timezone: str
     referent_contact: str | None
+    report_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+_REPORT_EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
 def facility_view(facility: Facility) -> FacilityView:
     return FacilityView(
         id=facility.id,
@@ -122,6 +126,7 @@ def facility_view(facility: Facility) -> FacilityView:
         hours=facility.hours,
         timezone=facility.timezone,
         referent_contact=facility.referent_contact,
+        report_email=facility.report_email,
     )
 
 
@@ -250,6 +255,20 @@ class Directory:
                 await session.commit()
             except IntegrityError as exc:
                 raise DirectoryError(f"un établissement nommé {name!r} existe déjà") from exc
+            return facility_view(facility)
+
+    async def set_report_email(self, id_or_name: str | int, address: str | None) -> FacilityView:
+        """Where the facility's monthly report is also e-mailed (None: nowhere)."""
+        if address is not None:
+            address = address.strip()
+            if not _REPORT_EMAIL_RE.fullmatch(address) or len(address) > 320:
+                raise DirectoryError(f"adresse e-mail invalide{NBSP}: {address!r}")
+        async with self._sessionmaker() as session:
+            facility = await self._facility(session, id_or_name)
+            if facility is None:
+                raise DirectoryError(f"établissement inconnu{NBSP}: {id_or_name!r}")
+            facility.report_email = address
+            await session.commit()
             return facility_view(facility)
 
     async def list_facilities(self) -> list[FacilityView]:

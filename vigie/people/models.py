@@ -32,6 +32,8 @@ class Facility(Base):
     hours: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     referent_contact: Mapped[str | None] = mapped_column(String(200))
+    # Where the monthly report is also e-mailed (the director's address), if anywhere.
+    report_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

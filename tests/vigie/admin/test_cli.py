@@ -739,3 +739,15 @@ def test_review_export_writes_the_labelled_examples(vigie, tmp_path: Path) -> No
     assert done.code == 0, done.err
     assert "1 exemple(s)" in done.out
     assert "- intent: open_ticket\n  examples: |\n    - le bidule clignote\n" in target.read_text()
+
+
+def test_facility_report_email(vigie) -> None:  # type: ignore[no-untyped-def]
+    assert vigie("facilities", "add", "--name", "IME Albi", "--town", "Albi").code == 0
+    done = vigie("facilities", "report-email", "IME Albi", "direction@ime.example")
+    assert done.code == 0, done.err
+    assert "direction@ime.example" in done.out and "SMTP_HOST" in done.out
+    bad = vigie("facilities", "report-email", "IME Albi", "pas-une-adresse")
+    assert bad.code == 1 and "adresse e-mail invalide" in bad.err
+    off = vigie("facilities", "report-email", "IME Albi", "--none")
+    assert off.code == 0 and "ne sera plus envoyé" in off.out
+    assert vigie("facilities", "report-email", "Nulle Part", "a@b.fr").code == 1

@@ -1,5 +1,6 @@
 """The monthly reports sent to the facilities' referents: one row per facility and month, so
-that a report is queued once, whatever the number of processes.
+that a report is queued once, whatever the number of processes; and the address a facility's
+report is also e-mailed to (``facilities.report_email``, optional).
 
 Revision ID: 0012
 Revises: 0011
@@ -22,6 +23,8 @@ TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("facilities") as batch:
+        batch.add_column(sa.Column("report_email", sa.String(320), nullable=True))
     op.create_table(
         "monthly_reports",
         sa.Column("facility_id", sa.BigInteger(), nullable=False),
@@ -40,3 +43,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("monthly_reports")
+    with op.batch_alter_table("facilities") as batch:
+        batch.drop_column("report_email")
