@@ -42,7 +42,7 @@ async def test_question_gets_article_then_related_button(
     assert set(judge) >= {"👍 Utile", "👎 Pas utile"}
     await bot.application.bot_data["vigie"].pipeline.idle()
     fake.press_button(user, answer, judge["👎 Pas utile"])
-    for _ in range(100):
+    for _ in range(300):
         if any("relira" in (c["text"] or "") for c in fake.answered_callbacks):
             break
         await asyncio.sleep(0.1)

@@ -223,8 +223,9 @@ async def test_ticket_lifecycle(
     assert "Aide" not in text and str(staff.id) not in text
     assert set(buttons(notice)) >= {"Prendre en charge", "Répondre", "Résolu"}
 
-    # The helpdesk gets an e-mail its mail collector can turn into a ticket.
-    for _ in range(100):
+    # The helpdesk gets an e-mail its mail collector can turn into a ticket (within 30 s, as
+    # every wait of these tests: the outbox retries a busy SMTP server after 2, 4, 8 s).
+    for _ in range(300):
         if stack.smtp.about(reference):
             break
         await asyncio.sleep(0.1)
