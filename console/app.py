@@ -25,6 +25,7 @@ from vigie.console.review import ReviewError, ReviewQueue
 from vigie.console.stats import ConsoleStats, Overview, last_weeks
 from vigie.core.clock import Clock, default_clock
 from vigie.core.settings import ROOT, Settings
+from vigie.core.typography import french_typography
 from vigie.incidents import texts as incident_texts
 from vigie.incidents.service import IncidentService
 from vigie.phishing.service import PhishingService
@@ -441,7 +442,7 @@ def make_app(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     )
-    environment.filters["typo"] = texts.typography
+    environment.filters["typo"] = french_typography
     environment.filters["percent"] = lambda value: f"{value * 100:.0f}\u00a0%"
     app.router.add_get("/health", health)
     app.router.add_get("/entrer/{token}", enter_page)

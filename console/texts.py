@@ -3,51 +3,13 @@ French, with French typography."""
 
 from __future__ import annotations
 
-NBSP = "\u00a0"
+from vigie.console.labels import ACTION_LABELS as ACTION_LABELS
+from vigie.console.labels import INCIDENT_KIND_LABELS as INCIDENT_KIND_LABELS
+from vigie.console.labels import INTENT_LABELS as INTENT_LABELS
+from vigie.console.labels import URGENCY_LABELS as URGENCY_LABELS
+from vigie.console.labels import VERDICT_LABELS as VERDICT_LABELS
+from vigie.console.labels import topic_label as topic_label
 
-INTENT_LABELS: dict[str, str] = {
-    "greet": "Salutations",
-    "goodbye": "Au revoir",
-    "thank": "Remerciements",
-    "affirm": "Oui",
-    "deny": "Non",
-    "bot_challenge": "« Êtes-vous un robot ? »",
-    "help": "Aide",
-    "out_of_scope": "Hors sujet",
-    "report_phishing": "Mail suspect signalé",
-    "open_ticket": "Demande d’assistance",
-    "ticket_status": "Suivi d’une demande",
-    "declare_incident": "Incident de sécurité",
-    "lost_device": "Appareil ou carte perdu",
-    "cancel": "Annulation",
-    "inform": "Réponse à une question",
-    "add_info": "Précision sur une demande",
-    "nlu_fallback": "Non compris",
-    "email_received": "Mail analysé",
-}
-VERDICT_LABELS: dict[str, str] = {
-    "dangereux": "dangereux",
-    "douteux": "douteux",
-    "sans_danger": "probablement sans danger",
-}
-ACTION_LABELS: dict[str, str] = {
-    "none": "rien fait",
-    "clicked": "a cliqué",
-    "clicked_asked": "a cliqué, une page a demandé quelque chose",
-    "credentials": "a saisi un mot de passe",
-    "attachment": "a ouvert la pièce jointe",
-    "replied": "a répondu",
-}
-URGENCY_LABELS: dict[str, str] = {
-    "critical": "critique",
-    "high": "haute",
-    "normal": "normale",
-    "low": "basse",
-}
-INCIDENT_KIND_LABELS: dict[str, str] = {
-    "incident": "incidents de sécurité",
-    "lost_device": "appareils ou cartes perdus",
-}
 ROLE_LABELS: dict[str, str] = {
     "technician": "technicien",
     "admin": "administrateur",
@@ -71,17 +33,3 @@ FORBIDDEN = "Cette page n’est pas accessible avec votre compte."
 NOT_FOUND = "Cette page n’existe pas."
 CSRF_REFUSED = "Formulaire expiré ou incomplet : rechargez la page et recommencez."
 BAD_LABEL = "Choisissez une étiquette dans la liste."
-
-
-def topic_label(topic: str, titles: dict[str, str]) -> str:
-    """A topic as staff would name it: the article's title, or the intent's label."""
-    if topic.startswith("faq/"):
-        return titles.get(topic[4:], topic[4:])
-    return INTENT_LABELS.get(topic, topic)
-
-
-def typography(text: str) -> str:
-    """No-break spaces before « : ; ? ! » and inside « »."""
-    for mark in (":", ";", "?", "!", "»"):
-        text = text.replace(f" {mark}", f"{NBSP}{mark}")
-    return text.replace("« ", f"«{NBSP}")

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import json
 import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -31,11 +28,10 @@ from vigie.admin.common import (
     Command,
     Context,
     UsageError,
-    csv_cell,
+    export_views,
     facility_named,
     local_time,
     table,
-    write_export,
 )
 from vigie.admin.incidents import add_commands as add_incident_commands
 from vigie.console.access import AccessError, ConsoleAccess
@@ -509,31 +505,13 @@ async def tickets_show(ctx: Context, args: argparse.Namespace) -> None:
         print(f"  {local_time(event.at, tz)}  {event.actor_label} {action}{text}", file=ctx.out)
 
 
-def _export_row(ticket: TicketView) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for field in EXPORT_FIELDS:
-        value = getattr(ticket, field)
-        row[field] = value.isoformat() if isinstance(value, datetime) else value
-    return row
-
-
 async def tickets_export(ctx: Context, args: argparse.Namespace) -> None:
-    rows = [_export_row(t) for t in await _tickets(ctx, args)]
-    buffer = io.StringIO()
-    if args.format == "json":
-        json.dump(rows, buffer, ensure_ascii=False, indent=2)
-        buffer.write("\n")
-    else:
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
-        writer.writeheader()
-        # Formula injection (Excel, LibreOffice): the problem is written by staff.
-        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
-    write_export(
+    export_views(
         ctx,
-        buffer,
-        args.output,
-        args.format,
-        f"{len(rows)} demande(s) exportée(s) dans {args.output}",
+        await _tickets(ctx, args),
+        EXPORT_FIELDS,
+        args,
+        lambda count: f"{count} demande(s) exportée(s) dans {args.output}",
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import io
+import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -81,11 +83,38 @@ async def facility_named(ctx: Context, id_or_name: str) -> FacilityView:
     return facility
 
 
+def _plain(value: Any) -> Any:
+    """A value as an export writes it: dates in ISO 8601, the rest as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def csv_cell(value: Any) -> Any:
     """A cell a spreadsheet will not take for a formula: ``'`` before = + - @ tab CR."""
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def export_views(
+    ctx: Context,
+    views: Sequence[Any],
+    fields: Sequence[str],
+    args: argparse.Namespace,
+    done: Callable[[int], str],
+) -> None:
+    """Views as CSV (formulas neutralised: the texts are written by staff) or JSON, with their
+    ``fields`` (dates in ISO 8601), to ``args.output`` or the standard output;
+    ``done(count)`` says it on stderr."""
+    rows = [{field: _plain(getattr(view, field)) for field in fields} for view in views]
+    buffer = io.StringIO()
+    if args.format == "json":
+        json.dump(rows, buffer, ensure_ascii=False, indent=2)
+        buffer.write("\n")
+    else:
+        writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
+    write_export(ctx, buffer, args.output, args.format, done(len(rows)))
 
 
 def write_export(

@@ -4,10 +4,6 @@ timeline, the director's declaration text, export), as ``vigie tickets`` is for 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +11,10 @@ from vigie.admin.common import (
     CliError,
     Command,
     Context,
-    csv_cell,
+    export_views,
     facility_named,
     local_time,
     table,
-    write_export,
 )
 from vigie.core.typography import NBSP, truncate
 from vigie.incidents import texts
@@ -127,31 +122,13 @@ async def incidents_declaration(ctx: Context, args: argparse.Namespace) -> None:
     ctx.out.write(body)
 
 
-def _export_row(view: IncidentView) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for field in EXPORT_FIELDS:
-        value = getattr(view, field)
-        row[field] = value.isoformat() if isinstance(value, datetime) else value
-    return row
-
-
 async def incidents_export(ctx: Context, args: argparse.Namespace) -> None:
-    rows = [_export_row(v) for v in await _incidents(ctx, args)]
-    buffer = io.StringIO()
-    if args.format == "json":
-        json.dump(rows, buffer, ensure_ascii=False, indent=2)
-        buffer.write("\n")
-    else:
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
-        writer.writeheader()
-        # Formula injection (Excel, LibreOffice): the answers are written by staff.
-        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
-    write_export(
+    export_views(
         ctx,
-        buffer,
-        args.output,
-        args.format,
-        f"{len(rows)} incident(s) exporté(s) dans {args.output}",
+        await _incidents(ctx, args),
+        EXPORT_FIELDS,
+        args,
+        lambda count: f"{count} incident(s) exporté(s) dans {args.output}",
     )
 
 

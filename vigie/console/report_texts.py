@@ -3,13 +3,19 @@ before ``: ; ? !`` and inside « »): titles, labels of the figures, the line on
 the advice.
 
 The labels of topics, verdicts, actions, urgencies and incident kinds are those of the web
-console (``console/texts.py``), copied here because the domain never imports a front end.
+console, in ``vigie/console/labels.py`` (re-exported here).
 Templates are written with ordinary spaces and given typography by :func:`t`; the values
 filled in (a facility's name, a subject) are left as they are.
 """
 
 from __future__ import annotations
 
+from vigie.console.labels import ACTION_LABELS as ACTION_LABELS
+from vigie.console.labels import INCIDENT_KIND_LABELS as INCIDENT_KIND_LABELS
+from vigie.console.labels import INTENT_LABELS as INTENT_LABELS
+from vigie.console.labels import URGENCY_LABELS as URGENCY_LABELS
+from vigie.console.labels import VERDICT_LABELS as VERDICT_LABELS
+from vigie.console.labels import topic_label as topic_label
 from vigie.core.typography import NBSP, french_typography
 
 MONTHS = (
@@ -27,54 +33,11 @@ MONTHS = (
     "décembre",
 )
 
-INTENT_LABELS: dict[str, str] = {
-    "help": "Aide",
-    "out_of_scope": "Hors sujet",
-    "report_phishing": "Mail suspect signalé",
-    "open_ticket": "Demande d’assistance",
-    "ticket_status": "Suivi d’une demande",
-    "declare_incident": "Incident de sécurité",
-    "lost_device": "Appareil ou carte perdu",
-    "add_info": "Précision sur une demande",
-    "nlu_fallback": "Non compris",
-    "email_received": "Mail analysé",
-}
-VERDICT_LABELS: dict[str, str] = {
-    "dangereux": "dangereux",
-    "douteux": "douteux",
-    "sans_danger": "probablement sans danger",
-}
-ACTION_LABELS: dict[str, str] = {
-    "none": "rien fait",
-    "clicked": "a cliqué",
-    "clicked_asked": "a cliqué, une page a demandé quelque chose",
-    "credentials": "a saisi un mot de passe",
-    "attachment": "a ouvert la pièce jointe",
-    "replied": "a répondu",
-}
-URGENCY_LABELS: dict[str, str] = {
-    "critical": "critique",
-    "high": "haute",
-    "normal": "normale",
-    "low": "basse",
-}
-INCIDENT_KIND_LABELS: dict[str, str] = {
-    "incident": "incidents de sécurité",
-    "lost_device": "appareils ou cartes perdus",
-}
-
 
 def t(template: str, **values: object) -> str:
     """``template`` with French typography, then its ``{placeholders}`` filled (the values
     keep their own spelling)."""
     return french_typography(template).format_map({k: str(v) for k, v in values.items()})
-
-
-def topic_label(topic: str, titles: dict[str, str]) -> str:
-    """A topic as staff would name it: the article's title, or the intent's label."""
-    if topic.startswith("faq/"):
-        return titles.get(topic[4:], topic[4:])
-    return INTENT_LABELS.get(topic, topic)
 
 
 def month_name(year: int, month: int) -> str:
