@@ -8,6 +8,7 @@ and ``SameSite=Strict``, ``Secure`` when the console is reached over HTTPS.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -215,17 +216,20 @@ async def facility(request: web.Request) -> web.Response:
 # --- Review queue -----------------------------------------------------------------------------
 
 
-def _provider_only(request: web.Request) -> web.Response | None:
-    viewer: Viewer = request[VIEWER]
-    if not viewer.provider:
-        return _message(request, "Accès refusé", texts.FORBIDDEN, 403)
-    return None
+def provider_only(handler: Handler) -> Handler:
+    """A page for the provider's technicians and administrators only (403 for a referent)."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        if not request[VIEWER].provider:
+            return _message(request, "Accès refusé", texts.FORBIDDEN, 403)
+        return await handler(request)
+
+    return checked
 
 
+@provider_only
 async def review(request: web.Request) -> web.Response:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     queue = request.app[REVIEW]
     titles: dict[str, str] = request.app[TITLES]
     items = await queue.pending()
@@ -243,10 +247,8 @@ async def review(request: web.Request) -> web.Response:
     )
 
 
+@provider_only
 async def review_decide(request: web.Request) -> web.StreamResponse:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     viewer: Viewer = request[VIEWER]
     form = await request.post()
     try:
@@ -260,10 +262,8 @@ async def review_decide(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/revue")
 
 
+@provider_only
 async def review_export(request: web.Request) -> web.StreamResponse:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     total = await request.app[REVIEW].export_to(request.app[EXPORT_PATH])
     await request.app[ACCESS].audit(request[VIEWER], "review_export", str(total))
     raise web.HTTPSeeOther(f"/revue?fait={total}")
@@ -287,10 +287,8 @@ async def _facility_filter(request: web.Request) -> tuple[int | None, list[tuple
     return (int(chosen) if chosen.isdigit() and int(chosen) in ids else None), facilities
 
 
+@provider_only
 async def tickets(request: web.Request) -> web.Response:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     facility_id, facilities = await _facility_filter(request)
     status = request.query.get("statut", "")
     query = request.query.get("q", "").strip()[:100]
@@ -316,10 +314,8 @@ async def tickets(request: web.Request) -> web.Response:
     )
 
 
+@provider_only
 async def ticket(request: web.Request) -> web.Response:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     found = await request.app[TICKETS].get(request.match_info["reference"])
     if found is None:
         return _message(request, "Introuvable", texts.NOT_FOUND, 404)
@@ -337,10 +333,8 @@ async def ticket(request: web.Request) -> web.Response:
     )
 
 
+@provider_only
 async def incidents(request: web.Request) -> web.Response:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     facility_id, facilities = await _facility_filter(request)
     query = request.query.get("q", "").strip()[:100]
     rows = await request.app[INCIDENTS].list_incidents(facility_id=facility_id)
@@ -362,10 +356,8 @@ async def incidents(request: web.Request) -> web.Response:
     )
 
 
+@provider_only
 async def incident(request: web.Request) -> web.Response:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     reference = request.match_info["reference"].strip().upper()
     found = await request.app[INCIDENTS].by_reference(reference)
     if found is None:
@@ -385,10 +377,8 @@ async def incident(request: web.Request) -> web.Response:
     )
 
 
+@provider_only
 async def campaigns(request: web.Request) -> web.Response:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     query = request.query.get("q", "").strip()[:100]
     rows = await request.app[PHISHING].recent_campaigns(LIST_LIMIT)
     if query:
@@ -397,10 +387,8 @@ async def campaigns(request: web.Request) -> web.Response:
     return _page(request, "campaigns.html", {"rows": rows, "query": query})
 
 
+@provider_only
 async def campaign(request: web.Request) -> web.Response:
-    refused = _provider_only(request)
-    if refused is not None:
-        return refused
     try:
         campaign_id = int(request.match_info["campaign_id"])
     except ValueError:
