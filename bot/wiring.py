@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vigie.awareness.service import Awareness
 from vigie.console.access import ConsoleAccess
 from vigie.console.desk import ConsoleDesk
 from vigie.conversation.inbox import Inbox
@@ -137,6 +138,7 @@ class FrontEnd:
             settings,
             channels=outbox_channels,
             phishing=services.phishing,
+            on_blocked=Awareness(services.tickets.sessionmaker, settings).blocked,
         )
         pipeline = Pipeline(
             settings=settings,

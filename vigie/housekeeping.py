@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from vigie.awareness.service import Awareness
 from vigie.console.access import ConsoleAccess
 from vigie.console.monthly import MonthlyReports
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
@@ -66,6 +67,7 @@ class Housekeeping:
         # Incidents share the tickets' database; built here unless given.
         self._incidents = incidents or IncidentService(tickets.sessionmaker, settings, clock=clock)
         self._settings = settings
+        self._awareness = Awareness(tickets.sessionmaker, settings, clock)
         self._kick = kick  # something was written to the outbox
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
@@ -97,10 +99,17 @@ class Housekeeping:
             now = self._clock.monotonic()
             try:
                 if now >= next_purge:
-                    await self.purge_expired()
-                    await self.purge_reports()
-                    await self.send_monthly_reports()
-                    next_purge = now + PURGE_INTERVAL_SECONDS
+                    next_purge = now + PURGE_INTERVAL_SECONDS  # a failure waits the hour too
+                    for job in (
+                        self.purge_expired,
+                        self.purge_reports,
+                        self.send_monthly_reports,
+                        self.send_tips,
+                    ):
+                        try:  # one job failing does not stop the others
+                            await job()
+                        except Exception:
+                            logger.exception("Housekeeping job %s failed", job.__name__)
                 if now >= next_release and not self._stop.is_set():
                     await self.release_stale_reports()
                     next_release = now + RELEASE_INTERVAL_SECONDS
@@ -181,6 +190,13 @@ class Housekeeping:
         if sent:
             self._kick()
         return sent
+
+    async def send_tips(self) -> int:
+        """The tips of the week due now (at most one a week a person, in the daytime)."""
+        queued = await self._awareness.send_due()
+        if queued:
+            self._kick()
+        return queued
 
     async def release_stale_reports(self) -> int:
         """Send the technicians the reports whose reporter never said what they did."""

@@ -224,6 +224,12 @@ class VigieBot:
             reply = await self._desk_call(update, self._desk().list_campaigns(user.id))
             await self._show(update, reply)
 
+    async def tips(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/astuces``: the tips of the week, on or off."""
+        user = update.effective_user
+        if user is not None:
+            await self._show(update, await self._desk_call(update, self._desk().tips(user.id)))
+
     async def console(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/console``: a one-time link to the follow-up console (technicians, referents)."""
         user = update.effective_user

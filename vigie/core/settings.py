@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     console_session_hours: int = Field(default=12, ge=1, le=24)
     # Each facility's referents receive last month's report (PDF) in Telegram on the 1st.
     monthly_reports: bool = True
+    # The tips of the week (vigie/awareness): on working days between these local hours, and
+    # never on a holiday of these calendars ("fr": France's public holidays; empty: none).
+    tips_from_hour: int = Field(default=10, ge=7, le=20)
+    tips_until_hour: int = Field(default=17, ge=8, le=21)
+    tips_calendars: str = "fr"
 
     # Data
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'vigie.db'}"

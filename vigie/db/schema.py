@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from vigie.awareness import models as awareness_models
 from vigie.console import models as console_models
 from vigie.conversation import models as conversation_models
 from vigie.conversation.trackers import RASA_TABLES
@@ -22,6 +23,7 @@ FEATURE_MODELS = (
     phishing_models,
     incident_models,
     console_models,
+    awareness_models,
 )
 
 

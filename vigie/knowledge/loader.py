@@ -84,6 +84,10 @@ _HEADING_RE = re.compile(r"^#{1,6}\s+(.*?)\s*$", re.MULTILINE)
 _IGNORED_FILES = frozenset({"readme.md"})
 
 
+#: The sub-folder of ``knowledge/`` that holds the tips of the week, not articles.
+TIPS_FOLDER = "tips"
+
+
 class _FrontMatterLoader(yaml.SafeLoader):
     """YAML without implicit timestamps: ``last_review`` is checked by :func:`_review_date`."""
 
@@ -127,7 +131,7 @@ class KnowledgeBase:
     def load(cls, directory: Path) -> KnowledgeBase:
         """Read and validate every ``*.md`` article of ``directory`` and its sub-folders.
 
-        ``README.md`` files are not articles and are skipped.
+        ``README.md`` files and the ``tips/`` folder are not articles and are skipped.
         """
         if not directory.is_dir():
             raise KnowledgeError(directory, "not a directory")
@@ -135,6 +139,8 @@ class KnowledgeBase:
         for path in sorted(directory.rglob("*.md")):
             if path.name.lower() in _IGNORED_FILES:
                 continue
+            if TIPS_FOLDER in path.relative_to(directory).parts[:-1]:
+                continue  # the tips of the week (vigie/awareness/tips.py), not articles
             article = parse_article(path)
             if article.id in articles:
                 raise KnowledgeError(

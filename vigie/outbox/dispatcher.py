@@ -31,7 +31,7 @@ import binascii
 import contextlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -86,6 +86,10 @@ class _Failure(Exception):
         self.permanent = permanent
 
 
+#: The delivery's code for a chat that blocked the bot (a permanent failure).
+BLOCKED = "forbidden"
+
+
 class Dispatcher:
     """Background tasks sending the due outbox rows; ``kick()`` wakes them at once."""
 
@@ -98,6 +102,7 @@ class Dispatcher:
         *,
         phishing: PhishingService | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        on_blocked: Callable[[int], Awaitable[object]] | None = None,
     ) -> None:
         unknown = set(channels) - set(OUTBOX_CHANNELS)
         if not channels or unknown:
@@ -107,6 +112,9 @@ class Dispatcher:
         self._settings = settings
         self._clock = clock  # polls and give-up ages
         self._phishing = phishing or PhishingService(outbox.sessionmaker, settings)
+        # A chat that blocked the bot (Telegram's 403): the domain stops writing to it (the
+        # tips of the week take it off their list).
+        self._on_blocked = on_blocked
         # Batches whose last row went but whose summary is not queued yet (retried if the
         # database failed meanwhile).
         self._batches: set[str] = set()
@@ -256,6 +264,11 @@ class Dispatcher:
                 failure.code,
             )
             await self._outbox.mark_failed(row.id, failure.code)
+            if failure.code == BLOCKED and self._on_blocked is not None:
+                try:
+                    await self._on_blocked(int(row.destination))
+                except Exception:
+                    logger.exception("Blocked-chat hook failed")
             await self._row_done(row)
             return
         delay = retry_delay(attempts)

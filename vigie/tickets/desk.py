@@ -25,6 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from vigie.awareness.desk import AwarenessDesk
+from vigie.awareness.desk import offer_button as tips_offer_button
+from vigie.awareness.service import Awareness
+from vigie.awareness.texts import TIPS_ACTION
 from vigie.conversation import feedback as feedback_texts
 from vigie.conversation import texts
 from vigie.conversation.feedback import FEEDBACK_ACTION, Feedback
@@ -127,6 +131,8 @@ class Desk:
         self._sender_of = sender_of
         self._contacts = settings.contacts()
         self._pending: dict[tuple[int, int], _PendingReply] = {}
+        # The tips of the week (/astuces): same database as the tickets.
+        self._awareness = AwarenessDesk(Awareness(tickets.sessionmaker, settings, clock), sender_of)
         # 👍 / 👎 under the knowledge base's answers: same database as the tickets.
         self._feedback = Feedback(tickets.sessionmaker, clock)
         # A 👎 just pressed, until its question's message id is known (prompt_sent).
@@ -225,9 +231,14 @@ class Desk:
         except ValueError:  # not a job
             return DeskReply(toast=texts.BUTTON_EXPIRED)
         label = {code: title for title, code in people_texts.JOB_BUTTONS}.get(job, job)
-        return DeskReply(
-            [self._message(people_texts.JOB_CHOSEN, job=label)], close_buttons=True, then_menu=True
-        )
+        chosen = self._message(people_texts.JOB_CHOSEN, job=label)
+        # The tips of the week offered under it, before the menu (/astuces later on).
+        chosen = OutgoingMessage(chosen.html, (tips_offer_button(),))
+        return DeskReply([chosen], close_buttons=True, then_menu=True)
+
+    async def tips(self, user_id: int) -> DeskReply:
+        """``/astuces``: the tips of the week, on or off."""
+        return await self._awareness.command(user_id)
 
     # -- technicians' commands -----------------------------------------------------------
 
@@ -282,6 +293,10 @@ class Desk:
             return await self._phishing.callback(chat_id, user_id, pressed)
         if action == INCIDENT_ACTION:  # pages and the director's answers, private or group
             return await self._incidents.callback(chat_id, user_id, pressed)
+        if action == TIPS_ACTION:  # opting in or out of the tips of the week
+            if _in_group(chat_id, user_id):
+                return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
+            return await self._awareness.callback(user_id, argument)
         if action == FEEDBACK_ACTION:  # 👍 / 👎 under an answer: its asker only
             if _in_group(chat_id, user_id):
                 return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)

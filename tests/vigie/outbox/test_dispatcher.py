@@ -907,3 +907,26 @@ async def test_running_housekeeping_releases_unanswered_reports_and_purges_origi
     assert any("non précisé" in text for chat, text in transport.texts() if chat == PHISH_TECH)
     assert await service.original(old) is None  # kept 30 days only
     assert await service.original(silent) is not None
+
+
+async def test_a_chat_that_blocked_the_bot_is_reported_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Telegram's 403 (« bot was blocked by the user »): the row fails at once and the domain
+    hears of the chat (the tips of the week take it off their list); other errors do not."""
+    outbox, transport = Outbox(sessionmaker), Transport()
+    blocked: list[int] = []
+
+    async def on_blocked(chat_id: int) -> None:
+        blocked.append(chat_id)
+
+    transport.failures[1701] = [DeliveryError("forbidden", permanent=True)]
+    transport.failures[1702] = [DeliveryError("bad_request", permanent=True)]
+    await add_rows(
+        sessionmaker,
+        ("telegram", "1701", notice("Astuce")),
+        ("telegram", "1702", notice("Astuce")),
+    )
+    await Dispatcher(outbox, transport, make_settings(), on_blocked=on_blocked).send_due()
+    assert blocked == [1701]
+    assert await outbox.count_pending() == 0

@@ -1,0 +1,1 @@
+"""Prevention: the tips of the week (``knowledge/tips/``), who receives them and when."""
