@@ -1,7 +1,7 @@
 """``make eval``: Vigie's pipeline against Rasa's default one, on both held-out sets.
 
 Trains an NLU-only model with Rasa's default pipeline for French (cached in results/),
-runs both models on each held-out set (tests/nlu/heldout.yml, heldout_v2.yml … heldout_v5.yml),
+runs both models on each held-out set (tests/nlu/heldout.yml, heldout_v2.yml … heldout_v6.yml),
 prints per-label precision/recall, the confusions, the worst labels, a summary per set, the
 fallback threshold curve of Vigie's pipeline (accuracy and fallback rate for thresholds 0.30
 to 0.90) and the lines ``accuracy=…`` (first set), ``accuracy_v2=…`` … ``accuracy_v4=…`` for Vigie's pipeline.
@@ -39,6 +39,7 @@ HELDOUT_SETS: tuple[Path, ...] = (
     ROOT / "tests" / "nlu" / "heldout_v3.yml",
     ROOT / "tests" / "nlu" / "heldout_v4.yml",
     ROOT / "tests" / "nlu" / "heldout_v5.yml",
+    ROOT / "tests" / "nlu" / "heldout_v6.yml",
 )
 #: Fallback thresholds of the curve: 0.30, 0.35, … 0.90.
 CURVE_THRESHOLDS: tuple[float, ...] = tuple(round(0.30 + 0.05 * i, 2) for i in range(13))
