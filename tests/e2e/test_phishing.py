@@ -159,6 +159,12 @@ async def test_report_verdict_campaign_and_warning(
     for person in (nurse, educator, colleague, elsewhere):
         warning = await conv.until(person, "circule")
         assert "ne cliquez" in warning["plain_text"].lower()
+        if person is colleague:
+            # « Comment le reconnaître ? »: the signs of that very mail, defanged.
+            lesson_title = next(t for t in buttons(warning) if t.startswith("Comment le"))
+            conv.press(colleague, warning, lesson_title)
+            lesson = await conv.until(colleague, "Comment reconnaître ce faux mail")
+            assert "1. " in lesson["plain_text"] and "[.]" in lesson["plain_text"]
     summary = await conv.until(tech, f"sur {counted.group(1)}")
     # Ours all received it; people of other tests may have left their chat (« injoignables »).
     received = re.search(r"reçue par (\d+) personnes? sur", summary["plain_text"])

@@ -89,6 +89,13 @@ CANCEL_LABEL = "Annuler"
 #: The staff warning's button: it starts the report conversation again.
 WARNING_BUTTON_LABEL = "J’ai cliqué ou répondu"
 WARNING_BUTTON_PAYLOAD = "/report_phishing"
+#: « Comment le reconnaître ? » under a staff warning: the signs of that campaign's mail.
+LESSON_ACTION = "phl"
+LESSON_BUTTON_LABEL = "Comment le reconnaître ?"
+LESSON_NO_SIGNS = "Je n’ai pas d’indice à montrer pour ce mail : dans le doute, ne cliquez pas."
+LESSON_END = (
+    "Un mail vous semble pareil ? Ne cliquez sur rien et envoyez-le-moi ici (📎) : je le vérifie."
+)
 
 #: Added by the dispatcher to a document's caption when the original was purged.
 ORIGINAL_GONE = "(fichier original supprimé)"
@@ -459,8 +466,11 @@ def warn_summary(subject: str, *, sent: int, total: int, failed: int) -> Outgoin
     )
 
 
-def staff_warning(provider_name: str, subject: str, sender_domain: str | None) -> OutgoingMessage:
-    """The warning sent to each staff member of the chosen facilities."""
+def staff_warning(
+    provider_name: str, subject: str, sender_domain: str | None, campaign_id: int | None = None
+) -> OutgoingMessage:
+    """The warning sent to each staff member of the chosen facilities; with ``campaign_id``,
+    « Comment le reconnaître ? » shows the signs of that very mail."""
     sender = (
         _fill(" (expéditeur {d})", d=_esc(defang_domain(sender_domain))) if sender_domain else ""
     )
@@ -473,7 +483,21 @@ def staff_warning(provider_name: str, subject: str, sender_domain: str | None) -
         s=subject_html(subject),
         sender=sender,
     )
-    return OutgoingMessage(text, (Button(WARNING_BUTTON_LABEL, WARNING_BUTTON_PAYLOAD),))
+    buttons = [Button(WARNING_BUTTON_LABEL, WARNING_BUTTON_PAYLOAD)]
+    if campaign_id is not None:
+        buttons.append(Button(LESSON_BUTTON_LABEL, callbacks.encode(LESSON_ACTION, campaign_id)))
+    return OutgoingMessage(text, tuple(buttons))
+
+
+def campaign_lesson(subject: str, reasons: Sequence[str]) -> OutgoingMessage:
+    """« Comment le reconnaître ? »: the (at most three) signs the analysis found in the
+    campaign's mail, as they were explained to the technicians, defanged (HTML)."""
+    lines = [_fill("🔎 <b>Comment reconnaître ce faux mail</b> {s}", s=subject_html(subject))]
+    lines += [f"{number}. {_esc(reason)}" for number, reason in enumerate(reasons[:3], 1)]
+    if not reasons:
+        lines.append(_fill(LESSON_NO_SIGNS))
+    lines.append(_fill(LESSON_END))
+    return OutgoingMessage("\n".join(lines))
 
 
 # --- Lists -----------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from sqlalchemy.orm import defer
 
 from vigie.core.channels import CHAT_CHANNELS
 from vigie.core.messages import OutgoingMessage
+from vigie.core.redaction import redact
 from vigie.core.settings import Settings
 from vigie.db.base import utcnow
 from vigie.outbox.models import OutboxMessage
@@ -512,6 +513,21 @@ class PhishingService:
             views = await self._campaign_views(session, PhishingCampaign.id == campaign_id)
             return views[0] if views else None
 
+    async def lesson(self, sender: str, campaign_id: int) -> OutgoingMessage | None:
+        """« Comment le reconnaître ? » under a staff warning: the signs of the campaign's
+        first report, for a registered person, once the technicians judged it phishing
+        (None otherwise). Redacted again: nothing of the reporter shows."""
+        async with self._sessionmaker() as session:
+            person = await session.scalar(select(Person).where(Person.sender == sender))
+            campaign = await session.get(PhishingCampaign, campaign_id)
+            if person is None or campaign is None or campaign.verdict != "phishing":
+                return None
+            reports = await self._report_views(session, PhishingReport.campaign_id == campaign_id)
+        if not reports:
+            return None
+        reasons = [redact(reason).text for reason in reports[0].reasons]
+        return texts.campaign_lesson(campaign.subject, reasons)
+
     async def campaign_reports(self, campaign_id: int) -> list[ReportView]:
         """The reports of one campaign, oldest first (the originals are not loaded)."""
         async with self._sessionmaker() as session:
@@ -588,7 +604,10 @@ class PhishingService:
             if not targets:
                 raise PhishingError("nobody")
             message = texts.staff_warning(
-                self._settings.provider_name, campaign.subject, campaign.sender_domain
+                self._settings.provider_name,
+                campaign.subject,
+                campaign.sender_domain,
+                campaign_id=campaign.id,
             )
             for channel, destination in targets:
                 Outbox.add(

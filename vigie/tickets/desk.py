@@ -45,7 +45,7 @@ from vigie.incidents.texts import INCIDENT_ACTION
 from vigie.people import texts as people_texts
 from vigie.people.directory import Directory, DirectoryError, InvitationError, PersonView
 from vigie.people.roles import DESK_ROLES, STAFF_ROLES, is_technician
-from vigie.phishing.desk_texts import PHISHING_ACTION
+from vigie.phishing.desk_texts import LESSON_ACTION, PHISHING_ACTION
 from vigie.phishing.service import PhishingService
 from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets import texts as ticket_texts
@@ -138,8 +138,9 @@ class Desk:
         # A 👎 just pressed, until its question's message id is known (prompt_sent).
         self._feedback_prompts: dict[tuple[int, int], int] = {}
         # Suspicious e-mail reports: same database as the tickets.
+        self._phishing_service = phishing or PhishingService(tickets.sessionmaker, settings)
         self._phishing: PhishingDesk = PhishingDesk(
-            phishing=phishing or PhishingService(tickets.sessionmaker, settings),
+            phishing=self._phishing_service,
             dispatcher=dispatcher,
             sender_of=sender_of,
             directory=self._directory,
@@ -293,6 +294,15 @@ class Desk:
             return await self._phishing.callback(chat_id, user_id, pressed)
         if action == INCIDENT_ACTION:  # pages and the director's answers, private or group
             return await self._incidents.callback(chat_id, user_id, pressed)
+        if action == LESSON_ACTION:  # « Comment le reconnaître ? » under a staff warning
+            lesson = (
+                await self._phishing_service.lesson(self._sender_of(user_id), int(argument))
+                if argument.isdigit()
+                else None
+            )
+            if lesson is None:
+                return DeskReply(toast=texts.BUTTON_EXPIRED)
+            return DeskReply([lesson])
         if action == TIPS_ACTION:  # opting in or out of the tips of the week
             if _in_group(chat_id, user_id):
                 return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)

@@ -74,6 +74,7 @@ BUILDERS: dict[str, Callable[[], OutgoingMessage]] = {
     "warn_started": lambda: pt.warn_started(15),
     "warn_summary": lambda: pt.warn_summary(HOSTILE_SUBJECT, sent=13, total=15, failed=2),
     "staff_warning": lambda: pt.staff_warning("Axion <Santé>", HOSTILE_SUBJECT, "evil.example"),
+    "campaign_lesson": lambda: pt.campaign_lesson(HOSTILE_SUBJECT, ["<b>x</b> & y"]),
     "campaign_list": lambda: pt.campaign_list([CAMPAIGN, JUDGED]),
 }
 
@@ -253,6 +254,20 @@ def test_staff_warning() -> None:
     ]
     no_domain = html_to_plain(pt.staff_warning("Axion", "Colis", None).html)
     assert "expéditeur" not in no_domain
+    with_lesson = pt.staff_warning("Axion", "Colis", None, campaign_id=7)
+    lesson_button = with_lesson.buttons[1]
+    assert lesson_button.payload == "v:phl:7"
+    assert lesson_button.title.startswith("Comment le reconnaître")
+
+
+def test_campaign_lesson_shows_three_signs_escaped() -> None:
+    reasons = ["Signe <un>", "Signe deux", "Signe trois", "Signe quatre"]
+    plain = html_to_plain(pt.campaign_lesson("Votre <colis>", reasons).html)
+    assert "Comment reconnaître ce faux mail" in plain and "Votre <colis>" in plain
+    assert "1. Signe <un>" in plain and "3. Signe trois" in plain
+    assert "quatre" not in plain and "envoyez-le-moi" in plain
+    assert "<un>" not in pt.campaign_lesson("x", reasons).html  # escaped
+    assert "pas d’indice" in html_to_plain(pt.campaign_lesson("x", []).html)
 
 
 def test_payloads_fit_telegram_callback_data() -> None:
