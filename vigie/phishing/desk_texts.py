@@ -91,7 +91,7 @@ WARNING_BUTTON_LABEL = "J’ai cliqué ou répondu"
 WARNING_BUTTON_PAYLOAD = "/report_phishing"
 #: « Comment le reconnaître ? » under a staff warning: the signs of that campaign's mail.
 LESSON_ACTION = "phl"
-LESSON_BUTTON_LABEL = "Comment le reconnaître ?"
+LESSON_BUTTON_LABEL = "Comment le reconnaître\u00a0?"
 LESSON_NO_SIGNS = "Je n’ai pas d’indice à montrer pour ce mail : dans le doute, ne cliquez pas."
 LESSON_END = (
     "Un mail vous semble pareil ? Ne cliquez sur rien et envoyez-le-moi ici (📎) : je le vérifie."

@@ -282,7 +282,8 @@ async def test_warning_the_staff_with_counts_then_the_summary(world: World) -> N
     for user in (ANNE, BRUNO, CLARA, DAVID):
         [warning] = [m for c, m in world.transport.sent if c == user and "⚠️" in m.plain_text()]
         assert "Axion Santé Informatique" in warning.plain_text()
-        assert payloads(warning) == ["/report_phishing"]
+        assert payloads(warning)[0] == "/report_phishing"
+        assert payloads(warning)[1].startswith("v:phl:")  # « Comment le reconnaître ? »
     for user in (EMMA, FARID):
         assert not [t for t in world.transport.to(user) if "⚠️" in t]
     [summary] = [t for t in world.transport.to(TECH) if "reçue par" in t]

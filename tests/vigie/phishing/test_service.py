@@ -659,7 +659,8 @@ async def test_warn_targets_and_scopes(world: World) -> None:
     assert payload["html"].startswith("⚠️ <b>Alerte sécurité (Axion Santé)</b>\u00a0: un faux mail")
     assert "colissimo-suivi[.]info" in payload["html"]
     assert payload["buttons"] == [
-        {"title": "J’ai cliqué ou répondu", "payload": "/report_phishing"}
+        {"title": "J’ai cliqué ou répondu", "payload": "/report_phishing"},
+        {"title": "Comment le reconnaître\u00a0?", "payload": f"v:phl:{cid}"},
     ]
 
     for scope in ("facilities",):
