@@ -53,3 +53,20 @@ def test_rasas_http_api_opens_only_with_a_token(tmp_path: Path) -> None:
     opened = Settings(_env_file=None, rasa_enable_api=True, rasa_api_token=token)  # type: ignore[call-arg]
     argv = supervisor.rasa_service(opened, tmp_path).argv
     assert argv[argv.index("--enable-api") + 1 :][:2] == ["--auth-token", token]
+
+
+def test_make_run_starts_the_console_on_loopback(tmp_path: Path) -> None:
+    """The console is one of make run's services: its own process, its health URL and port
+    on 127.0.0.1, and the address printed once everything is ready."""
+    settings = Settings(_env_file=None, console_port=8123)  # type: ignore[call-arg]
+    services = {s.name: s for s in supervisor.vigie_services(settings, tmp_path)}
+    console = services["console"]
+    assert console.argv[-2:] == ["-m", "console"]
+    assert console.health_url == "http://127.0.0.1:8123/health"
+    assert console.listen is not None and (console.listen.port, console.listen.host) == (
+        8123,
+        "127.0.0.1",
+    )
+    assert console.address == "http://127.0.0.1:8123"
+    public = Settings(_env_file=None, console_public_url="https://vigie.example/")  # type: ignore[call-arg]
+    assert supervisor.console_service(public, tmp_path).address == "https://vigie.example"
