@@ -16,6 +16,7 @@ from tests.e2e.test_tickets import (  # noqa: F401  (fixtures)
     Conversation,
     add_technician,
     directory,
+    fake,
     register,
     ticket_bot,
 )
@@ -27,14 +28,14 @@ LINK = re.compile(r"http://127\.0\.0\.1:\d+(/entrer/[A-Za-z0-9_-]{40,})")
 
 
 async def test_console_link_from_telegram_opens_the_console(
-    fake: FakeTelegram,
+    fake: FakeTelegram,  # noqa: F811  (update ids unique on the shared stack's inbox)
     ticket_bot: RunningBot,  # noqa: F811
     stack: Stack,
     directory: Directory,  # noqa: F811
 ) -> None:
     conv = Conversation(fake)
-    tech = conv.person(fake.user(3901, "Paul"), "Technicien")
-    staff = conv.person(fake.user(3902, "Aide"), "Soignante")
+    tech = conv.person(fake.user(3951, "Paul"), "Technicien")
+    staff = conv.person(fake.user(3952, "Aide"), "Soignante")
     await add_technician(conv, directory, tech)
     await register(conv, directory, staff, "EHPAD Console", "24/7")
 

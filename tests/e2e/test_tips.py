@@ -16,6 +16,7 @@ from tests.e2e.test_tickets import (  # noqa: F401  (fixtures)
     Conversation,
     buttons,
     directory,
+    fake,
     ticket_bot,
 )
 from vigie.awareness.models import TipSubscription
@@ -38,14 +39,14 @@ async def _join(conv: Conversation, people: Directory, user, facility_id: int) -
 
 
 async def test_tips_opt_in_weekly_tip_stop_and_blocked(
-    fake: FakeTelegram,
+    fake: FakeTelegram,  # noqa: F811  (update ids unique on the shared stack's inbox)
     ticket_bot: RunningBot,  # noqa: F811
     stack: Stack,
     directory: Directory,  # noqa: F811
 ) -> None:
     conv = Conversation(fake)
-    awa = conv.person(fake.user(4101, "Awa"), "Aide-soignante")
-    bea = conv.person(fake.user(4102, "Béa"), "Secrétaire")
+    awa = conv.person(fake.user(4731, "Awa"), "Aide-soignante")
+    bea = conv.person(fake.user(4732, "Béa"), "Secrétaire")
     facility = await directory.create_facility("EHPAD Les Astuces", "Brive", hours="24/7")
 
     chosen = await _join(conv, directory, awa, facility.id)
