@@ -16,22 +16,8 @@ from vigie.console.labels import INTENT_LABELS as INTENT_LABELS
 from vigie.console.labels import URGENCY_LABELS as URGENCY_LABELS
 from vigie.console.labels import VERDICT_LABELS as VERDICT_LABELS
 from vigie.console.labels import topic_label as topic_label
+from vigie.core.hours import MONTH_NAMES
 from vigie.core.typography import NBSP, french_typography
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def t(template: str, **values: object) -> str:
@@ -42,7 +28,7 @@ def t(template: str, **values: object) -> str:
 
 def month_name(year: int, month: int) -> str:
     """``novembre 2026``."""
-    return f"{MONTHS[month - 1]} {year}"
+    return f"{MONTH_NAMES[month - 1]} {year}"
 
 
 def quoted(text: str) -> str:
