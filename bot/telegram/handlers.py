@@ -53,6 +53,8 @@ COMMANDS = [
     BotCommand("start", "Présentation de Vigie"),
     BotCommand("aide", "Ce que Vigie sait faire"),
     BotCommand("menu", "Le menu des sujets"),
+    BotCommand("quiz", "Un quiz de sécurité de 3 questions"),
+    BotCommand("astuces", "L’astuce de la semaine : oui ou non"),
 ]
 
 
@@ -229,6 +231,12 @@ class VigieBot:
         user = update.effective_user
         if user is not None:
             await self._show(update, await self._desk_call(update, self._desk().tips(user.id)))
+
+    async def quiz(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/quiz``: a micro-quiz of three questions."""
+        user = update.effective_user
+        if user is not None:
+            await self._show(update, await self._desk_call(update, self._desk().quiz(user.id)))
 
     async def console(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/console``: a one-time link to the follow-up console (technicians, referents)."""

@@ -1,15 +1,20 @@
-"""``/astuces`` and its buttons: opting in and out of the tips of the week."""
+"""``/astuces``, ``/quiz`` and their buttons: opting in and out of the tips of the week, and
+the micro-quizzes (a question per message, the answer at once, the score at the end)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from vigie.awareness import texts
+from vigie.awareness.quiz import choice_order
+from vigie.awareness.quizzes import Answered, QuizStale, Quizzes, Step
 from vigie.awareness.service import Awareness
 from vigie.core import callbacks
 from vigie.core.desk import DeskReply
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.typography import french_typography
+from vigie.knowledge.render import faq_payload
 
 
 def _say(text: str, *buttons: Button) -> OutgoingMessage:
@@ -25,10 +30,100 @@ def offer() -> OutgoingMessage:
     return _say(texts.STATUS_OFF, offer_button())
 
 
+def quiz_button(label: str = texts.QUIZ_OFFER_LABEL) -> Button:
+    return Button(label, callbacks.encode(texts.QUIZ_ACTION, texts.NEW))
+
+
+def question_message(step: Step) -> OutgoingMessage:
+    """A quiz question with its three choices as buttons (in the attempt's order)."""
+    q = step.question
+    body = texts.QUIZ_QUESTION.format(
+        position=step.position + 1,
+        total=step.total,
+        question=html.escape(french_typography(q.question)),
+    )
+    if step.position == 0:
+        body = f"{texts.QUIZ_INTRO}\n\n{body}"
+    buttons = tuple(
+        Button(
+            french_typography(q.choices[index]),
+            callbacks.encode(texts.QUIZ_ACTION, step.attempt_id, step.position, index),
+        )
+        for index in choice_order(step.attempt_id, q.id)
+    )
+    return OutgoingMessage(french_typography(body), buttons)
+
+
+def answer_messages(answered: Answered, titles: dict[str, str]) -> list[OutgoingMessage]:
+    """The right answer and its explanation, then the next question or the score."""
+    q = answered.question
+    template = texts.QUIZ_RIGHT if answered.correct else texts.QUIZ_WRONG
+    feedback = french_typography(template).format(
+        right=html.escape(french_typography(q.right)),
+        explanation=html.escape(french_typography(q.explanation)),
+        source=html.escape(french_typography(q.source)),
+    )
+    messages = [OutgoingMessage(feedback)]
+    if answered.next is not None:
+        messages.append(question_message(answered.next))
+        return messages
+    score = answered.score or 0
+    # Three questions, as always; the plain figure if the bank changed under an attempt.
+    head = texts.QUIZ_SCORE.get(score) if answered.total == 3 else None
+    lines = [head or f"<b>{score} sur {answered.total}</b>"]
+    buttons = [
+        Button(french_typography(titles.get(topic, topic))[:64], faq_payload(topic))
+        for topic in answered.to_review
+    ]
+    if buttons:
+        lines.append(texts.QUIZ_REVIEW)
+    buttons.append(quiz_button(texts.QUIZ_AGAIN_LABEL))
+    messages.append(OutgoingMessage(french_typography("\n".join(lines)), tuple(buttons)))
+    return messages
+
+
 class AwarenessDesk:
-    def __init__(self, awareness: Awareness, sender_of: Callable[[int], str]) -> None:
+    def __init__(
+        self,
+        awareness: Awareness,
+        sender_of: Callable[[int], str],
+        quizzes: Quizzes | None = None,
+    ) -> None:
         self._awareness = awareness
         self._sender_of = sender_of
+        self._quizzes = quizzes
+
+    async def quiz(self, user_id: int) -> DeskReply:
+        """``/quiz`` (or « Un quiz de 3 questions »): the first question of a new quiz."""
+        if self._quizzes is None:
+            return DeskReply([_say(texts.QUIZ_EMPTY)])
+        try:
+            step = await self._quizzes.start(self._sender_of(user_id))
+        except LookupError:
+            return DeskReply([_say(texts.QUIZ_EMPTY)])
+        if step is None:
+            return DeskReply([_say(texts.QUIZ_NOT_REGISTERED)])
+        return DeskReply([question_message(step)])
+
+    async def quiz_callback(self, user_id: int, argument: str) -> DeskReply:
+        """A quiz button: « Un quiz de 3 questions » (``new``) or a choice
+        (``<attempt>:<position>:<choice>``)."""
+        if argument == texts.NEW:
+            reply = await self.quiz(user_id)
+            return DeskReply(reply.messages)
+        parts = argument.split(":")
+        if self._quizzes is None or len(parts) != 3 or not all(p.isdigit() for p in parts):
+            return DeskReply(toast=french_typography(texts.QUIZ_EXPIRED)[:190])
+        attempt, position, choice = (int(p) for p in parts)
+        try:
+            answered = await self._quizzes.answer(
+                self._sender_of(user_id), attempt, position, choice
+            )
+        except QuizStale as stale:
+            text = texts.QUIZ_ALREADY if stale.already else texts.QUIZ_EXPIRED
+            return DeskReply(toast=french_typography(text)[:190], close_buttons=True)
+        titles = await self._quizzes.titles()
+        return DeskReply(answer_messages(answered, titles), close_buttons=True)
 
     async def command(self, user_id: int) -> DeskReply:
         """``/astuces``: where the person stands, with the button that changes it."""

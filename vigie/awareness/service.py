@@ -35,7 +35,7 @@ from vigie.people.roles import STAFF_ROLES
 logger = logging.getLogger(__name__)
 
 WEEK = timedelta(days=7)
-#: How many people a run of the job handles (the next run takes the rest).
+#: How many people one transaction of the weekly job handles (a run goes through them all).
 BATCH = 2000
 
 
@@ -46,12 +46,13 @@ class Status:
 
 
 def tip_message(tip: Tip, title: str) -> OutgoingMessage:
-    """The tip, a button to its article, and one to stop."""
+    """The tip, a button to its article, one to a quiz, and one to stop."""
     body = texts.TIP.format(text=html.escape(french_typography(tip.text)))
     more = french_typography(texts.MORE_LABEL).format(title=title)
     stop = Button(texts.STOP_LABEL, callbacks.encode(texts.TIPS_ACTION, texts.OFF))
+    quiz = Button(texts.QUIZ_OFFER_LABEL, callbacks.encode(texts.QUIZ_ACTION, texts.NEW))
     return OutgoingMessage(
-        french_typography(body), (Button(more[:64], faq_payload(tip.topic)), stop)
+        french_typography(body), (Button(more[:64], faq_payload(tip.topic)), quiz, stop)
     )
 
 
@@ -136,11 +137,28 @@ class Awareness:
     # --- The weekly job --------------------------------------------------------------------
 
     async def send_due(self) -> int:
-        """Queue the tip of every person due one now; how many were queued."""
+        """Queue the tip of every person due one now, ``BATCH`` people per transaction;
+        how many were queued."""
         now = self._clock.now()
         tips = await self.tips()
         if not tips:
             return 0
+        queued, after = 0, 0
+        while True:
+            count, last = await self._send_batch(tips, now, after)
+            queued += count
+            if last is None:
+                break
+            after = last
+        if queued:
+            logger.info("Tips: %s queued", queued)
+        return queued
+
+    async def _send_batch(
+        self, tips: list[Tip], now: datetime, after: int
+    ) -> tuple[int, int | None]:
+        """The tips of the next ``BATCH`` people due (by id, after ``after``): how many were
+        queued, and the last id read (None when there was nobody left)."""
         last_sent = (
             select(TipSent.person_id, func.max(TipSent.sent_at).label("last"))
             .group_by(TipSent.person_id)
@@ -158,18 +176,22 @@ class Awareness:
                         Person.active.is_(True),
                         Person.channel == "telegram",
                         (last_sent.c.last.is_(None)) | (last_sent.c.last <= now - WEEK),
+                        Person.id > after,
                     )
                     .order_by(Person.id)
                     .limit(BATCH)
                 )
             ).all()
+            if not rows:
+                return 0, None
+            last_id = int(rows[-1][0])
             due = [
                 (person_id, chat_id, job)
                 for person_id, chat_id, job, zone in rows
                 if self._good_moment(now, zone)
             ]
             if not due:
-                return 0
+                return 0, last_id
             sent_before: dict[int, set[str]] = {}
             for person_id, tip_id in (
                 await session.execute(
@@ -194,9 +216,7 @@ class Awareness:
                 session.add(TipSent(person_id=person_id, tip_id=tip.id, sent_at=now))
                 queued += 1
             await session.commit()
-        if queued:
-            logger.info("Tips: %s queued", queued)
-        return queued
+        return queued, last_id
 
     def _good_moment(self, now: datetime, zone: str | None) -> bool:
         """A working day, within the tips' hours, not a holiday, at the facility."""

@@ -24,3 +24,34 @@ NOT_REGISTERED = (
     "Les astuces de la semaine sont pour le personnel des établissements inscrits. Pour vous "
     "inscrire, ouvrez le lien d’invitation de votre établissement."
 )
+
+# --- Micro-quizzes (/quiz) -----------------------------------------------------------------
+
+QUIZ_ACTION = "quiz"
+NEW = "new"
+QUIZ_OFFER_LABEL = "🎯 Un quiz de 3 questions"
+QUIZ_AGAIN_LABEL = "🎯 Un autre quiz"
+QUIZ_INTRO = (
+    "🎯 <b>Quiz de sécurité</b> : 3 questions, 1 minute. Rien n’est noté à votre nom pour "
+    "vos collègues : c’est pour vous."
+)
+QUIZ_QUESTION = "<b>Question {position}/{total}</b>\n{question}"
+QUIZ_RIGHT = "✅ <b>Bonne réponse !</b>\n{explanation}\n<i>Source : {source}</i>"
+QUIZ_WRONG = (
+    "❌ <b>Pas tout à fait.</b> La bonne réponse : « {right} ».\n{explanation}\n"
+    "<i>Source : {source}</i>"
+)
+QUIZ_SCORE = {
+    3: "🏆 <b>3 sur 3</b> : parfait, vous avez les bons réflexes !",
+    2: "👍 <b>2 sur 3</b> : c’est bien. Un point à revoir ci-dessous.",
+    1: "<b>1 sur 3</b> : quelques points à revoir, c’est fait pour ça.",
+    0: "<b>0 sur 3</b> : pas de souci, c’est en se trompant ici qu’on évite l’erreur au travail.",
+}
+QUIZ_REVIEW = "À relire :"
+QUIZ_ALREADY = "Vous avez déjà répondu à cette question."
+QUIZ_EXPIRED = "Ce quiz n’est plus disponible : /quiz pour en commencer un autre."
+QUIZ_NOT_REGISTERED = (
+    "Les quiz sont pour le personnel des établissements inscrits. Pour vous inscrire, ouvrez "
+    "le lien d’invitation de votre établissement."
+)
+QUIZ_EMPTY = "Aucune question n’est disponible pour le moment. Réessayez plus tard."

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 from vigie.awareness.desk import AwarenessDesk
 from vigie.awareness.desk import offer_button as tips_offer_button
+from vigie.awareness.quizzes import Quizzes
 from vigie.awareness.service import Awareness
-from vigie.awareness.texts import TIPS_ACTION
+from vigie.awareness.texts import QUIZ_ACTION, TIPS_ACTION
 from vigie.conversation import feedback as feedback_texts
 from vigie.conversation import texts
 from vigie.conversation.feedback import FEEDBACK_ACTION, Feedback
@@ -132,7 +133,11 @@ class Desk:
         self._contacts = settings.contacts()
         self._pending: dict[tuple[int, int], _PendingReply] = {}
         # The tips of the week (/astuces): same database as the tickets.
-        self._awareness = AwarenessDesk(Awareness(tickets.sessionmaker, settings, clock), sender_of)
+        self._awareness = AwarenessDesk(
+            Awareness(tickets.sessionmaker, settings, clock),
+            sender_of,
+            Quizzes(tickets.sessionmaker, settings, clock),
+        )
         # 👍 / 👎 under the knowledge base's answers: same database as the tickets.
         self._feedback = Feedback(tickets.sessionmaker, clock)
         # A 👎 just pressed, until its question's message id is known (prompt_sent).
@@ -241,6 +246,10 @@ class Desk:
         """``/astuces``: the tips of the week, on or off."""
         return await self._awareness.command(user_id)
 
+    async def quiz(self, user_id: int) -> DeskReply:
+        """``/quiz``: a micro-quiz of three questions."""
+        return await self._awareness.quiz(user_id)
+
     # -- technicians' commands -----------------------------------------------------------
 
     async def list_tickets(self, user_id: int) -> DeskReply:
@@ -303,6 +312,10 @@ class Desk:
             if lesson is None:
                 return DeskReply(toast=texts.BUTTON_EXPIRED)
             return DeskReply([lesson])
+        if action == QUIZ_ACTION:  # a quiz's buttons: its owner only, in private
+            if _in_group(chat_id, user_id):
+                return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
+            return await self._awareness.quiz_callback(user_id, argument)
         if action == TIPS_ACTION:  # opting in or out of the tips of the week
             if _in_group(chat_id, user_id):
                 return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)

@@ -65,7 +65,8 @@ async def test_opt_in_weekly_at_the_right_hour_and_never_twice(
     html = first[0].payload["html"]
     assert "L’astuce de la semaine" in html
     labels = [b["title"] for b in first[0].payload["buttons"]]
-    assert labels[0].startswith("En savoir plus") and labels[1] == "Ne plus recevoir d’astuces"
+    assert labels[0].startswith("En savoir plus") and labels[1] == "🎯 Un quiz de 3 questions"
+    assert labels[2] == "Ne plus recevoir d’astuces"
     assert first[0].payload["buttons"][0]["payload"].startswith('/faq{"article":')
 
     assert await tips.subscribe("p-62", False)  # opted out
