@@ -20,6 +20,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from console import texts
+from vigie.awareness.diagnostics import Diagnostics
+from vigie.awareness.stats import Participation, participation
 from vigie.console.access import AccessError, ConsoleAccess, Viewer
 from vigie.console.charts import bar_chart, hbar_chart
 from vigie.console.review import ReviewError, ReviewQueue
@@ -57,6 +59,8 @@ SETTINGS = web.AppKey("settings", Settings)
 TITLES = web.AppKey("titles", dict[str, str])
 CLOCK = web.AppKey("clock", Clock)
 EXPORT_PATH = web.AppKey("export_path", Path)
+DIAGNOSTICS = web.AppKey("diagnostics", Diagnostics)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 VIEWER = web.RequestKey("viewer", Viewer)
 PUBLIC = ("/health", "/entrer/", "/static/", "/sortie/ok")
 
@@ -175,6 +179,13 @@ async def _overview(request: web.Request, facility_id: int | None, name: str) ->
     overview = await app[STATS].overview(facility_id=facility_id, since=since, until=until)
     viewer: Viewer = request[VIEWER]
     facilities = await app[STATS].facilities() if viewer.provider else []
+    prevention = await participation(app[SESSIONS], since, until, facility_id)
+    diagnostics = [
+        row
+        for row in await app[DIAGNOSTICS].facilities()
+        if facility_id is None or row.facility_id == facility_id
+    ]
+    history = await app[DIAGNOSTICS].history(facility_id) if facility_id is not None else []
     await app[ACCESS].audit(viewer, "overview", str(facility_id) if facility_id else "all")
     return _page(
         request,
@@ -186,7 +197,53 @@ async def _overview(request: web.Request, facility_id: int | None, name: str) ->
             "titles": app[TITLES],
             "facilities": facilities,
             "weeks": OVERVIEW_WEEKS,
+            "prevention": prevention,
+            "prevention_total": _prevention_total(prevention),
+            "diagnostics": diagnostics,
+            "history": history,
+            "facility_id": facility_id,
         },
+    )
+
+
+def _prevention_total(rows: list[Participation]) -> dict[str, int | None]:
+    """The period's prevention figures summed over ``rows``."""
+    staff = sum(r.staff for r in rows)
+    answers = sum(r.answers for r in rows)
+    return {
+        "staff": staff,
+        "opted_in": sum(r.opted_in for r in rows),
+        "opt_in_percent": round(100 * sum(r.opted_in for r in rows) / staff) if staff else 0,
+        "tips_sent": sum(r.tips_sent for r in rows),
+        "quizzes": sum(r.quizzes_finished for r in rows),
+        "score_percent": (
+            round(100 * sum(r.right_answers for r in rows) / answers) if answers else None
+        ),
+    }
+
+
+async def diagnostic_pdf(request: web.Request) -> web.StreamResponse:
+    """A facility's self-diagnostic as its PDF (the provider, or the facility's referent)."""
+    viewer: Viewer = request[VIEWER]
+    try:
+        facility_id = int(request.match_info["facility_id"])
+        run_id = int(request.match_info["run_id"])
+    except ValueError:
+        return _message(request, "Introuvable", texts.NOT_FOUND, 404)
+    if not viewer.may_see(facility_id):
+        await request.app[ACCESS].audit(viewer, "refused", f"diagnostic:{run_id}")
+        return _message(request, "Accès refusé", texts.FORBIDDEN, 403)
+    runs = await request.app[DIAGNOSTICS].history(facility_id)
+    run = next((r for r in runs if r.run_id == run_id), None)
+    if run is None:
+        return _message(request, "Introuvable", texts.NOT_FOUND, 404)
+    data = await request.app[DIAGNOSTICS].pdf(run_id)
+    await request.app[ACCESS].audit(viewer, "diagnostic_pdf", str(run_id))
+    name = f"autodiagnostic-{run.local_day().isoformat()}.pdf"
+    return web.Response(
+        body=data,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -425,6 +482,8 @@ def make_app(
     app[TITLES] = titles
     app[CLOCK] = clock
     app[EXPORT_PATH] = export_path
+    app[DIAGNOSTICS] = Diagnostics(sessionmaker, settings, clock)
+    app[SESSIONS] = sessionmaker
     environment = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -439,6 +498,7 @@ def make_app(
     app.router.add_get("/sortie/ok", signed_out)
     app.router.add_get("/", home)
     app.router.add_get("/etablissements/{facility_id}", facility)
+    app.router.add_get("/etablissements/{facility_id}/autodiagnostic/{run_id}.pdf", diagnostic_pdf)
     app.router.add_get("/revue", review)
     app.router.add_post("/revue/export", review_export)
     app.router.add_post("/revue/{turn_id}", review_decide)

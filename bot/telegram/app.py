@@ -62,6 +62,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     application.add_handler(CommandHandler("console", vigie.console, filters=private))
     application.add_handler(CommandHandler("astuces", vigie.tips, filters=private))
     application.add_handler(CommandHandler("quiz", vigie.quiz, filters=private))
+    application.add_handler(CommandHandler("diagnostic", vigie.diagnostic, filters=private))
     application.add_handler(CommandHandler("mes_donnees", vigie.my_data, filters=private))
     application.add_handler(CommandHandler("oubli", vigie.forget, filters=private))
     application.add_handler(CommandHandler("annuler", vigie.cancel, filters=private))

@@ -238,6 +238,13 @@ class VigieBot:
         if user is not None:
             await self._show(update, await self._desk_call(update, self._desk().quiz(user.id)))
 
+    async def diagnostic(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/diagnostic``: the facility's self-diagnostic (referent, direction)."""
+        user = update.effective_user
+        if user is not None:
+            reply = await self._desk_call(update, self._desk().diagnostic(user.id))
+            await self._show(update, reply)
+
     async def console(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/console``: a one-time link to the follow-up console (technicians, referents)."""
         user = update.effective_user

@@ -32,6 +32,7 @@ from vigie.console.report import (
 )
 from vigie.console.stats import Overview
 from vigie.conversation.turns import TurnLog
+from vigie.core import pdf
 from vigie.core.clock import FakeClock, set_default_clock
 from vigie.core.settings import Settings
 from vigie.core.typography import NBSP
@@ -440,7 +441,7 @@ def test_cli_report_refuses_a_bad_month_or_facility(vigie, tmp_path: Path) -> No
 
 
 def test_missing_fonts_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(report, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(pdf, "FONT_DIR", tmp_path)
     with pytest.raises(ReportError, match="apt-get install fonts-dejavu-core"):
         report.font_files()
 

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from vigie.admin.awareness import add_commands as add_awareness_commands
 from vigie.admin.common import (
     ADMIN_TIMEZONE,
     CliError,
@@ -744,6 +745,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_incident_commands(
         group("incidents", "incidents de sécurité et pertes d’appareils"), command
     )
+    add_awareness_commands(group, command)
 
     outbox = group("outbox", "notifications et e-mails en attente ou en échec")
     listing = command(outbox, "list", "lister les messages en attente ou en échec", outbox_list)

@@ -7,6 +7,14 @@ import html
 from collections.abc import Callable
 
 from vigie.awareness import texts
+from vigie.awareness.diagnostic import ANSWERS, owner_label
+from vigie.awareness.diagnostics import (
+    DiagnosticDone,
+    Diagnostics,
+    DiagnosticStale,
+    DiagnosticStep,
+    french_day,
+)
 from vigie.awareness.quiz import choice_order
 from vigie.awareness.quizzes import Answered, QuizStale, Quizzes, Step
 from vigie.awareness.service import Awareness
@@ -82,16 +90,120 @@ def answer_messages(answered: Answered, titles: dict[str, str]) -> list[Outgoing
     return messages
 
 
+_ANSWER_OF_CODE = {code: answer for answer, code in texts.ANSWER_CODES.items()}
+
+
+def diagnostic_message(step: DiagnosticStep, provider: str) -> OutgoingMessage:
+    """A self-diagnostic question with its four answers as buttons."""
+    q = step.question
+    body = texts.DIAGNOSTIC_QUESTION.format(
+        position=step.position + 1,
+        total=step.total,
+        domain=html.escape(french_typography(step.domain)),
+        question=html.escape(french_typography(q.question)),
+        explanation=html.escape(french_typography(q.explanation)),
+    )
+    if step.resumed:
+        body = f"{texts.DIAGNOSTIC_RESUME}\n\n{body}"
+    elif step.position == 0:
+        intro = texts.DIAGNOSTIC_INTRO.format(
+            facility=html.escape(step.facility),
+            count=step.total,
+            provider=html.escape(provider),
+        )
+        body = f"{intro}\n\n{body}"
+    buttons = tuple(
+        Button(
+            texts.ANSWER_LABELS[answer],
+            callbacks.encode(
+                texts.DIAGNOSTIC_ACTION, step.run_id, step.position, texts.ANSWER_CODES[answer]
+            ),
+        )
+        for answer in ANSWERS
+    )
+    return OutgoingMessage(french_typography(body), buttons)
+
+
+def diagnostic_result(done: DiagnosticDone, provider: str) -> OutgoingMessage:
+    """The score, its trend, the score per domain and the actions to do first."""
+    result = done.result
+    lines = [texts.DIAGNOSTIC_RESULT_HEAD.format(percent=result.percent)]
+    if done.previous is not None:
+        lines.append(
+            texts.DIAGNOSTIC_PREVIOUS.format(
+                date=french_day(done.previous.local_day()), percent=done.previous.percent
+            )
+        )
+    lines += ["", texts.DIAGNOSTIC_DOMAINS]
+    lines += [
+        texts.DIAGNOSTIC_DOMAIN_LINE.format(title=html.escape(d.domain.title), percent=d.percent)
+        for d in result.domains
+    ]
+    lines += ["", texts.DIAGNOSTIC_PRIORITIES]
+    if not result.priorities:
+        lines.append(texts.DIAGNOSTIC_NO_PRIORITY)
+    for rank, priority in enumerate(result.priorities, start=1):
+        lines.append(
+            texts.DIAGNOSTIC_PRIORITY_LINE.format(
+                rank=rank,
+                action=html.escape(priority.question.action),
+                owner=html.escape(owner_label(priority.question.owner, provider)),
+            )
+        )
+    if result.unknown:
+        lines += [
+            "",
+            texts.DIAGNOSTIC_UNKNOWN.format(count=result.unknown, provider=html.escape(provider)),
+        ]
+    lines += ["", texts.DIAGNOSTIC_PDF_FOLLOWS]
+    return OutgoingMessage(french_typography("\n".join(lines)))
+
+
 class AwarenessDesk:
     def __init__(
         self,
         awareness: Awareness,
         sender_of: Callable[[int], str],
         quizzes: Quizzes | None = None,
+        diagnostics: Diagnostics | None = None,
+        *,
+        provider: str = "votre prestataire informatique",
+        kick: Callable[[], None] = lambda: None,
     ) -> None:
         self._awareness = awareness
         self._sender_of = sender_of
         self._quizzes = quizzes
+        self._diagnostics = diagnostics
+        self._provider = provider
+        self._kick = kick
+
+    async def diagnostic(self, user_id: int) -> DeskReply:
+        """``/diagnostic``: the next question of the facility's self-diagnostic."""
+        if self._diagnostics is None:
+            return DeskReply([_say(texts.DIAGNOSTIC_UNAVAILABLE)])
+        step = await self._diagnostics.start(self._sender_of(user_id))
+        if step is None:
+            only = texts.DIAGNOSTIC_ONLY_DIRECTION.format(provider=html.escape(self._provider))
+            return DeskReply([_say(only)])
+        return DeskReply([diagnostic_message(step, self._provider)])
+
+    async def diagnostic_callback(self, user_id: int, argument: str) -> DeskReply:
+        """An answer button: ``<run>:<position>:<y|p|n|u>``."""
+        parts = argument.split(":")
+        answer = _ANSWER_OF_CODE.get(parts[-1]) if len(parts) == 3 else None
+        if self._diagnostics is None or answer is None or not all(p.isdigit() for p in parts[:2]):
+            return DeskReply(toast=french_typography(texts.DIAGNOSTIC_EXPIRED)[:190])
+        try:
+            outcome = await self._diagnostics.answer(
+                self._sender_of(user_id), int(parts[0]), int(parts[1]), answer
+            )
+        except DiagnosticStale as stale:
+            text = texts.DIAGNOSTIC_ALREADY if stale.already else texts.DIAGNOSTIC_EXPIRED
+            return DeskReply(toast=french_typography(text)[:190], close_buttons=True)
+        if isinstance(outcome, DiagnosticStep):
+            return DeskReply([diagnostic_message(outcome, self._provider)], close_buttons=True)
+        self._kick()  # the PDF, queued with the result
+        return DeskReply([diagnostic_result(outcome, self._provider)], close_buttons=True)
 
     async def quiz(self, user_id: int) -> DeskReply:
         """``/quiz`` (or « Un quiz de 3 questions »): the first question of a new quiz."""

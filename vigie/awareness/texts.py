@@ -55,3 +55,50 @@ QUIZ_NOT_REGISTERED = (
     "le lien d’invitation de votre établissement."
 )
 QUIZ_EMPTY = "Aucune question n’est disponible pour le moment. Réessayez plus tard."
+
+# --- The facility self-diagnostic (/diagnostic) ------------------------------------------
+
+DIAGNOSTIC_ACTION = "diag"
+ANSWER_LABELS = {
+    "yes": "Oui",
+    "partly": "En partie",
+    "no": "Non",
+    "unknown": "Je ne sais pas",
+}
+ANSWER_CODES = {"yes": "y", "partly": "p", "no": "n", "unknown": "u"}
+OWNER_LABELS = {
+    "facility": "l’établissement",
+    "provider": "{provider}",
+    "both": "l’établissement avec {provider}",
+}
+DIAGNOSTIC_INTRO = (
+    "🩺 <b>Autodiagnostic de sécurité</b> de {facility} : {count} questions, une dizaine de "
+    "minutes. Répondez pour l’établissement tel qu’il est aujourd’hui. « Je ne sais pas » est "
+    "une réponse utile : {provider} vous aidera à trouver. Vous pouvez vous arrêter et "
+    "reprendre plus tard avec /diagnostic."
+)
+DIAGNOSTIC_RESUME = "🩺 On reprend l’autodiagnostic là où vous vous étiez arrêté."
+DIAGNOSTIC_QUESTION = (
+    "<b>Question {position}/{total}</b> · {domain}\n<b>{question}</b>\n<i>{explanation}</i>"
+)
+DIAGNOSTIC_RESULT_HEAD = "🩺 <b>Résultat de l’autodiagnostic</b> : <b>{percent} / 100</b>"
+DIAGNOSTIC_PREVIOUS = "La dernière fois, le {date} : {percent} / 100."
+DIAGNOSTIC_DOMAINS = "<b>Par domaine</b>"
+DIAGNOSTIC_DOMAIN_LINE = "• {title} : {percent} %"
+DIAGNOSTIC_PRIORITIES = "<b>Les actions à faire d’abord</b>"
+DIAGNOSTIC_PRIORITY_LINE = "{rank}. {action} <i>({owner})</i>"
+DIAGNOSTIC_NO_PRIORITY = "Aucune : toutes les réponses sont « Oui ». Bravo, gardez le cap."
+DIAGNOSTIC_UNKNOWN = (
+    "{count} réponse(s) « Je ne sais pas » : {provider} peut vous aider à y répondre."
+)
+DIAGNOSTIC_PDF_FOLLOWS = (
+    "Le rapport complet (PDF) suit. Refaites le diagnostic quand vous voulez : /diagnostic."
+)
+DIAGNOSTIC_PDF_CAPTION = "🩺 Autodiagnostic de sécurité – {facility}, {date}"
+DIAGNOSTIC_ONLY_DIRECTION = (
+    "L’autodiagnostic est pour la direction ou le référent de l’établissement. Si c’est votre "
+    "rôle, demandez à {provider} de vous inscrire comme référent."
+)
+DIAGNOSTIC_EXPIRED = "Ce diagnostic n’est plus en cours : /diagnostic pour le reprendre."
+DIAGNOSTIC_ALREADY = "Vous avez déjà répondu à cette question."
+DIAGNOSTIC_UNAVAILABLE = "L’autodiagnostic n’est pas disponible pour le moment."

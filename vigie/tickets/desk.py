@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 
 from vigie.awareness.desk import AwarenessDesk
 from vigie.awareness.desk import offer_button as tips_offer_button
+from vigie.awareness.diagnostics import Diagnostics
 from vigie.awareness.quizzes import Quizzes
 from vigie.awareness.service import Awareness
-from vigie.awareness.texts import QUIZ_ACTION, TIPS_ACTION
+from vigie.awareness.texts import DIAGNOSTIC_ACTION, QUIZ_ACTION, TIPS_ACTION
 from vigie.conversation import feedback as feedback_texts
 from vigie.conversation import texts
 from vigie.conversation.feedback import FEEDBACK_ACTION, Feedback
@@ -137,6 +138,9 @@ class Desk:
             Awareness(tickets.sessionmaker, settings, clock),
             sender_of,
             Quizzes(tickets.sessionmaker, settings, clock),
+            Diagnostics(tickets.sessionmaker, settings, clock),
+            provider=settings.provider_name,
+            kick=dispatcher.kick,
         )
         # 👍 / 👎 under the knowledge base's answers: same database as the tickets.
         self._feedback = Feedback(tickets.sessionmaker, clock)
@@ -250,6 +254,10 @@ class Desk:
         """``/quiz``: a micro-quiz of three questions."""
         return await self._awareness.quiz(user_id)
 
+    async def diagnostic(self, user_id: int) -> DeskReply:
+        """``/diagnostic``: the facility's self-diagnostic (referent, direction)."""
+        return await self._awareness.diagnostic(user_id)
+
     # -- technicians' commands -----------------------------------------------------------
 
     async def list_tickets(self, user_id: int) -> DeskReply:
@@ -316,6 +324,10 @@ class Desk:
             if _in_group(chat_id, user_id):
                 return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
             return await self._awareness.quiz_callback(user_id, argument)
+        if action == DIAGNOSTIC_ACTION:  # a self-diagnostic's answers: its owner, in private
+            if _in_group(chat_id, user_id):
+                return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
+            return await self._awareness.diagnostic_callback(user_id, argument)
         if action == TIPS_ACTION:  # opting in or out of the tips of the week
             if _in_group(chat_id, user_id):
                 return DeskReply(toast=ticket_desk_texts.GROUP_BUTTON_UNAVAILABLE)
