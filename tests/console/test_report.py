@@ -276,6 +276,9 @@ async def test_a_month_without_data_still_gives_a_report(
         "Aucun mail suspect signalé ce mois-ci.",
         "Aucun faux mail confirmé",
         "Aucun incident ce mois-ci.",
+        "Astuces envoyées ce mois-ci : 0",
+        "Aucun quiz terminé ce mois-ci",
+        "Autodiagnostic jamais fait",
     ):
         assert line in text, line
     assert len(advice_lines(raw)) == 3

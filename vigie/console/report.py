@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.awareness.stats import Participation, participation
 from vigie.console import report_texts as txt
 from vigie.console.stats import ConsoleStats, Overview
 from vigie.core.pdf import PAGES_ALIAS, Document, ReportError, font_files
@@ -113,6 +114,8 @@ class MonthlyFigures:
     month: int
     overview: Overview
     campaigns: list[CampaignLine]
+    # Tips, quizzes and the latest self-diagnostic (None: not gathered).
+    prevention: Participation | None = None
 
     @property
     def first_day(self) -> date:
@@ -154,7 +157,10 @@ async def gather(
     )
     async with sessionmaker() as session:
         campaigns = await _campaigns(session, facility.id, since, until)
-    return MonthlyFigures(facility.name, facility.timezone, year, month, overview, campaigns)
+    [prevention] = await participation(sessionmaker, since, until, facility.id)
+    return MonthlyFigures(
+        facility.name, facility.timezone, year, month, overview, campaigns, prevention
+    )
 
 
 async def _campaigns(
@@ -346,6 +352,7 @@ def render(
     _reports(doc, o)
     _campaign_section(doc, figures, provider)
     _incidents(doc, o)
+    _prevention(doc, figures, titles)
     _unanswered(doc, o)
 
     doc.heading(txt.ADVICE_SECTION)
@@ -439,6 +446,38 @@ def _incidents(doc: Document, o: Overview) -> None:
     if not kinds:
         doc.item(txt.t(txt.NO_INCIDENT))
     doc.item(txt.t(txt.INCIDENTS_OPEN_NOW, n=o.incidents_open_now))
+
+
+def _prevention(doc: Document, figures: MonthlyFigures, titles: dict[str, str]) -> None:
+    """Tips, quizzes (weakest topics) and the latest self-diagnostic; no name, ever."""
+    p = figures.prevention
+    if p is None:
+        return
+    doc.heading(txt.PREVENTION_SECTION)
+    doc.item(txt.t(txt.TIPS_OPTED_IN, n=p.opted_in, staff=p.staff, share=p.opt_in_percent))
+    doc.item(txt.t(txt.TIPS_SENT, n=p.tips_sent))
+    if p.quizzes_finished:
+        doc.item(
+            txt.t(
+                txt.QUIZZES,
+                n=p.quizzes_finished,
+                people=p.quiz_takers,
+                share=p.score_percent or 0,
+            )
+        )
+        weakest = [t for t in p.topics if t.percent < 100][:3]
+        if weakest:
+            names = ", ".join(
+                f"{titles.get(t.topic, t.topic)} ({t.percent}{NBSP}%)" for t in weakest
+            )
+            doc.item(txt.t(txt.QUIZ_WEAKEST, topics=names))
+    else:
+        doc.item(txt.t(txt.NO_QUIZ))
+    if p.diagnostic_score is not None and p.diagnostic_at is not None:
+        day = p.diagnostic_at.astimezone(ZoneInfo(figures.timezone)).date()
+        doc.item(txt.t(txt.DIAGNOSTIC_DONE, score=p.diagnostic_score, day=_day(day)))
+    else:
+        doc.item(txt.t(txt.DIAGNOSTIC_NEVER))
 
 
 def _unanswered(doc: Document, o: Overview) -> None:

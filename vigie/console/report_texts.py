@@ -80,6 +80,14 @@ CAMPAIGN_TELL_STAFF = (
     "suite à Vigie."
 )
 
+PREVENTION_SECTION = "Prévention"
+TIPS_OPTED_IN = "Inscrits aux astuces de la semaine : {n} sur {staff} ({share} %)"
+TIPS_SENT = "Astuces envoyées ce mois-ci : {n}"
+QUIZZES = "Quiz terminés : {n}, par {people} personne(s), {share} % de bonnes réponses"
+QUIZ_WEAKEST = "Sujets à retravailler : {topics}"
+NO_QUIZ = "Aucun quiz terminé ce mois-ci : proposez /quiz à l’équipe."
+DIAGNOSTIC_DONE = "Dernier autodiagnostic : {score} / 100, le {day}"
+DIAGNOSTIC_NEVER = "Autodiagnostic jamais fait : la direction peut le faire avec /diagnostic."
 INCIDENTS_SECTION = "Incidents"
 INCIDENT_KIND = "{label} : {n}"
 NO_INCIDENT = "Aucun incident ce mois-ci."
