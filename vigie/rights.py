@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.awareness.models import QuizAttempt, TipSent, TipSubscription
 from vigie.conversation.models import InboxItem, Turn
 from vigie.conversation.trackers import EVENTS, TrackerEvents
 from vigie.core.typography import fill
@@ -56,6 +57,9 @@ class PersonData:
     rasa_events: int = 0
     tickets: list[dict[str, Any]] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    tips: bool | None = None  # opted in to the tips of the week (None: never asked)
+    tips_received: int = 0
+    quizzes: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)  # the turns, for the export
 
     def to_json(self, *, with_messages: bool = True) -> dict[str, Any]:
@@ -116,6 +120,30 @@ class Rights:
                         "problem": t.problem,
                     }
                     for t in tickets
+                ]
+                subscription = await session.get(TipSubscription, person.id)
+                found.tips = subscription.active if subscription is not None else None
+                found.tips_received = int(
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(TipSent)
+                        .where(TipSent.person_id == person.id)
+                    )
+                    or 0
+                )
+                attempts = await session.scalars(
+                    select(QuizAttempt)
+                    .where(QuizAttempt.person_id == person.id)
+                    .order_by(QuizAttempt.id)
+                )
+                found.quizzes = [
+                    {
+                        "started_at": _iso(a.started_at),
+                        "finished_at": _iso(a.finished_at),
+                        "questions": a.question_ids,
+                        "score": a.score,
+                    }
+                    for a in attempts
                 ]
             reports = await session.scalars(
                 select(PhishingReport)

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.awareness.desk import answer_messages, question_message
+from vigie.awareness.models import QuizAttempt
 from vigie.awareness.quiz import (
     Question,
     QuizError,
@@ -21,13 +23,14 @@ from vigie.awareness.quiz import (
     pick,
     weak_topics,
 )
-from vigie.awareness.quizzes import Quizzes, QuizStale
+from vigie.awareness.quizzes import QuizStale, Quizzes
 from vigie.core import callbacks
 from vigie.core.clock import FakeClock
 from vigie.core.settings import ROOT, Settings
 from vigie.knowledge.loader import KnowledgeBase
 from vigie.people.directory import Directory
 from vigie.phishing.models import PhishingCampaign, PhishingReport
+from vigie.rights import Rights
 
 SECRET = "quiz-test-secret-0123456789abcdefghijkl"
 KB = KnowledgeBase.load(ROOT / "knowledge")
@@ -180,3 +183,13 @@ async def test_a_quiz_of_three_answers_and_its_score(
     again = await quizzes.start("q-71")
     assert again is not None and again.question.topic == first.topic
     assert again.question.id not in (second.id, third.id)
+
+    # /mes_donnees shows the quizzes; /oubli erases them with the person.
+    rights = Rights(sessionmaker)
+    data = await rights.data("q-71")
+    assert [q["score"] for q in data.quizzes] == [2, None]
+    assert data.to_json()["quizzes"][0]["questions"] == [first.id, second.id, third.id]
+    await rights.forget("q-71")
+    async with sessionmaker() as session:
+        left = (await session.scalars(select(QuizAttempt))).all()
+    assert left == []
