@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vigie.admin.cli import main
 from vigie.awareness.desk import diagnostic_message, diagnostic_result
 from vigie.awareness.diagnostic import (
-    ANSWERS,
     DiagnosticBank,
     bank_path,
     load_diagnostic,
