@@ -72,7 +72,7 @@ OWNER_LABELS = {
     "both": "l’établissement avec {provider}",
 }
 DIAGNOSTIC_INTRO = (
-    "🩺 <b>Autodiagnostic de sécurité</b> de {facility} : {count} questions, une dizaine de "
+    "🩺 <b>Autodiagnostic de sécurité</b> – {facility} : {count} questions, une dizaine de "
     "minutes. Répondez pour l’établissement tel qu’il est aujourd’hui. « Je ne sais pas » est "
     "une réponse utile : {provider} vous aidera à trouver. Vous pouvez vous arrêter et "
     "reprendre plus tard avec /diagnostic."

@@ -133,7 +133,7 @@ async def test_a_diagnostic_taken_twice_with_its_pdf(
     step = await diagnostics.start("d-81")
     assert step is not None and step.position == 0 and not step.resumed
     message = diagnostic_message(step, PROVIDER)
-    assert "Autodiagnostic de sécurité" in message.html and "Question 1/" in message.html
+    assert "Autodiagnostic de sécurité</b> – EHPAD" in message.html and "Question 1/" in message.html
     assert [b.title for b in message.buttons] == ["Oui", "En partie", "Non", "Je ne sais pas"]
 
     first = _bank_answers(bank, ["no", "partly", "unknown", "yes"])
