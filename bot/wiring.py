@@ -23,6 +23,7 @@ from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
 from vigie.core.settings import Settings
 from vigie.db.engine import create_engine, make_sessionmaker, schema_is_current, upgrade
+from vigie.db.leases import Leases, process_identity
 from vigie.housekeeping import Housekeeping
 from vigie.outbox.dispatcher import Dispatcher, OutboxDelivery
 from vigie.outbox.store import Outbox
@@ -170,6 +171,8 @@ class FrontEnd:
             phishing=services.phishing,
             settings=settings,
             kick=dispatcher.kick,
+            # Several bot processes: the lease's holder runs the periodic jobs.
+            leases=Leases(services.tickets.sessionmaker, process_identity(settings.bot_instance)),
         )
         mailbox = None
         if settings.report_mailbox_enabled:

@@ -13,8 +13,9 @@ suspicious e-mail reports.
   go to the technicians (their notifications are written to the outbox; ``kick`` wakes the
   dispatcher).
 
-One process runs them (the front end that runs the outbox dispatcher); each job is safe to
-run twice. The inbox and the turn log are purged by the conversation pipeline, which owns
+With several bot processes, the one holding the ``housekeeping`` lease runs them (renewed at
+each round; another process takes over once it has run out, :mod:`vigie.db.leases`); each job
+is safe to run twice. The inbox and the turn log are purged by the conversation pipeline, which owns
 them.
 """
 
@@ -31,6 +32,7 @@ from vigie.console.access import ConsoleAccess
 from vigie.console.monthly import MonthlyReports
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import Settings
+from vigie.db.leases import Leases
 from vigie.incidents.service import IncidentService
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
@@ -43,6 +45,11 @@ PURGE_INTERVAL_SECONDS = 3600.0
 RELEASE_INTERVAL_SECONDS = 30.0  # reports left without an answer go to the technicians
 INCIDENT_INTERVAL_SECONDS = 60.0  # paging, escalation and 72-hour reminders of incidents
 CLOSE_TIMEOUT_SECONDS = 30.0  # a job is a few database statements
+LEASE_NAME = "housekeeping"
+#: The holder renews it at every round (at most RELEASE_INTERVAL_SECONDS apart).
+LEASE_SECONDS = 120.0
+#: A process that does not hold the lease asks again this often.
+STANDBY_SECONDS = 15.0
 
 
 class Housekeeping:
@@ -59,8 +66,10 @@ class Housekeeping:
         incidents: IncidentService | None = None,
         kick: Callable[[], None] = lambda: None,
         clock: Clock = SYSTEM_CLOCK,
+        leases: Leases | None = None,
     ) -> None:
         self._outbox = outbox
+        self._leases = leases  # several processes: only the lease's holder runs the jobs
         self._directory = directory  # invitations and people past their retention
         self._tickets = tickets
         self._phishing = phishing
@@ -72,6 +81,7 @@ class Housekeeping:
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self._leading = False
 
     def start(self) -> None:
         """Run the jobs now, then at their intervals, until :meth:`aclose`."""
@@ -91,11 +101,33 @@ class Housekeeping:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._leases is not None:
+            try:  # another process takes the jobs over at once
+                await self._leases.release(LEASE_NAME)
+            except Exception:
+                logger.exception("Housekeeping lease not released (it runs out by itself)")
+
+    async def _holds_lease(self) -> bool:
+        if self._leases is None:
+            return True
+        try:
+            held = await self._leases.acquire(LEASE_NAME, LEASE_SECONDS)
+        except Exception:
+            logger.exception("Housekeeping lease not checked")
+            return False
+        if held and not self._leading:
+            logger.info("Housekeeping: this process runs the periodic jobs")
+        self._leading = held
+        return held
 
     async def _run(self) -> None:
         # Purges first: what the release then sends is never something the retention drops.
         next_purge = next_release = next_incidents = self._clock.monotonic()
         while not self._stop.is_set():
+            if not await self._holds_lease():  # another process runs the jobs
+                next_purge = next_release = next_incidents = self._clock.monotonic()
+                await wait_event(self._stop, STANDBY_SECONDS, self._clock)
+                continue
             now = self._clock.monotonic()
             try:
                 if now >= next_purge:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Update, delete, func, or_, select, update
@@ -105,6 +105,66 @@ class Inbox:
         )
         async with self._sessionmaker() as session:
             return (await session.scalars(stmt)).first()
+
+    async def lease_next(
+        self, chat_id: int, holder: str, seconds: float
+    ) -> tuple[InboxItem | None, bool]:
+        """Lease the oldest pending item of ``chat_id`` to ``holder`` for ``seconds``:
+        ``(item, False)``; ``(None, True)`` when that item is leased by another process whose
+        lease has not run out (it handles the chat: its items, in order); ``(None, False)``
+        when the chat has nothing pending.
+
+        One conditional UPDATE on the chat's oldest pending item (not ``SKIP LOCKED``, which
+        would hand a later item of the chat to a second process and break the order): of two
+        processes racing for it, PostgreSQL's row lock lets one match; SQLite has one writer."""
+        now = utcnow()
+        oldest = (
+            select(func.min(InboxItem.id))
+            .where(InboxItem.status == PENDING, InboxItem.chat_id == chat_id)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(InboxItem)
+            .where(
+                InboxItem.id == oldest,
+                or_(
+                    InboxItem.leased_by.is_(None),
+                    InboxItem.leased_by == holder,
+                    InboxItem.lease_until < now,
+                ),
+            )
+            .values(leased_by=holder, lease_until=now + timedelta(seconds=seconds))
+            .returning(InboxItem)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessionmaker() as session:
+            item = (await session.scalars(stmt)).one_or_none()
+            await session.commit()
+        if item is not None:
+            return item, False
+        return None, await self.next_pending(chat_id) is not None
+
+    async def renew_lease(self, item_id: int, holder: str, seconds: float) -> bool:
+        """Extend ``holder``'s lease on a pending item; False if it is no longer theirs."""
+        stmt = (
+            update(InboxItem)
+            .where(
+                InboxItem.id == item_id,
+                InboxItem.leased_by == holder,
+                InboxItem.status == PENDING,
+            )
+            .values(lease_until=utcnow() + timedelta(seconds=seconds))
+        )
+        return await execute_write(self._sessionmaker, stmt) > 0
+
+    async def release_lease(self, item_id: int, holder: str) -> None:
+        """Give the item back (it waits for a retry that any process may make)."""
+        stmt = (
+            update(InboxItem)
+            .where(InboxItem.id == item_id, InboxItem.leased_by == holder)
+            .values(leased_by=None, lease_until=None)
+        )
+        await execute_write(self._sessionmaker, stmt)
 
     async def pending_chats(self) -> list[int]:
         """Chat ids having pending items, the chat with the oldest pending item first."""

@@ -52,6 +52,10 @@ class InboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column()
+    # The bot process handling it, until when (several processes: one per chat at a time;
+    # a process that died is taken over once its lease has run out).
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
 
     def __repr__(self) -> str:  # never shows the text
         return (

@@ -44,6 +44,7 @@ from vigie.core.messages import OutgoingMessage
 from vigie.core.pseudonym import pseudonymize
 from vigie.core.redaction import redact
 from vigie.core.settings import Settings
+from vigie.db.leases import process_identity
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +129,13 @@ class Pipeline:
         journal: SentJournal | None = None,
         retract: Retract | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        holder: str | None = None,
     ) -> None:
         self._settings = settings
+        # This process's name on the inbox items it leases (several bot processes: one per
+        # chat at a time, taken over once a dead process's lease has run out).
+        self._holder = holder or process_identity(settings.bot_instance)
+        self._lease_seconds = settings.inbox_lease_seconds
         self._retract = retract  # deletes a message holding a password from the chat
         self._clock = clock  # retry loop, purge interval, latencies, retention
         self._channel = channel
@@ -316,18 +322,48 @@ class Pipeline:
         try:
             while True:
                 self._dirty.discard(chat_id)
-                item = await self._inbox.next_pending(chat_id)
+                item, busy = await self._inbox.lease_next(
+                    chat_id, self._holder, self._lease_seconds
+                )
                 if item is None:
+                    if busy:  # another process handles this chat, and its later items
+                        return
                     if chat_id in self._dirty:
                         continue
                     return
-                if not await self._handle(item):
+                if not await self._handle_leased(item):
                     return  # retried later by the retry loop, order kept
         except Exception:
             logger.exception("Worker of a chat failed")
         finally:
             if self._workers.get(chat_id) is asyncio.current_task():
                 del self._workers[chat_id]
+
+    async def _handle_leased(self, item: InboxItem) -> bool:
+        """Handle a leased item, renewing the lease meanwhile; given back unless handled."""
+        renewing = asyncio.create_task(self._keep_lease(item.id))
+        handled = False
+        try:
+            handled = await self._handle(item)
+        finally:
+            renewing.cancel()
+            if not handled:
+                try:
+                    await self._inbox.release_lease(item.id, self._holder)
+                except Exception:
+                    logger.exception("Inbox lease not released (it runs out by itself)")
+        return handled
+
+    async def _keep_lease(self, item_id: int) -> None:
+        """Renew the lease at a third of its length while the item is being handled."""
+        while True:
+            await asyncio.sleep(self._lease_seconds / 3)
+            try:
+                if not await self._inbox.renew_lease(item_id, self._holder, self._lease_seconds):
+                    logger.warning("Lease of inbox item %s lost", item_id)
+                    return
+            except Exception:
+                logger.exception("Inbox lease not renewed")
 
     async def _handle(self, item: InboxItem) -> bool:
         """Handle one stored message; False when it must wait for a later retry."""

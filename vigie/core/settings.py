@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     rasa_retries: int = Field(default=2, ge=0, le=5)
     retry_interval_seconds: float = Field(default=5.0, gt=0)
+    # How long a bot process holds an inbox item it handles (renewed at a third of it): after
+    # a crash, another process takes the chat over once it has run out.
+    inbox_lease_seconds: float = Field(default=60.0, ge=5)
+    # This bot process's name among several (bot-1, bot-2…: unique per process, the same after
+    # a restart, so that it takes its own leases back at once; docs/deployment.md).
+    bot_instance: str = Field(default="bot-1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
 
     # The follow-up console (console/): 127.0.0.1 only; in production behind the provider's
     # HTTPS reverse proxy, whose address is CONSOLE_PUBLIC_URL (the links sent by /console).
@@ -100,6 +106,10 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     # A row still failing temporarily this long after it was written is marked failed.
     outbox_give_up_hours: float = Field(default=48.0, gt=0)
+    # Chat messages of the outbox sent per second at most, evenly (Telegram allows a bot about
+    # 30 a second in all): what is left over is for the live replies, which never wait behind
+    # a batch such as the tips of the week (vigie/outbox/dispatcher.py).
+    outbox_chat_rate: float = Field(default=25.0, gt=0)
 
     # Incidents (vigie/incidents/, docs/incidents.md): without a « Je m'en occupe » within
     # INCIDENT_ACK_MINUTES the incident is paged again and escalated one step (the on-call

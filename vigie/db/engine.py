@@ -29,7 +29,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # The newest migration's revision (tests/vigie/db/test_migrations.py checks it against the
 # scripts): a database already there is not migrated, and a process starts without importing
 # Alembic (half a second of each restart on this machine).
-SCHEMA_HEAD = "0014"
+SCHEMA_HEAD = "0015"
 # Key of ``Config.attributes`` where ``migrations/env.py`` finds the database URL.
 URL_ATTRIBUTE = "database_url"
 

@@ -8,6 +8,7 @@ from vigie.awareness import models as awareness_models
 from vigie.console import models as console_models
 from vigie.conversation import models as conversation_models
 from vigie.conversation.trackers import RASA_TABLES
+from vigie.db import leases as lease_models
 from vigie.db.base import Base
 from vigie.incidents import models as incident_models
 from vigie.outbox import models as outbox_models
@@ -24,6 +25,7 @@ FEATURE_MODELS = (
     incident_models,
     console_models,
     awareness_models,
+    lease_models,
 )
 
 

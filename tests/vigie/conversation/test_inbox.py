@@ -348,3 +348,58 @@ async def test_purge_done_before(sessionmaker: async_sessionmaker[AsyncSession])
     assert kept.id == turn.id and kept.inbox_id is None
     assert await inbox.purge_done_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert await inbox.count_pending() == 1
+
+
+async def test_a_chat_is_leased_to_one_process_at_a_time(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessionmaker)
+    a1 = await add_text(inbox, 300, "a1")
+    a2 = await add_text(inbox, 300, "a2")
+    assert await inbox.lease_next(301, "A", 60) == (None, False)  # nothing pending
+
+    item, busy = await inbox.lease_next(300, "A", 60)
+    assert item is not None and item.id == a1.id and not busy
+    assert item.leased_by == "A" and item.lease_until is not None
+    # B may not take the chat, not even its later item: A handles it, in order.
+    assert await inbox.lease_next(300, "B", 60) == (None, True)
+    assert await inbox.renew_lease(a1.id, "A", 60)
+    assert not await inbox.renew_lease(a1.id, "B", 60)
+    # A failed to handle it (Rasa down): given back, anyone retries it first.
+    await inbox.release_lease(a1.id, "A")
+    item, _ = await inbox.lease_next(300, "B", 60)
+    assert item is not None and item.id == a1.id
+    await inbox.mark_done(a1.id)
+    item, _ = await inbox.lease_next(300, "B", 60)
+    assert item is not None and item.id == a2.id
+
+
+async def test_a_dead_process_s_lease_runs_out(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessionmaker)
+    first = await add_text(inbox, 302, "x")
+    item, _ = await inbox.lease_next(302, "A", 5)
+    assert item is not None
+    async with sessionmaker() as session:  # A died five seconds ago, its lease ran out
+        row = await session.get(InboxItem, first.id)
+        assert row is not None and row.lease_until is not None
+        row.lease_until = row.lease_until - timedelta(seconds=10)
+        await session.commit()
+    assert not await inbox.renew_lease(first.id, "B", 5)
+    item, busy = await inbox.lease_next(302, "B", 5)
+    assert item is not None and item.id == first.id and item.leased_by == "B" and not busy
+
+
+async def test_racing_processes_each_take_a_chat_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Many takers race for the same chats: each oldest item goes to exactly one of them."""
+    inbox = Inbox(sessionmaker)
+    heads = [await add_text(inbox, 400 + chat, "m") for chat in range(10)]
+    results = await asyncio.gather(
+        *(inbox.lease_next(400 + chat, f"P{taker}", 60) for chat in range(10) for taker in range(4))
+    )
+    taken = [item.id for item, _ in results if item is not None]
+    assert sorted(taken) == sorted(h.id for h in heads)
+    assert sum(busy for _, busy in results) == 30
