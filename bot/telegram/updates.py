@@ -42,6 +42,7 @@ FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kilobytes; refuse anything huge
+HEALTH_PATH = "/health"  # the reverse proxy's and the service manager's check
 
 
 class Handlers(Protocol):
@@ -248,11 +249,14 @@ class Webhook:
         self._path = "/" + urlsplit(settings.webhook_url).path.lstrip("/")
         self._lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
+        self._instance = settings.bot_instance
+        self._stopping = False
 
     async def start(self) -> None:
         """Listen, then tell Telegram where to send the updates (with the secret token)."""
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(self._path, self._receive)
+        app.router.add_get(HEALTH_PATH, self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._listen, self._port).start()
@@ -266,9 +270,17 @@ class Webhook:
 
     async def stop(self) -> None:
         """Stop listening; the update being taken is finished first."""
+        self._stopping = True
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _health(self, request: web.Request) -> web.Response:
+        """For the reverse proxy and the service manager: 200 while this process takes
+        updates, 503 once it is stopping (the proxy sends the next updates elsewhere)."""
+        if self._stopping:
+            return web.json_response({"status": "stopping"}, status=503)
+        return web.json_response({"status": "ok", "instance": self._instance})
 
     async def _receive(self, request: web.Request) -> web.Response:
         token = request.headers.get(SECRET_HEADER, "")
