@@ -23,6 +23,7 @@ HELP_INTRO = """\
 - Répondre à vos questions de sécurité informatique : mots de passe, mails suspects, clés USB, carte CPS…
 - Vous dire quoi faire tout de suite face à un mail suspect, un incident ou un appareil perdu.
 - Vous donner les coordonnées de {provider_name}.
+- Vous entraîner : /quiz (3 questions), /astuces (une astuce par semaine).
 
 Choisissez ci-dessous, ou écrivez votre question avec vos mots, même sans accents."""
 
