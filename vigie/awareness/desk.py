@@ -7,13 +7,12 @@ import html
 from collections.abc import Callable
 
 from vigie.awareness import texts
-from vigie.awareness.diagnostic import ANSWERS, owner_label
+from vigie.awareness.diagnostic import ANSWERS, french_day, owner_label
 from vigie.awareness.diagnostics import (
     DiagnosticDone,
     Diagnostics,
     DiagnosticStale,
     DiagnosticStep,
-    french_day,
 )
 from vigie.awareness.quiz import choice_order
 from vigie.awareness.quizzes import Answered, QuizStale, Quizzes, Step

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
 from vigie.awareness import texts
+from vigie.core.hours import MONTH_NAMES, zone
 from vigie.knowledge.loader import KnowledgeBase
 
 DIAGNOSTIC_FOLDER = "diagnostic"
@@ -220,3 +222,24 @@ def score(bank: DiagnosticBank, answers: Mapping[str, str]) -> DiagnosticResult:
     priorities = tuple(Priority(q, answer(q)) for _, q in gaps[:PRIORITIES])
     unknown = sum(answer(q) == "unknown" for q in bank.questions)
     return DiagnosticResult(percent(bank.questions), domains, priorities, unknown)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A finished run, as the provider and the director see it."""
+
+    run_id: int
+    facility_id: int
+    facility: str
+    timezone: str
+    finished_at: datetime
+    percent: int
+
+    def local_day(self) -> date:
+        return self.finished_at.astimezone(zone(self.timezone)).date()
+
+
+def french_day(day: date) -> str:
+    """« 1er décembre 2026 »."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTH_NAMES[day.month - 1]} {day.year}"

@@ -5,8 +5,13 @@ answer, its explanation and the official text it rests on."""
 from __future__ import annotations
 
 from vigie.awareness import texts
-from vigie.awareness.diagnostic import DiagnosticBank, DiagnosticResult, owner_label
-from vigie.awareness.diagnostics import RunSummary, french_day
+from vigie.awareness.diagnostic import (
+    DiagnosticBank,
+    DiagnosticResult,
+    RunSummary,
+    french_day,
+    owner_label,
+)
 from vigie.core.pdf import PAGES_ALIAS, Document, font_files
 from vigie.core.typography import NBSP
 

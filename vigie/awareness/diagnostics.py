@@ -11,7 +11,7 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,13 +22,14 @@ from vigie.awareness.diagnostic import (
     DiagnosticBank,
     DiagnosticQuestion,
     DiagnosticResult,
+    RunSummary,
     bank_path,
+    french_day,
     load_diagnostic,
     score,
 )
 from vigie.awareness.models import DiagnosticRun
 from vigie.core.clock import Clock, default_clock
-from vigie.core.hours import MONTH_NAMES, zone
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.core.typography import french_typography
@@ -53,21 +54,6 @@ class DiagnosticStep:
     domain: str  # the domain's title
     facility: str
     resumed: bool = False
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """A finished run, as the provider and the director see it."""
-
-    run_id: int
-    facility_id: int
-    facility: str
-    timezone: str
-    finished_at: datetime
-    percent: int
-
-    def local_day(self) -> date:
-        return self.finished_at.astimezone(zone(self.timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -366,9 +352,3 @@ def _summary(run: DiagnosticRun, facility: Facility) -> RunSummary:
         run.finished_at,
         run.score,
     )
-
-
-def french_day(day: date) -> str:
-    """« 1er décembre 2026 »."""
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTH_NAMES[day.month - 1]} {day.year}"
