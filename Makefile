@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: corpora ocr imap-server browser help setup run train test lint eval bench chaos validate clean
+.PHONY: corpora ocr imap-server browser reverse-proxy help setup run train test lint eval bench chaos validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -63,6 +63,31 @@ browser:
 		fi; \
 	fi
 
+# The deployment's tests (tests/deploy/) start Debian's nginx with a configuration of their own
+# on a free port of 127.0.0.1 (never as a system service) and read the systemd units with
+# systemd-analyze: both installed when missing and when this user may; otherwise say how.
+reverse-proxy:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "==> nginx (tests du proxy inverse devant les processus du bot)…"; \
+			(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null 2>&1 \
+			 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null 2>&1)) \
+			 || echo "nginx n’a pas pu être installé : les tests du déploiement échoueront."; \
+		else \
+			echo "nginx manque : sudo apt-get install nginx (tests du déploiement)."; \
+		fi; \
+	fi
+	@if ! command -v systemd-analyze >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "==> systemd-analyze (vérification des unités systemd du déploiement)…"; \
+			(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null 2>&1 \
+			 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null 2>&1)) \
+			 || echo "systemd n’a pas pu être installé : les tests du déploiement échoueront."; \
+		else \
+			echo "systemd-analyze manque : sudo apt-get install systemd (tests du déploiement)."; \
+		fi; \
+	fi
+
 # Libraries are installed with their bytecode compiled (--compile-bytecode): where Python does
 # not write it itself (PYTHONDONTWRITEBYTECODE, read-only folders), every process start would
 # compile them again, 1.3 s of each start of the bot and more of Rasa's on this machine.
@@ -106,7 +131,7 @@ lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check), mypy, impo
 		echo "$$out" | tail -n 1
 	@$(VENV)/bin/mypy --config-file mypy-rasa.ini --python-executable $(RASA_VENV)/bin/python
 
-test: setup imap-server browser lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
+test: setup imap-server browser reverse-proxy lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
 	@echo "==> Tests"
 	@$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
