@@ -342,17 +342,26 @@ class Pipeline:
     async def _handle_leased(self, item: InboxItem) -> bool:
         """Handle a leased item, renewing the lease meanwhile; given back unless handled."""
         renewing = asyncio.create_task(self._keep_lease(item.id))
-        handled = False
         try:
             handled = await self._handle(item)
+        except asyncio.CancelledError:
+            # Stopping: the lease stays until it runs out (or this instance, restarted, takes
+            # it back), so that no other process answers before the sent journal is replayed.
+            raise
+        except Exception:
+            await self._release(item.id)
+            raise
         finally:
             renewing.cancel()
-            if not handled:
-                try:
-                    await self._inbox.release_lease(item.id, self._holder)
-                except Exception:
-                    logger.exception("Inbox lease not released (it runs out by itself)")
+        if not handled:
+            await self._release(item.id)
         return handled
+
+    async def _release(self, item_id: int) -> None:
+        try:
+            await self._inbox.release_lease(item_id, self._holder)
+        except Exception:
+            logger.exception("Inbox lease not released (it runs out by itself)")
 
     async def _keep_lease(self, item_id: int) -> None:
         """Renew the lease at a third of its length while the item is being handled."""

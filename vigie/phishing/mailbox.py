@@ -44,6 +44,7 @@ import aioimaplib
 from vigie.core.pseudonym import address_pseudonym, normalise_address
 from vigie.core.settings import Settings
 from vigie.db.base import utcnow
+from vigie.db.leases import Leases
 from vigie.phishing import mailbox_texts
 from vigie.phishing.addresses import AddressLinks, looks_like_address
 from vigie.phishing.mailcheck import Limits, trusted_domains
@@ -101,6 +102,10 @@ def _message_id(data: bytes) -> str | None:
     return value if 3 <= len(value) <= 250 and value.startswith("<") else None
 
 
+LEASE_NAME = "report-mailbox"
+LEASE_MIN_SECONDS = 60.0
+
+
 class ReportMailbox:
     """Reads the reporting mailbox; one instance per process, started by the bot."""
 
@@ -113,8 +118,11 @@ class ReportMailbox:
         sandbox: Sandbox | None = None,
         limits: Limits | None = None,
         kick: Callable[[], None] = lambda: None,
+        leases: Leases | None = None,
     ) -> None:
         self._phishing = phishing
+        # Several bot processes: the holder of the ``report-mailbox`` lease reads the mailbox.
+        self._leases = leases
         self._kick = kick  # something was written to the outbox
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -146,6 +154,9 @@ class ReportMailbox:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
+            if self._leases is not None:
+                with contextlib.suppress(Exception):  # it runs out by itself otherwise
+                    await self._leases.release(LEASE_NAME)
         await self._sandbox.aclose()
 
     # -- IMAP ------------------------------------------------------------------------------
@@ -321,12 +332,20 @@ class ReportMailbox:
 
     # -- The loop ---------------------------------------------------------------------------
 
+    async def _holds_lease(self) -> bool:
+        if self._leases is None:
+            return True
+        seconds = max(LEASE_MIN_SECONDS, 4 * self._settings.report_mailbox_poll_seconds)
+        return await self._leases.acquire(LEASE_NAME, seconds)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set; a failing server is retried at the next poll."""
         failures = 0
         while not stop.is_set():
             try:
-                if await self.poll_once():
+                if not await self._holds_lease():
+                    pass  # another process reads the mailbox
+                elif await self.poll_once():
                     self._kick()
                 failures = 0
             except asyncio.CancelledError:
