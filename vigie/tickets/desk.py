@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vigie.awareness.desk import AwarenessDesk
@@ -51,6 +50,7 @@ from vigie.phishing.desk_texts import LESSON_ACTION, PHISHING_ACTION
 from vigie.phishing.service import PhishingService
 from vigie.tickets import desk_texts as ticket_desk_texts
 from vigie.tickets import texts as ticket_texts
+from vigie.tickets.pending import Pending, PendingReplies
 from vigie.tickets.service import TicketError, TicketService
 from vigie.tickets.views import TicketView
 
@@ -67,16 +67,6 @@ MAX_LISTED_BUTTONS = 30
 TECHNICIAN_ACTIONS = frozenset({"take", "reply", "ask", "resolve", "show"})
 STAFF_ACTIONS = frozenset({"fixed", "notfixed"})
 CLOSED_STATUSES = frozenset({"closed"})
-
-
-@dataclass(frozen=True)
-class _PendingReply:
-    ticket_id: int
-    reference: str
-    ask: bool
-    expires_at: float
-    name: str  # the technician's display name, for the group's messages
-    prompt_id: int | None = None  # group chats: the prompt the reply must answer
 
 
 def _in_group(chat_id: int, user_id: int) -> bool:
@@ -132,7 +122,8 @@ class Desk:
         self._dispatcher = dispatcher
         self._sender_of = sender_of
         self._contacts = settings.contacts()
-        self._pending: dict[tuple[int, int], _PendingReply] = {}
+        # The replies technicians are typing: in the database (several bot processes).
+        self._pending = PendingReplies(tickets.sessionmaker, clock)
         # The tips of the week (/astuces): same database as the tickets.
         self._awareness = AwarenessDesk(
             Awareness(tickets.sessionmaker, settings, clock),
@@ -365,14 +356,15 @@ class Desk:
             return await self._ticket_card(view)
         name = technician.name or ticket_desk_texts.TECHNICIAN_FALLBACK_NAME
         if action in ("reply", "ask"):
-            pending = _PendingReply(
-                view.id,
-                view.reference,
-                action == "ask",
-                self._clock.monotonic() + self._reply_timeout,
-                name,
+            pending = await self._pending.put(
+                chat_id,
+                user_id,
+                ticket_id=view.id,
+                reference=view.reference,
+                ask=action == "ask",
+                name=name,
+                seconds=self._reply_timeout,
             )
-            self._pending[(chat_id, user_id)] = pending
             return self._prompt(pending, user_id, group=group)
         sender = self._sender_of(user_id)
         try:
@@ -393,7 +385,7 @@ class Desk:
             template = ticket_desk_texts.TAKEN if action == "take" else ticket_desk_texts.RESOLVED
         return self._say(template, reference=view.reference, name=name)
 
-    def _prompt(self, pending: _PendingReply, user_id: int, *, group: bool) -> DeskReply:
+    def _prompt(self, pending: Pending, user_id: int, *, group: bool) -> DeskReply:
         """Ask the technician to write the reply (in a group: as a reply to this prompt)."""
         if not group:
             template = (
@@ -417,9 +409,7 @@ class Desk:
         if turn_id is not None:
             await self._feedback.prompt_sent(turn_id, message_id)
             return
-        pending = self._pending_reply(chat_id, user_id)
-        if pending is not None:
-            self._pending[(chat_id, user_id)] = replace(pending, prompt_id=message_id)
+        await self._pending.set_prompt(chat_id, user_id, message_id)
 
     async def _staff_answer(self, user_id: int, ticket_id: int, *, fixed: bool) -> DeskReply:
         """The requester's answer to "Est-ce réglé ?"; anyone else learns nothing."""
@@ -439,23 +429,12 @@ class Desk:
 
     # -- the technician's reply ------------------------------------------------------------
 
-    def _pending_reply(self, chat_id: int, user_id: int) -> _PendingReply | None:
-        now = self._clock.monotonic()
-        for key in [k for k, p in self._pending.items() if p.expires_at <= now]:
-            del self._pending[key]
-        return self._pending.get((chat_id, user_id))
-
-    def _forget(self, chat_id: int, user_id: int, pending: _PendingReply) -> None:
-        """Drop ``pending``, unless a newer button press replaced it meanwhile."""
-        if self._pending.get((chat_id, user_id)) is pending:
-            del self._pending[(chat_id, user_id)]
-
     async def cancel(self, chat_id: int, user_id: int) -> DeskReply | None:
         """``/annuler``: forget the reply being typed; None when there was none."""
-        pending = self._pending_reply(chat_id, user_id)
+        pending = await self._pending.get(chat_id, user_id)
         if pending is None:
             return None
-        del self._pending[(chat_id, user_id)]
+        await self._pending.drop(chat_id, user_id, pending.token)
         return self._say(ticket_desk_texts.REPLY_CANCELLED, reference=pending.reference)
 
     async def text(
@@ -470,7 +449,7 @@ class Desk:
             redacted = redact(text.strip()).text
             if redacted and await self._feedback.note(self._sender_of(user_id), reply_to, redacted):
                 return DeskReply([OutgoingMessage(french_typography(feedback_texts.NOTE_THANKS))])
-        pending = self._pending_reply(chat_id, user_id)
+        pending = await self._pending.get(chat_id, user_id)
         if pending is None:
             return None
         group = _in_group(chat_id, user_id)
@@ -489,11 +468,11 @@ class Desk:
                 self._sender_of(user_id), pending.ticket_id, redaction.text, ask=pending.ask
             )
         except TicketError as exc:  # refused for good: the reply cannot go
-            self._forget(chat_id, user_id, pending)
+            await self._pending.drop(chat_id, user_id, pending.token)
             return self._refused(exc, pending.reference)
         # Only now: on another error (the database…) the reply is still awaited, and the
-        # technician, told that it failed, simply sends it again.
-        self._forget(chat_id, user_id, pending)
+        # technician, told that it failed, simply sends it again. A newer press stays.
+        await self._pending.drop(chat_id, user_id, pending.token)
         self._dispatcher.kick()
         if group:
             template = (

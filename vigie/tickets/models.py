@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -85,3 +86,25 @@ class TicketEvent(Base):
 
     def __repr__(self) -> str:  # never shows the text
         return f"TicketEvent(id={self.id!r}, ticket_id={self.ticket_id!r}, kind={self.kind!r})"
+
+
+class PendingReply(Base):
+    """A technician pressed « Répondre » or « Poser une question »: their next message (in a
+    group: their reply to the prompt) goes to the ticket. In the database, so that behind
+    several bot processes the message reaches the ticket whichever process takes it."""
+
+    __tablename__ = "pending_replies"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(20))
+    ask: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(100))
+    prompt_id: Mapped[int | None] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column()
+    # Which press this is: a newer press replaces the row, and an older reply never drops it.
+    token: Mapped[str] = mapped_column(String(32))
+
+    def __repr__(self) -> str:
+        return f"PendingReply(ticket_id={self.ticket_id!r}, ask={self.ask!r})"

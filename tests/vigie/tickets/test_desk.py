@@ -368,3 +368,25 @@ async def test_a_removed_technician_is_told_their_access_was_withdrawn(world: Wo
     assert plain(await world.desk.list_tickets(TECH)) == ticket_desk_texts.TECHNICIANS_ONLY
     [stored] = [i for i in await world.directory.list_invitations() if i.code == code.code]
     assert stored.uses == 0
+
+
+async def test_the_reply_reaches_the_ticket_through_another_process(world: World) -> None:
+    """Several bot processes: « Répondre » pressed on one, the reply typed reaches another;
+    the awaited reply is in the database, not in a process's memory."""
+    other = Desk(
+        directory=world.directory,
+        tickets=world.tickets,
+        settings=Settings(_env_file=None),  # type: ignore[call-arg]
+        dispatcher=world.dispatcher,
+        sender_of=sender,
+        clock=world.clock,
+    )
+    view = await world.new_ticket()
+    await world.desk.callback(TECH, TECH, f"v:reply:{view.id}")
+    sent = await other.text(TECH, TECH, "Je passe à 15 h.")
+    assert plain(sent).startswith("Réponse envoyée au demandeur de " + view.reference)
+    assert await world.desk.text(TECH, TECH, "encore") is None  # answered once, by one
+    # A newer press on one process is not dropped by an older reply handled elsewhere.
+    await world.desk.callback(TECH, TECH, f"v:ask:{view.id}")
+    assert "rien n’a été envoyé" in plain(await other.cancel(TECH, TECH))
+    assert await world.desk.cancel(TECH, TECH) is None
