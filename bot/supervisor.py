@@ -49,7 +49,14 @@ from bot.processes import (
     process_info,
     stop_processes,
 )
-from bot.rasa_config import prepare_sqlite_file, tracker_store_config
+from bot.rasa_config import (
+    LockStoreConfig,
+    lock_lifetime,
+    lock_store_config,
+    prepare_sqlite_file,
+    redis_problem,
+    tracker_store_config,
+)
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import ROOT, Settings
 from vigie.core.typography import french_typography
@@ -75,6 +82,25 @@ LOCAL_CHAT = "Aucun TELEGRAM_BOT_TOKEN : conversation locale dans ce terminal.\n
 STOPPING = "Arrêt de Vigie…"
 KNOWLEDGE_INVALID = "La base de connaissances est invalide, Vigie ne démarre pas : {error}"
 DATABASE_URL_INVALID = "DATABASE_URL ne convient pas à Rasa, Vigie ne démarre pas : {error}"
+REDIS_URL_INVALID = "REDIS_URL ne convient pas à Rasa, Vigie ne démarre pas : {error}"
+REDIS_UNREACHABLE = (
+    "Redis ne répond pas comme il faut à REDIS_URL ({error}) : Rasa ne pourrait pas verrouiller "
+    "les conversations. Vigie ne démarre pas."
+)
+REPLICAS_NEED_POSTGRES = (
+    "RASA_REPLICAS={replicas} : plusieurs serveurs Rasa doivent partager les conversations, "
+    "ce que SQLite ne permet pas (avec SQLite, un seul serveur Rasa). Mettez RASA_REPLICAS=1, "
+    "ou DATABASE_URL sur PostgreSQL. Vigie ne démarre pas."
+)
+REPLICAS_NEED_REDIS = (
+    "RASA_REPLICAS={replicas} : plusieurs serveurs Rasa verrouillent les conversations dans "
+    "Redis. Indiquez REDIS_URL (redis://127.0.0.1:6379/0), ou mettez RASA_REPLICAS=1. "
+    "Vigie ne démarre pas."
+)
+REPLICAS_PORTS = (
+    "RASA_REPLICAS={replicas} : les serveurs Rasa écoutent sur les ports {first} à {last}, "
+    "y compris le port {port} ({setting}). Changez RASA_PORT ou {setting}. Vigie ne démarre pas."
+)
 START_FAILED = "Vigie n’a pas pu démarrer : {error}"
 SERVICE_DIED = "{label} s’est arrêté ; redémarrage…"
 GAVE_UP = "{label} s’est arrêté {count} fois : Vigie s’arrête. Voyez ce qui ne va pas dans {log}."
@@ -275,9 +301,11 @@ class Service:
 
 
 def write_endpoints(settings: Settings, directory: Path) -> Path:
-    """Rasa's endpoints file: the action server at the configured port, and Rasa's trackers
-    in Vigie's database (``bot/rasa_config.py``; the password is only referenced, by a
-    variable :func:`rasa_service` gives Rasa). A SQLite file is created in WAL mode first."""
+    """Rasa's endpoints file: the action server at the configured port, Rasa's trackers in
+    Vigie's database and, with ``REDIS_URL``, Rasa's lock store in Redis
+    (``bot/rasa_config.py``; the passwords are only referenced, by variables
+    :func:`rasa_service` gives Rasa). A SQLite file is created in WAL mode first. Every
+    replica reads the same file."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"endpoints-{settings.actions_port}.yml"
     text = f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
@@ -286,12 +314,63 @@ def write_endpoints(settings: Settings, directory: Path) -> Path:
         if tracker_store.sqlite_path is not None:
             prepare_sqlite_file(ROOT / tracker_store.sqlite_path)  # Rasa runs in ROOT
         text += tracker_store.yaml()
+    lock_store = rasa_lock_store(settings)
+    if lock_store is not None:
+        text += lock_store.yaml()
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def rasa_service(settings: Settings, log_dir: Path) -> Service:
-    """The Rasa server on 127.0.0.1, telemetry off, HTTP API only if configured."""
+def rasa_lock_store(settings: Settings) -> LockStoreConfig | None:
+    """Rasa's Redis lock store when ``REDIS_URL`` is set (else Rasa's in-memory one, for one
+    server); ``ValueError`` for a URL Rasa cannot take."""
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else ""
+    if not redis_url:
+        return None
+    return lock_store_config(redis_url, lock_lifetime(settings.rasa_timeout_seconds))
+
+
+def replicas_problem(settings: Settings) -> str | None:
+    """Why the ``RASA_REPLICAS`` servers cannot run as configured (None when they can), in
+    French for the terminal: several servers need PostgreSQL and Redis, and ports of their
+    own; a ``REDIS_URL`` must be one Rasa can take."""
+    replicas = settings.rasa_replicas
+    try:
+        lock_store = rasa_lock_store(settings)
+    except ValueError as exc:
+        return _text(REDIS_URL_INVALID, error=exc)
+    if replicas == 1:
+        return None
+    try:
+        tracker_store = tracker_store_config(settings.database_url)
+    except ValueError as exc:
+        return _text(DATABASE_URL_INVALID, error=exc)
+    if tracker_store is None or tracker_store.sqlite_path is not None:
+        return _text(REPLICAS_NEED_POSTGRES, replicas=replicas)
+    if lock_store is None:
+        return _text(REPLICAS_NEED_REDIS, replicas=replicas)
+    first, last = settings.rasa_port, settings.rasa_port + replicas - 1
+    others = {"ACTIONS_PORT": settings.actions_port, "CONSOLE_PORT": settings.console_port}
+    if settings.telegram_mode == "webhook":
+        others["WEBHOOK_PORT"] = settings.webhook_port
+    for setting, port in others.items():
+        if first < port <= last:  # RASA_PORT itself taken twice: the port check says so
+            return _text(
+                REPLICAS_PORTS,
+                replicas=replicas,
+                first=first,
+                last=last,
+                port=port,
+                setting=setting,
+            )
+    return None
+
+
+def rasa_service(settings: Settings, log_dir: Path, replica: int = 0) -> Service:
+    """The Rasa server on 127.0.0.1, telemetry off, HTTP API only if configured: with
+    ``RASA_REPLICAS`` above 1, the ``replica``-th (from 0) of them, on ``RASA_PORT`` +
+    ``replica``, named ``rasa-<n>`` (its log ``rasa-<n>.log``)."""
+    port = settings.rasa_port + replica
     argv = [
         str(RASA_BIN),
         "run",
@@ -300,7 +379,7 @@ def rasa_service(settings: Settings, log_dir: Path) -> Service:
         "--interface",
         "127.0.0.1",
         "--port",
-        str(settings.rasa_port),
+        str(port),
         "--credentials",
         str(ROOT / "credentials.yml"),
         "--endpoints",
@@ -321,14 +400,33 @@ def rasa_service(settings: Settings, log_dir: Path) -> Service:
     tracker_store = tracker_store_config(settings.database_url)
     if tracker_store is not None:
         env.update(tracker_store.env)  # the database password, referenced by the file
+    lock_store = rasa_lock_store(settings)
+    if lock_store is not None:
+        env.update(lock_store.env)  # the Redis password, the lock lifetime
+    name, label = "rasa", "Rasa (compréhension du français)"
+    if settings.rasa_replicas > 1:
+        number = f"{replica + 1}/{settings.rasa_replicas}"
+        name, label = f"rasa-{replica + 1}", f"Rasa {number} (compréhension du français)"
     return Service(
-        "rasa",
-        "Rasa (compréhension du français)",
+        name,
+        label,
         argv,
-        f"http://127.0.0.1:{settings.rasa_port}/webhooks/vigie/",
-        log_dir / "rasa.log",
+        f"http://127.0.0.1:{port}/webhooks/vigie/",
+        log_dir / f"{name}.log",
         env,
     )
+
+
+def rasa_services(settings: Settings, log_dir: Path) -> list[Service]:
+    """The ``RASA_REPLICAS`` Rasa servers, on consecutive ports from ``RASA_PORT``, each
+    with its port checked before the start and watched like any service."""
+    services = []
+    for replica in range(settings.rasa_replicas):
+        service = rasa_service(settings, log_dir, replica)
+        what = "Rasa" if settings.rasa_replicas == 1 else service.label.split(" (")[0]
+        listen = Listen(settings.rasa_port + replica, what, "RASA_PORT")
+        services.append(dataclasses.replace(service, listen=listen))
+    return services
 
 
 def actions_service(settings: Settings, log_dir: Path) -> Service:
@@ -381,12 +479,13 @@ def console_service(settings: Settings, log_dir: Path) -> Service:
 
 
 def vigie_services(settings: Settings, log_dir: Path) -> list[Service]:
-    """What ``make run`` starts: Rasa, the actions, the console, and the bot when there is a
-    token."""
-    rasa = dataclasses.replace(
-        rasa_service(settings, log_dir), listen=Listen(settings.rasa_port, "Rasa", "RASA_PORT")
-    )
-    services = [rasa, actions_service(settings, log_dir), console_service(settings, log_dir)]
+    """What ``make run`` starts: Rasa (``RASA_REPLICAS`` servers), the actions, the console,
+    and the bot when there is a token."""
+    services = [
+        *rasa_services(settings, log_dir),
+        actions_service(settings, log_dir),
+        console_service(settings, log_dir),
+    ]
     if has_token(settings):
         webhook = None
         if settings.telegram_mode == "webhook":
@@ -749,6 +848,14 @@ async def run(settings: Settings) -> int:
         KnowledgeBase.load(settings.knowledge_dir)
     except KnowledgeError as exc:
         say(out, _text(KNOWLEDGE_INVALID, error=exc))
+        return 1
+    problem = replicas_problem(settings)
+    if problem is not None:
+        say(out, problem)
+        return 1
+    lock_store = rasa_lock_store(settings)
+    if lock_store is not None and (error := await redis_problem(lock_store.address)):
+        say(out, _text(REDIS_UNREACHABLE, error=error))
         return 1
     chat: Callable[[], Coroutine[Any, Any, None]] | None = None
     if not has_token(settings):

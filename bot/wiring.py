@@ -18,7 +18,7 @@ from vigie.conversation.inbox import Inbox
 from vigie.conversation.journal import SentJournal, journal_path
 from vigie.conversation.outages import Outages
 from vigie.conversation.pipeline import Pipeline, Prepare, Retract
-from vigie.conversation.rasa_client import RasaClient
+from vigie.conversation.rasa_client import RasaClient, replica_urls
 from vigie.conversation.trackers import TrackerEvents
 from vigie.conversation.turns import TurnLog
 from vigie.core.settings import Settings
@@ -79,7 +79,7 @@ class Services:
         )
         rasa = RasaClient(
             http,
-            settings.rasa_url,
+            replica_urls(settings.rasa_url, settings.rasa_replicas),  # RASA_REPLICAS servers
             timeout=settings.rasa_timeout_seconds,
             retries=settings.rasa_retries,
         )
@@ -182,6 +182,7 @@ class FrontEnd:
                 links=AddressLinks(sessionmaker, settings),
                 settings=settings,
                 kick=dispatcher.kick,
+                leases=Leases(sessionmaker, process_identity(settings.bot_instance)),
             )
         return cls(
             dispatcher=dispatcher,

@@ -7,6 +7,10 @@ PostgreSQL: a uniquely named database is created for the test session (through t
 ``test`` database, or ``VIGIE_TEST_POSTGRES_URL``) and dropped at the end; each test starts
 from an empty ``public`` schema. If the server is unreachable the PostgreSQL tests fail,
 unless ``VIGIE_SKIP_POSTGRES=1``.
+
+Redis (``redis_url``, Rasa's lock store of several Rasa servers): database 13 of
+127.0.0.1:6379, or ``VIGIE_TEST_REDIS_URL``; the tests using it fail when it does not answer.
+Keys are the tests' own (unique senders): nothing is flushed, other runs may share it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.rasa_config import redis_address, redis_problem
 from tests.auxil.databases import (
     admin_postgres_url,
     asyncpg_dsn,
@@ -65,6 +70,24 @@ def postgres_url() -> Iterator[str]:
     yield url
 
     run_async(lambda: drop_database(admin_url, url))
+
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of the tests' Redis (``VIGIE_TEST_REDIS_URL``, else :data:`DEFAULT_REDIS_URL`),
+    checked once: the test fails when it does not answer."""
+    url = os.environ.get("VIGIE_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    problem = run_async(lambda: redis_problem(redis_address(url)))
+    if problem is not None:
+        pytest.fail(
+            f"Redis unreachable or unusable at {url!r} ({problem}). Start it (redis-server) "
+            "or set VIGIE_TEST_REDIS_URL.",
+            pytrace=False,
+        )
+    return url
 
 
 def reset_postgres_schema(url: str) -> None:

@@ -1,6 +1,7 @@
 """Rasa's tracker store on Vigie's database: DATABASE_URL → the endpoints file and Rasa's
 environment; then read by Rasa itself (its endpoints reader and SQL tracker store, in the
-Rasa environment), on SQLite and PostgreSQL."""
+Rasa environment), on SQLite and PostgreSQL. Rasa's Redis lock store of several Rasa
+servers: REDIS_URL → its section and environment, the lock lifetime, Redis asked first."""
 
 from __future__ import annotations
 
@@ -13,14 +14,23 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.rasa_config import (
+    LOCK_PASSWORD_ENV,
+    LOCK_PASSWORD_REFERENCE,
+    LOCK_STORE_CLASS,
     PASSWORD_ENV,
     PASSWORD_REFERENCE,
     SQLITE_TIMEOUT_SECONDS,
+    RedisAddress,
     TrackerStoreConfig,
+    lock_lifetime,
+    lock_store_config,
+    redis_address,
+    redis_problem,
     tracker_store_config,
 )
 from bot.supervisor import rasa_service
 from tests.auxil.rasa_store import answer_of, rasa_store_command, run_rasa_store, user_event
+from tests.auxil.toggle_proxy import free_port
 from vigie.core.settings import ROOT, Settings
 
 PASSWORD = 'p@ss w:rd/%$HOME "q" \\ é'
@@ -172,3 +182,66 @@ def test_rasa_waits_for_vigies_writes_on_sqlite(tmp_path: Path) -> None:
         vigie.close()
     assert rasa.returncode == 0, err[-3000:]
     assert [e["text"] for e in answer_of(out)["loaded"]["s"]] == ["a"]
+
+
+# -- several Rasa servers: Rasa's Redis lock store (read by Rasa itself in
+# tests/rasa_addons/test_lock_store.py)
+
+
+def test_redis_url() -> None:
+    assert redis_address("redis://127.0.0.1") == RedisAddress("127.0.0.1", 6379, 0)
+    assert redis_address("rediss://vigie:s%40cret@cache.example.org:6380/3") == RedisAddress(
+        "cache.example.org", 6380, 3, "vigie", "s@cret", tls=True
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379",
+        "unix:///run/redis.sock",
+        "redis://127.0.0.1:6379/zero",
+        "redis://127.0.0.1:6379/0?timeout=1",
+        "redis:///0",
+        "redis://127.0.0.1:port/0",
+        "redis://:a%20%24%7B%20b@127.0.0.1/0",  # a word "${" in the password
+    ],
+)
+def test_redis_url_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        lock_store_config(url, 5)
+
+
+def test_lock_store_section() -> None:
+    found = lock_store_config("rediss://vigie:s%40cret@cache.example.org:6380/3", 5)
+    assert found.section == {
+        "type": LOCK_STORE_CLASS,
+        "url": "cache.example.org",
+        "port": 6380,
+        "db": 3,
+        "key_prefix": "vigie",
+        "socket_timeout": 3,
+        "username": "vigie",
+        "password": LOCK_PASSWORD_REFERENCE,
+        "use_ssl": True,
+    }
+    assert found.env == {LOCK_PASSWORD_ENV: "s@cret", "TICKET_LOCK_LIFETIME": "5"}
+    assert "s@cret" not in found.yaml()
+    assert found.yaml().startswith("lock_store:\n  type: ")
+    assert f"  password: {LOCK_PASSWORD_REFERENCE}\n" in found.yaml()
+    assert "  use_ssl: true\n" in found.yaml()
+    assert lock_store_config("redis://127.0.0.1/0", 5).env == {"TICKET_LOCK_LIFETIME": "5"}
+
+
+def test_lock_lifetime_is_half_the_bots_wait() -> None:
+    assert lock_lifetime(10.0) == 5
+    assert lock_lifetime(9.0) == 5
+    assert lock_lifetime(1.0) == 2
+
+
+async def test_redis_is_asked_before_rasa_starts(redis_url: str) -> None:
+    assert await redis_problem(redis_address(redis_url)) is None
+    closed = redis_address(f"redis://127.0.0.1:{free_port()}/0")
+    assert await redis_problem(closed) is not None
+    unknown = redis_address(redis_url.rsplit("/", 1)[0] + "/100000")
+    assert "SELECT" in (await redis_problem(unknown) or "")

@@ -29,7 +29,9 @@ TRANSCRIPT = ROOT / "var" / "test-transcripts" / "diagnostic.txt"
 LABELS = {"yes": "Oui", "partly": "En partie", "no": "Non", "unknown": "Je ne sais pas"}
 
 
-async def _join(conv: Conversation, people: Directory, user, facility_id: int, role: str, job: str) -> None:  # type: ignore[no-untyped-def]
+async def _join(
+    conv: Conversation, people: Directory, user, facility_id: int, role: str, job: str
+) -> None:  # type: ignore[no-untyped-def]
     invitation = await people.create_invitation(facility_id=facility_id, role=role)
     conv.say(user, f"/start {invitation.code}")
     welcome = await conv.until(user, "Bienvenue")

@@ -75,10 +75,10 @@ async def test_webhook_requires_the_secret_token(
     [reply] = await fake.wait_for_messages(user.id, 1)
     assert "Vigie" in reply["plain_text"]
     # The health check of the reverse proxy and the service manager.
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url.replace("/telegram/hook", "/health")) as response:
-            assert response.status == 200
-            assert await response.json() == {"status": "ok", "instance": "bot-1"}
+    health = url.replace("/telegram/hook", "/health")
+    async with aiohttp.ClientSession() as session, session.get(health) as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "instance": "bot-1"}
 
 
 async def test_webhook_confirms_only_what_is_stored(

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     # a restart, so that it takes its own leases back at once; docs/deployment.md).
     bot_instance: str = Field(default="bot-1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
 
+    # Several Rasa servers (docs/architecture.md « Several Rasa servers »): the supervisor
+    # starts RASA_REPLICAS servers on consecutive ports from RASA_PORT, the bot spreads the
+    # conversations over as many consecutive ports from RASA_URL's. From two on they need
+    # PostgreSQL (the shared tracker store) and Redis for Rasa's lock store: REDIS_URL,
+    # redis://[user:password@]host[:port][/db] (rediss:// for TLS), also used with one server.
+    rasa_replicas: int = Field(default=1, ge=1, le=16)
+    redis_url: SecretStr | None = None
+
     # The follow-up console (console/): 127.0.0.1 only; in production behind the provider's
     # HTTPS reverse proxy, whose address is CONSOLE_PUBLIC_URL (the links sent by /console).
     console_port: int = Field(default=8090, ge=1, le=65535)

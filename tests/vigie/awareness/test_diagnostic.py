@@ -94,7 +94,11 @@ class Place:
 async def _people(sessions: async_sessionmaker[AsyncSession]) -> Place:
     directory = Directory(sessions)
     facility = await directory.create_facility("EHPAD Le Diagnostic", "Figeac")
-    for chat, role, job in ((81, "referent", "management"), (82, "staff", "care"), (83, "staff", "management")):
+    for chat, role, job in (
+        (81, "referent", "management"),
+        (82, "staff", "care"),
+        (83, "staff", "management"),
+    ):
         code = await directory.create_invitation(facility_id=facility.id, role=role)
         await directory.redeem_invitation(
             code.code, channel="telegram", chat_id=chat, sender=f"d-{chat}"
@@ -103,9 +107,7 @@ async def _people(sessions: async_sessionmaker[AsyncSession]) -> Place:
     return Place(facility.id, facility.name)
 
 
-async def _take(
-    diagnostics: Diagnostics, sender: str, answers: list[str]
-) -> DiagnosticDone:
+async def _take(diagnostics: Diagnostics, sender: str, answers: list[str]) -> DiagnosticDone:
     step = await diagnostics.start(sender)
     assert step is not None
     outcome = None
@@ -133,7 +135,9 @@ async def test_a_diagnostic_taken_twice_with_its_pdf(
     step = await diagnostics.start("d-81")
     assert step is not None and step.position == 0 and not step.resumed
     message = diagnostic_message(step, PROVIDER)
-    assert "Autodiagnostic de sécurité</b> – EHPAD" in message.html and "Question 1/" in message.html
+    assert (
+        "Autodiagnostic de sécurité</b> – EHPAD" in message.html and "Question 1/" in message.html
+    )
     assert [b.title for b in message.buttons] == ["Oui", "En partie", "Non", "Je ne sais pas"]
 
     first = _bank_answers(bank, ["no", "partly", "unknown", "yes"])
@@ -150,9 +154,11 @@ async def test_a_diagnostic_taken_twice_with_its_pdf(
     assert again.resumed and "On reprend" in diagnostic_message(again, PROVIDER).html
 
     done = await _take(diagnostics, "d-81", first)
-    assert done.previous is None and done.result.percent == score(bank, dict(
-        zip([q.id for q in bank.questions], first, strict=True)
-    )).percent
+    assert (
+        done.previous is None
+        and done.result.percent
+        == score(bank, dict(zip([q.id for q in bank.questions], first, strict=True))).percent
+    )
     summary = diagnostic_result(done, PROVIDER).html
     assert f"{done.result.percent} / 100" in summary and "Par domaine" in summary
     assert summary.count("\n1. ") == 1 and "\n5. " in summary
