@@ -150,6 +150,7 @@ bench: setup $(MODEL) ## End-to-end latency and throughput, ticket notification 
 	@$(PY) scripts/bench_tickets.py
 	@$(PY) scripts/bench_phishing.py
 	@$(PY) scripts/bench_console.py
+	@$(PY) scripts/bench_tips.py
 
 chaos: setup $(MODEL) ## Chaos test: the real stack, the bot SIGKILLed, Rasa stopped, on SQLite and PostgreSQL (CHAOS_ARGS="--short --db sqlite --seed 2")
 	@$(PY) scripts/chaos.py $(CHAOS_ARGS)

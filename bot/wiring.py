@@ -140,6 +140,8 @@ class FrontEnd:
             channels=outbox_channels,
             phishing=services.phishing,
             on_blocked=Awareness(services.tickets.sessionmaker, settings).blocked,
+            # Several bot processes: the holder of the ``outbox`` lease sends.
+            leases=Leases(services.tickets.sessionmaker, process_identity(settings.bot_instance)),
         )
         pipeline = Pipeline(
             settings=settings,

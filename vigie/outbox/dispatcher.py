@@ -7,6 +7,17 @@ token; the two never run together) sends that channel's due rows, oldest first, 
 each sent right after it was accepted (at least once, with a one-write window, like the
 inbox): a slow or unreachable SMTP server never delays a notification in the chat.
 
+Chat rows are paced evenly, at most ``outbox_chat_rate`` a second (25 by default): Telegram
+allows a bot about 30 messages a second in all, and every message of the bot, the live
+replies to conversations included, goes through the one rate limiter of the bot
+(python-telegram-bot's ``AIORateLimiter``, a bucket of 30 that empties at 30 a second). A
+batch sent as fast as that limiter lets it would keep it full, and every live reply would
+queue behind the batch (one slot of 1/30 s per message ahead of it; 50 messages in the first
+second, too). Paced below the limit, the batch leaves the bucket nearly empty: a live reply
+goes at once, several at once too, as long as the live traffic stays under what the batch
+leaves (5 messages a second, and bursts of the bucket's size). The pace is real time, like
+Telegram's limit, whatever the clock the dispatcher is given.
+
 Temporary errors are retried with exponential backoff (2, 4, 8… s, at most 5 min) until
 ``outbox_give_up_hours`` have passed since the row was written; only a permanent error
 (blocked bot, refused recipient or message) fails a row at once. A row waiting for its retry
@@ -31,6 +42,7 @@ import binascii
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -40,6 +52,7 @@ from vigie.core.channels import CHAT_CHANNELS
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
+from vigie.db.leases import Leases
 from vigie.outbox.mailer import MailError, build_email, send_email
 from vigie.outbox.models import OUTBOX_CHANNELS, OutboxMessage
 from vigie.outbox.store import PENDING, Outbox
@@ -54,6 +67,10 @@ MAX_RETRY_DELAY_SECONDS = 300.0
 # limiter) or an SMTP exchange of at most ~a dozen socket operations, each bounded by
 # ``smtp_timeout_seconds``. Only past this generous bound is the task cancelled.
 CLOSE_GRACE_SECONDS = 60.0
+LEASE_NAME = "outbox"
+LEASE_SECONDS = 30.0  # a holder that died is replaced within this
+LEASE_RENEW_SECONDS = 10.0
+LEASE_STANDBY_SECONDS = 5.0
 SMTP_OPERATIONS_BOUND = 15
 CHANNELS = ("telegram", "email")  # what the Telegram bot serves
 TERMINAL_CHANNELS = ("terminal", "email")  # what the local terminal chat serves
@@ -90,6 +107,26 @@ class _Failure(Exception):
 BLOCKED = "forbidden"
 
 
+class Pace:
+    """Spaces the sends evenly, at most ``rate`` a second and never in a burst: each send
+    takes the next free slot, ``1 / rate`` seconds after the previous one (at once when the
+    last was longer ago). Real time: it paces what Telegram counts."""
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._interval = 1.0 / rate
+        self._next = 0.0  # time.monotonic() of the next free slot
+
+    async def wait(self) -> None:
+        """Return at this send's slot."""
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 class Dispatcher:
     """Background tasks sending the due outbox rows; ``kick()`` wakes them at once."""
 
@@ -103,6 +140,7 @@ class Dispatcher:
         phishing: PhishingService | None = None,
         clock: Clock = SYSTEM_CLOCK,
         on_blocked: Callable[[int], Awaitable[object]] | None = None,
+        leases: Leases | None = None,
     ) -> None:
         unknown = set(channels) - set(OUTBOX_CHANNELS)
         if not channels or unknown:
@@ -118,10 +156,17 @@ class Dispatcher:
         # Batches whose last row went but whose summary is not queued yet (retried if the
         # database failed meanwhile).
         self._batches: set[str] = set()
+        # Chat rows leave room under Telegram's limit for the live replies (module docstring).
+        self._pace = Pace(settings.outbox_chat_rate)
         self._channels = tuple(dict.fromkeys(channels))
         self._wakes = {channel: asyncio.Event() for channel in self._channels}
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+        # Several bot processes: only the holder of the ``outbox`` lease sends (one rate, one
+        # order per destination); the others check again every LEASE_STANDBY_SECONDS.
+        self._leases = leases
+        self._lease_checked = -LEASE_RENEW_SECONDS
+        self._leading = False
 
     def start(self) -> None:
         """Start one sending task per channel (each sends what was left pending at once)."""
@@ -154,6 +199,16 @@ class Dispatcher:
             return
         self._closing = True
         self.kick()
+        try:
+            await self._finish(tasks)
+        finally:
+            if self._leases is not None and self._leading:
+                try:  # another process takes the sending over at once
+                    await self._leases.release(LEASE_NAME)
+                except Exception:
+                    logger.exception("Outbox lease not released (it runs out by itself)")
+
+    async def _finish(self, tasks: list[asyncio.Task[None]]) -> None:
         done, busy = await wait_tasks(tasks, self.close_timeout(), self._clock)
         for task in done:
             if not task.cancelled() and task.exception() is not None:
@@ -170,10 +225,31 @@ class Dispatcher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    async def _holds_lease(self) -> bool:
+        """Whether this process sends (always, without leases): the lease is renewed every
+        LEASE_RENEW_SECONDS, and asked for again while another process holds it."""
+        if self._leases is None:
+            return True
+        now = time.monotonic()
+        if self._leading and now < self._lease_checked + LEASE_RENEW_SECONDS:
+            return True
+        try:
+            held = await self._leases.acquire(LEASE_NAME, LEASE_SECONDS)
+        except Exception:
+            logger.exception("Outbox lease not checked")
+            held = False
+        if held and not self._leading:
+            logger.info("Outbox: this process sends the notifications")
+        self._leading, self._lease_checked = held, now
+        return held
+
     async def _run(self, channel: str) -> None:
         wake = self._wakes[channel]
         while not self._closing:
             wake.clear()
+            if not await self._holds_lease():  # another process sends
+                await wait_event(wake, LEASE_STANDBY_SECONDS, self._clock)
+                continue
             try:
                 await self.send_due(channel)
                 if not self._closing and channel == self._channels[0] and self._batches:
@@ -289,6 +365,7 @@ class Dispatcher:
             chat_id = int(row.destination)
         except ValueError:
             raise _Failure("bad_destination", permanent=True) from None
+        await self._pace.wait()
         try:
             if "document" in row.payload:
                 await self._send_document(chat_id, row.payload["document"], message)

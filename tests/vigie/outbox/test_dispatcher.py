@@ -25,6 +25,7 @@ from vigie.conversation.pipeline import DeliveryError
 from vigie.core.clock import SYSTEM_CLOCK, Clock, FakeClock
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.settings import Settings
+from vigie.db.leases import Leases
 from vigie.housekeeping import Housekeeping
 from vigie.outbox.dispatcher import Dispatcher, retry_delay
 from vigie.outbox.models import OutboxMessage
@@ -930,3 +931,46 @@ async def test_a_chat_that_blocked_the_bot_is_reported_once(
     await Dispatcher(outbox, transport, make_settings(), on_blocked=on_blocked).send_due()
     assert blocked == [1701]
     assert await outbox.count_pending() == 0
+
+
+async def test_two_processes_one_sender(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Several bot processes: the holder of the ``outbox`` lease sends every row once; when
+    it stops, the other takes the sending over at once (the lease is given back)."""
+    settings = Settings(_env_file=None, outbox_poll_seconds=0.05)  # type: ignore[call-arg]
+    outbox = Outbox(sessionmaker)
+    first, second = Transport(), Transport()
+    a = Dispatcher(
+        outbox, first, settings, channels=("telegram",), leases=Leases(sessionmaker, "bot-1")
+    )
+    b = Dispatcher(
+        outbox, second, settings, channels=("telegram",), leases=Leases(sessionmaker, "bot-2")
+    )
+    a.start()
+
+    async def a_leads() -> bool:
+        return await Leases(sessionmaker, "x").holder_of("outbox") == "bot-1"
+
+    await wait_until(a_leads)
+    b.start()
+    try:
+        await add_rows(
+            sessionmaker,
+            *(("telegram", str(700 + n), OutgoingMessage(f"m{n}").to_custom()) for n in range(20)),
+        )
+
+        async def all_sent() -> bool:
+            return len(first.sent) + len(second.sent) == 20
+
+        await wait_until(all_sent)
+        assert len(first.sent) == 20 and second.sent == []
+        await a.aclose()  # a clean stop gives the lease back: bot-2 sends from now on
+        await add_rows(sessionmaker, ("telegram", "799", OutgoingMessage("after").to_custom()))
+
+        async def taken_over() -> bool:
+            return len(second.sent) == 1
+
+        await wait_until(taken_over, timeout=10.0)
+        assert len(first.sent) == 20
+    finally:
+        await a.aclose()
+        await b.aclose()

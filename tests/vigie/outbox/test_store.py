@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -141,6 +142,31 @@ async def test_due_gives_the_oldest_pending_row_of_each_destination(
     assert [m.id for m in await outbox.due()] == [b1, a2, other_channel, mail2]
     await outbox.mark_failed(a2, "Forbidden")  # a failed row no longer holds anything back
     assert [m.id for m in await outbox.due()] == [b1, a3, other_channel, mail2]
+
+
+async def test_due_stays_fast_with_a_batch_of_thousands_of_rows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The tips of the week queue a row per person: finding the oldest row of each
+    destination must not test every row against the older ones (that took 17 s for 10,000
+    rows, about 4 s for these 5,000, on SQLite as on PostgreSQL)."""
+    outbox = Outbox(sessionmaker)
+    async with sessionmaker() as session:
+        for n in range(5000):
+            Outbox.add(session, channel="telegram", destination=str(700_000 + n), payload={})
+        Outbox.add(session, channel="telegram", destination="700000", payload={})
+        await session.commit()
+    started = time.perf_counter()
+    due = await outbox.due(limit=20, channel="telegram")
+    elapsed = time.perf_counter() - started
+    assert [m.destination for m in due] == [str(700_000 + n) for n in range(20)]
+    assert elapsed < 1.0, f"due() took {elapsed:.2f} s"
+    for message in due[:10]:
+        await outbox.mark_sent(message.id)
+    started = time.perf_counter()
+    due = await outbox.due(limit=20, channel="telegram")
+    assert time.perf_counter() - started < 1.0
+    assert [m.destination for m in due] == [str(700_000 + n) for n in range(10, 30)]
 
 
 async def test_entries_and_retry_failed(sessionmaker: async_sessionmaker[AsyncSession]) -> None:

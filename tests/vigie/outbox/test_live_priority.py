@@ -1,0 +1,126 @@
+"""A large outbox batch (the tips of the week) never holds up the live replies.
+
+Real components only: the database (SQLite and PostgreSQL), the outbox and its dispatcher,
+the bot's Application as ``bot/telegram/app.py`` builds it (with its ``AIORateLimiter``, which
+every message of the bot goes through) and its ``TelegramDelivery`` (what the pipeline sends
+the answers of a conversation with), against the fake Telegram Bot API server.
+
+The dispatcher paces its chat rows evenly below Telegram's global limit: the bot's rate
+limiter never fills up, so a live reply sent during the batch finds it nearly empty and goes
+at once, instead of queueing behind the batch's rows (one slot of 1/30 s each). Without the
+pace, ten answers sent together took 28 ms to 328 ms (about 20 ms with it), and the batch sent
+50 messages in its first second (the limiter's bucket of 30, then 30 a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
+
+from bot.telegram.app import build_application
+from bot.telegram.delivery import TelegramDelivery
+from tests.auxil.fake_telegram import FakeTelegram
+from vigie.core.messages import OutgoingMessage
+from vigie.core.settings import Settings
+from vigie.outbox.dispatcher import Dispatcher
+from vigie.outbox.store import Outbox
+
+BATCH = 120  # rows of the batch (one per chat, like the tips)
+FIRST_BATCH_CHAT = 10_000
+LIVE_CHATS = 10
+FIRST_LIVE_CHAT = 90_000
+LIVE_BUDGET_S = 0.2  # queued behind the batch, the 10th reply would wait ≈ 11/30 s
+
+
+def make_settings(fake: FakeTelegram) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=SecretStr(fake.token),
+        telegram_base_url=fake.base_url,
+        telegram_base_file_url=fake.base_file_url,
+        outbox_poll_seconds=30.0,
+    )
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[tuple[FakeTelegram, Application]]:  # type: ignore[type-arg]
+    """The fake server and the bot's Application, initialised (no handler runs)."""
+    async with FakeTelegram() as fake:
+        application = build_application(make_settings(fake))
+        await application.initialize()
+        try:
+            yield fake, application
+        finally:
+            await application.shutdown()
+
+
+def max_in_one_second(times: list[float]) -> int:
+    """The most messages received within any window of one second."""
+    ordered = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(ordered):
+        while at - ordered[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def test_live_replies_go_at_once_during_a_batch_kept_in_order_within_the_limits(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    telegram: tuple[FakeTelegram, Application],  # type: ignore[type-arg]
+) -> None:
+    fake, application = telegram
+    settings = make_settings(fake)
+    batch_chats = [FIRST_BATCH_CHAT + n for n in range(BATCH)]
+    live_chats = [FIRST_LIVE_CHAT + n for n in range(LIVE_CHATS)]
+    for chat_id in batch_chats + live_chats:
+        fake.user(chat_id)
+    async with sessionmaker() as session:
+        for n, chat_id in enumerate(batch_chats):
+            Outbox.add(
+                session,
+                channel="telegram",
+                destination=str(chat_id),
+                payload=OutgoingMessage(f"Astuce n° {n}").to_custom(),
+            )
+        await session.commit()
+
+    delivery = TelegramDelivery(application)
+    dispatcher = Dispatcher(Outbox(sessionmaker), delivery, settings)
+    dispatcher.start()
+    try:
+        # Well into the batch: the bot's rate limiter would be full by now if the
+        # dispatcher sent as fast as it may.
+        deadline = time.monotonic() + 30
+        while len(fake.sent) < 40:
+            assert time.monotonic() < deadline, "the batch does not start"
+            await asyncio.sleep(0.01)
+
+        # Ten conversations answered at the same moment, as the pipeline sends answers.
+        async def live(chat_id: int) -> float:
+            started = time.monotonic()
+            await delivery.deliver(chat_id, [OutgoingMessage("Voici la réponse.")])
+            return time.monotonic() - started
+
+        waits = await asyncio.gather(*(live(chat_id) for chat_id in live_chats))
+        assert max(waits) < LIVE_BUDGET_S, [round(w, 3) for w in waits]
+
+        deadline = time.monotonic() + 60
+        while len(fake.sent) < BATCH + LIVE_CHATS:
+            assert time.monotonic() < deadline, "the batch is not delivered"
+            await asyncio.sleep(0.05)
+    finally:
+        await dispatcher.aclose()
+
+    tips = [record for record in fake.sent if record["chat_id"] in set(batch_chats)]
+    # In order, each once, never faster than the dispatcher's pace (no burst at the start).
+    assert [record["chat_id"] for record in tips] == batch_chats
+    pace = settings.outbox_chat_rate
+    assert max_in_one_second([record["time"] for record in tips]) <= pace + 1
+    assert await Outbox(sessionmaker).count_pending() == 0
