@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vigie.awareness import service
 from vigie.awareness.service import Awareness
 from vigie.core.clock import FakeClock
 from vigie.core.settings import Settings
@@ -92,4 +94,21 @@ async def test_not_on_sundays_or_holidays_and_a_blocked_chat_is_taken_off(
     assert await tips.blocked(61) == 1
     assert not (await tips.status("p-61")).subscribed
     clock.advance(3 * 24 * 3600)  # Monday 28th
+    assert await tips.send_due() == 0
+
+
+async def test_one_run_goes_through_every_batch(
+    sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weekly job reads people by transactions of BATCH: one run queues them all, and
+    someone outside the tips' hours in an earlier batch does not stop the later ones."""
+    monkeypatch.setattr(service, "BATCH", 2)
+    monkeypatch.setattr(service, "BATCH_PAUSE_SECONDS", 0.0)
+    await _people(sessionmaker)
+    settings = Settings(_env_file=None, pseudonym_secret=SECRET)  # type: ignore[call-arg]
+    clock = FakeClock(datetime(2026, 12, 9, 10, 0, tzinfo=UTC))  # Wednesday, 11:00 in Brive
+    tips = Awareness(sessionmaker, settings, clock)
+    for sender in ("p-61", "p-62", "p-63", "p-64"):
+        assert await tips.subscribe(sender, True)
+    assert await tips.send_due() == 4
     assert await tips.send_due() == 0
