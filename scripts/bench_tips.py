@@ -26,7 +26,12 @@ messages received by the fake server within any one second (all of them, and in 
 chat), whether the tips arrived in the order they were queued (each once), and p50/p95 of
 the live answers without the batch and during it. PASS/FAIL: every tip delivered once and in
 order, at most 30 messages in any second, at most 1 a second in any chat, the live answers'
-p95 during the batch within 300 ms. Results also go to ``results/bench_tips.json``.
+p95 during the batch within 300 ms. Results also go to ``results/bench_tips.json`` (with
+every live answer's time and the messages received each second).
+
+``--outbox-chat-rate`` sets the dispatcher's pace (``OUTBOX_CHAT_RATE``, 25 by default); 1000
+leaves only the bot's rate limiter, as before the pace existed. ``--quick`` is the smoke test
+of ``tests/scripts/test_bench_tips.py``: 200 people in 10 facilities.
 """
 
 from __future__ import annotations

@@ -41,6 +41,8 @@ WEEK = timedelta(days=7)
 #: (docs/benchmarks.md: 2,000 at a time held answers up to 3.5 s; 200 at most 0.12 s).
 BATCH = 200
 BATCH_PAUSE_SECONDS = 0.1
+#: The outbox batch of a day's tips: sent after the one-to-one messages (Outbox.due).
+TIPS_BATCH_PREFIX = "tips:"
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,9 @@ class Awareness:
         if not tips:
             return 0
         queued, after = 0, 0
+        batch = f"{TIPS_BATCH_PREFIX}{now:%Y-%m-%d}"
         while True:
-            count, last = await self._send_batch(tips, now, after)
+            count, last = await self._send_batch(tips, now, after, batch)
             queued += count
             if last is None:
                 break
@@ -160,7 +163,7 @@ class Awareness:
         return queued
 
     async def _send_batch(
-        self, tips: list[Tip], now: datetime, after: int
+        self, tips: list[Tip], now: datetime, after: int, batch: str
     ) -> tuple[int, int | None]:
         """The tips of the next ``BATCH`` people due (by id, after ``after``): how many were
         queued, and the last id read (None when there was nobody left)."""
@@ -217,6 +220,7 @@ class Awareness:
                     channel="telegram",
                     destination=str(chat_id),
                     payload=message.to_custom(),
+                    batch=batch,  # after the one-to-one messages (Outbox.due)
                 )
                 session.add(TipSent(person_id=person_id, tip_id=tip.id, sent_at=now))
                 queued += 1

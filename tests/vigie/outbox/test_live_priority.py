@@ -8,8 +8,8 @@ the answers of a conversation with), against the fake Telegram Bot API server.
 The dispatcher paces its chat rows evenly below Telegram's global limit: the bot's rate
 limiter never fills up, so a live reply sent during the batch finds it nearly empty and goes
 at once, instead of queueing behind the batch's rows (one slot of 1/30 s each). Without the
-pace, ten answers sent together took 28 ms to 328 ms (about 20 ms with it), and the batch sent
-50 messages in its first second (the limiter's bucket of 30, then 30 a second).
+pace, twenty answers sent together took 31 ms to 0.66 s (at most 40–60 ms with it), and the
+batch sent 50 messages in its first second (the limiter's bucket of 30, then 30 a second).
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from vigie.outbox.store import Outbox
 
 BATCH = 120  # rows of the batch (one per chat, like the tips)
 FIRST_BATCH_CHAT = 10_000
-LIVE_CHATS = 10
+LIVE_CHATS = 20
 FIRST_LIVE_CHAT = 90_000
-LIVE_BUDGET_S = 0.2  # queued behind the batch, the 10th reply would wait ≈ 11/30 s
+TELEGRAM_PER_SECOND = 30
+LIVE_BUDGET_S = 0.35  # queued behind the batch, the 20th reply would wait ≈ 21/30 s
 
 
 def make_settings(fake: FakeTelegram) -> Settings:
@@ -102,7 +103,7 @@ async def test_live_replies_go_at_once_during_a_batch_kept_in_order_within_the_l
             assert time.monotonic() < deadline, "the batch does not start"
             await asyncio.sleep(0.01)
 
-        # Ten conversations answered at the same moment, as the pipeline sends answers.
+        # Twenty conversations answered at the same moment, as the pipeline sends answers.
         async def live(chat_id: int) -> float:
             started = time.monotonic()
             await delivery.deliver(chat_id, [OutgoingMessage("Voici la réponse.")])
@@ -119,8 +120,8 @@ async def test_live_replies_go_at_once_during_a_batch_kept_in_order_within_the_l
         await dispatcher.aclose()
 
     tips = [record for record in fake.sent if record["chat_id"] in set(batch_chats)]
-    # In order, each once, never faster than the dispatcher's pace (no burst at the start).
+    # In order, each once, within Telegram's limit in any second: no burst at the start (the
+    # pace is 25 a second; what is above is the jitter of a loaded machine).
     assert [record["chat_id"] for record in tips] == batch_chats
-    pace = settings.outbox_chat_rate
-    assert max_in_one_second([record["time"] for record in tips]) <= pace + 1
+    assert max_in_one_second([record["time"] for record in tips]) <= TELEGRAM_PER_SECOND
     assert await Outbox(sessionmaker).count_pending() == 0

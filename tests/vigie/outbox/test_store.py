@@ -239,3 +239,27 @@ async def test_batch_names_are_checked(sessionmaker: async_sessionmaker[AsyncSes
         for bad in ("", "x" * 65):
             with pytest.raises(ValueError):
                 Outbox.add(session, channel="telegram", destination="1", payload={}, batch=bad)
+
+
+async def test_one_to_one_rows_go_before_a_batch(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """An incident page written while 10,000 tips wait is due before them (not minutes
+    later); a chat's own rows stay in order, batch or not."""
+    outbox = Outbox(sessionmaker)
+    async with sessionmaker() as session:
+        for n in range(30):
+            Outbox.add(
+                session,
+                channel="telegram",
+                destination=str(900 + n),
+                payload=OutgoingMessage("astuce").to_custom(),
+                batch="tips:2026-12-09",
+            )
+        await session.commit()
+    tips = [r.id for r in await outbox.due(limit=100)]
+    page = await add(sessionmaker, "42")
+    same_chat = await add(sessionmaker, "900")  # behind that chat's tip
+    due = [m.id for m in await outbox.due(limit=5)]
+    assert due == [page, *tips[:4]]
+    assert same_chat not in [m.id for m in await outbox.due(limit=100)]
