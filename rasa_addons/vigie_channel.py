@@ -5,6 +5,14 @@ The answer of ``POST /webhooks/vigie/webhook`` is ``{"messages": [...], "intent"
 confidence, article) without a second call and without Rasa's HTTP API. Unlike Rasa's own
 REST channel, it never logs the message text. Like it, it has no authentication: Rasa must
 listen on 127.0.0.1 only.
+
+A message the conversation already holds (the same ``message_id``) with its answer is not
+handled again: its stored answer is sent back, and nothing is stored. The bot sends a message
+again, with its id, when it got no answer: the Rasa server that handled it was killed after
+saving the conversation and before answering, or the bot process was killed before delivering
+the answer. Handled twice, a form's answer would be read a second time against the next
+question (« Je n’ai pas compris votre réponse »). A message stored without any answer (the
+action server was down) is handled again, as before.
 """
 
 import logging
@@ -14,6 +22,8 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -94,11 +104,44 @@ async def _handle(
     """
     async with agent.lock_store.lock(message.sender_id):
         tracker = await processor.log_message(message, should_save_tracker=False)
+        earlier = _answered_already(tracker, message.message_id)
+        if earlier is not None:  # sent again: the same answer, nothing stored
+            user, answers = earlier
+            for answer in answers:  # as MessageProcessor._send_bot_messages does
+                await message.output_channel.send_response(message.sender_id, answer.message())
+            logger.info(
+                "Vigie channel: message %s answered already, answer sent again", message.message_id
+            )
+            return user.parse_data
         tracker = await processor.run_action_extract_slots(message.output_channel, tracker)
         await processor._run_prediction_loop(message.output_channel, tracker)
         await processor.run_anonymization_pipeline(tracker)
         await processor.save_tracker(tracker)
     return tracker.latest_message.parse_data if tracker.latest_message else {}
+
+
+def _answered_already(
+    tracker: DialogueStateTracker, message_id: str | None
+) -> tuple[UserUttered, list[BotUttered]] | None:
+    """The earlier user message of the conversation with ``message_id`` and the bot messages
+    that answered it (up to the next user message), when it was answered; else None. The
+    message just logged is the conversation's last user message: it does not count."""
+    if message_id is None:
+        return None
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    for position, index in enumerate(users[:-1]):
+        user = events[index]
+        assert isinstance(user, UserUttered)
+        if user.message_id != message_id:
+            continue
+        answers = [
+            event
+            for event in events[index + 1 : users[position + 1]]
+            if isinstance(event, BotUttered)
+        ]
+        return (user, answers) if answers else None
+    return None
 
 
 def _summary(parse: Mapping[str, Any]) -> dict[str, Any]:

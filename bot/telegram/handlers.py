@@ -510,7 +510,12 @@ class VigieBot:
         if not data.startswith("/"):
             await query.answer(texts.BUTTON_EXPIRED)
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            # Answered already (by a process killed before it confirmed the update, which
+            # came again) or too old: the press is taken all the same.
+            logger.warning("Button press not acknowledged: %s", type(exc).__name__)
         await self._incoming(update, "button", data)
 
     async def _desk_button(self, update: Update, data: str) -> None:

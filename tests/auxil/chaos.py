@@ -90,6 +90,17 @@ TREES = (
     "acacias",
     "lilas",
 )
+# Beyond 25 forms, a tree and a colour (still no name, no number).
+COLOURS = ("bleus", "verts", "rouges", "jaunes", "gris", "blancs", "noirs", "roses")
+
+
+def form_word(index: int) -> str:
+    """The words that make the ``index``-th form's problem its own: a tree, then a tree and a
+    colour once the trees are used up (200 distinct)."""
+    tree = TREES[index % len(TREES)]
+    if index < len(TREES):
+        return tree
+    return f"{tree} {COLOURS[(index // len(TREES) - 1) % len(COLOURS)]}"
 
 
 # --------------------------------------------------------------------------- configuration
@@ -331,6 +342,199 @@ def candidate_questions() -> list[Question]:
     return questions
 
 
+# --------------------------------------------------------------------------- conversations
+#
+# Shared with other harnesses (tests/auxil/layout.py: several bot processes behind nginx): each
+# takes the fake server the bot answers through.
+
+
+def loose(text: str) -> str:
+    """Lower case, any run of spaces (no-break ones included) as one space."""
+    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split()).lower()
+
+
+def buttons(message: JSONDict) -> dict[str, str]:
+    """The inline buttons of a message: text → callback data."""
+    markup = message.get("reply_markup") or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+async def next_message(
+    fake: FakeTelegram, chat_id: int, cursor: list[int], timeout: float
+) -> JSONDict:
+    """The chat's next message after ``cursor[0]`` (moved on); AssertionError after ``timeout``."""
+    messages = await fake.wait_for_messages(chat_id, cursor[0] + 1, timeout)
+    cursor[0] += 1
+    return messages[cursor[0] - 1]
+
+
+async def message_containing(
+    fake: FakeTelegram, chat_id: int, cursor: list[int], needle: str, timeout: float
+) -> JSONDict | None:
+    """The chat's next message containing ``needle`` (others skipped), None after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        try:
+            message = await next_message(fake, chat_id, cursor, remaining)
+        except AssertionError:
+            return None
+        if needle in (message.get("plain_text") or ""):
+            return message
+
+
+async def validated_questions(
+    fake: FakeTelegram,
+    kb: KnowledgeBase,
+    rng: random.Random,
+    count: int,
+    rejected: list[str],
+    spare_chat: int = 9_000_001,
+) -> list[Question]:
+    """Ask candidates on a spare chat, one at a time; keep one question per topic whose answer
+    is one message starting with its article's title, with distinct answers (``count`` of
+    them, else RuntimeError); what was left out is added to ``rejected``."""
+    spare = fake.user(spare_chat)
+    by_topic: dict[str, list[Question]] = {}
+    for question in candidate_questions():
+        by_topic.setdefault(question.topic, []).append(question)
+    topics = sorted(by_topic)
+    rng.shuffle(topics)
+    kept: list[Question] = []
+    replies: set[str] = set()
+    cursor = len(fake.messages_to(spare.id))
+    for topic in topics:
+        if len(kept) >= count:
+            break
+        title = parse_telegram_html(kb.get(topic).title.replace("**", ""))[0]
+        for question in by_topic[topic][:3]:
+            fake.send_text(spare, question.text)
+            try:
+                await fake.wait_for_messages(spare.id, cursor + 1, timeout=30)
+            except AssertionError:
+                rejected.append(f"{topic}: {question.text} (no reply)")
+                break
+            await asyncio.sleep(0.5)  # a second message of the same answer, if any
+            new = fake.messages_to(spare.id)[cursor:]
+            cursor += len(new)
+            text = (new[0].get("plain_text") or "").strip()
+            if (
+                len(new) == 1
+                and loose(text).startswith(loose(title)[:15])
+                and (text not in replies)
+            ):
+                kept.append(Question(topic, question.text, text))
+                replies.add(text)
+                break
+            rejected.append(f"{topic}: {question.text} ({len(new)} message(s): {text[:50]!r})")
+    if len(kept) < count:
+        raise RuntimeError(f"only {len(kept)} FAQ questions validated, {count} needed: {rejected}")
+    return kept
+
+
+async def register_staff(
+    database_url: str, users: list[FakeUser], secret: str, facility: str = "EHPAD Le Chaos"
+) -> None:
+    """Register ``users`` as staff of a new facility (an invitation redeemed, as /start does)."""
+    engine = create_engine(database_url)
+    try:
+        directory = Directory(make_sessionmaker(engine))
+        created = await directory.create_facility(facility, "Rodez", hours="24/7")
+        invitation = await directory.create_invitation(facility_id=created.id, role="staff")
+        for user in users:
+            await directory.redeem_invitation(
+                invitation.code,
+                channel="telegram",
+                chat_id=user.id,
+                sender=pseudonymize(user.id, secret.encode()),
+            )
+    finally:
+        await engine.dispose()
+
+
+def form_problem(outcome: FormOutcome) -> str:
+    """The problem a form describes, naming its own words."""
+    return f"l imprimante du pavillon des {outcome.word} n imprime plus les plans de soins"
+
+
+async def open_ticket_form(
+    fake: FakeTelegram, user: FakeUser, outcome: FormOutcome, cursor: list[int], timeout: float
+) -> None:
+    """Start a ticket, describe the problem, choose the device: then wait (« Qui est touché »
+    asked: ``outcome.opened``)."""
+    fake.send_text(user, "je voudrais ouvrir un ticket")
+    if await message_containing(fake, user.id, cursor, "Décrivez le problème", timeout) is None:
+        outcome.stuck_at = "Décrivez le problème"
+        return
+    fake.send_text(user, form_problem(outcome))
+    device = await message_containing(fake, user.id, cursor, "Sur quoi porte le problème", timeout)
+    if device is None or "Imprimante" not in buttons(device):
+        outcome.stuck_at = "Sur quoi porte le problème"
+        return
+    fake.press_button(user, device, buttons(device)["Imprimante"])
+    if await message_containing(fake, user.id, cursor, "Qui est touché", timeout) is None:
+        outcome.stuck_at = "Qui est touché"
+        return
+    outcome.opened = True
+
+
+async def finish_ticket_form(
+    fake: FakeTelegram,
+    database_url: str,
+    user: FakeUser,
+    outcome: FormOutcome,
+    cursor: list[int],
+    timeout: float,
+) -> None:
+    """Answer the remaining questions of an opened form, confirm, check the ticket in the
+    database: ``outcome.finished``, ``earlier_answers_kept`` (its problem, the device and the
+    scope answered before), ``reference``."""
+    if not outcome.opened:
+        return
+    seen = cursor[0]
+    fake.send_text(user, "tout le service")
+    care = await message_containing(
+        fake, user.id, cursor, "Les soins peuvent-ils continuer", timeout
+    )
+    outcome.replies_after_restart = [
+        (m.get("plain_text") or "")[:80] for m in fake.messages_to(user.id)[seen:]
+    ]
+    if care is None or "Avec difficulté" not in buttons(care):
+        outcome.stuck_at = "Les soins peuvent-ils continuer (after the restart)"
+        return
+    fake.press_button(user, care, buttons(care)["Avec difficulté"])
+    summary = await message_containing(fake, user.id, cursor, "Voici votre demande", timeout)
+    if summary is None or "Confirmer" not in buttons(summary):
+        outcome.stuck_at = "Voici votre demande"
+        return
+    fake.press_button(user, summary, buttons(summary)["Confirmer"])
+    created = await message_containing(fake, user.id, cursor, "C’est envoyé", timeout)
+    if created is None:
+        outcome.stuck_at = "C’est envoyé"
+        return
+    outcome.finished = True
+    engine = create_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            tickets = (
+                await session.scalars(
+                    select(Ticket).where(Ticket.problem.contains(f"des {outcome.word} "))
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    for ticket in tickets:
+        if ticket.reference in (created.get("plain_text") or ""):
+            outcome.reference = ticket.reference
+            outcome.earlier_answers_kept = (
+                outcome.word in ticket.problem
+                and ticket.device == "printer"
+                and ticket.scope == "service"
+            )
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -477,16 +681,6 @@ def table(report: ChaosReport) -> str:
 # --------------------------------------------------------------------------- the run
 
 
-def _loose(text: str) -> str:
-    """Lower case, any run of spaces (no-break ones included) as one space."""
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split()).lower()
-
-
-def _buttons(message: JSONDict) -> dict[str, str]:
-    markup = message.get("reply_markup") or {}
-    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
-
-
 class Chaos:
     """One run on one database (see :func:`run_chaos`)."""
 
@@ -601,163 +795,49 @@ class Chaos:
     # ----------------------------------------------------------------- reading replies
 
     async def next_message(self, chat_id: int, cursor: list[int], timeout: float) -> JSONDict:
-        messages = await self.fake.wait_for_messages(chat_id, cursor[0] + 1, timeout)
-        cursor[0] += 1
-        return messages[cursor[0] - 1]
+        return await next_message(self.fake, chat_id, cursor, timeout)
 
     async def until(
         self, chat_id: int, cursor: list[int], needle: str, timeout: float
     ) -> JSONDict | None:
         """The next message containing ``needle`` (others skipped), None after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            try:
-                message = await self.next_message(chat_id, cursor, remaining)
-            except AssertionError:
-                return None
-            if needle in (message.get("plain_text") or ""):
-                return message
+        return await message_containing(self.fake, chat_id, cursor, needle, timeout)
 
     # ----------------------------------------------------------------- warm-up
 
     async def warm_up(self) -> list[Question]:
         """Ask candidates on a spare chat, one at a time; keep one question per topic whose
         answer is one message starting with its article's title, with distinct answers."""
-        spare = self.fake.user(9_000_001)
-        by_topic: dict[str, list[Question]] = {}
-        for question in candidate_questions():
-            by_topic.setdefault(question.topic, []).append(question)
-        topics = sorted(by_topic)
-        self.rng.shuffle(topics)
-        kept: list[Question] = []
-        replies: set[str] = set()
-        cursor = 0
-        for topic in topics:
-            if len(kept) >= self.config.questions:
-                break
-            title = parse_telegram_html(self.kb.get(topic).title.replace("**", ""))[0]
-            for question in by_topic[topic][:3]:
-                self.fake.send_text(spare, question.text)
-                try:
-                    await self.fake.wait_for_messages(spare.id, cursor + 1, timeout=30)
-                except AssertionError:
-                    self.report.rejected_questions.append(f"{topic}: {question.text} (no reply)")
-                    break
-                await asyncio.sleep(0.5)  # a second message of the same answer, if any
-                new = self.fake.messages_to(spare.id)[cursor:]
-                cursor += len(new)
-                text = (new[0].get("plain_text") or "").strip()
-                if (
-                    len(new) == 1
-                    and _loose(text).startswith(_loose(title)[:15])
-                    and (text not in replies)
-                ):
-                    kept.append(Question(topic, question.text, text))
-                    replies.add(text)
-                    break
-                self.report.rejected_questions.append(
-                    f"{topic}: {question.text} ({len(new)} message(s): {text[:50]!r})"
-                )
-        if len(kept) < self.config.questions:
-            raise RuntimeError(
-                f"only {len(kept)} FAQ questions validated, {self.config.questions} needed: "
-                f"{self.report.rejected_questions}"
-            )
+        kept = await validated_questions(
+            self.fake, self.kb, self.rng, self.config.questions, self.report.rejected_questions
+        )
         self.report.questions = [f"{q.topic}: {q.text}" for q in kept]
         return kept
 
     # ----------------------------------------------------------------- forms
 
     async def register_staff(self, users: list[FakeUser]) -> None:
-        engine = create_engine(self.database_url)
-        try:
-            directory = Directory(make_sessionmaker(engine))
-            facility = await directory.create_facility("EHPAD Le Chaos", "Rodez", hours="24/7")
-            invitation = await directory.create_invitation(facility_id=facility.id, role="staff")
-            for user in users:
-                await directory.redeem_invitation(
-                    invitation.code,
-                    channel="telegram",
-                    chat_id=user.id,
-                    sender=pseudonymize(user.id, SECRET.encode()),
-                )
-        finally:
-            await engine.dispose()
+        await register_staff(self.database_url, users, SECRET)
 
     def form_users(self) -> list[tuple[FakeUser, FormOutcome]]:
         return [
-            (self.fake.user(8_000_001 + i), FormOutcome(8_000_001 + i, TREES[i % len(TREES)]))
+            (self.fake.user(8_000_001 + i), FormOutcome(8_000_001 + i, form_word(i)))
             for i in range(self.config.forms)
         ]
 
     @staticmethod
     def problem(outcome: FormOutcome) -> str:
-        return f"l imprimante du pavillon des {outcome.word} n imprime plus les plans de soins"
+        return form_problem(outcome)
 
     async def open_form(self, user: FakeUser, outcome: FormOutcome, cursor: list[int]) -> None:
         """Start a ticket, describe the problem, choose the device: then wait."""
-        timeout = self.config.step_timeout_s
-        self.fake.send_text(user, "je voudrais ouvrir un ticket")
-        if await self.until(user.id, cursor, "Décrivez le problème", timeout) is None:
-            outcome.stuck_at = "Décrivez le problème"
-            return
-        self.fake.send_text(user, self.problem(outcome))
-        device = await self.until(user.id, cursor, "Sur quoi porte le problème", timeout)
-        if device is None or "Imprimante" not in _buttons(device):
-            outcome.stuck_at = "Sur quoi porte le problème"
-            return
-        self.fake.press_button(user, device, _buttons(device)["Imprimante"])
-        if await self.until(user.id, cursor, "Qui est touché", timeout) is None:
-            outcome.stuck_at = "Qui est touché"
-            return
-        outcome.opened = True
+        await open_ticket_form(self.fake, user, outcome, cursor, self.config.step_timeout_s)
 
     async def finish_form(self, user: FakeUser, outcome: FormOutcome, cursor: list[int]) -> None:
         """Answer the remaining questions after the restart, confirm, check the ticket."""
-        if not outcome.opened:
-            return
-        timeout = self.config.step_timeout_s
-        seen = cursor[0]
-        self.fake.send_text(user, "tout le service")
-        care = await self.until(user.id, cursor, "Les soins peuvent-ils continuer", timeout)
-        outcome.replies_after_restart = [
-            (m.get("plain_text") or "")[:80] for m in self.fake.messages_to(user.id)[seen:]
-        ]
-        if care is None or "Avec difficulté" not in _buttons(care):
-            outcome.stuck_at = "Les soins peuvent-ils continuer (after the restart)"
-            return
-        self.fake.press_button(user, care, _buttons(care)["Avec difficulté"])
-        summary = await self.until(user.id, cursor, "Voici votre demande", timeout)
-        if summary is None or "Confirmer" not in _buttons(summary):
-            outcome.stuck_at = "Voici votre demande"
-            return
-        self.fake.press_button(user, summary, _buttons(summary)["Confirmer"])
-        created = await self.until(user.id, cursor, "C’est envoyé", timeout)
-        if created is None:
-            outcome.stuck_at = "C’est envoyé"
-            return
-        outcome.finished = True
-        engine = create_engine(self.database_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                tickets = (
-                    await session.scalars(
-                        select(Ticket).where(Ticket.problem.contains(f"des {outcome.word} "))
-                    )
-                ).all()
-        finally:
-            await engine.dispose()
-        for ticket in tickets:
-            if ticket.reference in (created.get("plain_text") or ""):
-                outcome.reference = ticket.reference
-                outcome.earlier_answers_kept = (
-                    outcome.word in ticket.problem
-                    and ticket.device == "printer"
-                    and ticket.scope == "service"
-                )
+        await finish_ticket_form(
+            self.fake, self.database_url, user, outcome, cursor, self.config.step_timeout_s
+        )
 
     # ----------------------------------------------------------------- traffic and chaos
 

@@ -27,6 +27,23 @@ Usage::
     team = fake.group(-1001234567890, "Techniciens", [user])
     fake.send_text(user, "/tickets", chat=team)
     await fake.stop()
+
+Webhook delivery: once the bot has called ``setWebhook`` (an ``https://`` production URL,
+unreachable from the tests), updates are POSTed to :attr:`FakeTelegram.webhook_delivery_url`
+when the test sets it (the local nginx, or a bot process's own port), as Telegram does: a JSON
+body, the ``X-Telegram-Bot-Api-Secret-Token`` header given to ``setWebhook``, at most
+``max_connections`` requests at a time (``setWebhook``'s, 40 by default, or
+:attr:`FakeTelegram.webhook_max_connections`), but per chat one update at a time, in
+``update_id`` order: a chat's next update goes only once the previous one got its 200. A
+non-200 answer, a connection error or a timeout is retried after a short pause (doubling,
+bounded); the update stays pending until it is confirmed. :attr:`FakeTelegram.webhook_deliveries`
+and :attr:`FakeTelegram.webhook_retries` count them, :attr:`FakeTelegram.delivery_log` has each
+attempt. Without a delivery URL nothing is posted (a test posts the updates itself).
+``getUpdates`` is refused while a webhook is set, as Telegram does::
+
+    fake.webhook_delivery_url = "http://127.0.0.1:8080/telegram"
+    update = fake.send_text(user, "bonjour")  # POSTed once the bot has set its webhook
+    await fake.wait_for_acknowledged(update["update_id"])
 """
 
 from __future__ import annotations
@@ -39,10 +56,11 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 JSONDict = dict[str, Any]
@@ -52,6 +70,8 @@ MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
+SECRET_TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_MAX_CONNECTIONS = 40  # Telegram's default for setWebhook
 
 # Parameters that arrive as JSON-encoded strings in form bodies.
 _JSON_PARAMS = frozenset(
@@ -430,6 +450,17 @@ class FakeTelegram:
     webhook_url: str = ""
     webhook_params: JSONDict = field(default_factory=dict)
     commands: dict[str, list[JSONDict]] = field(default_factory=dict)
+    webhook_delivery_url: str = ""
+    """Where updates are POSTed while a webhook is set (the registered URL being a production
+    ``https://`` one); empty: nothing is delivered. See the module's docstring."""
+    webhook_max_connections: int | None = None
+    """Deliveries in flight at most; None: ``setWebhook``'s ``max_connections``, else 40."""
+    webhook_retry_seconds: float = 0.25
+    """The pause before a failed delivery is tried again, doubled at each failure…"""
+    webhook_retry_max_seconds: float = 2.0
+    """…up to this."""
+    webhook_timeout_seconds: float = 60.0
+    """How long a delivery waits for its answer before it counts as failed."""
 
     def __post_init__(self) -> None:
         self._users: dict[int, FakeUser] = {}
@@ -451,6 +482,29 @@ class FakeTelegram:
         self._stopping = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
+        # Webhook delivery: counters, each attempt, the updates confirmed by a 200.
+        self.webhook_deliveries = 0
+        """Updates delivered (answered 200)."""
+        self.webhook_retries = 0
+        """Failed attempts (non-200, connection error, timeout), each tried again later."""
+        self.delivery_log: list[JSONDict] = []
+        """Each delivery attempt: update_id, chat_id, start, end (wall clock), status (None:
+        no HTTP answer) and error."""
+        self.confirmed_updates: set[int] = set()
+        """Ids of the updates confirmed by a webhook delivery's 200."""
+        self.pushed_at: dict[int, float] = {}
+        """When each update was created (wall clock), by update id."""
+        # Calls of the bots held (not handled) while closed; the calls being handled.
+        self._calls_open = asyncio.Event()
+        self._calls_open.set()
+        self._calls_handled = 0
+        self._delivery_wake = asyncio.Event()
+        self._delivery_task: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self._busy_chats: set[object] = set()
+        self._posting = 0
+        self._slots = asyncio.Condition()
+        self._http: aiohttp.ClientSession | None = None
         self._methods: dict[str, Callable[[JSONDict], Awaitable[Any]]] = {
             name.lower(): handler
             for name, handler in {
@@ -503,12 +557,28 @@ class FakeTelegram:
         addresses = self._runner.addresses
         assert addresses, "the fake Telegram server did not bind a socket"
         self.port = int(addresses[0][1])
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self._delivery_wake = asyncio.Event()  # of this event loop
+        self._slots = asyncio.Condition()
+        self._calls_open = asyncio.Event()
+        self._calls_open.set()
+        self._delivery_task = asyncio.create_task(self._deliver_updates())
 
     async def stop(self) -> None:
-        """Release waiting long polls and stop the server."""
+        """Release waiting long polls, stop delivering updates and stop the server."""
         self._closing = True
         self._stopping.set()
         self._wake_pollers()
+        tasks = [t for t in (self._delivery_task, *self._deliveries) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._delivery_task = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -612,6 +682,27 @@ class FakeTelegram:
                 f"available: {available!r}"
             )
         return self.forge_callback(user, message, callback_data)
+
+    @contextlib.asynccontextmanager
+    async def calls_held(self, timeout: float = 30.0) -> AsyncIterator[None]:
+        """While inside, the bots' calls wait before they are handled (none is accepted;
+        ``getUpdates`` aside); entered once the calls being handled have been answered.
+        Outside, they go on. A bot process killed inside loses no call Telegram accepted."""
+        self._calls_open.clear()
+        try:
+            deadline = time.monotonic() + timeout
+            while self._calls_handled:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"calls still handled after {timeout} s")
+                await asyncio.sleep(0.005)
+            yield
+        finally:
+            self._calls_open.set()
+
+    def expire_callback(self, update: JSONDict) -> None:
+        """Telegram will refuse to answer the update's callback query ("query is too old…"):
+        it was answered already, or more than a few seconds went by."""
+        self._open_callbacks.discard(update["callback_query"]["id"])
 
     def forge_callback(self, user: FakeUser, message: JSONDict, callback_data: str) -> JSONDict:
         """A callback query with any data, on a message of the bot: what a modified client can
@@ -794,9 +885,10 @@ class FakeTelegram:
         update_id: int,
         timeout: float = 10,
     ) -> None:
-        """Wait until the bot has confirmed ``update_id`` (offset > update_id)."""
+        """Wait until the bot has confirmed ``update_id`` (offset > update_id, or its webhook
+        delivery answered 200)."""
         deadline = time.monotonic() + timeout
-        while self.acknowledged_offset <= update_id:
+        while self.acknowledged_offset <= update_id and update_id not in self.confirmed_updates:
             if time.monotonic() >= deadline:
                 raise AssertionError(
                     f"update {update_id} not acknowledged within {timeout}s "
@@ -859,8 +951,10 @@ class FakeTelegram:
 
     def _push_update(self, body: JSONDict) -> JSONDict:
         update: JSONDict = {"update_id": next(self._update_ids), **body}
+        self.pushed_at[update["update_id"]] = time.time()
         self._pending.append(update)
         self._wake_pollers()
+        self._delivery_wake.set()
         return update
 
     def _wake_pollers(self) -> None:
@@ -981,6 +1075,16 @@ class FakeTelegram:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
+        if method.lower() == "getupdates":  # a long poll accepts nothing: never held
+            return await self._handle_call(request, method)
+        await self._calls_open.wait()  # held: not handled, so not accepted, yet
+        self._calls_handled += 1
+        try:
+            return await self._handle_call(request, method)
+        finally:
+            self._calls_handled -= 1
+
+    async def _handle_call(self, request: web.Request, method: str) -> web.Response:
         try:
             params = await self._read_params(request)
             self.calls.append((method, params))
@@ -1093,11 +1197,103 @@ class FakeTelegram:
         url = params.get("url") or ""
         if url and not str(url).startswith("https://"):
             raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        connections = params.get("max_connections")
+        if connections is not None and not 1 <= int(connections) <= 100:
+            raise _bad_request("bad webhook: max_connections must be between 1 and 100")
         self.webhook_url = str(url)
         self.webhook_params = dict(params)
+        if params.get("allowed_updates") is not None:
+            self._allowed_updates = list(params["allowed_updates"])
         if params.get("drop_pending_updates") is True:
             self._pending.clear()
+        self._delivery_wake.set()
         return True
+
+    # ------------------------------------------------------------------ webhook delivery
+
+    def max_connections(self) -> int:
+        """How many deliveries may be in flight at once."""
+        if self.webhook_max_connections is not None:
+            return self.webhook_max_connections
+        return int(self.webhook_params.get("max_connections") or DEFAULT_MAX_CONNECTIONS)
+
+    def _delivering(self) -> bool:
+        return bool(self.webhook_url and self.webhook_delivery_url and not self._closing)
+
+    async def _deliver_updates(self) -> None:
+        """Start a delivery for the first pending update of each chat not being delivered to
+        (a chat's later updates wait for it); woken by new updates, by setWebhook and by the
+        end of a delivery."""
+        while not self._closing:
+            self._delivery_wake.clear()
+            if self._delivering():
+                waiting: set[object] = set(self._busy_chats)
+                for update in list(self._pending):
+                    if not self._is_allowed(update):
+                        continue  # Telegram would not send it to this webhook
+                    chat = _update_chat(update)
+                    if chat in waiting:
+                        continue
+                    waiting.add(chat)
+                    self._busy_chats.add(chat)
+                    task = asyncio.create_task(self._deliver(update, chat))
+                    self._deliveries.add(task)
+                    task.add_done_callback(self._deliveries.discard)
+            await self._delivery_wake.wait()
+
+    async def _deliver(self, update: JSONDict, chat: object) -> None:
+        """POST one update until it is answered 200 (or the webhook is gone: it stays
+        pending), pausing after each failure."""
+        pause = self.webhook_retry_seconds
+        try:
+            while self._delivering() and any(u is update for u in self._pending):
+                status = await self._post(update)
+                if status == 200:
+                    self.webhook_deliveries += 1
+                    self.confirmed_updates.add(update["update_id"])
+                    self._pending = [u for u in self._pending if u is not update]
+                    return
+                self.webhook_retries += 1
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.webhook_retry_max_seconds)
+        finally:
+            self._busy_chats.discard(chat)
+            self._delivery_wake.set()
+
+    async def _post(self, update: JSONDict) -> int | None:
+        """One delivery attempt within the connection limit; its HTTP status (None: none)."""
+        async with self._slots:
+            await self._slots.wait_for(lambda: self._posting < self.max_connections())
+            self._posting += 1
+        entry: JSONDict = {
+            "update_id": update["update_id"],
+            "chat_id": _update_chat(update),
+            "start": time.time(),
+        }
+        self.delivery_log.append(entry)
+        headers = {"Content-Type": "application/json"}
+        secret = self.webhook_params.get("secret_token")
+        if secret:
+            headers[SECRET_TOKEN_HEADER] = str(secret)
+        status: int | None = None
+        try:
+            assert self._http is not None
+            async with self._http.post(
+                self.webhook_delivery_url,
+                data=json.dumps(update, ensure_ascii=False).encode(),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout_seconds),
+            ) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            entry["error"] = type(exc).__name__
+        finally:
+            entry.update(end=time.time(), status=status)
+            async with self._slots:
+                self._posting -= 1
+                self._slots.notify_all()
+        return status
 
     async def _get_webhook_info(self, params: JSONDict) -> JSONDict:
         info: JSONDict = {
@@ -1443,6 +1639,18 @@ def text_link(text: str, shown: str, url: str) -> JSONDict:
         "length": _utf16_len(shown),
         "url": url,
     }
+
+
+def _update_chat(update: JSONDict) -> object:
+    """The chat an update belongs to (its updates are delivered one at a time, in order); an
+    update of no chat is a key of its own."""
+    message = update.get("message") or update.get("edited_message")
+    if message is None and "callback_query" in update:
+        query = update["callback_query"]
+        message = query.get("message") or {"chat": {"id": query["from"]["id"]}}
+    if message is not None:
+        return int(message["chat"]["id"])
+    return ("update", update["update_id"])
 
 
 def _document_dict(stored: StoredFile) -> JSONDict:

@@ -60,6 +60,24 @@ async def test_question_gets_article_then_related_button(
     assert votes[0][2].startswith("la longueur minimale") and "Soleil2024" not in votes[0][2]
 
 
+async def test_a_button_press_telegram_no_longer_acknowledges_is_still_taken(
+    fake: FakeTelegram, bot: RunningBot
+) -> None:
+    """The press's callback query cannot be answered any more (a bot process answered it and
+    was killed before confirming the update, which Telegram then sent again; or it waited too
+    long): the press is taken all the same, not refused three times then asked again."""
+    user = fake.user(1009)
+    fake.send_text(user, "c koi un bon mdp")
+    [answer] = await fake.wait_for_messages(user.id, 1)
+    related = [b for b in buttons(answer) if b["callback_data"].startswith("/faq")]
+    fake.expire_callback(fake.press_button(user, answer, related[0]["callback_data"]))
+    messages = await fake.wait_for_messages(user.id, 2)
+    article = KB.get(KB.get("password_strength").related[0])
+    assert messages[1]["plain_text"].startswith(article.title)
+    await bot.application.bot_data["vigie"].pipeline.idle()
+    assert len(fake.messages_to(user.id)) == 2 and not fake.answered_callbacks
+
+
 async def _message_containing(fake: FakeTelegram, chat_id: int, needle: str) -> dict:
     """The first message to the chat containing ``needle`` (waits up to 30 s)."""
     for _ in range(300):

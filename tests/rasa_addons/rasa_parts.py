@@ -34,6 +34,10 @@ RESTATED: dict[str, Callable[..., Any]] = {
     "rasa.core.agent.Agent.is_ready": Agent.is_ready,
     "rasa.core.processor.MessageProcessor.handle_message": MessageProcessor.handle_message,
     "rasa.core.run.load_agent_on_start": run.load_agent_on_start,
+    # Restated when a message is sent again: its stored answer sent back.
+    "rasa.core.processor.MessageProcessor._send_bot_messages": (
+        MessageProcessor._send_bot_messages
+    ),
     # Replaced by rasa_addons/action_validation.py, with the schema it validates against.
     "rasa.core.actions.action.RemoteAction._validate_action_result": (
         RemoteAction._validate_action_result

@@ -54,6 +54,9 @@ EXPECTED = {
     "rasa.core.run.load_agent_on_start": (
         "41bf8751bb12ae264f00cb243b97cf7c68af918d07714d63ec4f96d738fd5d1d"
     ),
+    "rasa.core.processor.MessageProcessor._send_bot_messages": (
+        "bb2fec7ece8cb97ed0a45e76a34bc16d5def0ee279fb7a9e3eba3e6472debc7d"
+    ),
     "rasa.core.lock_store.LockStore.lock": (
         "(self, conversation_id: 'Text', lock_lifetime: 'float' = 60, "
         "wait_time_in_seconds: 'float' = 1) -> 'AsyncGenerator[TicketLock, None]'"
@@ -340,6 +343,39 @@ def test_the_bots_message_id_is_kept(server: RasaServer) -> None:
             assert user["message_id"] == "inbox-42"
         else:
             assert user["message_id"] and user["message_id"] != message_id
+
+
+def test_a_message_sent_again_is_answered_again_not_handled_twice(server: RasaServer) -> None:
+    """The bot sends a message again, with its id, when it got no answer (the Rasa server that
+    handled it was killed before answering, or the bot process before delivering): the answer
+    stored with it comes back, and nothing more is stored. A message stored without any
+    answer (here a custom action, with no action server) is handled again."""
+    sender = "vigie-again"
+
+    def send(text: str, message_id: str) -> dict[str, Any]:
+        status, answer = _post(
+            server.vigie, {"sender": sender, "message": text, "message_id": message_id}
+        )
+        assert status == 200, answer
+        return dict(answer)
+
+    def stored() -> tuple[list[str], int]:
+        events = server.tracker(sender)["events"]
+        users = [e["message_id"] for e in events if e["event"] == "user"]
+        return users, sum(e["event"] == "bot" for e in events)
+
+    first = send("bonjour", "inbox-7")
+    assert first["messages"]
+    before = stored()
+    assert send("bonjour", "inbox-7") == first  # the same messages and NLU summary
+    assert stored() == before == (["inbox-7"], len(first["messages"]))
+    # The conversation goes on as usual.
+    assert send("merci beaucoup", "inbox-8")["messages"]
+    assert stored()[0] == ["inbox-7", "inbox-8"]
+    # No answer stored with it: handled again (as when the action server was down).
+    assert send("c quoi un bon mot de passe", "inbox-9")["messages"] == []
+    send("c quoi un bon mot de passe", "inbox-9")
+    assert stored()[0] == ["inbox-7", "inbox-8", "inbox-9", "inbox-9"]
 
 
 @pytest.mark.parametrize(

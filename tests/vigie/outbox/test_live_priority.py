@@ -36,7 +36,10 @@ FIRST_BATCH_CHAT = 10_000
 LIVE_CHATS = 20
 FIRST_LIVE_CHAT = 90_000
 TELEGRAM_PER_SECOND = 30
-LIVE_BUDGET_S = 0.35  # queued behind the batch, the 20th reply would wait ≈ 21/30 s
+# Queued behind the batch, the 20th reply would wait ≈ 21/30 s more than without it; the
+# bound is relative to the same twenty replies sent without a batch just before (a loaded
+# machine slows both), not an absolute time.
+LIVE_EXTRA_BUDGET_S = 0.3
 
 
 def make_settings(fake: FakeTelegram) -> Settings:
@@ -93,6 +96,16 @@ async def test_live_replies_go_at_once_during_a_batch_kept_in_order_within_the_l
         await session.commit()
 
     delivery = TelegramDelivery(application)
+
+    # Twenty conversations answered at the same moment, as the pipeline sends answers.
+    async def live(chat_id: int) -> float:
+        started = time.monotonic()
+        await delivery.deliver(chat_id, [OutgoingMessage("Voici la réponse.")])
+        return time.monotonic() - started
+
+    alone = await asyncio.gather(*(live(chat_id) for chat_id in live_chats))
+    await asyncio.sleep(1.5)  # the rate limiter empties, each chat's second passes
+    fake.sent.clear()
     dispatcher = Dispatcher(Outbox(sessionmaker), delivery, settings)
     dispatcher.start()
     try:
@@ -103,14 +116,11 @@ async def test_live_replies_go_at_once_during_a_batch_kept_in_order_within_the_l
             assert time.monotonic() < deadline, "the batch does not start"
             await asyncio.sleep(0.01)
 
-        # Twenty conversations answered at the same moment, as the pipeline sends answers.
-        async def live(chat_id: int) -> float:
-            started = time.monotonic()
-            await delivery.deliver(chat_id, [OutgoingMessage("Voici la réponse.")])
-            return time.monotonic() - started
-
         waits = await asyncio.gather(*(live(chat_id) for chat_id in live_chats))
-        assert max(waits) < LIVE_BUDGET_S, [round(w, 3) for w in waits]
+        assert max(waits) < max(alone) + LIVE_EXTRA_BUDGET_S, (
+            [round(w, 3) for w in waits],
+            [round(w, 3) for w in alone],
+        )
 
         deadline = time.monotonic() + 60
         while len(fake.sent) < BATCH + LIVE_CHATS:
