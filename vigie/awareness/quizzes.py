@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.awareness.models import QuizAnswer, QuizAttempt
 from vigie.awareness.quiz import Question, bank_path, load_bank, pick, weak_topics
+from vigie.awareness.service import facility_staff
 from vigie.core.clock import Clock, default_clock
 from vigie.core.settings import Settings
 from vigie.knowledge.loader import KnowledgeBase
-from vigie.people.models import Person
-from vigie.people.roles import STAFF_ROLES
 from vigie.phishing.models import PhishingReport
 
 logger = logging.getLogger(__name__)
@@ -107,7 +106,7 @@ class Quizzes:
         bank = await self.bank()
         now = self._clock.now()
         async with self._sessionmaker() as session:
-            person = await _staff(session, sender)
+            person = await facility_staff(session, sender)
             if person is None:
                 return None
             history, own_mistakes = await self._history(session, person.id)
@@ -147,7 +146,7 @@ class Quizzes:
         await self.bank()
         now = self._clock.now()
         async with self._sessionmaker() as session:
-            person = await _staff(session, sender)
+            person = await facility_staff(session, sender)
             attempt = await session.get(QuizAttempt, attempt_id, with_for_update=True)
             if person is None or attempt is None or attempt.person_id != person.id:
                 raise QuizStale(already=False)
@@ -250,10 +249,3 @@ class Quizzes:
         ).all()
         topics = {topic for action in actions for topic in REPORT_TOPICS.get(action or "", ())}
         return mistakes, topics
-
-
-async def _staff(session: AsyncSession, sender: str) -> Person | None:
-    person = await session.scalar(select(Person).where(Person.sender == sender))
-    if person is None or not person.active or person.facility_id is None:
-        return None
-    return person if person.role in STAFF_ROLES else None

@@ -51,6 +51,15 @@ class Status:
     subscribed: bool
 
 
+async def facility_staff(session: AsyncSession, sender: str) -> Person | None:
+    """The active staff member or referent of a facility behind ``sender`` (None otherwise):
+    who may receive tips and take quizzes."""
+    person = await session.scalar(select(Person).where(Person.sender == sender))
+    if person is None or not person.active or person.facility_id is None:
+        return None
+    return person if person.role in STAFF_ROLES else None
+
+
 def tip_message(tip: Tip, title: str) -> OutgoingMessage:
     """The tip, a button to its article, one to a quiz, and one to stop."""
     body = texts.TIP.format(text=html.escape(french_typography(tip.text)))
@@ -90,7 +99,7 @@ class Awareness:
 
     async def status(self, sender: str) -> Status:
         async with self._sessionmaker() as session:
-            person = await self._staff(session, sender)
+            person = await facility_staff(session, sender)
             if person is None:
                 return Status(registered=False, subscribed=False)
             row = await session.get(TipSubscription, person.id)
@@ -99,7 +108,7 @@ class Awareness:
     async def subscribe(self, sender: str, active: bool) -> bool:
         """Opt in (or out); False when the person is not registered staff."""
         async with self._sessionmaker() as session:
-            person = await self._staff(session, sender)
+            person = await facility_staff(session, sender)
             if person is None:
                 return False
             row = await session.get(TipSubscription, person.id)
@@ -132,13 +141,6 @@ class Awareness:
         if rows:
             logger.info("Tips: a chat that blocked the bot was taken off the list")
         return len(rows)
-
-    @staticmethod
-    async def _staff(session: AsyncSession, sender: str) -> Person | None:
-        person = await session.scalar(select(Person).where(Person.sender == sender))
-        if person is None or not person.active or person.facility_id is None:
-            return None
-        return person if person.role in STAFF_ROLES else None
 
     # --- The weekly job --------------------------------------------------------------------
 
