@@ -72,6 +72,8 @@ class SentenceEmbeddings(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
 
 _ENCODER: Any = None
+#: Classified once as the model loads (``FlatIntentClassifier.warm_up``).
+WARM_UP_TEXT = "Bonjour, mon mot de passe ne marche plus"
 
 
 def _encoder() -> Any:
@@ -240,7 +242,17 @@ class FlatIntentClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             logger.warning("FlatIntentClassifier: no trained model found")
             model = None
-        return cls(config, model_storage, resource, model)
+        classifier = cls(config, model_storage, resource, model)
+        classifier.warm_up()
+        return classifier
+
+    def warm_up(self) -> None:
+        """Classify one sentence now, while the server loads its model: the sentence encoder
+        is built and the first pass run (about a second, several on a busy machine) before
+        the server answers its health check, not in the first user message after a restart,
+        which holds every conversation of that server meanwhile."""
+        if self._model is not None:
+            self.process([Message(data={TEXT: WARM_UP_TEXT})])
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]

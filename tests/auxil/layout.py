@@ -478,6 +478,16 @@ class Layout:
                     found.append(f"nginx error.log: {line.strip()[:300]}")
         return found
 
+    def log_lines(self, pattern: str, limit: int = 60) -> list[str]:
+        """The processes' log lines matching ``pattern`` (at most ``limit``, the first ones):
+        ``file: line``; what a failed bound shows of the bots' dealings with Rasa."""
+        found = []
+        for path in self.log_files():
+            for line in path.read_text(errors="replace").splitlines():
+                if re.search(pattern, line):
+                    found.append(f"{path.name}: {line.strip()[:300]}")
+        return found[:limit]
+
     def lives(self, service: Service) -> list[str]:
         """The process's log cut at each (re)start marker: one text per life."""
         text = service.log_path.read_text(errors="replace") if service.log_path.exists() else ""

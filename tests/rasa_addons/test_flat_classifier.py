@@ -146,3 +146,53 @@ def test_stemmed_words_meet_across_endings() -> None:
     assert out["short"] == ["pc", "mail", "code", "mdp", "wifi"]
     assert out["steps"] == 3 and out["pickled"]
     assert out["predicted"] == ["a"]
+
+
+LOAD_SCRIPT = r"""
+import json, sys, tempfile
+from pathlib import Path
+import rasa_addons.flat_classifier as flat
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+config = {**flat.FlatIntentClassifier.get_default_config(), "sentence_embeddings": True}
+storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+resource = Resource("flat")
+context = ExecutionContext(GraphSchema({}), "test")
+examples = [
+    Message(data={"text": text, "intent": intent})
+    for text, intent in (
+        ("un virus sur le pc", "declare_incident"), ("le pc a un virus", "declare_incident"),
+        ("faire une sauvegarde", "greet"), ("sauvegarder mes fichiers", "greet"),
+    )
+]
+flat.FlatIntentClassifier.create(config, storage, resource, context).train(
+    TrainingData(training_examples=examples)
+)
+flat._ENCODER = None  # training built it (the features of the examples): a new process
+out = {}
+flat.FlatIntentClassifier.load(config, storage, resource, context)
+out["encoder_after_load"] = flat._ENCODER is not None
+flat._ENCODER = None
+empty = flat.FlatIntentClassifier.load(config, storage, Resource("untrained"), context)
+out["untrained_loads_encoder"] = flat._ENCODER is not None
+print(json.dumps(out))
+"""
+
+
+def test_loading_the_model_warms_the_encoder_up() -> None:
+    """A Rasa server builds the sentence encoder as it loads its model, before it answers its
+    health check: the first message after a restart is not the one that waits for it (and
+    with it every conversation of that server). An untrained component has nothing to warm."""
+    result = subprocess.run(
+        [str(RASA_PY), "-c", LOAD_SCRIPT], cwd=ROOT, env=ENV, capture_output=True, text=True,
+        timeout=300, check=True,
+    )  # fmt: skip
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out == {
+        "encoder_after_load": True,
+        "untrained_loads_encoder": False,
+    }
