@@ -40,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "telegram":
         from bot.telegram import app as telegram_app
 
-        telegram_app.run(settings)
-        return 0
+        return telegram_app.run(settings)
     from bot import terminal
 
     asyncio.run(terminal.chat(settings))

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from typing import Any
 
 from telegram.ext import (
@@ -22,6 +23,7 @@ from telegram.ext import (
 from bot.telegram.handlers import VigieBot
 from bot.telegram.updates import POLL_TIMEOUT_SECONDS, Gate, Polling, Webhook
 from vigie.core.settings import Settings
+from vigie.db.single_process import AnotherProcess, SingleProcessLock
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,19 @@ class TelegramBot:
 
 
 async def serve(settings: Settings) -> None:
-    """Run the Telegram front end until SIGINT or SIGTERM."""
+    """Run the Telegram front end until SIGINT or SIGTERM (on SQLite, refused when another bot
+    process works on the same database: ``AnotherProcess``)."""
+    lock = SingleProcessLock(settings.database_url)
+    lock.acquire()
+    if lock.database is not None:
+        logger.info("SQLite database: this is its only bot process (a second one is refused)")
+    try:
+        await _serve(settings)
+    finally:
+        lock.release()
+
+
+async def _serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -153,6 +167,12 @@ async def serve(settings: Settings) -> None:
         await bot.stop()
 
 
-def run(settings: Settings) -> None:
-    """Run the Telegram front end until stopped (polling, or webhook with a secret token)."""
-    asyncio.run(serve(settings))
+def run(settings: Settings) -> int:
+    """Run the Telegram front end until stopped (polling, or webhook with a secret token); the
+    exit code (2: refused, another bot process works on the same SQLite database)."""
+    try:
+        asyncio.run(serve(settings))
+    except AnotherProcess as exc:
+        print(exc.french(), file=sys.stderr)
+        return 2
+    return 0

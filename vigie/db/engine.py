@@ -38,7 +38,7 @@ def _is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: URL) -> Path | None:
     """The file of a SQLite URL, or None for an in-memory or URI-style database."""
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -53,7 +53,7 @@ def ensure_sqlite_directory(url: str | URL) -> None:
     parsed = make_url(url)
     if not _is_sqlite(parsed):
         return
-    path = _sqlite_file(parsed)
+    path = sqlite_file(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
