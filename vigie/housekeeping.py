@@ -32,7 +32,7 @@ from vigie.console.access import ConsoleAccess
 from vigie.console.monthly import MonthlyReports
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.settings import Settings
-from vigie.db.leases import Leases
+from vigie.db.leases import LeasedJob, Leases
 from vigie.incidents.service import IncidentService
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
@@ -69,7 +69,8 @@ class Housekeeping:
         leases: Leases | None = None,
     ) -> None:
         self._outbox = outbox
-        self._leases = leases  # several processes: only the lease's holder runs the jobs
+        # Several processes: only the lease's holder runs the jobs.
+        self._lease = LeasedJob(leases, LEASE_NAME, LEASE_SECONDS, what="runs the periodic jobs")
         self._directory = directory  # invitations and people past their retention
         self._tickets = tickets
         self._phishing = phishing
@@ -81,7 +82,6 @@ class Housekeeping:
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
-        self._leading = False
 
     def start(self) -> None:
         """Run the jobs now, then at their intervals, until :meth:`aclose`."""
@@ -101,30 +101,13 @@ class Housekeeping:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._leases is not None:
-            try:  # another process takes the jobs over at once
-                await self._leases.release(LEASE_NAME)
-            except Exception:
-                logger.exception("Housekeeping lease not released (it runs out by itself)")
-
-    async def _holds_lease(self) -> bool:
-        if self._leases is None:
-            return True
-        try:
-            held = await self._leases.acquire(LEASE_NAME, LEASE_SECONDS)
-        except Exception:
-            logger.exception("Housekeeping lease not checked")
-            return False
-        if held and not self._leading:
-            logger.info("Housekeeping: this process runs the periodic jobs")
-        self._leading = held
-        return held
+        await self._lease.release()  # another process takes the jobs over at once
 
     async def _run(self) -> None:
         # Purges first: what the release then sends is never something the retention drops.
         next_purge = next_release = next_incidents = self._clock.monotonic()
         while not self._stop.is_set():
-            if not await self._holds_lease():  # another process runs the jobs
+            if not await self._lease.holds():  # another process runs the jobs
                 next_purge = next_release = next_incidents = self._clock.monotonic()
                 await wait_event(self._stop, STANDBY_SECONDS, self._clock)
                 continue

@@ -9,8 +9,11 @@ time (and one bot process)."""
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -22,6 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from vigie.core.clock import Clock, default_clock
 from vigie.db.base import Base
 from vigie.db.engine import execute_write, insert_unless_present
+
+logger = logging.getLogger(__name__)
 
 
 class Lease(Base):
@@ -105,3 +110,58 @@ class Leases:
         if lease is None or lease.expires_at < self._clock.now():
             return None
         return lease.holder
+
+
+class LeasedJob:
+    """A job that runs in one process at a time (the outbox dispatcher, the housekeeping, the
+    report mailbox): :meth:`holds` takes or renews its lease (while held, at most every
+    ``renew_seconds``), says when this process starts or stops running it, and takes a
+    database error for « not held »; :meth:`release` gives it back at a clean stop, so that
+    another process takes it over at once. Without leases (one process) the job always runs
+    here."""
+
+    def __init__(
+        self,
+        leases: Leases | None,
+        name: str,
+        seconds: float,
+        *,
+        what: str,
+        renew_seconds: float = 0.0,
+    ) -> None:
+        self._leases = leases
+        self.name = name
+        self.seconds = seconds
+        self._what = what  # for the logs: « sends the notifications »…
+        self._renew_seconds = renew_seconds
+        self._checked = -math.inf
+        self.leading = False
+
+    async def holds(self) -> bool:
+        """Whether this process runs the job now (never raises)."""
+        if self._leases is None:
+            return True
+        now = time.monotonic()
+        if self.leading and now < self._checked + self._renew_seconds:
+            return True
+        try:
+            held = await self._leases.acquire(self.name, self.seconds)
+        except Exception:
+            logger.exception("Lease %s not checked", self.name)
+            held = False
+        if held and not self.leading:
+            logger.info("Lease %s taken: this process %s", self.name, self._what)
+        elif self.leading and not held:
+            logger.warning("Lease %s lost: another process %s", self.name, self._what)
+        self.leading, self._checked = held, now
+        return held
+
+    async def release(self) -> None:
+        """Give the lease back if held (never raises: it runs out by itself otherwise)."""
+        if self._leases is None or not self.leading:
+            return
+        self.leading = False
+        try:
+            await self._leases.release(self.name)
+        except Exception:
+            logger.exception("Lease %s not released (it runs out by itself)", self.name)

@@ -52,7 +52,7 @@ from vigie.core.channels import CHAT_CHANNELS
 from vigie.core.clock import SYSTEM_CLOCK, Clock, wait_event, wait_tasks
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
-from vigie.db.leases import Leases
+from vigie.db.leases import LeasedJob, Leases
 from vigie.outbox.mailer import MailError, build_email, send_email
 from vigie.outbox.models import OUTBOX_CHANNELS, OutboxMessage
 from vigie.outbox.store import PENDING, Outbox
@@ -164,9 +164,13 @@ class Dispatcher:
         self._closing = False
         # Several bot processes: only the holder of the ``outbox`` lease sends (one rate, one
         # order per destination); the others check again every LEASE_STANDBY_SECONDS.
-        self._leases = leases
-        self._lease_checked = -LEASE_RENEW_SECONDS
-        self._leading = False
+        self._lease = LeasedJob(
+            leases,
+            LEASE_NAME,
+            LEASE_SECONDS,
+            what="sends the notifications",
+            renew_seconds=LEASE_RENEW_SECONDS,
+        )
 
     def start(self) -> None:
         """Start one sending task per channel (each sends what was left pending at once)."""
@@ -202,11 +206,7 @@ class Dispatcher:
         try:
             await self._finish(tasks)
         finally:
-            if self._leases is not None and self._leading:
-                try:  # another process takes the sending over at once
-                    await self._leases.release(LEASE_NAME)
-                except Exception:
-                    logger.exception("Outbox lease not released (it runs out by itself)")
+            await self._lease.release()  # another process takes the sending over at once
 
     async def _finish(self, tasks: list[asyncio.Task[None]]) -> None:
         done, busy = await wait_tasks(tasks, self.close_timeout(), self._clock)
@@ -225,29 +225,11 @@ class Dispatcher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    async def _holds_lease(self) -> bool:
-        """Whether this process sends (always, without leases): the lease is renewed every
-        LEASE_RENEW_SECONDS, and asked for again while another process holds it."""
-        if self._leases is None:
-            return True
-        now = time.monotonic()
-        if self._leading and now < self._lease_checked + LEASE_RENEW_SECONDS:
-            return True
-        try:
-            held = await self._leases.acquire(LEASE_NAME, LEASE_SECONDS)
-        except Exception:
-            logger.exception("Outbox lease not checked")
-            held = False
-        if held and not self._leading:
-            logger.info("Outbox: this process sends the notifications")
-        self._leading, self._lease_checked = held, now
-        return held
-
     async def _run(self, channel: str) -> None:
         wake = self._wakes[channel]
         while not self._closing:
             wake.clear()
-            if not await self._holds_lease():  # another process sends
+            if not await self._lease.holds():  # another process sends
                 await wait_event(wake, LEASE_STANDBY_SECONDS, self._clock)
                 continue
             try:

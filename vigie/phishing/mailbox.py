@@ -44,7 +44,7 @@ import aioimaplib
 from vigie.core.pseudonym import address_pseudonym, normalise_address
 from vigie.core.settings import Settings
 from vigie.db.base import utcnow
-from vigie.db.leases import Leases
+from vigie.db.leases import LeasedJob, Leases
 from vigie.phishing import mailbox_texts
 from vigie.phishing.addresses import AddressLinks, looks_like_address
 from vigie.phishing.mailcheck import Limits, trusted_domains
@@ -122,7 +122,12 @@ class ReportMailbox:
     ) -> None:
         self._phishing = phishing
         # Several bot processes: the holder of the ``report-mailbox`` lease reads the mailbox.
-        self._leases = leases
+        self._lease = LeasedJob(
+            leases,
+            LEASE_NAME,
+            max(LEASE_MIN_SECONDS, 4 * settings.report_mailbox_poll_seconds),
+            what="reads the report mailbox",
+        )
         self._kick = kick  # something was written to the outbox
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -154,9 +159,7 @@ class ReportMailbox:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
-            if self._leases is not None:
-                with contextlib.suppress(Exception):  # it runs out by itself otherwise
-                    await self._leases.release(LEASE_NAME)
+            await self._lease.release()
         await self._sandbox.aclose()
 
     # -- IMAP ------------------------------------------------------------------------------
@@ -332,18 +335,12 @@ class ReportMailbox:
 
     # -- The loop ---------------------------------------------------------------------------
 
-    async def _holds_lease(self) -> bool:
-        if self._leases is None:
-            return True
-        seconds = max(LEASE_MIN_SECONDS, 4 * self._settings.report_mailbox_poll_seconds)
-        return await self._leases.acquire(LEASE_NAME, seconds)
-
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set; a failing server is retried at the next poll."""
         failures = 0
         while not stop.is_set():
             try:
-                if not await self._holds_lease():
+                if not await self._lease.holds():
                     pass  # another process reads the mailbox
                 elif await self.poll_once():
                     self._kick()
