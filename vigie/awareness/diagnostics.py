@@ -33,7 +33,7 @@ from vigie.core.clock import Clock, default_clock
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.core.typography import french_typography
-from vigie.knowledge.loader import KnowledgeBase
+from vigie.knowledge import knowledge_base_at
 from vigie.outbox.store import Outbox
 from vigie.people.models import Facility, Person
 from vigie.people.roles import Role
@@ -116,7 +116,7 @@ class Diagnostics:
     async def bank(self) -> DiagnosticBank:
         """The questions, loaded once."""
         if self._bank is None:
-            knowledge = await asyncio.to_thread(KnowledgeBase.load, self._settings.knowledge_dir)
+            knowledge = await asyncio.to_thread(knowledge_base_at, self._settings.knowledge_dir)
             path = bank_path(self._settings.knowledge_dir)
             self._bank = await asyncio.to_thread(load_diagnostic, path, knowledge)
         return self._bank

@@ -20,7 +20,7 @@ from vigie.awareness.quiz import Question, bank_path, load_bank, pick, weak_topi
 from vigie.awareness.service import facility_staff
 from vigie.core.clock import Clock, default_clock
 from vigie.core.settings import Settings
-from vigie.knowledge.loader import KnowledgeBase
+from vigie.knowledge import knowledge_base_at
 from vigie.phishing.models import PhishingReport
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Quizzes:
     async def bank(self) -> list[Question]:
         """The questions, loaded once."""
         if self._bank is None:
-            knowledge = await asyncio.to_thread(KnowledgeBase.load, self._settings.knowledge_dir)
+            knowledge = await asyncio.to_thread(knowledge_base_at, self._settings.knowledge_dir)
             path = bank_path(self._settings.knowledge_dir)
             self._bank = await asyncio.to_thread(load_bank, path, knowledge)
             self._by_id = {q.id: q for q in self._bank}

@@ -26,7 +26,7 @@ from vigie.core.clock import Clock, default_clock
 from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.core.typography import french_typography
-from vigie.knowledge.loader import KnowledgeBase
+from vigie.knowledge import knowledge_base_at
 from vigie.knowledge.render import faq_payload
 from vigie.outbox.store import Outbox
 from vigie.people.models import Facility, Person
@@ -89,7 +89,7 @@ class Awareness:
     async def tips(self) -> list[Tip]:
         """The tips, loaded once (with the articles' titles)."""
         if self._tips is None:
-            knowledge = await asyncio.to_thread(KnowledgeBase.load, self._settings.knowledge_dir)
+            knowledge = await asyncio.to_thread(knowledge_base_at, self._settings.knowledge_dir)
             folder = tips_folder(self._settings.knowledge_dir)
             self._tips = await asyncio.to_thread(load_tips, folder, knowledge)
             self._titles = {article.id: article.title for article in knowledge}
