@@ -26,7 +26,8 @@ length).
 
 Then, on the last layout, the stack is saturated once more under ``py-spy record`` (100
 samples a second, without pausing the processes) of every bot, Rasa and action process: each
-process's top functions by own time and by total time, so that the next bottleneck is named.
+process's top functions by own time, and its samples put on the innermost frame of Vigie's
+code (or Rasa's), so that the next bottleneck is named.
 The saturations are measured without the profiler (it takes CPU of its own).
 
 Prints a table per layout, the ratios (2 Rasa servers / 1, 2 bots / 1), the targets (2 Rasa
@@ -322,45 +323,54 @@ def cpu_per_message(
 # ------------------------------------------------------------------------- profile
 
 
-def frame_name(frame: str) -> str:
-    """``function (path/to/module.py:12)`` → ``function (module.py)``."""
+# Where a sample is put for « ours »: the innermost frame of Vigie's code, or of Rasa's own
+# packages in the Rasa servers (py-spy gives paths relative to sys.path).
+OWN_CODE = ("bot/", "vigie/", "actions/", "rasa_addons/", "console/")
+RASA_CODE = ("rasa/core/", "rasa/nlu/", "rasa/engine/", "rasa_sdk/")
+
+
+def parse_frame(frame: str) -> tuple[str, str]:
+    """``function (path/to/module.py:12)`` → (``function``, ``path/to/module.py``)."""
     match = re.match(r"(.*?) \((.*?)(?::\d+)?\)$", frame.strip())
     if not match:
-        return frame.strip()
+        return frame.strip(), ""
     function, path = match.groups()
+    return function, path
+
+
+def short(function: str, path: str) -> str:
     parts = Path(path).parts
-    short = "/".join(parts[-2:]) if len(parts) >= 2 else path
-    return f"{function} ({short})"
+    return f"{function} ({'/'.join(parts[-2:]) if len(parts) >= 2 else path})"
 
 
 def read_profile(text: str, top: int = 8) -> dict[str, Any]:
-    """py-spy's raw (collapsed) output → samples, the top functions by own samples (the
-    innermost frame) and by total samples (anywhere on the stack; frames present in nine
-    samples out of ten or more, the event loop's and the server's, left out)."""
+    """py-spy's raw (collapsed) output → samples; the top functions by own samples (the
+    innermost frame: where the CPU is spent); and « ours »: each sample put on the innermost
+    frame of Vigie's code (or of Rasa's packages: ``RASA_CODE``), which names the feature
+    that pays (the library work it calls included); samples outside them (the event loop,
+    the servers' plumbing) are « outside ». The share is of all samples."""
     own: Counter[str] = Counter()
-    total: Counter[str] = Counter()
+    ours: Counter[str] = Counter()
     samples = 0
     for line in text.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        samples += count
-        frames = [frame_name(f) for f in stack.split(";") if f.strip()]
-        # The thread's name comes first in py-spy's raw format when it has one.
-        frames = [f for f in frames if not f.startswith("process ") and not f.startswith("thread ")]
+        frames = [parse_frame(f) for f in stack.split(";") if f.strip()]
         if not frames:
             continue
-        own[frames[-1]] += count
-        for name in set(frames):
-            total[name] += count
+        samples += count
+        own[short(*frames[-1])] += count
+        mine = [f for f in frames if f[1].startswith(OWN_CODE + RASA_CODE)]
+        ours[short(*mine[-1]) if mine else "(outside)"] += count
     if not samples:
-        return {"samples": 0, "own": [], "total": []}
-    share = [(name, round(100 * n / samples, 1)) for name, n in own.most_common(top)]
-    inclusive = [
-        (name, round(100 * n / samples, 1)) for name, n in total.most_common() if n < 0.9 * samples
-    ][:top]
-    return {"samples": samples, "own": share, "total": inclusive}
+        return {"samples": 0, "own": [], "ours": []}
+
+    def shares(counter: Counter[str]) -> list[tuple[str, float]]:
+        return [(name, round(100 * n / samples, 1)) for name, n in counter.most_common(top)]
+
+    return {"samples": samples, "own": shares(own), "ours": shares(ours)}
 
 
 async def profiled_saturation(
@@ -548,8 +558,8 @@ def report(results: list[dict[str, Any]]) -> str:
                 "    own:   " + "; ".join(f"{share}% {function}" for function, share in data["own"])
             )
             lines.append(
-                "    total: "
-                + "; ".join(f"{share}% {function}" for function, share in data["total"])
+                "    ours:  "
+                + "; ".join(f"{share}% {function}" for function, share in data["ours"])
             )
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Executable, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -26,6 +27,14 @@ ALEMBIC_INI = PACKAGE_DIR / "alembic.ini"
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: PostgreSQL connections kept open per process, and opened beyond them at peaks (closed after
+#: use). Per process at most 20: two bot processes, the action server and the console stay
+#: under PostgreSQL's default 100 connections with Rasa's servers (docs/deployment.md).
+POSTGRES_POOL_SIZE = 10
+POSTGRES_MAX_OVERFLOW = 10
+#: A pooled connection unused this long is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+_CHECKED_IN = "vigie_checked_in_at"
 # The newest migration's revision (tests/vigie/db/test_migrations.py checks it against the
 # scripts): a database already there is not migrated, and a process starts without importing
 # Alembic (half a second of each restart on this machine).
@@ -75,7 +84,9 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
     SQLite: the parent folder of the file is created; every connection gets WAL journaling,
-    a 5 s busy timeout and foreign keys enforced. PostgreSQL: connections are pinged before use.
+    a 5 s busy timeout and foreign keys enforced. PostgreSQL: a pool of POSTGRES_POOL_SIZE
+    connections (and POSTGRES_MAX_OVERFLOW more at peaks), each pinged before use when it sat
+    unused for IDLE_PING_SECONDS.
     Statement parameters (message texts, chat ids…) are kept out of exception messages and
     SQL logs (``hide_parameters``): those end up in the logs.
     """
@@ -85,7 +96,35 @@ def create_engine(url: str) -> AsyncEngine:
         engine = _create_async_engine(parsed, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
-    return _create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    engine = _create_async_engine(
+        parsed,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        hide_parameters=True,
+    )
+    event.listen(engine.sync_engine, "checkin", _checked_in)
+    event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Ping a pooled connection that sat unused for IDLE_PING_SECONDS or more before handing it
+    out (a dead one is replaced: ``DisconnectionError``). SQLAlchemy's ``pool_pre_ping`` pings
+    at every checkout, three round trips on asyncpg (begin, ``;``, rollback), about ten times
+    per message in the bot: most of its database traffic. A connection used a moment ago is
+    alive; one that a restarted server dropped within those seconds fails its statement once
+    and is invalidated (docs/database.md)."""
+    last = record.info.get(_CHECKED_IN)
+    if last is not None and time.monotonic() - last < IDLE_PING_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection is gone") from exc
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -71,6 +71,9 @@ LEASE_NAME = "outbox"
 LEASE_SECONDS = 30.0  # a holder that died is replaced within this
 LEASE_RENEW_SECONDS = 10.0
 LEASE_STANDBY_SECONDS = 5.0
+#: A kick (« something was written ») is taken at most this often: under load every turn
+#: kicks, and each kick was a query for due rows, per channel.
+KICK_INTERVAL_SECONDS = 0.2
 SMTP_OPERATIONS_BOUND = 15
 CHANNELS = ("telegram", "email")  # what the Telegram bot serves
 TERMINAL_CHANNELS = ("terminal", "email")  # what the local terminal chat serves
@@ -162,6 +165,7 @@ class Dispatcher:
         self._wakes = {channel: asyncio.Event() for channel in self._channels}
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+        self._closed = asyncio.Event()  # wakes the processes standing by (kicks do not)
         # Several bot processes: only the holder of the ``outbox`` lease sends (one rate, one
         # order per destination); the others check again every LEASE_STANDBY_SECONDS.
         self._lease = LeasedJob(
@@ -176,6 +180,7 @@ class Dispatcher:
         """Start one sending task per channel (each sends what was left pending at once)."""
         if not self._tasks:
             self._closing = False
+            self._closed.clear()
             self._tasks = [
                 asyncio.create_task(self._run(channel), name=f"outbox-{channel}")
                 for channel in self._channels
@@ -202,6 +207,7 @@ class Dispatcher:
         if not tasks:
             return
         self._closing = True
+        self._closed.set()
         self.kick()
         try:
             await self._finish(tasks)
@@ -227,11 +233,17 @@ class Dispatcher:
 
     async def _run(self, channel: str) -> None:
         wake = self._wakes[channel]
+        last_look = -KICK_INTERVAL_SECONDS
         while not self._closing:
-            wake.clear()
-            if not await self._lease.holds():  # another process sends
-                await wait_event(wake, LEASE_STANDBY_SECONDS, self._clock)
+            if not await self._lease.holds():  # another process sends: its kicks are not ours
+                await wait_event(self._closed, LEASE_STANDBY_SECONDS, self._clock)
                 continue
+            # Kicks coming faster than KICK_INTERVAL_SECONDS are taken together.
+            await asyncio.sleep(max(0.0, last_look + KICK_INTERVAL_SECONDS - time.monotonic()))
+            if self._closing:
+                return
+            wake.clear()
+            last_look = time.monotonic()
             try:
                 await self.send_due(channel)
                 if not self._closing and channel == self._channels[0] and self._batches:

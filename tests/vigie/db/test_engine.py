@@ -1,4 +1,5 @@
-"""Engine settings: SQLite pragmas, folder creation, timezone-aware datetimes."""
+"""Engine settings: SQLite pragmas, folder creation, timezone-aware datetimes, PostgreSQL's
+pool pinging only connections left idle."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vigie.conversation.models import InboxItem, Turn
+from vigie.db import engine as engine_module
 from vigie.db.engine import create_engine, ensure_sqlite_directory, make_sessionmaker
 from vigie.tickets.models import TicketEvent
 
@@ -110,3 +113,41 @@ async def test_failing_statements_keep_their_parameters_out_of_the_message(
     assert "parameters hidden" in message
     assert "Soleil2024" not in message and "Durand" not in message
     assert "Soleil2024" not in "".join(traceback.format_exception(caught.value))
+
+
+async def test_postgres_pings_only_a_connection_left_idle_and_replaces_a_dead_one(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled PostgreSQL connection used a moment ago is handed out without a ping (three
+    round trips on asyncpg); one idle for IDLE_PING_SECONDS is pinged first, and replaced when
+    the server dropped it meanwhile: the statement never sees the dead connection."""
+    pings = 0
+    real_ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counting_ping(self: AsyncAdapt_asyncpg_connection) -> None:
+        nonlocal pings
+        pings += 1
+        real_ping(self)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counting_ping)
+    engine = create_engine(postgres_url)
+    admin = create_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            first = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert pings == 1  # a new connection: never checked in, pinged
+        for _ in range(5):
+            async with engine.connect() as connection:
+                assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar() == first
+        assert pings == 1  # used a moment ago: no ping
+        # The server drops it while it sits in the pool; it is now « idle » for long.
+        async with admin.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)
+        async with engine.connect() as connection:
+            second = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert second != first
+        assert pings >= 2
+    finally:
+        await engine.dispose()
+        await admin.dispose()

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from pydantic import SecretStr
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.auxil.paths import EMAILS
@@ -27,7 +28,7 @@ from vigie.core.messages import Button, OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.db.leases import Leases
 from vigie.housekeeping import Housekeeping
-from vigie.outbox.dispatcher import Dispatcher, retry_delay
+from vigie.outbox.dispatcher import KICK_INTERVAL_SECONDS, Dispatcher, retry_delay
 from vigie.outbox.models import OutboxMessage
 from vigie.outbox.store import Outbox
 from vigie.people.directory import Directory
@@ -974,3 +975,49 @@ async def test_two_processes_one_sender(sessionmaker: async_sessionmaker[AsyncSe
     finally:
         await a.aclose()
         await b.aclose()
+
+
+async def test_kicks_are_taken_together_and_a_standing_by_process_ignores_them(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Under load every turn kicks the dispatcher (« something was written »): the process
+    that sends looks for due rows at most every KICK_INTERVAL_SECONDS, not once per kick, and
+    a process standing by checks the lease at its own pace, not at each kick."""
+    settings = Settings(_env_file=None, outbox_poll_seconds=30)  # type: ignore[call-arg]
+    outbox = Outbox(sessionmaker)
+    a = Dispatcher(
+        outbox, Transport(), settings, channels=("telegram",), leases=Leases(sessionmaker, "bot-1")
+    )
+    b = Dispatcher(
+        outbox, Transport(), settings, channels=("telegram",), leases=Leases(sessionmaker, "bot-2")
+    )
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    engine = sessionmaker.kw["bind"].sync_engine
+    a.start()
+
+    async def a_leads() -> bool:
+        return await Leases(sessionmaker, "x").holder_of("outbox") == "bot-1"
+
+    await wait_until(a_leads)
+    b.start()
+    await asyncio.sleep(0.5)  # b has checked the lease once and stands by
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(100):  # 100 kicks in about a second, to both
+            a.kick()
+            b.kick()
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+        await a.aclose()
+        await b.aclose()
+    due_queries = [s for s in statements if s.startswith("select") and "from outbox" in s]
+    lease_statements = [s for s in statements if "leases" in s]
+    seconds = 1.3
+    assert 1 <= len(due_queries) <= seconds / KICK_INTERVAL_SECONDS + 2, len(due_queries)
+    assert len(lease_statements) <= 2, lease_statements  # b's standby: every 5 s, not per kick
