@@ -147,12 +147,13 @@ eval: setup $(MODEL) ## NLU evaluation on both held-out sets (vs Rasa's default 
 corpora: setup ## Fetch the real public e-mail corpora of make eval into var/corpora (GitHub or a local mirror)
 	@$(PY) scripts/real_corpora.py fetch
 
-bench: setup $(MODEL) ## End-to-end latency and throughput, ticket notification latency, suspicious e-mail verdict latency, console pages on a year of data
+bench: setup $(MODEL) ## End-to-end latency and throughput, ticket notification latency, suspicious e-mail verdict latency, console pages on a year of data, the tips' batch, 1 and 2 Rasa servers and bot processes (PostgreSQL and Redis)
 	@$(PY) scripts/bench.py
 	@$(PY) scripts/bench_tickets.py
 	@$(PY) scripts/bench_phishing.py
 	@$(PY) scripts/bench_console.py
 	@$(PY) scripts/bench_tips.py
+	@$(PY) scripts/bench_scale.py
 
 chaos: setup $(MODEL) ## Chaos test: the real stack, the bot SIGKILLed, Rasa stopped, on SQLite and PostgreSQL (CHAOS_ARGS="--short --db sqlite --seed 2")
 	@$(PY) scripts/chaos.py $(CHAOS_ARGS)

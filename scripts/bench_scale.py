@@ -598,13 +598,15 @@ def main() -> int:
     parser.add_argument(
         "--redis-url", default=os.environ.get("VIGIE_TEST_REDIS_URL", DEFAULT_REDIS_URL)
     )
+    parser.add_argument(
+        "--json", type=Path, default=ROOT / "results" / "bench_scale.json", help="results file"
+    )
     args = parser.parse_args()
     print("==> Banc d’essai de plusieurs processus (Rasa, bots, nginx, PostgreSQL, Redis)…")
     results = asyncio.run(run_all(args))
     print(report(results))
-    out = ROOT / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench_scale.json").write_text(
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
         json.dumps({"seconds": args.seconds, "layouts": results}, indent=2, ensure_ascii=False),
         encoding="utf-8",
     )
