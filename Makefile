@@ -133,9 +133,9 @@ lint: $(VENV)/.done $(RASA_VENV)/.done ## ruff (lint + format check), mypy, impo
 
 test: setup imap-server browser reverse-proxy lint validate $(MODEL) ## Lint, then the whole test suite (unit, Rasa, end to end)
 	@echo "==> Tests"
-	@$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile -m "not layout"
-	@echo "==> Tests de la disposition de production (seuls sur la machine : ils mesurent des délais)"
-	@$(VENV)/bin/pytest -q -p no:cacheprovider -m layout
+	@$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile -m "not alone"
+	@echo "==> Tests qui mesurent des délais (seuls sur la machine)"
+	@$(VENV)/bin/pytest -q -p no:cacheprovider -m alone
 
 eval: setup $(MODEL) ## NLU evaluation on both held-out sets (vs Rasa's default pipeline, fallback threshold curve), then the e-mail analyser's (own corpora, then real ones: make corpora), then redaction's
 	@$(PY) scripts/eval_nlu.py

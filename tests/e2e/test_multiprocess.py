@@ -55,7 +55,7 @@ from vigie.tickets.models import Ticket
 pytestmark = [
     pytest.mark.rasa,
     pytest.mark.postgres,
-    pytest.mark.layout,  # make test runs it alone, after the rest: it bounds a latency
+    pytest.mark.alone,  # make test runs it alone, after the rest: it bounds a latency
     pytest.mark.asyncio(loop_scope="module"),
 ]
 

@@ -54,7 +54,7 @@ async def test_webhook_requires_the_secret_token(
     front, url = webhook_bot
     assert fake.webhook_url == front.settings.webhook_url
     assert fake.webhook_params.get("secret_token") == SECRET
-    user = fake.user(3001)
+    user = fake.user(4761)  # unique among the end-to-end files: they share a stack
     update = fake.send_text(user, "bonjour")
     async with aiohttp.ClientSession() as session:
         for token in (None, "wrong-token", SECRET[:-1], SECRET + "x"):
@@ -87,7 +87,7 @@ async def test_webhook_confirms_only_what_is_stored(
     """While the database cannot be written, the update is answered 500 (Telegram sends it
     again); once it can, the update is stored once and answered 200."""
     front, url = webhook_bot
-    user = fake.user(3002)
+    user = fake.user(4762)
     update = fake.send_text(user, "comment faire un bon mot de passe ?")
     database = front.settings.database_url.split("///", 1)[1]
     engine = create_engine(front.settings.database_url)

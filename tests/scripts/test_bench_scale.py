@@ -1,7 +1,7 @@
 """``scripts/bench_scale.py``: its profile reading on a py-spy output written here, and the
 script itself, short, on one Rasa server and one bot process (the real layout, py-spy
 included), so that the benchmark of several processes cannot rot. The run is marked
-``layout``: ``make test`` runs it alone, after the rest."""
+``alone``: ``make test`` runs it alone, after the rest."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_a_profile_is_read_per_own_frame_and_per_feature() -> None:
 
 @pytest.mark.rasa
 @pytest.mark.postgres
-@pytest.mark.layout
+@pytest.mark.alone
 def test_the_short_bench_measures_and_profiles_one_layout(tmp_path: Path) -> None:
     out = tmp_path / "bench_scale.json"
     run = subprocess.run(

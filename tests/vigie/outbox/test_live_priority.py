@@ -79,6 +79,7 @@ def max_in_one_second(times: list[float]) -> int:
     return most
 
 
+@pytest.mark.alone  # it bounds a latency: make test runs it alone, after the rest
 async def test_live_replies_go_at_once_during_a_batch_kept_in_order_within_the_limits(
     sessionmaker: async_sessionmaker[AsyncSession],
     telegram: tuple[FakeTelegram, Application],  # type: ignore[type-arg]
