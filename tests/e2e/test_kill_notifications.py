@@ -143,7 +143,7 @@ async def test_bot_killed_after_the_commit_notifies_once_after_restart(
     # The first bot only sends at start, after a Rasa turn or a desk action: never here.
     asleep = settings.model_copy(update={"outbox_poll_seconds": 3600.0})
     secret = settings.pseudonym_secret.get_secret_value().encode()
-    tech, staff, visitor = fake.user(5201, "Paul"), fake.user(5202, "Claire"), fake.user(5203)
+    tech, staff, visitor = fake.user(4779, "Paul"), fake.user(4780, "Claire"), fake.user(4781)
     domain, engine = await open_domain(settings)
     bots: list[BotProcess] = []
     try:

@@ -112,8 +112,8 @@ async def test_a_linked_address_forwards_a_mail_to_the_reporting_mailbox(
     dovecot: Dovecot,
 ) -> None:
     conv = Conversation(fake)
-    nurse = conv.person(fake.user(4301, "Lea"), "Aide-soignante (EHPAD)")
-    tech = conv.person(fake.user(4302, "Paul"), "Technicien")
+    nurse = conv.person(fake.user(4775, "Lea"), "Aide-soignante (EHPAD)")
+    tech = conv.person(fake.user(4776, "Paul"), "Technicien")
     await add_technician(conv, directory, tech)
     await join(conv, directory, nurse, "EHPAD Les Capucines", "Figeac")
 

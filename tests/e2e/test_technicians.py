@@ -190,7 +190,7 @@ async def test_invitation_errors_and_technician_code(
         )
         await session.commit()
     technicians = await domain.directory.create_invitation(facility_id=None, role="technician")
-    first, second = fake.user(3101), fake.user(3102)
+    first, second = fake.user(4771), fake.user(4772)
     running = RunningBot(settings)
     await running.start()
     try:
@@ -239,7 +239,7 @@ async def test_notification_committed_while_the_bot_is_down_arrives_once(
         helpdesk_mail_to="support@prestataire.example",
     )
     domain, engine = await open_domain(settings)
-    staff, tech = fake.user(3201), fake.user(3202)
+    staff, tech = fake.user(4773), fake.user(3202)
     facility = await domain.directory.create_facility(FACILITY, "Rennes")
     invitation = await domain.directory.create_invitation(facility_id=facility.id, role="staff")
     await domain.directory.redeem_invitation(

@@ -97,7 +97,7 @@ class World:
         self.sessionmaker = make_sessionmaker(self.engine)
         self.directory = Directory(self.sessionmaker)
         self.tickets = TicketService(self.sessionmaker, settings)
-        self.staff = fake.user(3501, "Claire")
+        self.staff = fake.user(4774, "Claire")
         self.paul, self.lea = fake.user(3601, "Paul"), fake.user(3602, "Léa")
         self.zoe = fake.user(3603, "Zoé")  # in the group, but not a technician
         self.bot = RunningBot(settings)

@@ -93,8 +93,8 @@ async def test_conversations_go_on_after_a_rasa_restart(
     await bot.start()
     try:
         conv = Conversation(fake)
-        staff = conv.person(fake.user(5101, "Aide"), "Soignante")
-        stranger = conv.person(fake.user(5102, "Inconnu"), "Intérimaire")
+        staff = conv.person(fake.user(4777, "Aide"), "Soignante")
+        stranger = conv.person(fake.user(4778, "Inconnu"), "Intérimaire")
         await register(conv, Directory(sessions), staff, "EHPAD Les Lilas", "24/7")
 
         # Before the restart: half a ticket form, and the question about a pasted e-mail.
