@@ -61,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.bench_tickets import scratch_database  # noqa: E402
-from tests.auxil.fake_telegram import FakeTelegram  # noqa: E402
+from tests.auxil.fake_telegram import FakeTelegram, max_in_one_second  # noqa: E402
 from tests.e2e.conftest import RunningBot  # noqa: E402
 from vigie.awareness.models import TipSent  # noqa: E402
 from vigie.awareness.service import Awareness  # noqa: E402
@@ -115,17 +115,6 @@ def latency_figures(samples: list[float]) -> JSON:
         "p95_ms": round(percentile(samples, 0.95) * 1000, 1),
         "max_ms": round(max(samples) * 1000, 1),
     }
-
-
-def max_in_one_second(times: list[float]) -> int:
-    """The most events within any window of one second."""
-    ordered = sorted(times)
-    most, start = 0, 0
-    for end, at in enumerate(ordered):
-        while at - ordered[start] >= 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def per_second(times: list[float], origin: float) -> list[int]:

@@ -139,6 +139,17 @@ _USER_LINK_RE = re.compile(r"tg://user\?id=(\d+)")
 MAX_PLACEHOLDER_LENGTH = 64
 
 
+def max_in_one_second(times: list[float]) -> int:
+    """The most events (messages received: their ``time``) within any window of one second."""
+    ordered = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(ordered):
+        while at - ordered[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
 class ApiError(Exception):
     """An error answered to the client the way Telegram does (``ok: false``)."""
 

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import signal
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from bot.supervisor import (
     replicas_problem,
 )
 from tests.auxil.databases import admin_postgres_url, create_database, drop_database
+from tests.auxil.layout import consecutive_free_ports
 from tests.auxil.toggle_proxy import free_port
 from vigie.conversation.rasa_client import RasaClient, RasaReply
 from vigie.conversation.trackers import EVENTS
@@ -59,23 +59,6 @@ MODEL = ROOT / "models" / "vigie.tar.gz"
 RUN = uuid.uuid4().hex[:8]  # senders of this run: Redis may be shared with other runs
 REFERENCE_RE = re.compile(r"VIG-\d{4}-\d{5}")
 MONITOR_RE = re.compile(r'^\+[\d.]+ \[(\d+) [^\]]*:(\d+)\] "(\w+)" "([^"]*)"(.*)$')
-
-
-def consecutive_free_ports(count: int) -> int:
-    """The first of ``count`` consecutive ports free on 127.0.0.1 right now."""
-    for _ in range(100):
-        first = free_port()
-        if first + count > 65535:
-            continue
-        with contextlib.ExitStack() as stack:
-            try:
-                for port in range(first, first + count):
-                    probe = stack.enter_context(socket.socket())
-                    probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return first
-    raise RuntimeError("no consecutive free ports")
 
 
 @dataclass

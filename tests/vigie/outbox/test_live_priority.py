@@ -25,7 +25,7 @@ from telegram.ext import Application
 
 from bot.telegram.app import build_application
 from bot.telegram.delivery import TelegramDelivery
-from tests.auxil.fake_telegram import FakeTelegram
+from tests.auxil.fake_telegram import FakeTelegram, max_in_one_second
 from vigie.core.messages import OutgoingMessage
 from vigie.core.settings import Settings
 from vigie.outbox.dispatcher import Dispatcher
@@ -66,17 +66,6 @@ async def telegram() -> AsyncIterator[tuple[FakeTelegram, Application]]:  # type
             yield fake, application
         finally:
             await application.shutdown()
-
-
-def max_in_one_second(times: list[float]) -> int:
-    """The most messages received within any window of one second."""
-    ordered = sorted(times)
-    most, start = 0, 0
-    for end, at in enumerate(ordered):
-        while at - ordered[start] >= 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 @pytest.mark.alone  # it bounds a latency: make test runs it alone, after the rest
