@@ -33,7 +33,7 @@ class AnotherProcess(Exception):
         holder = f" (processus {self.holder})" if self.holder else ""
         return (
             f"Un autre processus du bot utilise déjà la base SQLite {self.database}{holder}. "
-            "Avec SQLite, Vigie ne fonctionne qu’avec un seul processus du bot : arrêtez "
+            "Avec SQLite, Vigie ne fonctionne qu’avec un seul processus du bot : arrêtez "
             "l’autre, ou passez à PostgreSQL pour en lancer plusieurs (docs/deployment.md)."
         )
 
